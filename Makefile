@@ -1,0 +1,38 @@
+# The two commands a new user needs: `make run` and `make test`. Each installs what is missing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCREENSHOTS_DIR ?= build/screenshots
+export SCREENSHOTS_DIR
+
+.PHONY: run test lint bench deps system-deps clean sandbox
+
+deps: system-deps $(STAMP)
+
+system-deps:
+	@bash tools/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@[ -x $(BIN)/python ] || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $(STAMP)
+
+run: deps
+	$(BIN)/impilo-sandbox --demo --time-scale 60
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen timeout -k 30 2400 bash tools/with-keyring.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: deps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:randomly tests/benchmarks -s $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build .mypy_cache .ruff_cache

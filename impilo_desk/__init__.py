@@ -1,0 +1,3 @@
+"""Impilo Desk: a desktop console, a relay and a sandbox for Impilo webhooks."""
+
+__version__ = "0.1.0"
