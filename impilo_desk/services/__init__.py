@@ -1,0 +1,1 @@
+"""Qt-free async services of the desktop: credentials, profiles, relay subscriber, event store."""
