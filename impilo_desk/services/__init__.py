@@ -1,1 +1,1 @@
-"""Qt-free async services of the desktop: credentials, profiles, relay subscriber, event store."""
+"""Qt-free services of the desktop app: credentials, profiles, relay subscriber, stores, export."""
