@@ -1,0 +1,1 @@
+"""Qt-free async services: credentials (OS keyring) and connection profiles."""
