@@ -332,19 +332,29 @@ class ImpiloClient:
     async def iter_all(self, fetch_page: Callable[[int], Awaitable[Page[T]]]) -> AsyncIterator[T]:
         """Every item of a list, page after page, until the last page (bounded).
 
+        The end is the first of: ``last`` true, ``total`` items seen, a short or empty page, or
+        a page repeated (a server that ignores ``page``).
+
         Example: ``async for hook in client.iter_all(lambda p: client.list_webhooks(page=p))``.
 
         Raises:
             BadResponse: The list did not end within ``max_pages`` pages.
         """
         seen = 0
+        previous: list[T] | None = None
         for number in range(1, self._max_pages + 1):
             page = await fetch_page(number)
+            if page.content == previous or (page.page is not None and page.page < number):
+                return  # the server ignores ``page`` and answered the same page again
             for item in page.content:
                 yield item
             seen += len(page.content)
-            if not page.content or page.last or (page.total is not None and seen >= page.total):
+            short = page.size is not None and len(page.content) < page.size
+            if not page.content or page.last or short:
                 return
+            if page.total is not None and seen >= page.total:
+                return
+            previous = page.content
         raise BadResponse(
             f"The list did not end after {self._max_pages} pages; narrow it down with filters."
         )

@@ -34,13 +34,14 @@ def parse_json(content: bytes, *, status: int | None = None) -> Any:
         return None
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadResponse(
-            "Impilo answered with something that is not JSON; check that the API base URL "
-            "points to the Impilo API and not to a web page or proxy.",
-            status=status,
-            server_message=f"not JSON: {type(exc).__name__}",
-        ) from None
+    except (ValueError, UnicodeDecodeError):
+        pass  # raised below, outside the handler: the decoder's error quotes the body
+    raise BadResponse(
+        "Impilo answered with something that is not JSON; check that the API base URL "
+        "points to the Impilo API and not to a web page or proxy.",
+        status=status,
+        server_message="not JSON",
+    )
 
 
 def _problems(exc: ValidationError) -> str:
@@ -79,7 +80,10 @@ def read_model(data: Any, model: type[M], *, what: str, status: int | None = Non
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _bad_shape(what, _problems(exc), status) from None
+        problems = _problems(exc)
+    # raised outside the handler, so that the validation error (which quotes the input, maybe
+    # a secret) is not kept as the context of the error
+    raise _bad_shape(what, problems, status)
 
 
 def read_page(data: Any, model: type[M], *, what: str, status: int | None = None) -> Page[M]:
@@ -113,14 +117,18 @@ def read_page(data: Any, model: type[M], *, what: str, status: int | None = None
             raise _bad_shape(what, f"item {index} is {_json_type(raw)}, not an object", status)
         try:
             items.append(model.model_validate(raw))
+            continue
         except ValidationError as exc:
-            raise _bad_shape(what, f"item {index}: {_problems(exc)}", status) from None
+            problems = f"item {index}: {_problems(exc)}"
+        raise _bad_shape(what, problems, status)  # outside the handler, as in read_model
     try:
         page: Page[M] = Page.model_validate({**envelope, "content": []})
     except ValidationError as exc:
-        raise _bad_shape(what, f"paging fields: {_problems(exc)}", status) from None
-    page.content = items
-    return page
+        problems = f"paging fields: {_problems(exc)}"
+    else:
+        page.content = items
+        return page
+    raise _bad_shape(what, problems, status)
 
 
 def server_message(content: bytes, content_type: str | None) -> str | None:
