@@ -187,9 +187,13 @@ class KeyringCredentialStore:
             ) from None
 
     async def check(self) -> str:
-        """Resolves the backend now; returns its class name or raises ``KeyringUnavailable``."""
+        """Resolves the backend now; returns its dotted class name or raises ``KeyringUnavailable``.
+
+        Lets the app find out at start-up, before the user types a key, whether it must offer
+        the session-only ``MemoryCredentialStore``.
+        """
         backend = await asyncio.to_thread(self._resolve)
-        return type(backend).__name__
+        return _backend_name(backend)
 
     async def get(self, profile_id: str, kind: SecretKind) -> str | None:
         """The secret, or None when none is stored."""
