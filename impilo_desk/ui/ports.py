@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from impilo_desk.contract import Page, Webhook, WebhookSecret
+if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
+    from impilo_desk.contract import Page, Webhook, WebhookSecret
 
 WEBHOOK_SECRET_KIND = "webhook-secret"  # noqa: S105 - the name of a credential slot
 API_KEY_KIND = "api-key"

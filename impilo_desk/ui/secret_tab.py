@@ -58,6 +58,7 @@ class SecretTab(QWidget):
         explanation = QLabel(EXPLANATION, self)
         explanation.setWordWrap(True)
         explanation.setAccessibleName("What the secret is")
+        explanation.setMaximumWidth(900)
 
         self.impilo_state = QLabel("—", self)
         self.impilo_state.setAccessibleName("Secret on Impilo")
@@ -70,6 +71,7 @@ class SecretTab(QWidget):
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_edit.setPlaceholderText("No secret yet: type one or generate one")
         self.secret_edit.setMinimumWidth(420)
+        self.secret_edit.setMaximumWidth(560)
 
         form = QFormLayout()
         form.addRow("On Impilo:", self.impilo_state)

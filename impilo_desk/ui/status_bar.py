@@ -68,7 +68,8 @@ class StatusBar(QStatusBar):
             RelayPhase.UNAUTHORIZED: "unauthorized — check the relay token",
             RelayPhase.STOPPED: "stopped",
         }[phase]
-        suffix = "" if phase is RelayPhase.OFF else f" · {received} events"
+        plural = "event" if received == 1 else "events"
+        suffix = "" if phase is RelayPhase.OFF else f" · {received} {plural} received"
         self.relay_label.setText(f"Relay: {words}{suffix}")
 
     def set_profile(self, name: str | None) -> None:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
-from impilo_desk.contract import READING_EVENT_TYPES, Webhook
 from impilo_desk.ui.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.ports import WebhookApi
 from impilo_desk.ui.tasks import TaskOwner
 from impilo_desk.ui.validation import relay_ingest_url
-from impilo_desk.ui.webhook_dialog import WebhookDialog
 from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
+
+if TYPE_CHECKING:  # the contract (pydantic) and the dialog load after the first paint
+    from impilo_desk.contract import Webhook
 
 PAGE_SIZE = 250
 MAX_PAGES = 40  # 10 000 webhooks: far more than an account has; keeps the loop bounded
@@ -168,6 +170,8 @@ class WebhooksController(QObject):
         self.loaded.emit(len(hooks))
 
     async def _create(self) -> None:
+        from impilo_desk.ui.webhook_dialog import WebhookDialog
+
         api = self._require_api()
         dialog = WebhookDialog(None, self._ingest_url or "", self.view)
         try:
@@ -186,6 +190,8 @@ class WebhooksController(QObject):
         hook = self._selected()
         if hook is None or hook.id is None:
             return
+        from impilo_desk.ui.webhook_dialog import WebhookDialog
+
         dialog = WebhookDialog(hook, "", self.view)
         try:
             result = await self._ask(dialog)
@@ -225,6 +231,8 @@ class WebhooksController(QObject):
         target = self._ingest_url
         if target is None:
             return
+        from impilo_desk.contract import READING_EVENT_TYPES
+
         hooks = await fetch_all_webhooks(api)
         present = {h.type for h in hooks if h.url.rstrip("/") == target}
         missing = [t for t in READING_EVENT_TYPES if t not in present]

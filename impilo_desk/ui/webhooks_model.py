@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from impilo_desk.contract import EVENT_TYPES, Webhook
+if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
+    from impilo_desk.contract import Webhook
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -71,6 +72,8 @@ class WebhooksModel(QAbstractTableModel):
             return hook.type if column is WebhookColumn.TYPE else hook.url
         if role == Qt.ItemDataRole.ToolTipRole:
             if column is WebhookColumn.TYPE:
+                from impilo_desk.contract import EVENT_TYPES
+
                 known = EVENT_TYPES.get(hook.type)
                 return known.description if known else "An event type this app does not know."
             return hook.url if column is WebhookColumn.URL else None

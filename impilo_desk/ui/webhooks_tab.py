@@ -90,6 +90,7 @@ class WebhooksTab(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(WebhookColumn.ID, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(WebhookColumn.TYPE, QHeaderView.ResizeMode.ResizeToContents)
