@@ -1,4 +1,4 @@
-"""Shared test set-up: Qt offscreen before anything imports it."""
+"""Shared test set-up: Qt offscreen before anything imports it; shared fixtures."""
 
 import os
 
@@ -7,6 +7,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 pytest_plugins = [
+    "tests.fixtures.sandbox",
     "tests.fixtures.relay",
 ]
 
