@@ -16,6 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from impilo_desk.client import RetryPolicy
+
+API_KEY = "test-key-3f9a1c77e2b04d5c"
+
+# Fast but real: the same code path as production, with waits in milliseconds.
+FAST_RETRY = RetryPolicy(
+    attempts=3, total_timeout=5.0, wait_initial=0.01, wait_max=0.02, wait_jitter=0.0,
+    max_retry_after=1.0,
+)  # fmt: skip
+
 MAX_HOLD = 10.0  # seconds a "slow" reply waits at most for the test to release it
 
 

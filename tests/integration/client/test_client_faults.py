@@ -3,8 +3,7 @@
 import time
 
 import pytest
-from conftest import API_KEY, FAST_RETRY
-from faults import FaultServer, Reply, closed_port
+from faults import API_KEY, FAST_RETRY, FaultServer, Reply, closed_port
 
 from impilo_desk.client import (
     ApiError,
