@@ -1,1 +1,1 @@
-"""Qt-free async services: credentials (OS keyring) and connection profiles."""
+"""Qt-free services of the desktop app: credentials, profiles, relay subscriber, stores, export."""
