@@ -38,6 +38,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hold: float = 0.0  # seconds to hold the answer (released early when the server stops)
     content_type: str = "application/json"
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -94,6 +95,10 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             reply = server._next(seen)
             if reply.hold:
                 server.release.wait(min(reply.hold, MAX_HOLD))
+            if reply.drop:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if isinstance(reply.body, dict | list):
                 payload = json.dumps(reply.body).encode()
             elif isinstance(reply.body, str):
