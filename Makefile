@@ -32,7 +32,7 @@ test: lint
 	QT_QPA_PLATFORM=offscreen timeout -k 30 2400 bash tools/with-keyring.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: deps
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:randomly tests/benchmarks -s $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:randomly -s -o python_files="bench_*.py" tests/benchmarks $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache

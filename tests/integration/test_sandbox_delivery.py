@@ -61,9 +61,7 @@ def test_delivery_carries_envelope_headers_and_is_logged(
             assert Envelope.model_validate(request.json()) == sent
         assert sent.payload["weight"] == 172.4
         assert sent.payload["patient"]["id"] == patient_id
-        record = log_where(
-            api, lambda r: r.lastResponseStatus == 200, webhookType="reading.weight"
-        )
+        record = log_where(api, lambda r: r.lastResponseStatus == 200, webhookType="reading.weight")
         assert record.retryAttempts == 0
         assert record.lastRetryTimestamp is None
         assert record.payload is not None

@@ -45,7 +45,10 @@ class Database:
     def open_now(self) -> None:
         """Blocking :meth:`open`, on the writer thread (never from the event loop)."""
         if threading.current_thread().name.startswith("sandbox-db-write"):
-            self._connection().executescript(SCHEMA)
+            conn = self._connection()
+            conn.executescript(SCHEMA)
+            # Statistics for the query planner (cheap; analyses only what needs it).
+            conn.execute("PRAGMA optimize=0x10002")
         else:
             self._writer.submit(self.open_now).result()
 

@@ -34,10 +34,15 @@ class LogQuery:
         """The SQL condition and its parameters."""
         parts: list[str] = []
         args: list[Any] = []
+        low, high = self.retry_attempts_min, self.retry_attempts_max
+        if low is not None and low == high:  # an equality lets the index give the order
+            parts.append("retry_attempts = ?")
+            args.append(low)
+            low = high = None
         for sql, value in (
             ("webhook_type = ?", self.webhook_type),
-            ("retry_attempts >= ?", self.retry_attempts_min),
-            ("retry_attempts <= ?", self.retry_attempts_max),
+            ("retry_attempts >= ?", low),
+            ("retry_attempts <= ?", high),
             ("last_status = ?", self.last_response_status),
             ("last_retry_ms >= ?", self.start_last_retry),
             ("last_retry_ms <= ?", self.end_last_retry),

@@ -1,8 +1,9 @@
 """The sandbox's tables and indexes.
 
 Times are integer epoch milliseconds (UTC). The log table is kept narrow (the payload text lives
-in ``events``) and has one index per log filter, each ending in ``create_ms`` so that a filtered
-page comes out of the index already in "newest first" order.
+in ``events``) and has one index per log filter. Each starts with its filter column, then
+``create_ms`` (so a filtered page comes out already "newest first"), then every other filter
+column, so that a page's ids and the ``total`` are found from the index alone, never the table.
 """
 
 SCHEMA = """
@@ -35,11 +36,16 @@ CREATE TABLE IF NOT EXISTS logs (
     last_retry_ms INTEGER,
     next_attempt_ms INTEGER
 );
-CREATE INDEX IF NOT EXISTS logs_create ON logs (create_ms);
-CREATE INDEX IF NOT EXISTS logs_type ON logs (webhook_type, create_ms);
-CREATE INDEX IF NOT EXISTS logs_status ON logs (last_status, create_ms);
-CREATE INDEX IF NOT EXISTS logs_retries ON logs (retry_attempts, create_ms);
-CREATE INDEX IF NOT EXISTS logs_last_retry ON logs (last_retry_ms, create_ms);
+CREATE INDEX IF NOT EXISTS logs_by_create
+    ON logs (create_ms, webhook_type, last_status, retry_attempts, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_type
+    ON logs (webhook_type, create_ms, last_status, retry_attempts, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_status
+    ON logs (last_status, create_ms, webhook_type, retry_attempts, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_retries
+    ON logs (retry_attempts, create_ms, webhook_type, last_status, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_last_retry
+    ON logs (last_retry_ms, create_ms, webhook_type, last_status, retry_attempts);
 CREATE INDEX IF NOT EXISTS logs_due ON logs (next_attempt_ms) WHERE next_attempt_ms IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sites (
     id INTEGER PRIMARY KEY,
