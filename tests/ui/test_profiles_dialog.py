@@ -34,7 +34,7 @@ class FakeBook:
     async def load(self):
         return list(self.saved)
 
-    async def save(self, draft: ProfileDraft, api_key):
+    async def save(self, draft: ProfileDraft, api_key, relay_token=None):
         if not draft.api_base_url.startswith("http"):
             raise FakeApiError("The API base URL must start with https://.")
         profile = P(
