@@ -5,6 +5,7 @@ Built once by the composition root (``app.py``); nothing here imports Qt.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 from collections.abc import AsyncIterator, Callable
@@ -24,8 +25,10 @@ from impilo_desk.services.credentials import (
     MemoryCredentialStore,
     SecretKind,
 )
+from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.profiles import Profile, ProfileStore
-from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, RelayFeed, Session
+from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
+from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, RelayFeed, RelayStatus, Session
 
 DEMO_PROFILE_ID = "demo"
 # A click should fail within seconds, not after the client's default 30 s of retries.
@@ -212,7 +215,8 @@ def build_services(
             )
         async with ImpiloClient(profile.api_base_url, api_key, retry=INTERACTIVE_RETRY) as client:
             feed = await _relay_feed(profile, store, paths)
-            yield Session(profile, client, store, feed)
+            name = "memory (demo only)" if store is demo_store else "the keyring"
+            yield Session(profile, client, store, feed, name)
 
     async def start_demo() -> ProfileInfo:
         endpoints = await demo.start()
@@ -254,6 +258,23 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 async def _relay_feed(
     profile: ProfileInfo, store: RedactingStore, paths: AppPaths
 ) -> RelayFeed | None:
-    """The relay subscription of ``profile`` (wired when the relay subscriber lands)."""
-    del profile, store, paths
-    return None
+    """The relay subscription of ``profile``, when it has a relay URL and a token."""
+    if not profile.relay_url or getattr(profile, "relay_kind", "relay") != "relay":
+        return None
+    token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
+    if not token:
+        return None
+    relay_url = profile.relay_url
+    path = paths.data_dir / f"events-{profile.id}.sqlite3"
+
+    async def feed(report: Callable[[RelayStatus], None]) -> None:
+        def on_state(state: SubscriberState) -> None:
+            report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
+
+        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
+        try:
+            await RelaySubscriber(relay_url, token, events, on_state=on_state).run()
+        finally:
+            await asyncio.to_thread(events.close)
+
+    return feed

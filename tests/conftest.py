@@ -2,6 +2,17 @@
 
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins = ["tests.fixtures.sandbox"]
+pytest_plugins = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.relay",
+]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``@pytest.mark.anyio``) run on asyncio, like the app (qasync)."""
+    return "asyncio"

@@ -107,12 +107,14 @@ class Session:
         api: Its Impilo client (open).
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
+        store_name: How the Secret tab names ``store`` ("the keyring", "memory").
     """
 
     profile: ProfileInfo
     api: WebhookApi
     store: CredentialStore
     relay_feed: RelayFeed | None = None
+    store_name: str = "the keyring"
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

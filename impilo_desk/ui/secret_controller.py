@@ -71,12 +71,17 @@ class SecretController(QObject):
         self._tasks = tasks
 
     def set_session(
-        self, api: WebhookApi | None, store: CredentialStore | None, profile_id: str
+        self,
+        api: WebhookApi | None,
+        store: CredentialStore | None,
+        profile_id: str,
+        store_name: str = "the keyring",
     ) -> None:
-        """Switches to another profile (or none) and reloads."""
+        """Switches to another profile (or none) and reloads; ``store_name`` names ``store``."""
         self._api, self._store, self._profile_id = api, store, profile_id
         self._on_impilo = self._in_keyring = None
         self.view.banner.clear()
+        self.view.set_store_name(store_name)
         self.view.clear_clipboard()
         self.view.set_secret("")
         self.view.show_state(None, None)

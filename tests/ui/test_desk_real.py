@@ -150,17 +150,7 @@ def test_secret_saved_to_keyring_and_sandbox(qtbot, world, sandbox):
     assert controller.view.match_state.text().startswith("yes")
 
 
-@pytest.fixture
-def relay_if_any(request):
-    """The relay fixture once the relay has landed on main; None until then."""
-    try:
-        return request.getfixturevalue("relay")
-    except pytest.FixtureLookupError:
-        return None
-
-
-def test_switching_profile_cancels_every_task_of_the_old_one(qtbot, world, sandbox, relay_if_any):
-    relay = relay_if_any
+def test_switching_profile_cancels_every_task_of_the_old_one(qtbot, world, sandbox, relay):
     connect(qtbot, world, sandbox, relay, name="First")
     sessions = world.desk.sessions
     if relay is not None:
@@ -194,8 +184,7 @@ def test_stopped_sandbox_gives_one_sentence_and_a_usable_tab(qtbot, world, sandb
     assert controller.view.new_action.isEnabled()
 
 
-def test_no_secret_in_any_file_after_a_session(qtbot, world, sandbox, relay_if_any):
-    relay = relay_if_any
+def test_no_secret_in_any_file_after_a_session(qtbot, world, sandbox, relay):
     connect(qtbot, world, sandbox, relay)
     secret_controller = world.desk.secret
     qtbot.waitUntil(lambda: secret_controller.view.impilo_state.text() != "unknown", timeout=10_000)
@@ -219,5 +208,18 @@ def test_no_secret_in_any_file_after_a_session(qtbot, world, sandbox, relay_if_a
     assert any(p.name == "profiles.json" for p in files)
     for path in files:
         data = path.read_bytes()
-        for value in (sandbox.api_key, secret, relay.token if relay else secret):
+        for value in (sandbox.api_key, secret, relay.token):
             assert value.encode() not in data, f"a secret is in {path}"
+
+
+def test_status_bar_counts_events_from_the_relay(qtbot, world, sandbox, relay):
+    connect(qtbot, world, sandbox, relay)
+    status = world.desk.window.status
+    qtbot.waitUntil(lambda: "live" in status.relay_label.text(), timeout=10_000)
+    envelope = {"id": 424242, "type": "reading.weight", "payload": {"patientId": 7}}
+    answer = httpx.post(
+        relay.ingest_url, json=envelope, headers={"Impilo-Webhook-Secret": relay.secret}
+    )
+    assert answer.status_code == 200
+    qtbot.waitUntil(lambda: "1 event received" in status.relay_label.text(), timeout=10_000)
+    assert world.desk.window.status.api_label.text() == "API: ok"
