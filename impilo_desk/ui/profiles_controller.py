@@ -109,7 +109,7 @@ class ProfilesController(QObject):
                 try:
                     profile = await self._book.save(dialog.draft(), dialog.api_key() or None)
                 except Exception as exc:
-                    self.window.banner.show_error(describe_error(exc))
+                    dialog.banner.show_error(describe_error(exc))
                     continue
                 self.profiles.append(profile)
                 self.profiles_changed.emit()

@@ -239,6 +239,7 @@ class WelcomeDialog(QDialog):
             self,
         )
         intro.setWordWrap(True)
+        self.banner = MessageBanner(self)
         self.demo_button = QPushButton("Try the &demo sandbox", self)
         self.demo_button.setAccessibleName("Try the demo sandbox")
         self.demo_button.setDefault(True)
@@ -258,6 +259,7 @@ class WelcomeDialog(QDialog):
         form.addRow("API &key", self.key_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.banner)
         layout.addWidget(self.demo_button)
         layout.addSpacing(12)
         layout.addWidget(QLabel("<b>Or connect to an Impilo account</b>", self))
