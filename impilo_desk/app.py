@@ -23,6 +23,7 @@ from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.profiles_controller import ProfilesController
+from impilo_desk.ui.qt_messages import route_qt_messages
 from impilo_desk.ui.secret_controller import SecretController
 from impilo_desk.ui.secret_tab import SecretTab
 from impilo_desk.ui.tasks import TaskOwner
@@ -98,6 +99,7 @@ def run(options: Options) -> int:
     paths = AppPaths.from_env()
     redactor = SecretRedactor()
     handler = setup_logging(paths, redactor)
+    restore_qt_messages = route_qt_messages()
     stage = _SecondStage(paths, redactor)
     desk = build_desk(loop, app.clipboard(), stage.open_session)
     app_tasks = TaskOwner(loop, desk.window.banner.show_error, name="app")
@@ -135,6 +137,7 @@ def run(options: Options) -> int:
     finally:
         stage.close()
         sys.excepthook = previous_hook
+        restore_qt_messages()
         logging.getLogger().removeHandler(handler)
         handler.close()
     return exit_code
@@ -157,6 +160,7 @@ class _SecondStage:
 
         services = build_services(self._paths, self._redactor)
         self._services = services
+        app_tasks.spawn(services.housekeeping(), name="housekeeping")
         return ProfilesController(
             desk.window, services.book, desk.sessions, app_tasks, services.start_demo, desk.window
         )

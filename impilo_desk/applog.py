@@ -1,4 +1,8 @@
-"""The app's own log: a rotating file in the user log folder, with every known secret removed."""
+"""The app's own log: a rotating file in the user log folder, with every known secret removed.
+
+Library noise goes there too, never to stderr: Python warnings (``logging.captureWarnings``), the
+retry notices of ``stamina`` (rewritten into a readable line) and, from ``app.py``, Qt's messages.
+"""
 
 from __future__ import annotations
 
@@ -108,21 +112,57 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class StaminaFilter(logging.Filter):
+    """Turns stamina's bare ``stamina.retry_scheduled`` record into a sentence with its details.
+
+    stamina puts the details in the record's extra attributes, which a plain formatter drops.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrites stamina's retry records in place; never drops one."""
+        if record.name == "stamina" and record.getMessage() == "stamina.retry_scheduled":
+            details = record.__dict__
+            name = str(details.get("stamina.callable", ""))
+            record.msg = "retry %s of %s in %ss (waited %ss so far) after %s"
+            record.args = (
+                details.get("stamina.retry_num", "?"),
+                "a request" if not name or name.startswith("<") else name,
+                details.get("stamina.wait_for", "?"),
+                details.get("stamina.waited_so_far", "?"),
+                details.get("stamina.caused_by", "an error"),
+            )
+        return True
+
+
+class AppLogHandler(logging.handlers.RotatingFileHandler):
+    """The app's rotating log file; closing it also gives Python warnings back to stderr."""
+
+    def close(self) -> None:
+        """Closes the file and stops capturing warnings."""
+        if self in logging.getLogger().handlers:
+            logging.getLogger().removeHandler(self)
+        logging.captureWarnings(False)
+        super().close()
+
+
 def setup_logging(paths: AppPaths, redactor: SecretRedactor) -> logging.Handler:
     """Logs INFO and up to a rotating file (1 MB x 3) in the log folder, secrets removed.
+
+    Python warnings and stamina's retry notices go to the same file (not to stderr).
 
     Returns:
         The handler (the caller removes and closes it on exit).
     """
     paths.log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        paths.log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-    )
+    handler = AppLogHandler(paths.log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(StaminaFilter())  # before the redactor, which then sees the details
     handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     root.addHandler(handler)
     for noisy in ("httpx", "httpcore"):  # request lines are not the app's story
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("stamina").setLevel(logging.INFO)
+    logging.captureWarnings(True)  # warnings.warn(...) of any library -> "py.warnings" -> file
     return handler

@@ -4,6 +4,10 @@ The children die with the app. On exit the app terminates them; if the app crash
 sends them SIGTERM through ``prctl(PR_SET_PDEATHSIG)``. Other systems have no such call: there
 only the normal exit path (window closed, ``atexit``, SIGTERM/SIGINT) stops them, so a hard
 crash there can leave them running until the user ends them.
+
+Their databases live in one temporary folder per app run, named ``impilo-desk-demo-<pid>-*``.
+A normal exit removes it; after a crash, the next start removes every such folder whose
+process is gone (:func:`sweep_stale_workdirs`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import IO, Any
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
 PR_SET_PDEATHSIG = 1
+WORKDIR_PREFIX = "impilo-desk-demo-"
 SECRET_ENV = "IMPILO_RELAY_SECRET"  # noqa: S105 - names of variables, not secrets
 TOKEN_ENV = "IMPILO_RELAY_TOKEN"  # noqa: S105
 
@@ -135,6 +140,68 @@ def _drain(stream: IO[bytes]) -> None:
             pass
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists (a zombie counts as alive; its folder can wait)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+        return _windows_pid_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - Windows only
+    query_limited_information, still_active = 0x1000, 259
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return bool(ok) and code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def make_workdir(base: Path | None = None) -> Path:
+    """A new temporary folder for the demo's databases, named after this process."""
+    return Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-", dir=base))
+
+
+def sweep_stale_workdirs(base: Path | None = None) -> list[Path]:
+    """Removes the demo folders left by app runs that crashed (their process is gone).
+
+    Args:
+        base: The folder to look in (default: the system's temporary folder).
+
+    Returns:
+        The folders removed.
+    """
+    root = Path(base) if base is not None else Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        candidates = list(root.glob(f"{WORKDIR_PREFIX}*"))
+    except OSError:
+        return removed
+    for path in candidates:
+        pid_text = path.name.removeprefix(WORKDIR_PREFIX).partition("-")[0]
+        if not path.is_dir() or not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or pid_alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
+
+
 @dataclass(frozen=True)
 class DemoEndpoints:
     """What the running demo offers (the secrets live only in memory)."""
@@ -155,13 +222,20 @@ class DemoStack:
     Args:
         log_dir: Where the children's logs go.
         time_scale: The sandbox's time scale (60: the 15-minute retry comes after 15 s).
+        temp_base: Where the run's temporary folder goes (default: the system's temporary folder).
     """
 
-    def __init__(self, log_dir: Path, time_scale: int = 60) -> None:
+    def __init__(self, log_dir: Path, time_scale: int = 60, temp_base: Path | None = None) -> None:
         self._log_dir = log_dir
         self._time_scale = time_scale
+        self._temp_base = temp_base
         self._children: list[ChildProcess] = []
         self._workdir: Path | None = None
+
+    @property
+    def workdir(self) -> Path | None:
+        """The temporary folder of the running demo's databases."""
+        return self._workdir
 
     @property
     def running(self) -> bool:
@@ -172,10 +246,19 @@ class DemoStack:
         """Starts both servers; on failure nothing is left running."""
         secret = secrets.token_urlsafe(32)
         token = secrets.token_urlsafe(32)
-        self._workdir = Path(tempfile.mkdtemp(prefix="impilo-desk-demo-"))
+        await asyncio.to_thread(sweep_stale_workdirs, self._temp_base)
+        self._workdir = make_workdir(self._temp_base)
         sandbox = ChildProcess(
             "sandbox",
-            ["-m", "impilo_desk.sandbox", "--demo", "--time-scale", str(self._time_scale)],
+            [
+                "-m",
+                "impilo_desk.sandbox",
+                "--demo",
+                "--time-scale",
+                str(self._time_scale),
+                "--db",
+                str(self._workdir / "sandbox.sqlite3"),
+            ],
             self._log_dir / "demo-sandbox.log",
         )
         relay = ChildProcess(

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
-from impilo_desk.demo import DemoStack
+from impilo_desk.demo import DemoStack, sweep_stale_workdirs
 from impilo_desk.services.credentials import (
     CredentialStore,
     KeyringCredentialStore,
@@ -108,6 +108,7 @@ class ProfileBookService:
             "api_base_url": draft.api_base_url,
             "relay_url": draft.relay_url,
             "environment": draft.environment,
+            "relay_kind": draft.relay_kind,
         }
         if not draft.name:
             raise ProfileProblem("Give the profile a name.")
@@ -178,6 +179,10 @@ class DeskServices:
     close: Callable[[], None]
     demo: DemoStack
     memory: MemoryCredentialStore
+
+    async def housekeeping(self) -> None:
+        """Removes what crashed earlier runs left behind (the demo's temporary folders)."""
+        await asyncio.to_thread(sweep_stale_workdirs)
 
 
 def build_services(

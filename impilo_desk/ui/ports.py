@@ -123,13 +123,17 @@ OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]
 
 @dataclass(frozen=True)
 class ProfileDraft:
-    """A profile as typed in the profiles dialog (``id`` None: a new one)."""
+    """A profile as typed in the profiles dialog (``id`` None: a new one).
+
+    ``relay_kind`` is ``relay`` (our relay, with a bearer token) or ``smee`` (a smee.io channel).
+    """
 
     name: str
     api_base_url: str
     relay_url: str | None
     environment: str
     id: str | None = None
+    relay_kind: str = "relay"
 
 
 class ProfileBook(Protocol):

@@ -107,7 +107,9 @@ class ProfilesController(QObject):
                 if dialog.choice == "demo":
                     break
                 try:
-                    profile = await self._book.save(dialog.draft(), dialog.api_key() or None)
+                    profile = await self._book.save(
+                        dialog.draft(), dialog.api_key() or None, dialog.relay_token()
+                    )
                 except Exception as exc:
                     dialog.banner.show_error(describe_error(exc))
                     continue

@@ -6,11 +6,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPushButton,
@@ -20,9 +18,19 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.ui.banners import MessageBanner
 from impilo_desk.ui.ports import ProfileDraft, ProfileInfo
+from impilo_desk.ui.profile_fields import (
+    ENVIRONMENTS,
+    environment_combo,
+    follow_relay_kind,
+    masked_edit,
+    relay_kind_combo,
+    select_data,
+    session_only_label,
+)
+from impilo_desk.ui.welcome_dialog import WelcomeDialog
 
+__all__ = ["ENVIRONMENTS", "ProfilesDialog", "ProfilesModel", "WelcomeDialog"]
 _Index = QModelIndex | QPersistentModelIndex
-ENVIRONMENTS = ("production", "staging", "sandbox")
 
 
 class ProfilesModel(QAbstractListModel):
@@ -94,24 +102,21 @@ class ProfilesDialog(QDialog):
         self.delete_button.setAccessibleName("Delete profile")
 
         self.banner = MessageBanner(self)
+        self.session_note = session_only_label(self)
+        self._store_words = "in the keyring"
         self.name_edit = QLineEdit(self)
         self.name_edit.setAccessibleName("Profile name")
-        self.environment_combo = QComboBox(self)
-        self.environment_combo.setAccessibleName("Environment")
-        for env in ENVIRONMENTS:
-            self.environment_combo.addItem(env.capitalize(), env)
+        self.environment_combo = environment_combo(self)
         self.url_edit = QLineEdit(self)
         self.url_edit.setAccessibleName("API base URL")
         self.url_edit.setPlaceholderText("https://app.impiloplatform.com")
-        self.key_edit = QLineEdit(self)
-        self.key_edit.setAccessibleName("API key")
-        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit = masked_edit(self, "API key")
         self.relay_edit = QLineEdit(self)
         self.relay_edit.setAccessibleName("Relay URL")
         self.relay_edit.setPlaceholderText("https://relay.example.com (optional)")
-        self.token_edit = QLineEdit(self)
-        self.token_edit.setAccessibleName("Relay token")
-        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.relay_kind_combo = relay_kind_combo(self)
+        self.token_edit = masked_edit(self, "Relay token")
+        follow_relay_kind(self.relay_kind_combo, self.token_edit)
         self.test_button = QPushButton("&Test connection", self)
         self.test_button.setAccessibleName("Test connection")
         self.save_button = QPushButton("&Save", self)
@@ -127,6 +132,7 @@ class ProfilesDialog(QDialog):
         form.addRow("API &base URL", self.url_edit)
         form.addRow("API &key", self.key_edit)
         form.addRow("&Relay URL", self.relay_edit)
+        form.addRow("Relay k&ind", self.relay_kind_combo)
         form.addRow("Relay &token", self.token_edit)
         actions = QHBoxLayout()
         for button in (self.test_button, self.save_button, self.use_button):
@@ -134,6 +140,7 @@ class ProfilesDialog(QDialog):
         actions.addStretch(1)
         actions.addWidget(close)
         right = QVBoxLayout()
+        right.addWidget(self.session_note)
         right.addWidget(self.banner)
         right.addLayout(form)
         right.addStretch(1)
@@ -181,17 +188,18 @@ class ProfilesDialog(QDialog):
         """Fills the form from ``profile`` (None: empty, for a new one)."""
         self.banner.clear()
         self.name_edit.setText(profile.name if profile else "")
-        env = profile.environment if profile else "production"
-        self.environment_combo.setCurrentIndex(max(0, self.environment_combo.findData(env)))
+        select_data(self.environment_combo, profile.environment if profile else "production")
+        select_data(self.relay_kind_combo, str(getattr(profile, "relay_kind", "relay")))
         self.url_edit.setText(profile.api_base_url if profile else "")
         self.relay_edit.setText((profile.relay_url or "") if profile else "")
         self.key_edit.clear()
         self.token_edit.clear()
+        where = self._store_words
         self.token_edit.setPlaceholderText(
-            "kept in the keyring; type a new one to replace it" if profile else "optional"
+            f"kept {where} if set; type a new one to replace it" if profile else "optional"
         )
         self.key_edit.setPlaceholderText(
-            "stored in the keyring; type a new one to replace it" if has_key else "required"
+            f"stored {where}; type a new one to replace it" if has_key else "required"
         )
         self.delete_button.setEnabled(profile is not None)
         self.use_button.setEnabled(profile is not None)
@@ -204,6 +212,7 @@ class ProfilesDialog(QDialog):
             relay_url=self.relay_edit.text().strip() or None,
             environment=str(self.environment_combo.currentData()),
             id=profile_id,
+            relay_kind=str(self.relay_kind_combo.currentData()),
         )
 
     def api_key(self) -> str | None:
@@ -212,75 +221,16 @@ class ProfilesDialog(QDialog):
 
     def relay_token(self) -> str | None:
         """The relay token typed, or None when the field is empty (keep the stored one)."""
+        if self.relay_kind_combo.currentData() == "smee":
+            return None
         return self.token_edit.text().strip() or None
+
+    def set_session_only(self, session_only: bool) -> None:
+        """Says whether secrets are kept in memory for this session only (else: the keyring)."""
+        self.session_note.setVisible(session_only)
+        self._store_words = "in memory for this session only" if session_only else "in the keyring"
 
     def set_buttons_enabled(self, enabled: bool) -> None:
         """Disables the action buttons while an action runs."""
         for button in (self.test_button, self.save_button, self.add_button):
             button.setEnabled(enabled)
-
-
-class WelcomeDialog(QDialog):
-    """The first start: try the demo sandbox, or connect to a real Impilo account.
-
-    ``choice`` is ``"demo"`` or ``"account"`` once it is accepted.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Welcome to Impilo Desk")
-        self.setMinimumWidth(560)
-        self.choice = ""
-        intro = QLabel(
-            "<h3>Welcome to Impilo Desk</h3>"
-            "<p>Start with the demo: a local practice sandbox and relay with live example "
-            "data, nothing real. Or connect to your Impilo account with its API base URL "
-            "and an API key; the key is kept in the system keyring, never in a file.</p>",
-            self,
-        )
-        intro.setWordWrap(True)
-        self.banner = MessageBanner(self)
-        self.demo_button = QPushButton("Try the &demo sandbox", self)
-        self.demo_button.setAccessibleName("Try the demo sandbox")
-        self.demo_button.setDefault(True)
-        self.name_edit = QLineEdit("My Impilo account", self)
-        self.name_edit.setAccessibleName("Profile name")
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setAccessibleName("API base URL")
-        self.url_edit.setPlaceholderText("https://app.impiloplatform.com")
-        self.key_edit = QLineEdit(self)
-        self.key_edit.setAccessibleName("API key")
-        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.account_button = QPushButton("&Connect to this account", self)
-        self.account_button.setAccessibleName("Connect to this account")
-        form = QFormLayout()
-        form.addRow("&Name", self.name_edit)
-        form.addRow("API &base URL", self.url_edit)
-        form.addRow("API &key", self.key_edit)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.demo_button)
-        layout.addSpacing(12)
-        layout.addWidget(QLabel("<b>Or connect to an Impilo account</b>", self))
-        layout.addLayout(form)
-        layout.addWidget(self.account_button)
-        self.demo_button.clicked.connect(lambda: self._choose("demo"))
-        self.account_button.clicked.connect(lambda: self._choose("account"))
-
-    def draft(self) -> ProfileDraft:
-        """The account as typed."""
-        return ProfileDraft(
-            name=self.name_edit.text().strip() or "My Impilo account",
-            api_base_url=self.url_edit.text().strip(),
-            relay_url=None,
-            environment="production",
-        )
-
-    def api_key(self) -> str:
-        """The API key typed."""
-        return self.key_edit.text().strip()
-
-    def _choose(self, choice: str) -> None:
-        self.choice = choice
-        self.accept()

@@ -32,3 +32,21 @@ def test_uncaught_error_is_logged_without_secrets_and_shown_readably(qtbot, tmp_
     text = paths.log_file.read_text()
     assert "ValueError" in text
     assert "api-key-that-must-not-leak" not in text
+
+
+def test_qt_messages_go_to_the_log_not_stderr(qtbot, tmp_path, capfd):
+    from PySide6.QtCore import qWarning
+
+    from impilo_desk.ui.qt_messages import route_qt_messages
+
+    paths = AppPaths.from_env({HOME_ENV: str(tmp_path)})
+    handler = setup_logging(paths, SecretRedactor())
+    restore = route_qt_messages()
+    try:
+        qWarning("a Qt plugin complains")
+    finally:
+        restore()
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert "complains" not in capfd.readouterr().err
+    assert "WARNING qt: a Qt plugin complains" in paths.log_file.read_text()

@@ -30,6 +30,8 @@ class FakeBook:
     def __init__(self) -> None:
         self.saved: list[P] = []
         self.keys: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        self.drafts: list[ProfileDraft] = []
 
     async def load(self):
         return list(self.saved)
@@ -45,8 +47,11 @@ class FakeBook:
             draft.environment,
         )
         self.saved = [p for p in self.saved if p.id != profile.id] + [profile]
+        self.drafts.append(draft)
         if api_key:
             self.keys[profile.id] = api_key
+        if relay_token:
+            self.tokens[profile.id] = relay_token
         return profile
 
     async def delete(self, profile_id):
@@ -170,3 +175,45 @@ def test_welcome_shows_a_bad_url_in_the_dialog_and_stays_open(qtbot, setup):
     assert book.saved == []
     welcome.reject()
     qtbot.waitUntil(lambda: profiles.dialog is None)
+
+
+def test_welcome_account_with_environment_and_relay(qtbot, setup):
+    desk, profiles, book, _ = setup
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        profiles.start(demo=False)
+    welcome = opened.args[0]
+    assert welcome.environment_combo.currentData() == "production"  # the default for an account
+    assert welcome.relay_edit.text() == ""
+    welcome.environment_combo.setCurrentIndex(welcome.environment_combo.findData("staging"))
+    welcome.url_edit.setText("https://staging.impilo.example.com")
+    welcome.key_edit.setText("the-api-key-123456")
+    welcome.relay_edit.setText("https://relay.example.com")
+    welcome.token_edit.setText("the-relay-token-123456")
+    assert welcome.token_edit.echoMode() == welcome.token_edit.EchoMode.Password
+    with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
+        qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
+    (draft,) = book.drafts
+    assert draft.environment == "staging"
+    assert draft.relay_url == "https://relay.example.com"
+    assert draft.relay_kind == "relay"
+    assert list(book.tokens.values()) == ["the-relay-token-123456"]
+    assert desk.window.environment_banner.environment == "staging"
+
+
+def test_welcome_smee_channel_needs_no_token(qtbot, setup):
+    _desk, profiles, book, _ = setup
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        profiles.start(demo=False)
+    welcome = opened.args[0]
+    welcome.url_edit.setText("https://impilo.example.com")
+    welcome.key_edit.setText("the-api-key-123456")
+    welcome.relay_edit.setText("https://smee.io/AbCdEf123")
+    welcome.token_edit.setText("ignored-token-123456")
+    welcome.relay_kind_combo.setCurrentIndex(welcome.relay_kind_combo.findData("smee"))
+    assert not welcome.token_edit.isEnabled()
+    with qtbot.waitSignal(profiles.profiles_changed, timeout=5000):
+        qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
+    (draft,) = book.drafts
+    assert draft.relay_kind == "smee"
+    assert draft.environment == "production"
+    assert book.tokens == {}

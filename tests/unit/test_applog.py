@@ -45,3 +45,51 @@ def test_log_file_never_holds_a_secret_even_in_a_traceback(tmp_path):
     assert "failed" in text
     assert "RuntimeError" in text
     assert "the-api-key-0123456789" not in text
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_stamina_retries_and_library_warnings_go_to_the_log_not_stderr(tmp_path, capfd):
+    import asyncio
+    import warnings
+
+    import pytest
+
+    from impilo_desk.client import ImpiloClient, RetryPolicy, Unreachable
+
+    paths = AppPaths.from_env({HOME_ENV: str(tmp_path)})
+    redactor = SecretRedactor()
+    key = "the-api-key-for-retries-42"
+    redactor.add(key)
+    handler = setup_logging(paths, redactor)
+    policy = RetryPolicy(attempts=2, total_timeout=5.0, wait_initial=0.01, wait_max=0.01)
+
+    async def fetch() -> None:
+        url = f"http://127.0.0.1:{_closed_port()}"
+        async with ImpiloClient(url, key, timeout=2.0, retry=policy) as client:
+            await client.list_webhooks()
+
+    try:
+        with pytest.raises(Unreachable):
+            asyncio.run(fetch())
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")  # the suite turns warnings into errors
+            warnings.warn(f"a library complains about {key}", UserWarning, stacklevel=1)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    captured = capfd.readouterr()
+    assert "stamina" not in captured.err
+    assert "complains" not in captured.err
+    text = paths.log_file.read_text()
+    assert "stamina: retry 1 of" in text
+    assert "py.warnings" in text
+    assert "a library complains" in text
+    assert key not in text
+    assert logging.getLogger().handlers.count(handler) == 0

@@ -1,0 +1,82 @@
+"""The demo's temporary folders: gone after a normal exit, and swept after a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from impilo_desk.demo import WORKDIR_PREFIX, DemoStack, make_workdir, sweep_stale_workdirs
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait(10)
+    return proc.pid
+
+
+def test_sweep_removes_only_folders_of_dead_processes(tmp_path):
+    mine = make_workdir(tmp_path)
+    assert mine.name.startswith(f"{WORKDIR_PREFIX}{os.getpid()}-")
+    parent = tmp_path / f"{WORKDIR_PREFIX}{os.getppid()}-abc"
+    dead = tmp_path / f"{WORKDIR_PREFIX}{_dead_pid()}-xyz"
+    odd = tmp_path / f"{WORKDIR_PREFIX}not-a-pid"
+    for folder in (parent, dead, odd):
+        folder.mkdir()
+    (dead / "relay.sqlite3").write_bytes(b"x")
+    assert sweep_stale_workdirs(tmp_path) == [dead]
+    assert not dead.exists()
+    assert mine.exists()
+    assert parent.exists()
+    assert odd.exists()
+
+
+@pytest.mark.anyio
+async def test_demo_keeps_both_databases_in_its_folder_and_removes_it_on_stop(tmp_path):
+    demo = DemoStack(tmp_path / "log", temp_base=tmp_path)
+    try:
+        await demo.start()
+        workdir = demo.workdir
+        assert workdir is not None
+        assert workdir.parent == tmp_path
+        names = {p.name for p in workdir.iterdir()}
+        assert {"sandbox.sqlite3", "relay.sqlite3"} <= names
+    finally:
+        demo.stop()
+    assert not workdir.exists()
+    assert demo.workdir is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_folder_of_a_crashed_app_is_swept_on_the_next_start(tmp_path):
+    app = (
+        "import asyncio, json\n"
+        "from pathlib import Path\n"
+        "from impilo_desk.demo import DemoStack\n"
+        f"base = Path({str(tmp_path)!r})\n"
+        "demo = DemoStack(base / 'log', temp_base=base)\n"
+        "asyncio.run(demo.start())\n"
+        "print(json.dumps({'workdir': str(demo.workdir)}), flush=True)\n"
+        "import time; time.sleep(120)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", app], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        workdir = Path(json.loads(proc.stdout.readline())["workdir"])
+        assert workdir.is_dir()
+        proc.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
+        proc.wait(10)
+        assert workdir.is_dir()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert workdir in sweep_stale_workdirs(tmp_path)
+    assert not workdir.exists()
