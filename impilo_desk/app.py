@@ -19,6 +19,7 @@ from PySide6.QtGui import QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
+from impilo_desk.ui.keyring_choice import KeyringChoiceController
 from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
@@ -158,11 +159,20 @@ class _SecondStage:
     def start(self, desk: Desk, app_tasks: TaskOwner) -> ProfilesController:
         from impilo_desk.wiring import build_services
 
-        services = build_services(self._paths, self._redactor)
+        choice = KeyringChoiceController(desk.window, app_tasks, desk.window)
+        services = build_services(self._paths, self._redactor, ask_keyring=choice.ask)
+        choice.memory_chosen.connect(services.secrets.use_memory)
         self._services = services
         app_tasks.spawn(services.housekeeping(), name="housekeeping")
         return ProfilesController(
-            desk.window, services.book, desk.sessions, app_tasks, services.start_demo, desk.window
+            desk.window,
+            services.book,
+            desk.sessions,
+            app_tasks,
+            services.start_demo,
+            desk.window,
+            check_secrets=services.secrets.check,
+            keyring_choice=choice,
         )
 
     def open_session(self, profile: ProfileInfo) -> AbstractAsyncContextManager[Session]:

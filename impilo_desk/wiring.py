@@ -19,6 +19,7 @@ from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
 from impilo_desk.demo import DemoStack, sweep_stale_workdirs
+from impilo_desk.feeds import SMEE, smee_feed
 from impilo_desk.services.credentials import (
     CredentialStore,
     KeyringCredentialStore,
@@ -26,6 +27,7 @@ from impilo_desk.services.credentials import (
     SecretKind,
 )
 from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, RelayFeed, RelayStatus, Session
@@ -171,6 +173,9 @@ class DeskServices:
         open_session: Opens a session (client, store, relay feed) for a profile.
         start_demo: Starts the demo sandbox and relay; returns their profile.
         close: Stops what was started (the demo's children).
+        demo: The demo's sandbox and relay.
+        memory: The demo's secrets.
+        secrets: The keyring, or memory for this session once the user chose it.
     """
 
     book: ProfileBookService
@@ -179,6 +184,7 @@ class DeskServices:
     close: Callable[[], None]
     demo: DemoStack
     memory: MemoryCredentialStore
+    secrets: SessionFallbackStore
 
     async def housekeeping(self) -> None:
         """Removes what crashed earlier runs left behind (the demo's temporary folders)."""
@@ -190,6 +196,7 @@ def build_services(
     redactor: SecretRedactor,
     keyring_store: CredentialStore | None = None,
     demo_time_scale: int = 60,
+    ask_keyring: AskMemory | None = None,
 ) -> DeskServices:
     """Builds the services of one app run.
 
@@ -198,8 +205,13 @@ def build_services(
         redactor: Learns every secret, so the log never shows one.
         keyring_store: The credential store of real profiles (default: the OS keyring).
         demo_time_scale: The demo sandbox's time scale.
+        ask_keyring: Asks the user whether to keep secrets in memory for this session when the
+            keyring is unusable (None: never; the error goes up).
     """
-    keyring = RedactingStore(keyring_store or KeyringCredentialStore(), redactor)
+    secrets = SessionFallbackStore(
+        keyring_store or KeyringCredentialStore(), MemoryCredentialStore(), ask_keyring
+    )
+    keyring = RedactingStore(secrets, redactor)
     memory = MemoryCredentialStore()
     demo_store = RedactingStore(memory, redactor)
     book = ProfileBookService(ProfileStore(paths.profiles_file), keyring)
@@ -215,12 +227,12 @@ def build_services(
         api_key = await store.get(profile.id, SecretKind.API_KEY)
         if not api_key:
             raise ProfileProblem(
-                f"The profile “{profile.name}” has no API key in the keyring; add it in "
+                f"The profile “{profile.name}” has no API key in {secrets.name}; add it in "
                 "Profile › Manage profiles."
             )
         async with ImpiloClient(profile.api_base_url, api_key, retry=INTERACTIVE_RETRY) as client:
             feed = await _relay_feed(profile, store, paths)
-            name = "memory (demo only)" if store is demo_store else "the keyring"
+            name = "memory (demo only)" if store is demo_store else secrets.name
             yield Session(profile, client, store, feed, name)
 
     async def start_demo() -> ProfileInfo:
@@ -241,7 +253,7 @@ def build_services(
             await _prepare_demo(client, endpoints.relay_url + "/hooks", endpoints.webhook_secret)
         return profile
 
-    return DeskServices(book, open_session, start_demo, demo.stop, demo, memory)
+    return DeskServices(book, open_session, start_demo, demo.stop, demo, memory, secrets)
 
 
 async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> None:
@@ -263,9 +275,12 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 async def _relay_feed(
     profile: ProfileInfo, store: RedactingStore, paths: AppPaths
 ) -> RelayFeed | None:
-    """The relay subscription of ``profile``, when it has a relay URL and a token."""
-    if not profile.relay_url or getattr(profile, "relay_kind", "relay") != "relay":
+    """The relay subscription of ``profile``, when it has a relay URL and a token (or smee)."""
+    if not profile.relay_url:
         return None
+    if getattr(profile, "relay_kind", "relay") == SMEE:
+        path = paths.data_dir / f"events-{profile.id}.sqlite3"
+        return await smee_feed(profile.id, profile.relay_url, store, path)
     token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
     if not token:
         return None

@@ -144,7 +144,15 @@ class SessionController(QObject):
         except ValueError:
             phase = RelayPhase.RECONNECTING
         if alive(self.window):
-            self.window.status.set_relay(phase, status.attempt, status.received)
+            self.window.status.set_relay(
+                phase,
+                status.attempt,
+                status.received,
+                kind=status.kind,
+                dropped=status.dropped,
+                gap=status.gap,
+                error=status.last_error,
+            )
 
     def _new_session_tasks(self, name: str) -> TaskOwner:
         return TaskOwner(self._loop, self._task_failed, name=f"session:{name}")

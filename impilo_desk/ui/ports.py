@@ -86,12 +86,19 @@ def is_rotation_unsupported(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class RelayStatus:
-    """What the relay feed reports: the subscriber's phase and counters."""
+    """What the relay feed reports: the subscriber's phase and counters.
+
+    ``kind`` is ``relay`` or ``smee``; ``dropped`` counts events refused for a wrong secret;
+    ``gap`` names a possible gap in the events (e.g. after a smee reconnect), if any.
+    """
 
     phase: str
     attempt: int = 0
     received: int = 0
     last_error: str | None = None
+    kind: str = "relay"
+    dropped: int = 0
+    gap: str | None = None
 
 
 RelayFeed = Callable[[Callable[[RelayStatus], None]], Coroutine[Any, Any, None]]

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.ui.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.errors import describe_error
+from impilo_desk.ui.keyring_choice import KeyringChoiceController
 from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import ProfileBook, ProfileInfo
@@ -35,6 +36,8 @@ class ProfilesController(QObject):
         tasks: Owner of this controller's tasks (closed with the window).
         start_demo: Starts the demo sandbox and relay and returns their profile, if offered.
         parent: QObject parent.
+        check_secrets: Checks the keyring at start-up (asking about memory if it is unusable).
+        keyring_choice: Knows whether secrets are session-only (the dialogs say so).
     """
 
     profiles_changed = Signal()
@@ -49,6 +52,9 @@ class ProfilesController(QObject):
         tasks: TaskOwner,
         start_demo: StartDemo | None = None,
         parent: QObject | None = None,
+        *,
+        check_secrets: Callable[[], Awaitable[None]] | None = None,
+        keyring_choice: KeyringChoiceController | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -59,6 +65,10 @@ class ProfilesController(QObject):
         self.profiles: list[ProfileInfo] = []
         self._demo: ProfileInfo | None = None
         self.dialog: ProfilesDialog | WelcomeDialog | None = None
+        self._check_secrets = check_secrets
+        self._keyring_choice = keyring_choice
+        if keyring_choice is not None:
+            keyring_choice.mode_changed.connect(self._secrets_mode_changed)
         window.profiles_requested.connect(self.open_dialog)
         window.profile_chosen.connect(self.choose)
 
@@ -90,6 +100,11 @@ class ProfilesController(QObject):
         if demo:
             await self._demo_profile()
             return
+        if self._check_secrets is not None:
+            try:
+                await self._check_secrets()
+            except Exception as exc:  # the keyring is unusable and memory was declined
+                self.window.banner.show_error(describe_error(exc))
         self._update_menu(None)
         if self.profiles:
             self.choose(self.profiles[0].id)
@@ -257,7 +272,13 @@ class ProfilesController(QObject):
 
     def _opened(self, dialog: ProfilesDialog | WelcomeDialog) -> None:
         self.dialog = dialog
+        if self._keyring_choice is not None:
+            dialog.set_session_only(self._keyring_choice.session_only)
         self.dialog_opened.emit(dialog)
+
+    def _secrets_mode_changed(self, _mode: str) -> None:
+        if self.dialog is not None and alive(self.dialog) and self._keyring_choice is not None:
+            self.dialog.set_session_only(self._keyring_choice.session_only)
 
     def _update_menu(self, active_id: str | None) -> None:
         active = active_id or (self._sessions.profile.id if self._sessions.profile else None)

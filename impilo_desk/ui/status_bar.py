@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+SESSION_ONLY_TEXT = "Secrets: this session only"
+SESSION_ONLY_TIP = (
+    "No usable keyring: the API key and secrets are kept in memory and are lost when "
+    "Impilo Desk closes."
+)
 
 
 class ApiState(StrEnum):
@@ -28,10 +35,23 @@ class RelayPhase(StrEnum):
 
 
 class StatusBar(QStatusBar):
-    """Three permanent fields: API, relay (with the count of events received), profile."""
+    """Permanent fields: API, relay (with events received), profile, and where secrets are.
+
+    The secrets field shows only when they are not in the keyring.
+
+    Signals:
+        secrets_choice_requested(): The user clicked "keep in memory…" after the keyring failed.
+    """
+
+    secrets_choice_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.secrets_label = QLabel(self)
+        self.secrets_label.setAccessibleName("Where secrets are kept")
+        self.secrets_label.setContentsMargins(8, 0, 8, 0)
+        self.secrets_label.linkActivated.connect(lambda _link: self.secrets_choice_requested.emit())
+        self.secrets_label.hide()
         self.api_label = QLabel(self)
         self.api_label.setAccessibleName("API status")
         self.relay_label = QLabel(self)
@@ -41,6 +61,7 @@ class StatusBar(QStatusBar):
         for label in (self.api_label, self.relay_label, self.profile_label):
             label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.api_label, 3)
+        self.addPermanentWidget(self.secrets_label, 0)
         self.addPermanentWidget(self.relay_label, 0)
         self.addPermanentWidget(self.profile_label, 0)
         self.set_api(ApiState.NONE)
@@ -60,19 +81,65 @@ class StatusBar(QStatusBar):
         colour = {ApiState.OK: "#1b5e20", ApiState.ERROR: "#b71c1c"}.get(state, "")
         self.api_label.setStyleSheet(f"color: {colour};" if colour else "")
 
-    def set_relay(self, phase: RelayPhase, attempt: int = 0, received: int = 0) -> None:
-        """Shows the relay stream's phase, its reconnect attempt and how many events came in."""
+    def set_relay(
+        self,
+        phase: RelayPhase,
+        attempt: int = 0,
+        received: int = 0,
+        *,
+        kind: str = "relay",
+        dropped: int = 0,
+        gap: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Shows the relay stream's phase, its reconnect attempt and how many events came in.
+
+        Args:
+            phase: The subscriber's phase.
+            attempt: The reconnect attempt (while reconnecting).
+            received: New events received.
+            kind: ``relay`` (ours) or ``smee`` (a smee.io channel).
+            dropped: Events refused because their webhook secret did not match.
+            gap: A possible gap in the events, in a few words.
+            error: The last failure, one sentence (shown when stopped, else in the tooltip).
+        """
         words = {
             RelayPhase.OFF: "off",
             RelayPhase.CONNECTING: "connecting…",
             RelayPhase.LIVE: "live",
             RelayPhase.RECONNECTING: f"reconnecting ({attempt})",
             RelayPhase.UNAUTHORIZED: "unauthorized — check the relay token",
-            RelayPhase.STOPPED: "stopped",
+            RelayPhase.STOPPED: f"stopped — {error}" if error else "stopped",
         }[phase]
-        plural = "event" if received == 1 else "events"
-        suffix = "" if phase is RelayPhase.OFF else f" · {received} {plural} received"
-        self.relay_label.setText(f"Relay: {words}{suffix}")
+        parts = [f"Relay{' (smee)' if kind == 'smee' else ''}: {words}"]
+        if phase is not RelayPhase.OFF:
+            parts.append(f"{received} {'event' if received == 1 else 'events'} received")
+        if dropped:
+            parts.append(f"{dropped} dropped (wrong secret)")
+        if gap:
+            parts.append(gap)
+        text = " · ".join(parts)
+        self.relay_label.setText(text)
+        self.relay_label.setToolTip(f"{text}\nLast problem: {error}" if error else text)
+        trouble = phase in (RelayPhase.UNAUTHORIZED, RelayPhase.STOPPED) and bool(error)
+        self.relay_label.setStyleSheet("color: #8a4b00;" if trouble or dropped or gap else "")
+
+    def set_secrets(self, mode: str, sentence: str = "") -> None:
+        """Shows where secrets are kept.
+
+        Nothing for ``keyring``; a warning for ``session`` (memory, this session only); for
+        ``unavailable``, a link to choose memory after all.
+        """
+        if mode == "session":
+            self.secrets_label.setText(SESSION_ONLY_TEXT)
+            self.secrets_label.setToolTip(SESSION_ONLY_TIP)
+        elif mode == "unavailable":
+            self.secrets_label.setText(
+                'Secrets: no keyring — <a href="memory">keep in memory for this session…</a>'
+            )
+            self.secrets_label.setToolTip(sentence)
+        self.secrets_label.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self.secrets_label.setVisible(mode in ("session", "unavailable"))
 
     def set_profile(self, name: str | None) -> None:
         """Shows the profile's name."""

@@ -1,0 +1,91 @@
+"""Relay feeds of a session that read a smee.io channel (our relay's feed is in ``wiring``).
+
+Qt-free: a feed is a coroutine that runs the subscriber until cancelled and reports each change
+as a :class:`~impilo_desk.ui.ports.RelayStatus` for the status bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from impilo_desk.services.credentials import CredentialStore, SecretKind
+from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.subscriber import Gap, SmeeSubscriber, SubscriberState
+from impilo_desk.ui.ports import RelayFeed, RelayStatus
+
+SMEE = "smee"
+MISSING_SECRET_SENTENCE = (
+    "No webhook secret is stored for this profile, so smee events cannot be checked; "  # noqa: S105 - a sentence
+    "set it in the Secret tab."
+)
+GAP_WORDS = {
+    "smee-reconnect": "possible gap after reconnect",
+    "retention": "events missing (older than the relay keeps)",
+    "reset": "the relay's store was reset",
+}
+
+
+def status_of(state: SubscriberState, kind: str, gap: Gap | None) -> RelayStatus:
+    """The status bar's view of a subscriber's state (and the last gap, if any)."""
+    return RelayStatus(
+        state.phase,
+        state.attempt,
+        state.received,
+        state.last_error,
+        kind=kind,
+        dropped=state.dropped,
+        gap=GAP_WORDS.get(gap.reason, "possible gap") if gap is not None else None,
+    )
+
+
+async def smee_feed(
+    profile_id: str,
+    channel_url: str,
+    store: CredentialStore,
+    events_path: Path,
+    **options: Any,
+) -> RelayFeed:
+    """The feed of a profile whose relay is a smee.io channel.
+
+    The webhook secret is read from the credential store now, so the subscriber can drop
+    events that do not carry it (smee checks nothing).
+
+    Args:
+        profile_id: The profile whose webhook secret is used.
+        channel_url: The smee.io channel URL.
+        store: The profile's credential store.
+        events_path: The profile's event store (de-duplication by Impilo event id).
+        options: Passed to :class:`SmeeSubscriber` (e.g. ``backoff`` in tests).
+    """
+    secret = await store.get(profile_id, SecretKind.WEBHOOK_SECRET)
+
+    async def feed(report: Callable[[RelayStatus], None]) -> None:
+        if not secret:
+            report(RelayStatus("stopped", last_error=MISSING_SECRET_SENTENCE, kind=SMEE))
+            return
+        last_gap: Gap | None = None
+        latest = SubscriberState("connecting")
+
+        def on_state(state: SubscriberState) -> None:
+            nonlocal latest
+            latest = state
+            report(status_of(state, SMEE, last_gap))
+
+        def on_gap(gap: Gap) -> None:
+            nonlocal last_gap
+            last_gap = gap
+            report(status_of(latest, SMEE, gap))
+
+        events = await asyncio.to_thread(EventStore, events_path)  # SQLite stays off the loop
+        try:
+            subscriber = SmeeSubscriber(
+                channel_url, secret, events, on_state=on_state, on_gap=on_gap, **options
+            )
+            await subscriber.run()
+        finally:
+            await asyncio.to_thread(events.close)
+
+    return feed
