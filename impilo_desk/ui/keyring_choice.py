@@ -13,9 +13,11 @@ from impilo_desk.ui.tasks import TaskOwner
 
 KEEP_IN_MEMORY = "Keep secrets in memory for this session only"
 LOST_ON_EXIT = (
-    "Kept in memory, the API key and secrets you enter are lost when Impilo Desk closes, and "
-    "you type them again next time. They are never written to a file."
+    "In memory, the API key and secrets you enter are lost when Impilo Desk closes and must be "
+    "typed again next time; they are never written to a file."
 )
+# QMessageBox wraps its text narrowly; its own labels have these object names.
+_WIDE_TEXT = "QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel { min-width: 520px; }"
 KEYRING = "keyring"
 SESSION = "session"
 UNAVAILABLE = "unavailable"
@@ -28,6 +30,7 @@ def keyring_choice_box(parent: QWidget, sentence: str) -> QMessageBox:
     box.setWindowTitle("No usable keyring")
     box.setText(sentence)
     box.setInformativeText(LOST_ON_EXIT)
+    box.setStyleSheet(_WIDE_TEXT)
     keep = box.addButton(KEEP_IN_MEMORY, QMessageBox.ButtonRole.AcceptRole)
     keep.setAccessibleName(KEEP_IN_MEMORY)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)

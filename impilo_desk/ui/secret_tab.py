@@ -132,6 +132,8 @@ class SecretTab(QWidget):
         self._store_name = name
         self.store_caption.setText(f"In {name}:")
         self.keyring_state.setAccessibleName(f"Secret in {name}")
+        place = "keyring" if "keyring" in name else "memory"
+        self.save_action.setText(f"&Save to Impilo and {place}")
 
     def show_state(self, on_impilo: bool | None, in_keyring: bool | None) -> None:
         """Shows where a secret exists (None: not known, e.g. after an error)."""

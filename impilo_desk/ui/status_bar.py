@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 SESSION_ONLY_TEXT = "Secrets: this session only"
@@ -50,6 +50,10 @@ class StatusBar(QStatusBar):
         self.secrets_label = QLabel(self)
         self.secrets_label.setAccessibleName("Where secrets are kept")
         self.secrets_label.setContentsMargins(8, 0, 8, 0)
+        self.secrets_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
         self.secrets_label.linkActivated.connect(lambda _link: self.secrets_choice_requested.emit())
         self.secrets_label.hide()
         self.api_label = QLabel(self)

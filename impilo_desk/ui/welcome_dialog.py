@@ -36,16 +36,10 @@ class WelcomeDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to Impilo Desk")
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(640)
         self.choice = ""
-        intro = QLabel(
-            "<h3>Welcome to Impilo Desk</h3>"
-            "<p>Start with the demo: a local practice sandbox and relay with live example "
-            "data, nothing real. Or connect to your Impilo account with its API base URL "
-            "and an API key; the key is kept in the system keyring, never in a file.</p>",
-            self,
-        )
-        intro.setWordWrap(True)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
         self.banner = MessageBanner(self)
         self.session_note = session_only_label(self)
         self.demo_button = QPushButton("Try the &demo sandbox", self)
@@ -76,14 +70,16 @@ class WelcomeDialog(QDialog):
         form.addRow("Relay k&ind", self.relay_kind_combo)
         form.addRow("Relay &token", self.token_edit)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.addWidget(self.intro)
         layout.addWidget(self.banner)
         layout.addWidget(self.session_note)
         layout.addWidget(self.demo_button)
         layout.addSpacing(12)
         layout.addWidget(QLabel("<b>Or connect to an Impilo account</b>", self))
         layout.addLayout(form)
+        layout.addSpacing(6)
         layout.addWidget(self.account_button)
+        self.set_session_only(False)
         self.demo_button.clicked.connect(lambda: self._choose("demo"))
         self.account_button.clicked.connect(lambda: self._choose("account"))
 
@@ -110,6 +106,13 @@ class WelcomeDialog(QDialog):
     def set_session_only(self, session_only: bool) -> None:
         """Says (or stops saying) that secrets are kept in memory for this session only."""
         self.session_note.setVisible(session_only)
+        where = "in memory for this session only" if session_only else "in the system keyring"
+        self.intro.setText(
+            "<h3>Welcome to Impilo Desk</h3>"
+            "<p>Start with the demo: a local practice sandbox and relay with live example "
+            "data, nothing real. Or connect to your Impilo account with its API base URL "
+            f"and an API key; the key is kept {where}, never in a file.</p>"
+        )
 
     def _choose(self, choice: str) -> None:
         self.choice = choice
