@@ -50,8 +50,9 @@ async def smee_feed(
 ) -> RelayFeed:
     """The feed of a profile whose relay is a smee.io channel.
 
-    The webhook secret is read from the credential store now, so the subscriber can drop
-    events that do not carry it (smee checks nothing).
+    The webhook secret is read from the credential store each time the feed starts (so a
+    restarted feed uses a secret saved meanwhile); the subscriber drops events that do not carry
+    it (smee checks nothing).
 
     Args:
         profile_id: The profile whose webhook secret is used.
@@ -60,9 +61,9 @@ async def smee_feed(
         events_path: The profile's event store (de-duplication by Impilo event id).
         options: Passed to :class:`SmeeSubscriber` (e.g. ``backoff`` in tests).
     """
-    secret = await store.get(profile_id, SecretKind.WEBHOOK_SECRET)
 
     async def feed(report: Callable[[RelayStatus], None]) -> None:
+        secret = await store.get(profile_id, SecretKind.WEBHOOK_SECRET)
         if not secret:
             report(RelayStatus("stopped", last_error=MISSING_SECRET_SENTENCE, kind=SMEE))
             return

@@ -63,10 +63,13 @@ class SessionController(QObject):
         self.session: Session | None = None
         self.profile: ProfileInfo | None = None
         self._runner: asyncio.Task[None] | None = None
+        self._feed: asyncio.Task[None] | None = None
+        self._feed_generation = 0
         self._switching: asyncio.Task[None] | None = None
         for source in (webhooks, secret):
             source.api_ok.connect(self._api_ok)
             source.api_failed.connect(self._api_failed)
+        secret.saved.connect(self._restart_relay_feed)  # a smee feed checks the new secret
         window.closing.connect(self.close)
 
     @property
@@ -90,6 +93,7 @@ class SessionController(QObject):
     async def end_session(self) -> None:
         """Cancels every task of the current session and waits until they have ended."""
         runner, self._runner = self._runner, None
+        self._feed_generation += 1  # the old feed's last reports are ignored
         old_tasks = self.tasks
         profile = self.profile
         old_tasks.cancel_all(close=True)
@@ -127,15 +131,31 @@ class SessionController(QObject):
                 self._webhooks.set_session(session.api, profile.relay_url)
                 self._secret.set_session(session.api, session.store, profile.id, session.store_name)
                 self.session_started.emit(profile.id)
-                if session.relay_feed is not None:
-                    self.window.status.set_relay(RelayPhase.CONNECTING)
-                    self.tasks.spawn(session.relay_feed(self._relay_changed), name="relay-feed")
+                self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
         finally:
             self.session = None
             if alive(self._webhooks) and alive(self._secret):
                 self._webhooks.set_session(None, None)
                 self._secret.set_session(None, None, "")
+
+    def _restart_relay_feed(self) -> None:
+        """(Re)starts the session's relay feed, so that it reads the stored secrets afresh."""
+        session = self.session
+        if session is None or session.relay_feed is None or self.tasks.closed:
+            return
+        if self._feed is not None and not self._feed.done():
+            self._feed.cancel()
+        self._feed_generation += 1
+        generation = self._feed_generation
+
+        def report(status: RelayStatus) -> None:
+            # not the last words of a replaced feed, nor of one outliving the window
+            if alive(self) and generation == self._feed_generation:
+                self._relay_changed(status)
+
+        self.window.status.set_relay(RelayPhase.CONNECTING)
+        self._feed = self.tasks.spawn(session.relay_feed(report), name="relay-feed")
 
     def _relay_changed(self, status: RelayStatus) -> None:
         self.relay_status.emit(status)

@@ -69,3 +69,23 @@ def test_smee_profile_without_a_secret_says_what_to_do(qtbot, world, sandbox, sm
     qtbot.waitUntil(lambda: "stopped" in status.text(), timeout=10_000)
     assert "Secret tab" in status.text()
     assert smee.requests == 0
+
+
+def test_a_new_secret_saved_in_the_secret_tab_reaches_the_smee_check(qtbot, world, sandbox, smee):
+    profile = save_smee_profile(qtbot, world, sandbox, smee.url, SECRET)
+    status = world.desk.window.status.relay_label
+    with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
+        world.profiles.choose(profile.id)
+    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): live"), timeout=10_000)
+    secret_tab = world.desk.secret
+    qtbot.waitUntil(lambda: secret_tab.view.impilo_state.text() != "unknown", timeout=10_000)
+    secret_tab.view.generate_action.trigger()
+    new_secret = secret_tab.view.secret()
+    with qtbot.waitSignal(secret_tab.saved, timeout=10_000):
+        secret_tab.view.save_action.trigger()
+    qtbot.waitUntil(lambda: smee.requests == 2, timeout=15_000)  # the feed started afresh
+    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): live"), timeout=10_000)
+    smee.forward(make_envelope(601), SECRET)  # the old secret is refused now
+    smee.forward(make_envelope(602), new_secret)
+    qtbot.waitUntil(lambda: "1 event received" in status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "1 dropped (wrong secret)" in status.text(), timeout=10_000)
