@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
     from impilo_desk.contract import Page, Webhook, WebhookSecret
+    from impilo_desk.services.reading_feed import EventHub
 
 WEBHOOK_SECRET_KIND = "webhook-secret"  # noqa: S105 - the name of a credential slot
 API_KEY_KIND = "api-key"
@@ -113,12 +114,14 @@ class Session:
         api: Its Impilo client (open).
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
+        events: The relay subscriber's events and the local event store (Readings tab).
     """
 
     profile: ProfileInfo
     api: WebhookApi
     store: SecretStore
     relay_feed: RelayFeed | None = None
+    events: EventHub | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]
