@@ -40,7 +40,7 @@ def style_plot(plot: pg.PlotItem) -> None:
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(AXIS_COLOR))
         axis.setTextPen(pg.mkPen(AXIS_COLOR))
-    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.showGrid(x=False, y=False)
 
 
 def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
@@ -55,7 +55,7 @@ def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
                 widget.setParent(menu, widget.windowFlags())
 
 
-def fast_curve(plot: pg.PlotItem, color: str, name: str | None, width: float = 2) -> Any:
+def fast_curve(plot: pg.PlotItem, color: str, name: str | None, width: float = 1) -> Any:
     """A persistent curve that clips to the view and downsamples by peaks."""
     curve = plot.plot([], [], pen=pg.mkPen(color, width=width), name=name, connect="finite")
     curve.setClipToView(True)
@@ -231,7 +231,7 @@ class EcgWaveform(QWidget):
         self.plot.setLabel("left", "µV", color=AXIS_COLOR)
         self.plot.setLabel("bottom", "seconds", color=AXIS_COLOR)
         self.plot.setTitle("ECG: latest waveform", color=AXIS_COLOR, size="11pt")
-        self.curve = fast_curve(self.plot, "#c0392b", None, width=1.5)
+        self.curve = fast_curve(self.plot, "#c0392b", None)
         self.plot.getViewBox().setMouseEnabled(x=True, y=False)
         self.plot.setAutoVisible(y=True)
         layout = QVBoxLayout(self)

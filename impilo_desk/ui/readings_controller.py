@@ -33,7 +33,9 @@ if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
 _log = logging.getLogger(__name__)
 
 REDRAW_MS = 33  # at most 30 Hz
-SLIDE_S = 1.0  # a followed window moves at most once a second when nothing new arrives
+SLIDE_S = 1.0  # a followed window moves at most once a second (it reaches a little ahead)
+TABLE_S = 0.5  # tables refresh at most twice a second
+LEAD = 0.02  # a followed window ends this share of its width after now
 
 
 class ReadingsController(QObject):
@@ -88,6 +90,8 @@ class ReadingsController(QObject):
         self._window_start: datetime | None = None
         self._last_slide = 0.0
         self._units: Units | None = None
+        self._tables_at = 0.0
+        self._stale_tables: set[str] = set()
         self.timer = QTimer(self)
         self.timer.setObjectName("readings-redraw")
         self.timer.setInterval(REDRAW_MS)
@@ -100,6 +104,7 @@ class ReadingsController(QObject):
         view.temperature_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
         view.png_action.triggered.connect(lambda: self._ask_export("png"))
         view.csv_action.triggered.connect(lambda: self._ask_export("csv"))
+        view.kinds.currentChanged.connect(lambda _i: self._kind_shown())
         view.png_action.setEnabled(False)
         view.csv_action.setEnabled(False)
 
@@ -335,7 +340,7 @@ class ReadingsController(QObject):
 
     def _units_changed(self) -> None:
         self._units = None
-        self.redraw()
+        self.redraw(full=True)
 
     def _visibility_changed(self, visible: bool) -> None:
         if visible and self.series and (self._api is not None or self._hub is not None):
@@ -344,28 +349,39 @@ class ReadingsController(QObject):
         elif not visible:
             self.timer.stop()
 
-    def redraw(self) -> int:
-        """Redraws the kinds whose data (or units) changed; returns how many."""
+    def redraw(self, full: bool = False) -> int:
+        """Redraws the kinds whose data (or units) changed; returns how many.
+
+        Charts follow every change; tables at most every ``TABLE_S`` (a table of many rows
+        costs more to refresh than a chart), or at once with ``full``.
+        """
         if not self.series or not alive(self.view):
             return 0
         units = self.units()
         changed_units = units != self._units
         self._units = units
+        now = time.monotonic()
+        tables = full or changed_units or now - self._tables_at >= TABLE_S
         count = 0
         for kind, series in self.series.items():
-            if not (series.dirty or changed_units):
-                continue
             page = self.view.pages[kind]
-            ecg_changed = series.latest_ecg_changed
-            page.show_snapshot(series.snapshot(units))
-            if ecg_changed:
-                page.show_ecg(series.latest_ecg)
-            count += 1
+            if series.dirty or changed_units:
+                ecg_changed = series.latest_ecg_changed
+                page.chart.set_snapshot(series.snapshot(units))
+                if ecg_changed:
+                    page.show_ecg(series.latest_ecg)
+                self._stale_tables.add(kind)
+                count += 1
+            if tables and kind in self._stale_tables:
+                page.model.set_snapshot(series.snapshot(units))
+                self._stale_tables.discard(kind)
+        if tables:
+            self._tables_at = now
         if self._markers_dirty:
             self._markers_dirty = False
             for kind, page in self.view.pages.items():
                 page.chart.set_markers(self.failed.get(kind, []), self.gaps)
-        self._slide(force=count > 0)
+        self._slide()
         if count:
             self._status()
             self.redrawn.emit(count)
@@ -379,8 +395,17 @@ class ReadingsController(QObject):
             return
         self._last_slide = now
         seconds = self.view.range_seconds()
-        for page in self.view.pages.values():
-            page.chart.set_window(None if seconds is None else now - seconds, now)
+        page = self.view.current_page()  # the others follow when they come into view
+        if page is not None:
+            if seconds is None:
+                page.chart.set_window(None, None)
+            else:
+                page.chart.set_window(now - seconds, now + seconds * LEAD)
+
+    def _kind_shown(self) -> None:
+        self._slide(force=True)
+        if self.series:
+            self._status()
 
     def _status(self) -> None:
         sources = []
@@ -417,7 +442,7 @@ class ReadingsController(QObject):
 
     def export_png(self, path: Path, kind: str | None = None) -> Path:
         """Saves the chart of ``kind`` (default: the one in view) as a PNG."""
-        self.redraw()
+        self.redraw(full=True)
         page = self.view.pages[kind] if kind else self.view.current_page()
         assert page is not None
         page.chart.export_png(path)
@@ -430,7 +455,7 @@ class ReadingsController(QObject):
         """Saves the readings of ``kind`` (default: the one in view) as CSV, as charted."""
         from impilo_desk.services.reading_series import csv_rows
 
-        self.redraw()
+        self.redraw(full=True)
         page = self.view.pages[kind] if kind else self.view.current_page()
         assert page is not None
         assert page.model.snapshot is not None

@@ -49,8 +49,10 @@ class KindPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setDefaultSectionSize(110)
+        self.table.horizontalHeader().setDefaultSectionSize(96)
         self.table.horizontalHeader().setStretchLastSection(True)
+        time_width = self.fontMetrics().horizontalAdvance("2026-12-31 23:59:59") + 16
+        self.model.modelReset.connect(lambda: self.table.setColumnWidth(0, time_width))
 
         charts = QWidget(self)
         chart_layout = QVBoxLayout(charts)
@@ -69,16 +71,15 @@ class KindPage(QWidget):
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([860, 380])
+        splitter.setSizes([800, 440])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(splitter)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Shows the same snapshot in the chart and the table."""
+        """Shows the same snapshot in the chart and the table (the controller may do each)."""
         self.chart.set_snapshot(snapshot)
         self.model.set_snapshot(snapshot)
-        self.table.resizeColumnToContents(0)
 
     def show_ecg(self, reading: object | None) -> None:
         """Shows the waveform of ``reading`` (the newest ECG), or clears it."""

@@ -80,7 +80,7 @@ class Readings:
 
     def page(self, kind: str) -> Any:
         """The page of ``kind`` (redrawn first)."""
-        self.controller.redraw()
+        self.controller.redraw(full=True)
         return self.tab.pages[kind]
 
     def curve(self, kind: str, name: str) -> tuple[list[float], list[float]]:
