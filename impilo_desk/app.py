@@ -12,7 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QClipboard
@@ -23,6 +23,8 @@ from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.profiles_controller import ProfilesController
+from impilo_desk.ui.readings_controller import ReadingsController
+from impilo_desk.ui.readings_tab import ReadingsTab
 from impilo_desk.ui.secret_controller import SecretController
 from impilo_desk.ui.secret_tab import SecretTab
 from impilo_desk.ui.tasks import TaskOwner
@@ -31,6 +33,7 @@ from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
 
 if TYPE_CHECKING:
+    from impilo_desk.services.reading_poller import ReadingsApi
     from impilo_desk.wiring import DeskServices
 
 _log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class Desk:
     webhooks: WebhooksController
     secret: SecretController
     sessions: SessionController
+    readings: ReadingsController
 
 
 def build_desk(
@@ -65,10 +69,22 @@ def build_desk(
     secret_tab = SecretTab(clipboard)
     window.add_page(webhooks_tab)
     window.add_page(secret_tab)
+    readings_tab = ReadingsTab()
+    window.add_page(readings_tab)
     webhooks = WebhooksController(webhooks_tab, webhooks_model, idle, window)
     secret = SecretController(secret_tab, idle, window)
     sessions = SessionController(window, webhooks, secret, open_session, loop, window)
-    return Desk(window, webhooks, secret, sessions)
+    readings = ReadingsController(readings_tab, idle, window)
+
+    def readings_session(_profile_id: str) -> None:
+        session = sessions.session
+        readings.set_tasks(sessions.tasks)
+        api = cast("ReadingsApi", session.api) if session is not None else None
+        readings.set_session(api, session.events if session is not None else None)
+
+    sessions.session_started.connect(readings_session)
+    sessions.session_ended.connect(lambda _profile_id: readings.set_session(None, None))
+    return Desk(window, webhooks, secret, sessions, readings)
 
 
 @dataclass

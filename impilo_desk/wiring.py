@@ -27,6 +27,7 @@ from impilo_desk.services.credentials import (
 )
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.profiles import Profile, ProfileStore
+from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, RelayFeed, RelayStatus, Session
 
@@ -213,10 +214,18 @@ def build_services(
                 f"The profile “{profile.name}” has no API key in the keyring; add it in "
                 "Profile › Manage profiles."
             )
-        async with ImpiloClient(profile.api_base_url, api_key, retry=INTERACTIVE_RETRY) as client:
-            feed = await _relay_feed(profile, store, paths)
-            name = "memory (demo only)" if store is demo_store else "the keyring"
-            yield Session(profile, client, store, feed, name)
+        path = paths.data_dir / f"events-{profile.id}.sqlite3"
+        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
+        hub = EventHub(events)
+        try:
+            async with ImpiloClient(
+                profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
+            ) as client:
+                feed = await _relay_feed(profile, store, hub)
+                name = "memory (demo only)" if store is demo_store else "the keyring"
+                yield Session(profile, client, store, feed, name, hub)
+        finally:
+            await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
         endpoints = await demo.start()
@@ -256,25 +265,26 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 
 
 async def _relay_feed(
-    profile: ProfileInfo, store: RedactingStore, paths: AppPaths
+    profile: ProfileInfo, store: RedactingStore, hub: EventHub
 ) -> RelayFeed | None:
-    """The relay subscription of ``profile``, when it has a relay URL and a token."""
+    """The relay subscription of ``profile``, when it has a relay URL and a token.
+
+    Events go into the session's event store and out through ``hub`` to the tabs.
+    """
     if not profile.relay_url or getattr(profile, "relay_kind", "relay") != "relay":
         return None
     token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
-    if not token:
+    if not token or hub.store is None:
         return None
-    relay_url = profile.relay_url
-    path = paths.data_dir / f"events-{profile.id}.sqlite3"
+    relay_url, events = profile.relay_url, hub.store
 
     async def feed(report: Callable[[RelayStatus], None]) -> None:
         def on_state(state: SubscriberState) -> None:
+            hub.on_state(state)
             report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
 
-        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
-        try:
-            await RelaySubscriber(relay_url, token, events, on_state=on_state).run()
-        finally:
-            await asyncio.to_thread(events.close)
+        await RelaySubscriber(
+            relay_url, token, events, on_event=hub.on_event, on_gap=hub.on_gap, on_state=on_state
+        ).run()
 
     return feed

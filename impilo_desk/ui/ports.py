@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # the client, services and contract load after the first paint
     from impilo_desk.contract import Page, Webhook, WebhookSecret
     from impilo_desk.services.credentials import CredentialStore, SecretKind
+    from impilo_desk.services.reading_feed import EventHub
 
 
 class WebhookApi(Protocol):
@@ -108,6 +109,7 @@ class Session:
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
         store_name: How the Secret tab names ``store`` ("the keyring", "memory").
+        events: The relay subscriber's events and the local event store (Readings tab).
     """
 
     profile: ProfileInfo
@@ -115,6 +117,7 @@ class Session:
     store: CredentialStore
     relay_feed: RelayFeed | None = None
     store_name: str = "the keyring"
+    events: EventHub | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]
