@@ -22,7 +22,9 @@ def load_make_icons() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def icons(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def icons(tmp_path_factory: pytest.TempPathFactory, qapp: object) -> Path:
+    # qapp first: make_icons would otherwise create a QGuiApplication, and widget tests that
+    # run later in the session need a QApplication.
     out = tmp_path_factory.mktemp("icons")
     assert load_make_icons().main([str(out)]) == 0
     return out

@@ -7,6 +7,8 @@ import ast
 import configparser
 import importlib.util
 import shlex
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -112,3 +114,36 @@ def test_build_scripts_exist_for_every_os() -> None:
         ".github/workflows/build.yml",
     ):
         assert (ROOT / path).is_file(), path
+
+
+def test_launcher_runs_only_our_modules_with_dash_m() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "launcher.py"), "-m", "http.server"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "-m supports only" in done.stderr
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("impilo_desk.sandbox") is None, reason="the sandbox has not landed"
+)
+def test_launcher_runs_the_sandbox_like_python_dash_m() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "launcher.py"),
+            "-m",
+            "impilo_desk.sandbox",
+            "--help",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--time-scale" in done.stdout
