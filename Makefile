@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SCREENSHOTS_DIR ?= build/screenshots
 export SCREENSHOTS_DIR
 
-.PHONY: run test lint bench deps system-deps clean sandbox
+.PHONY: run test lint bench deps system-deps clean sandbox screenshots
 
 deps: system-deps $(STAMP)
 
@@ -20,7 +20,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: deps
-	$(BIN)/impilo-sandbox --demo --time-scale 60
+	$(BIN)/impilo-desk --demo
+
+# One PNG per tab (<tab>.png, 1280x800) of the real window with live demo data. Offscreen, so it
+# needs no display; a throwaway IMPILO_DESK_HOME keeps your own profiles and logs out of it.
+screenshots: deps
+	@home="$$(mktemp -d)"; trap 'rm -rf "$$home"' EXIT; \
+	IMPILO_DESK_HOME="$$home" QT_QPA_PLATFORM=offscreen timeout -k 10 180 \
+	  $(BIN)/impilo-desk --demo --screenshots "$(SCREENSHOTS_DIR)"
 
 lint: deps
 	$(BIN)/ruff check .

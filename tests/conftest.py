@@ -1,5 +1,18 @@
-"""Shared test set-up: Qt offscreen before anything imports it."""
+"""Shared test set-up: Qt offscreen before anything imports it; shared fixtures."""
 
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+pytest_plugins = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.relay",
+]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``@pytest.mark.anyio``) run on asyncio, like the app (qasync)."""
+    return "asyncio"

@@ -1,0 +1,210 @@
+"""The demo: the sandbox and the relay as child processes on free loopback ports.
+
+The children die with the app. On exit the app terminates them; if the app crashes, Linux
+sends them SIGTERM through ``prctl(PR_SET_PDEATHSIG)``. Other systems have no such call: there
+only the normal exit path (window closed, ``atexit``, SIGTERM/SIGINT) stops them, so a hard
+crash there can leave them running until the user ends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+READY_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 5.0
+PR_SET_PDEATHSIG = 1
+SECRET_ENV = "IMPILO_RELAY_SECRET"  # noqa: S105 - names of variables, not secrets
+TOKEN_ENV = "IMPILO_RELAY_TOKEN"  # noqa: S105
+
+
+class DemoFailed(Exception):  # noqa: N818 - reads as what happened
+    """A demo server did not start; ``user_message`` says which and where its log is."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+class ChildProcess:
+    """One server started with ``python -m``, announcing itself with a JSON ready line.
+
+    Start it from the loop's (main) thread: on Linux the death signal follows the thread that
+    forked, so a worker thread's exit would end the child.
+
+    Args:
+        name: For messages and the log file name.
+        argv: Arguments after ``python``.
+        log_path: Where the child's stderr goes.
+        env: Extra environment variables (secrets reach the child this way, not via argv).
+    """
+
+    def __init__(
+        self, name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self._argv = [sys.executable, *argv, "--host", "127.0.0.1", "--port", "0"]
+        self._log_path = log_path
+        self._env = env or {}
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def __repr__(self) -> str:
+        return f"ChildProcess({self.name!r}, pid={self.pid})"
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def launch(self) -> IO[bytes]:
+        """Starts the child (without waiting for it) and returns its stdout."""
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self._log_path.open("ab")
+        linux = sys.platform.startswith("linux")
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            self._argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env={**os.environ, **self._env},
+            preexec_fn=_die_with_parent if linux else None,
+            start_new_session=not linux,  # elsewhere: keep Ctrl+C of a terminal for the app
+        )
+        assert self._process.stdout is not None
+        return self._process.stdout
+
+    async def start(self) -> dict[str, Any]:
+        """Starts the child and returns its ready line."""
+        stdout = self.launch()
+        try:
+            line = await asyncio.wait_for(asyncio.to_thread(stdout.readline), READY_TIMEOUT_S)
+            ready = json.loads(line)
+            if not isinstance(ready, dict) or ready.get("event") != "ready":
+                raise ValueError("no ready line")
+        except (TimeoutError, ValueError) as exc:
+            self.stop()
+            raise DemoFailed(
+                f"The demo {self.name} did not start; its log is {self._log_path}."
+            ) from exc
+        except BaseException:
+            self.stop()
+            raise
+        threading.Thread(target=_drain, args=(stdout,), daemon=True).start()
+        return ready
+
+    def stop(self) -> None:
+        """Terminates the child (then kills it if it lingers) and closes its log."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(STOP_TIMEOUT_S)
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _drain(stream: IO[bytes]) -> None:
+    """Reads the child's stdout until it ends, so the child never blocks on a full pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        while stream.read(65536):
+            pass
+
+
+@dataclass(frozen=True)
+class DemoEndpoints:
+    """What the running demo offers (the secrets live only in memory)."""
+
+    api_base_url: str
+    api_key: str
+    relay_url: str
+    relay_token: str
+    webhook_secret: str
+
+    def __repr__(self) -> str:
+        return f"DemoEndpoints(api={self.api_base_url!r}, relay={self.relay_url!r})"
+
+
+class DemoStack:
+    """The sandbox (``--demo --time-scale 60``) and the relay, sharing one generated secret.
+
+    Args:
+        log_dir: Where the children's logs go.
+        time_scale: The sandbox's time scale (60: the 15-minute retry comes after 15 s).
+    """
+
+    def __init__(self, log_dir: Path, time_scale: int = 60) -> None:
+        self._log_dir = log_dir
+        self._time_scale = time_scale
+        self._children: list[ChildProcess] = []
+        self._workdir: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether any child was started and not stopped."""
+        return bool(self._children)
+
+    async def start(self) -> DemoEndpoints:
+        """Starts both servers; on failure nothing is left running."""
+        secret = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(32)
+        self._workdir = Path(tempfile.mkdtemp(prefix="impilo-desk-demo-"))
+        sandbox = ChildProcess(
+            "sandbox",
+            ["-m", "impilo_desk.sandbox", "--demo", "--time-scale", str(self._time_scale)],
+            self._log_dir / "demo-sandbox.log",
+        )
+        relay = ChildProcess(
+            "relay",
+            ["-m", "impilo_desk.relay", "--db", str(self._workdir / "relay.sqlite3")],
+            self._log_dir / "demo-relay.log",
+            {SECRET_ENV: secret, TOKEN_ENV: token},
+        )
+        try:
+            self._children.append(sandbox)
+            sandbox_ready = await sandbox.start()
+            self._children.append(relay)
+            relay_ready = await relay.start()
+        except BaseException:
+            self.stop()
+            raise
+        return DemoEndpoints(
+            api_base_url=str(sandbox_ready["base_url"]),
+            api_key=str(sandbox_ready["api_key"]),
+            relay_url=str(relay_ready["url"]),
+            relay_token=token,
+            webhook_secret=secret,
+        )
+
+    def stop(self) -> None:
+        """Stops both servers (idempotent; safe from ``atexit``)."""
+        children, self._children = self._children, []
+        for child in reversed(children):
+            child.stop()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None

@@ -1,0 +1,79 @@
+"""``impilo-relay`` / ``python -m impilo_desk.relay``: run the relay under uvicorn.
+
+Once it listens it prints one JSON line to stdout, e.g.
+``{"event": "ready", "url": "http://127.0.0.1:8731"}`` (with the real port when ``--port 0``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+
+import uvicorn
+
+from impilo_desk.relay.app import create_app
+from impilo_desk.relay.config import ConfigError, RelayConfig, config_from_args
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    if host in {"0.0.0.0", "::"}:  # noqa: S104 - only to name the URL of an any-address bind
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"  # noqa: S104
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing itself once it listens."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self._url = url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            print(json.dumps({"event": "ready", "url": self._url}), flush=True)
+
+
+async def serve(config: RelayConfig) -> None:
+    """Runs the relay until SIGINT/SIGTERM."""
+    sock = _bind(config.host, config.port)
+    server_config = uvicorn.Config(
+        create_app(config),
+        log_level=config.log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        server_header=False,
+    )
+    await _Server(server_config, _url(sock)).serve(sockets=[sock])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``impilo-relay`` console script."""
+    try:
+        config = config_from_args(argv)
+    except ConfigError as exc:
+        print(f"impilo-relay: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(serve(config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The relay's command line and configuration.
+
+The webhook secret and the subscriber token come from files (``--secret-file``,
+``--token-file``) or from the environment (``IMPILO_RELAY_SECRET``, ``IMPILO_RELAY_TOKEN``); never
+from the command line, where every user of the machine could read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SECRET_ENV = "IMPILO_RELAY_SECRET"  # noqa: S105 - the name of a variable, not a secret
+TOKEN_ENV = "IMPILO_RELAY_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """The relay cannot start with what it was given; the message says why (never a secret)."""
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Everything the relay needs to run. ``repr`` never shows the secret or the token."""
+
+    secret: str = field(repr=False)
+    token: str = field(repr=False)
+    host: str = "127.0.0.1"
+    port: int = 0
+    db_path: Path = Path("impilo-relay.sqlite3")
+    retention_days: float | None = 30.0
+    retention_count: int | None = 1_000_000
+    retention_interval_s: float = 60.0
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    keepalive_s: float = 15.0
+    retry_ms: int = 2000
+    queue_size: int = 1000
+    synchronous: str = "NORMAL"
+    log_level: str = "info"
+
+
+def _positive_or_none(value: str) -> float | None:
+    number = float(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 (off) or more")
+    return number or None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``impilo-relay`` argument parser."""
+    p = argparse.ArgumentParser(
+        prog="impilo-relay",
+        description="Receives Impilo webhooks, stores them durably and streams them over SSE.",
+        epilog=f"The secret and token may also be given in ${SECRET_ENV} and ${TOKEN_ENV}.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
+    p.add_argument("--db", type=Path, default=Path("impilo-relay.sqlite3"), help="SQLite file")
+    p.add_argument("--secret-file", type=Path, help="file holding the Impilo webhook secret")
+    p.add_argument("--token-file", type=Path, help="file holding the subscribers' bearer token")
+    p.add_argument("--retention-days", type=_positive_or_none, default=30.0, help="0 = keep all")
+    p.add_argument("--retention-count", type=_positive_or_none, default=1_000_000.0)
+    p.add_argument("--retention-interval", type=float, default=60.0, help=argparse.SUPPRESS)
+    p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY)
+    p.add_argument("--keepalive", type=float, default=15.0, help="seconds between SSE comments")
+    p.add_argument("--retry-ms", type=int, default=2000, help="the SSE retry: hint")
+    p.add_argument("--queue-size", type=int, default=1000, help="live queue per subscriber")
+    p.add_argument(
+        "--synchronous",
+        choices=["normal", "full"],
+        default="normal",
+        help="normal: survives a process kill; full: also survives power loss (slower)",
+    )
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return p
+
+
+def _read_credential(path: Path | None, env: str, what: str) -> str:
+    if path is not None:
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    else:
+        value = os.environ.get(env, "").strip()
+    if not value:
+        raise ConfigError(f"no {what}: give --{what}-file or set ${env}")
+    return value
+
+
+def config_from_args(argv: list[str] | None = None) -> RelayConfig:
+    """Parses the command line and reads the credentials; raises ``ConfigError``."""
+    args = build_parser().parse_args(argv)
+    count = args.retention_count
+    return RelayConfig(
+        secret=_read_credential(args.secret_file, SECRET_ENV, "secret"),
+        token=_read_credential(args.token_file, TOKEN_ENV, "token"),
+        host=args.host,
+        port=args.port,
+        db_path=args.db,
+        retention_days=args.retention_days,
+        retention_count=int(count) if count else None,
+        retention_interval_s=args.retention_interval,
+        max_body_bytes=args.max_body_bytes,
+        keepalive_s=args.keepalive,
+        retry_ms=args.retry_ms,
+        queue_size=args.queue_size,
+        synchronous=args.synchronous.upper(),
+        log_level=args.log_level,
+    )

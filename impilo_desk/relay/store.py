@@ -1,0 +1,213 @@
+"""The relay's durable event log: one SQLite file in WAL mode.
+
+Only the writer (one thread at a time, see ``ingest.py``) writes; readers use their own
+connection per thread, so replays never block ingest (WAL lets readers and the writer overlap).
+
+Durability: ``synchronous=NORMAL`` by default. In WAL mode a commit then reaches the operating
+system before the call returns, so an acknowledged event survives the death of the relay process
+(SIGKILL, OOM kill, crash); it is fsynced at the next checkpoint, so a power loss may lose the last
+moments. ``synchronous=FULL`` (``--synchronous full``) fsyncs every commit and survives power loss
+too; with group commit its cost is one fsync per batch, not per event.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id INTEGER NOT NULL UNIQUE,
+    received_at TEXT NOT NULL,
+    received_ts REAL NOT NULL,
+    envelope TEXT NOT NULL,
+    headers TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_received_ts ON events (received_ts);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One accepted POST, ready to be written."""
+
+    event_id: int
+    received_at: str
+    received_ts: float
+    envelope: str  # compact JSON, no newlines
+    headers: str  # compact JSON
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One row of the log, as the stream and the history page send it."""
+
+    seq: int
+    received_at: str
+    envelope: str
+    headers: str
+
+    def to_json(self) -> str:
+        """The stream's ``data:`` object, composed without re-parsing the stored JSON."""
+        return (
+            f'{{"seq":{self.seq},"received_at":{json.dumps(self.received_at)},'
+            f'"envelope":{self.envelope},"headers":{self.headers}}}'
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What happened to one ``Incoming``: its sequence, and whether it was new."""
+
+    seq: int
+    new: bool
+
+
+class RelayStore:
+    """The SQLite log. Writes go through ``write_batch``; reads may come from any thread."""
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        if synchronous.upper() not in {"NORMAL", "FULL"}:
+            raise ValueError("synchronous must be NORMAL or FULL")
+        self._path = path
+        self._synchronous = synchronous.upper()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = self._connect()
+        self._writer.executescript(SCHEMA)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Closes every connection (call when no thread uses the store any more)."""
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._writer.close()
+
+    # --- writer side (one thread at a time) ---
+
+    def write_batch(self, items: list[Incoming]) -> list[WriteResult]:
+        """Writes a batch in one transaction (one commit, one fsync at most) and returns its fate.
+
+        A duplicate Impilo id (already stored, or earlier in this batch) is not written again;
+        its result carries the sequence of the stored copy with ``new=False``.
+        """
+        results: list[WriteResult] = []
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                # Look first: INSERT OR IGNORE would use up a sequence number on a duplicate.
+                row = conn.execute(
+                    "SELECT seq FROM events WHERE event_id = ?", (item.event_id,)
+                ).fetchone()
+                if row is not None:
+                    results.append(WriteResult(int(row[0]), False))
+                    continue
+                cur = conn.execute(
+                    "INSERT INTO events (event_id, received_at, received_ts, envelope, headers)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (
+                        item.event_id,
+                        item.received_at,
+                        item.received_ts,
+                        item.envelope,
+                        item.headers,
+                    ),
+                )
+                results.append(WriteResult(int(cur.lastrowid or 0), True))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return results
+
+    def prune(self, *, older_than_ts: float | None, keep_count: int | None) -> int:
+        """Deletes the oldest events by age and by count; returns how many went.
+
+        The highest deleted sequence is remembered, so that a subscriber asking for events after
+        an older point can be told that it missed some (the ``gap`` event).
+        """
+        conn = self._writer
+        cutoff = 0
+        if older_than_ts is not None:
+            row = conn.execute(
+                "SELECT MAX(seq) FROM events WHERE received_ts < ?", (older_than_ts,)
+            ).fetchone()
+            cutoff = max(cutoff, int(row[0] or 0))
+        if keep_count is not None:
+            row = conn.execute(
+                "SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?", (keep_count,)
+            ).fetchone()
+            if row is not None:
+                cutoff = max(cutoff, int(row[0]))
+        if cutoff == 0:
+            return 0
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute("DELETE FROM events WHERE seq <= ?", (cutoff,))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('pruned_through', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+                (cutoff,),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return int(cur.rowcount)
+
+    # --- reader side (any thread) ---
+
+    def read_after(self, after: int, limit: int) -> list[StoredEvent]:
+        """Events with ``seq > after``, oldest first, at most ``limit``."""
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT seq, received_at, envelope, headers FROM events"
+                " WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            )
+            .fetchall()
+        )
+        return [StoredEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def bounds(self) -> dict[str, int]:
+        """``pruned_through`` (highest deleted seq), ``last_seq`` (highest given), ``count``."""
+        conn = self._reader()
+        pruned = conn.execute("SELECT value FROM meta WHERE key = 'pruned_through'").fetchone()
+        last = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        count = conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        return {
+            "pruned_through": int(pruned[0]) if pruned else 0,
+            "last_seq": int(last[0]) if last else 0,
+            "count": int(count[0]),
+        }
+
+    def info(self) -> dict[str, Any]:
+        """Facts for /healthz."""
+        return {"path": str(self._path), "synchronous": self._synchronous, **self.bounds()}

@@ -1,0 +1,117 @@
+"""What every route needs: the running sandbox, paging, JSON answers, id and time parameters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Response
+
+from impilo_desk.contract import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from impilo_desk.sandbox.config import SandboxConfig
+from impilo_desk.sandbox.delivery import DeliveryWorker, enqueue
+from impilo_desk.sandbox.errors import ApiProblem
+from impilo_desk.sandbox.store import Database
+from impilo_desk.sandbox.timeutil import TimeOutOfRange, to_ms
+
+INT64_MAX = 2**63 - 1
+MAX_PAGE = 1_000_000_000
+
+
+@dataclass
+class Sandbox:
+    """One running sandbox: its settings, database and delivery worker."""
+
+    config: SandboxConfig
+    db: Database
+    deliveries: DeliveryWorker
+
+    async def fire(self, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Stores an event, logs one delivery per webhook of its type and starts them."""
+        envelope, log_ids = await self.db.write(enqueue, type_, payload)
+        self.deliveries.notify(log_ids)
+        return envelope
+
+
+def get_sandbox(request: Request) -> Sandbox:
+    """The sandbox serving this request."""
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
+
+
+SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+
+Id = Annotated[int, Query(ge=1, le=INT64_MAX)]
+"""An id in a query: a positive 64-bit integer."""
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A validated page request: 1-based page, size clamped to 250."""
+
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        """Rows to skip."""
+        return (self.page - 1) * self.size
+
+    def envelope(self, content: list[Any], total: int) -> dict[str, Any]:
+        """The paging envelope around ``content``."""
+        return {
+            "content": content,
+            "first": self.page == 1,
+            "last": self.page * self.size >= total,
+            "page": self.page,
+            "size": self.size,
+            "total": total,
+        }
+
+
+def paging(
+    page: Annotated[
+        int,
+        Query(ge=1, le=MAX_PAGE, description="Page number, 1-based (documented). Below 1 is 400."),
+    ] = 1,
+    size: Annotated[
+        int,
+        Query(
+            ge=1,
+            description=f"Items per page, default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE} "
+            "(documented). ASSUMPTION: larger values are clamped to 250; below 1 is 400.",
+        ),
+    ] = DEFAULT_PAGE_SIZE,
+) -> Paging:
+    """Reads ``page`` and ``size``."""
+    return Paging(page, min(size, MAX_PAGE_SIZE))
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def time_ms(value: datetime | None, name: str) -> int | None:
+    """A query date-time as epoch ms (naive is UTC); out of range is 400."""
+    if value is None:
+        return None
+    try:
+        return to_ms(value)
+    except TimeOutOfRange:
+        raise ApiProblem(400, f"{name} is out of range.") from None
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A JSON answer built directly (no response-model round trip)."""
+    body = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def not_found(what: str, ident: int) -> ApiProblem:
+    """The 404 for an unknown id."""
+    return ApiProblem(404, f"{what} {ident} was not found.")
+
+
+ASSUMED = "ASSUMPTION (not in the Impilo docs): "
+EXTENSION = "SANDBOX EXTENSION (not part of the Impilo API): "

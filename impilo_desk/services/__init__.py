@@ -1,0 +1,1 @@
+"""Qt-free services of the desktop app: credentials, profiles, relay subscriber, stores, export."""

@@ -1,0 +1,238 @@
+"""The desktop's local event store: every webhook event it received, in one SQLite file (WAL).
+
+It survives restarts, remembers the last relay sequence (so the subscriber resumes exactly after
+it), de-duplicates by the Impilo event id, and answers queries by type, patient and time range.
+Every method is synchronous and thread-safe: call them from asyncio with ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+
+from impilo_desk.contract import Envelope
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    envelope_id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    patient_id INTEGER,
+    occurred_ts REAL NOT NULL,
+    received_ts REAL NOT NULL,
+    relay_seq INTEGER,
+    source TEXT NOT NULL,
+    envelope TEXT NOT NULL,
+    headers TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_type_time ON events (type, occurred_ts);
+CREATE INDEX IF NOT EXISTS events_patient_time ON events (patient_id, occurred_ts);
+CREATE INDEX IF NOT EXISTS events_time ON events (occurred_ts);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+Source = Literal["relay", "smee"]
+_TIME_FIELDS = ("readingTimestamp", "eventTimestamp", "timestamp", "updatedAt", "createdAt")
+
+
+@dataclass(frozen=True)
+class RelayEvent:
+    """One webhook event as the desktop received it.
+
+    Attributes:
+        seq: the relay's sequence number; ``None`` for events read from smee.io.
+        received_at: when the relay (or smee) received the POST, aware UTC.
+        envelope: the Impilo envelope ``{id, type, payload}``.
+        headers: the POST's headers, lower-case names, never the webhook secret.
+        source: ``"relay"`` or ``"smee"``.
+    """
+
+    seq: int | None
+    received_at: datetime
+    envelope: Envelope
+    headers: dict[str, str] = field(default_factory=dict)
+    source: Source = "relay"
+
+
+def default_event_store_path() -> Path:
+    """``events.sqlite3`` in the user data directory of Impilo Desk."""
+    return platformdirs.user_data_path("impilo-desk", appauthor=False) / "events.sqlite3"
+
+
+def patient_id_of(envelope: Envelope) -> int | None:
+    """The patient of an event: ``payload.id`` for ``patient.*``, else ``payload.patient.id``."""
+    payload = envelope.payload
+    candidate: Any = None
+    if envelope.type.startswith("patient."):
+        candidate = payload.get("id")
+    elif isinstance(payload.get("patient"), dict):
+        candidate = payload["patient"].get("id")
+    elif "patientId" in payload:
+        candidate = payload.get("patientId")
+    if isinstance(candidate, bool):
+        return None
+    if isinstance(candidate, int):
+        return candidate
+    if isinstance(candidate, str) and candidate.isdigit():
+        return int(candidate)
+    return None
+
+
+def occurred_at(envelope: Envelope, received_at: datetime) -> datetime:
+    """When the event happened: the reading's (or event's) own time, else when it was received."""
+    for name in _TIME_FIELDS:
+        value = envelope.payload.get(name)
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return received_at
+
+
+def _ts(value: datetime) -> float:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+class EventStore:
+    """SQLite store of received events. Thread-safe; one connection guarded by a lock."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_event_store_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Closes the file."""
+        with self._lock:
+            self._conn.close()
+
+    def add(self, event: RelayEvent) -> bool:
+        """Stores an event; returns False when its Impilo id was already stored.
+
+        The relay sequence (when there is one) is remembered in the same transaction, even for a
+        duplicate, so that a resume never asks for it again.
+        """
+        env = event.envelope
+        row = (
+            env.id,
+            env.type,
+            patient_id_of(env),
+            _ts(occurred_at(env, event.received_at)),
+            _ts(event.received_at),
+            event.seq,
+            event.source,
+            env.model_dump_json(),
+            json.dumps(event.headers, separators=(",", ":")),
+        )
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO events (envelope_id, type, patient_id, occurred_ts,"
+                    " received_ts, relay_seq, source, envelope, headers)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+                if event.seq is not None:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('last_relay_seq', ?)"
+                        " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+                        (event.seq,),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return cur.rowcount == 1
+
+    def last_sequence(self) -> int:
+        """The highest relay sequence stored (0 when none)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value FROM meta WHERE key = 'last_relay_seq'"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def reset_sequence(self, value: int = 0) -> None:
+        """Sets the resume point (after a relay said its store was replaced)."""
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_relay_seq', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (value,),
+            )
+
+    def count(self) -> int:
+        """How many events are stored."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def ids(self) -> list[int]:
+        """Every stored Impilo event id, ascending."""
+        with self._lock:
+            rows = self._conn.execute("SELECT envelope_id FROM events ORDER BY 1").fetchall()
+        return [int(r[0]) for r in rows]
+
+    def query(
+        self,
+        *,
+        types: str | Iterable[str] | None = None,
+        patient_id: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[RelayEvent]:
+        """Events by type(s), patient and time range (``start`` inclusive, ``end`` exclusive).
+
+        The time is the event's own (``readingTimestamp``…), else the time it was received.
+        """
+        where: list[str] = []
+        args: list[Any] = []
+        if types is not None:
+            names = [types] if isinstance(types, str) else list(types)
+            where.append(f"type IN ({','.join('?' * len(names))})")
+            args += names
+        if patient_id is not None:
+            where.append("patient_id = ?")
+            args.append(patient_id)
+        if start is not None:
+            where.append("occurred_ts >= ?")
+            args.append(_ts(start))
+        if end is not None:
+            where.append("occurred_ts < ?")
+            args.append(_ts(end))
+        sql = "SELECT relay_seq, received_ts, envelope, headers, source FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY occurred_ts {'DESC' if newest_first else 'ASC'}, envelope_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [
+            RelayEvent(
+                seq=r[0],
+                received_at=datetime.fromtimestamp(r[1], UTC),
+                envelope=Envelope.model_validate_json(r[2]),
+                headers=json.loads(r[3]),
+                source=r[4],
+            )
+            for r in rows
+        ]

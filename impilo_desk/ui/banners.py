@@ -1,0 +1,94 @@
+"""Banners: the environment banner at the top and the inline message banner of each tab."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+# Text and colour together, never colour alone: the word says it, the colour repeats it.
+_ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
+    "production": (
+        "PRODUCTION — changes here reach real customers' systems",
+        "#b71c1c",
+        "#ffffff",
+    ),
+    "staging": ("STAGING — a test account on a real Impilo server", "#e65100", "#ffffff"),
+    "sandbox": ("SANDBOX — a local practice server; nothing here is real", "#1b5e20", "#ffffff"),
+}
+
+
+class EnvironmentBanner(QLabel):
+    """A full-width strip naming the profile's environment in words and colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAccessibleName("Environment")
+        self.setMargin(6)
+        self.environment = ""
+        self.set_environment("sandbox")
+
+    def set_environment(self, environment: str) -> None:
+        """Shows ``environment`` (production, staging or sandbox; anything else as-is)."""
+        self.environment = environment
+        text, background, foreground = _ENVIRONMENTS.get(
+            environment, (environment.upper() or "NO PROFILE", "#455a64", "#ffffff")
+        )
+        self.setText(text)
+        self.setStyleSheet(
+            f"QLabel {{ background: {background}; color: {foreground}; font-weight: bold; }}"
+        )
+
+
+class MessageBanner(QFrame):
+    """An inline banner of one sentence: an error (red) or a notice (blue), with a close button.
+
+    Hidden while there is nothing to say.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBanner")
+        self.setAccessibleName("Message")
+        self._label = QLabel(self)
+        self._label.setWordWrap(True)
+        self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setAccessibleName("Dismiss message")
+        close.clicked.connect(self.clear)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self._label, 1)
+        layout.addWidget(close)
+        self.kind = ""
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        """The sentence shown, or ``""``."""
+        return self._label.text()
+
+    def show_error(self, sentence: str) -> None:
+        """Shows ``sentence`` as an error."""
+        self._show(sentence, "error", "#fdecea", "#8a1c1c")
+
+    def show_info(self, sentence: str) -> None:
+        """Shows ``sentence`` as a notice."""
+        self._show(sentence, "info", "#e8f1fb", "#0d3c61")
+
+    def clear(self) -> None:
+        """Hides the banner."""
+        self.kind = ""
+        self._label.clear()
+        self.hide()
+
+    def _show(self, sentence: str, kind: str, background: str, foreground: str) -> None:
+        self.kind = kind
+        self._label.setText(sentence)
+        self.setStyleSheet(
+            f"#messageBanner {{ background: {background}; border: 1px solid {foreground}; "
+            f"border-radius: 3px; }} QLabel {{ color: {foreground}; }}"
+        )
+        self.setAccessibleDescription(sentence)
+        self.show()

@@ -1,0 +1,155 @@
+"""What the UI needs from the layers below, as protocols: the one place the UI names them.
+
+The controllers speak to an Impilo client, a credential store and a profile only through these
+shapes, so tests can hand them the real objects (against the sandbox) or small stand-ins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
+    from impilo_desk.contract import Page, Webhook, WebhookSecret
+
+WEBHOOK_SECRET_KIND = "webhook-secret"  # noqa: S105 - the name of a credential slot
+API_KEY_KIND = "api-key"
+
+
+class WebhookApi(Protocol):
+    """The part of ``ImpiloClient`` the Webhooks and Secret tabs use."""
+
+    async def list_webhooks(self, page: int = 1, size: int = 250) -> Page[Webhook]:
+        """One page of webhooks."""
+
+    async def create_webhook(self, type: str, url: str) -> Webhook:
+        """Creates a webhook."""
+
+    async def update_webhook_url(
+        self,
+        webhook_id: int,
+        type: str,
+        url: str,
+    ) -> Webhook:
+        """Changes a webhook's URL."""
+
+    async def delete_webhook(self, webhook_id: int) -> None:
+        """Deletes a webhook."""
+
+    async def get_secret(self) -> WebhookSecret | None:
+        """The account's secret, or None when there is none."""
+
+    async def create_secret(self, secret: str | None = None) -> WebhookSecret:
+        """Creates the account's secret."""
+
+    async def replace_secret(self, secret: str) -> WebhookSecret:
+        """Replaces the account's secret."""
+
+
+class SecretStore(Protocol):
+    """The part of ``CredentialStore`` the UI uses (kinds as their string values)."""
+
+    async def get(self, profile_id: str, kind: str) -> str | None:
+        """The stored value, or None."""
+
+    async def set(self, profile_id: str, kind: str, value: str) -> None:
+        """Stores a value."""
+
+    async def delete(self, profile_id: str, kind: str) -> None:
+        """Forgets a value."""
+
+
+class ProfileInfo(Protocol):
+    """What the window shows of a connection profile."""
+
+    @property
+    def id(self) -> str:
+        """Stable id (the credential store's key)."""
+
+    @property
+    def name(self) -> str:
+        """Name for people."""
+
+    @property
+    def api_base_url(self) -> str:
+        """Impilo API base URL."""
+
+    @property
+    def relay_url(self) -> str | None:
+        """The relay's base URL, if the profile has one."""
+
+    @property
+    def environment(self) -> str:
+        """``production``, ``staging`` or ``sandbox``."""
+
+
+def is_rotation_unsupported(exc: BaseException) -> bool:
+    """Whether ``exc`` says the account cannot replace its secret through the API."""
+    return any(c.__name__ == "SecretRotationUnsupported" for c in type(exc).__mro__)
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    """What the relay feed reports: the subscriber's phase and counters."""
+
+    phase: str
+    attempt: int = 0
+    received: int = 0
+    last_error: str | None = None
+
+
+RelayFeed = Callable[[Callable[[RelayStatus], None]], Coroutine[Any, Any, None]]
+"""Runs the relay subscription until cancelled, reporting each change of state."""
+
+
+@dataclass
+class Session:
+    """Everything the tabs need while one profile is active.
+
+    Attributes:
+        profile: The active profile.
+        api: Its Impilo client (open).
+        store: Where its secrets live (keyring, or memory for the demo).
+        relay_feed: Runs its relay subscription, or None when it has no relay.
+    """
+
+    profile: ProfileInfo
+    api: WebhookApi
+    store: SecretStore
+    relay_feed: RelayFeed | None = None
+
+
+OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]
+"""Opens a session for a profile (client, store, relay) and closes it on exit."""
+
+
+@dataclass(frozen=True)
+class ProfileDraft:
+    """A profile as typed in the profiles dialog (``id`` None: a new one)."""
+
+    name: str
+    api_base_url: str
+    relay_url: str | None
+    environment: str
+    id: str | None = None
+
+
+class ProfileBook(Protocol):
+    """Profiles as the dialogs see them: load, save (with the API key), delete, test."""
+
+    async def load(self) -> list[ProfileInfo]:
+        """Every saved profile."""
+
+    async def save(self, draft: ProfileDraft, api_key: str | None) -> ProfileInfo:
+        """Saves ``draft``; a non-empty ``api_key`` goes to the credential store."""
+
+    async def delete(self, profile_id: str) -> None:
+        """Deletes a profile and its secrets."""
+
+    async def has_api_key(self, profile_id: str) -> bool:
+        """Whether the credential store holds the profile's API key."""
+
+    async def test_connection(self, draft: ProfileDraft, api_key: str | None) -> str:
+        """Tries the API; returns a sentence saying it works (raises with one that it does not)."""

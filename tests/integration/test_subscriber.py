@@ -1,0 +1,174 @@
+"""The desktop's RelaySubscriber against the real relay process: live, reconnect, kill test."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.subscriber import (
+    Backoff,
+    RelayEvent,
+    RelaySubscriber,
+    SubscriberState,
+)
+from tests.fixtures.relay import RelayProcess, make_envelope
+
+pytestmark = pytest.mark.anyio
+FAST = Backoff(initial_s=0.05, max_s=0.5)
+
+
+async def until(condition: Callable[[], bool], limit_s: float = 30.0) -> None:
+    """Waits (bounded) for a condition that other tasks, threads or processes make true."""
+    async with asyncio.timeout(limit_s):
+        while not condition():  # noqa: ASYNC110 - the condition lives in SQLite or another process
+            await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running(sub: RelaySubscriber) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(sub.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def post_all(relay: RelayProcess, ids: list[int], concurrency: int = 32) -> set[int]:
+    """Posts the events; returns the ids that were acknowledged (200)."""
+    acked: set[int] = set()
+    gate = asyncio.Semaphore(concurrency)
+    headers = {"Impilo-Webhook-Secret": relay.secret}
+    async with httpx.AsyncClient(timeout=5) as client:
+
+        async def one(i: int) -> None:
+            async with gate:
+                with contextlib.suppress(httpx.HTTPError):
+                    r = await client.post(relay.ingest_url, json=make_envelope(i), headers=headers)
+                    if r.status_code == 200:
+                        acked.add(i)
+
+        await asyncio.gather(*(one(i) for i in ids))
+    return acked
+
+
+async def test_live_events_reach_the_store_and_the_iterator(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    store = EventStore(tmp_path / "desk.sqlite3")
+    states: list[SubscriberState] = []
+    sub = RelaySubscriber(relay.url, relay.token, store, on_state=states.append, backoff=FAST)
+    got: list[RelayEvent] = []
+
+    async def consume() -> None:
+        async for event in sub.events():
+            got.append(event)
+
+    async with running(sub):
+        consumer = asyncio.create_task(consume())
+        await until(lambda: sub.state.phase == "live")
+        assert await post_all(relay, [1, 2, 3]) == {1, 2, 3}
+        await until(lambda: len(got) == 3)
+    await consumer  # ends when the subscriber stops
+    assert sorted(e.envelope.id for e in got) == [1, 2, 3]
+    assert {e.seq for e in got} == {1, 2, 3}
+    assert all("impilo-webhook-secret" not in e.headers for e in got)
+    assert store.last_sequence() == 3
+    assert [s.phase for s in states][:2] == ["connecting", "live"]
+    assert states[-1].phase == "stopped"
+    assert repr(sub).count(relay.token) == 0
+
+
+async def test_reconnects_after_the_relay_stops_and_resumes_after_its_last_seq(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    store = EventStore(tmp_path / "desk.sqlite3")
+    sub = RelaySubscriber(relay.url, relay.token, store, backoff=FAST)
+    async with running(sub):
+        await until(lambda: sub.state.phase == "live")
+        await post_all(relay, [1, 2])
+        await until(lambda: store.count() == 2)
+        await asyncio.to_thread(relay.stop)
+        await until(lambda: sub.state.phase == "reconnecting" and sub.state.attempt >= 2)
+        assert sub.state.last_error
+        await asyncio.to_thread(relay.start)
+        await until(lambda: sub.state.phase == "live")
+        await post_all(relay, [3])
+        await until(lambda: store.count() == 3)
+    assert store.ids() == [1, 2, 3]
+    assert sub.state.duplicates == 0
+
+
+async def test_a_wrong_token_is_reported_and_not_retried_fast(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    store = EventStore(tmp_path / "desk.sqlite3")
+    phases: list[str] = []
+    sub = RelaySubscriber(
+        relay.url, "not-the-token", store, backoff=FAST, on_state=lambda s: phases.append(s.phase)
+    )
+    async with running(sub):
+        await until(lambda: sub.state.phase == "unauthorized")
+        assert "not-the-token" not in (sub.state.last_error or "")
+        sub.reconnect_now()  # e.g. after the user typed a token: one more try, refused again
+        await until(lambda: phases.count("unauthorized") == 2)
+    assert "live" not in phases
+
+
+@pytest.mark.slow
+async def test_kill_test_none_lost_none_twice(tmp_path: Path) -> None:
+    """N events, SIGKILL mid-stream, restart on the same DB, re-send the unacknowledged."""
+    n = 2000
+    with RelayProcess(tmp_path / "relay.sqlite3") as relay:
+        store = EventStore(tmp_path / "desk.sqlite3")
+        sub = RelaySubscriber(relay.url, relay.token, store, backoff=FAST, watchdog_s=5)
+        async with running(sub):
+            await until(lambda: sub.state.phase == "live")
+            acked: set[int] = set()
+            killed = asyncio.Event()
+
+            async def killer() -> None:
+                await until(lambda: store.count() >= n // 3)  # the subscriber is mid-stream
+                await asyncio.to_thread(relay.kill)
+                killed.set()
+
+            kill_task = asyncio.create_task(killer())
+            acked |= await post_all(relay, list(range(1, n + 1)))
+            await kill_task
+            assert killed.is_set()
+            assert len(acked) < n, "the relay was killed after every event was sent"
+            await asyncio.to_thread(relay.start)  # same DB, same port
+            for _ in range(20):  # Impilo would retry the unacknowledged ones
+                missing = sorted(set(range(1, n + 1)) - acked)
+                if not missing:
+                    break
+                acked |= await post_all(relay, missing)
+            assert acked == set(range(1, n + 1))
+            await until(lambda: store.count() >= n, limit_s=60)
+        ids = store.ids()
+        assert len(ids) == len(set(ids)) == n
+        assert set(ids) == acked
+        assert sub.state.duplicates == 0
+        relay_ids: list[int] = []
+        after = 0
+        async with httpx.AsyncClient(timeout=10) as client:
+            while True:
+                page = (
+                    await client.get(
+                        relay.url + "/events/history",
+                        params={"after": after, "limit": 1000},
+                        headers={"Authorization": f"Bearer {relay.token}"},
+                    )
+                ).json()
+                if not page["events"]:
+                    break
+                relay_ids += [e["envelope"]["id"] for e in page["events"]]
+                after = page["next_after"]
+        assert len(relay_ids) == len(set(relay_ids)) == n

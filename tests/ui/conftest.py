@@ -1,0 +1,78 @@
+"""pytest-qt on a qasync loop (toolchain.md §3, pattern A) and a leak check after every test.
+
+Tests here are sync: they drive the real widgets with qtbot and wait only with qtbot waits.
+After each test, the check fails it if a top-level widget, an active QTimer or an asyncio task
+outlived it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+SETTLE_S = 5.0
+_IGNORED_WIDGETS = {"QTipLabel"}  # Qt's shared tooltip window, created and kept by Qt itself
+
+
+def _settle(app: QApplication) -> None:
+    app.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+
+
+def _top_levels(app: QApplication) -> set[QWidget]:
+    return {w for w in app.topLevelWidgets() if type(w).__name__ not in _IGNORED_WIDGETS}
+
+
+def _active_timers(app: QApplication) -> list[str]:
+    found: list[QTimer] = list(app.findChildren(QTimer))
+    for widget in _top_levels(app):
+        found.extend(widget.findChildren(QTimer))
+    return [t.objectName() or repr(t) for t in found if t.isActive()]
+
+
+@pytest.fixture
+def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the running Qt app; afterwards, nothing of the test may survive."""
+    before = _top_levels(qapp)
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    # qtbot has closed (and deleteLater-ed) its widgets by now; let owners finish cancelling.
+    deadline = time.monotonic() + SETTLE_S
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    while pending and time.monotonic() < deadline:
+        _settle(qapp)
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    _settle(qapp)
+    leaked_widgets = [type(w).__name__ for w in _top_levels(qapp) - before]
+    leaked_timers = _active_timers(qapp)
+    for task in pending:
+        task.cancel()
+    for widget in _top_levels(qapp) - before:
+        widget.close()
+        widget.deleteLater()
+    _settle(qapp)
+    asyncio.events._set_running_loop(None)  # else later asyncio users see a running loop
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined] - close() refuses otherwise
+    loop.close()
+    asyncio.set_event_loop(None)
+    problems = []
+    if pending:
+        problems.append(f"asyncio tasks outlived the test: {[t.get_name() for t in pending]}")
+    if leaked_widgets:
+        problems.append(f"top-level widgets outlived the test: {leaked_widgets}")
+    if leaked_timers:
+        problems.append(f"active QTimers outlived the test: {leaked_timers}")
+    if problems:
+        pytest.fail("; ".join(problems))

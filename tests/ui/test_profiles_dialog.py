@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from impilo_desk.app import build_desk
+from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, Session
+from impilo_desk.ui.profiles_controller import ProfilesController
+from impilo_desk.ui.profiles_dialog import ProfilesDialog, WelcomeDialog
+from impilo_desk.ui.tasks import TaskOwner
+from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
+
+
+@dataclass(frozen=True)
+class P:
+    id: str
+    name: str
+    api_base_url: str
+    relay_url: str | None
+    environment: str
+
+
+class FakeBook:
+    def __init__(self) -> None:
+        self.saved: list[P] = []
+        self.keys: dict[str, str] = {}
+
+    async def load(self):
+        return list(self.saved)
+
+    async def save(self, draft: ProfileDraft, api_key):
+        if not draft.api_base_url.startswith("http"):
+            raise FakeApiError("The API base URL must start with https://.")
+        profile = P(
+            draft.id or uuid.uuid4().hex,
+            draft.name,
+            draft.api_base_url,
+            draft.relay_url,
+            draft.environment,
+        )
+        self.saved = [p for p in self.saved if p.id != profile.id] + [profile]
+        if api_key:
+            self.keys[profile.id] = api_key
+        return profile
+
+    async def delete(self, profile_id):
+        self.saved = [p for p in self.saved if p.id != profile_id]
+        self.keys.pop(profile_id, None)
+
+    async def has_api_key(self, profile_id):
+        return profile_id in self.keys
+
+    async def test_connection(self, draft, api_key):
+        return "It works."
+
+
+@pytest.fixture
+def setup(qtbot, qasync_loop):
+    book = FakeBook()
+    api, store = FakeApi(), FakeStore()
+    demo_calls = []
+
+    @asynccontextmanager
+    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
+        yield Session(profile, api, store)
+
+    async def start_demo():
+        demo_calls.append(1)
+        return P("demo", "Sandbox (demo)", "http://127.0.0.1:1", None, "sandbox")
+
+    desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
+    tasks = TaskOwner(qasync_loop, name="app")
+    desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
+    profiles = ProfilesController(desk.window, book, desk.sessions, tasks, start_demo, desk.window)
+    qtbot.addWidget(desk.window)
+    desk.window.show()
+    return desk, profiles, book, demo_calls
+
+
+def test_first_start_offers_welcome_and_demo(qtbot, setup):
+    desk, profiles, _book, demo_calls = setup
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        profiles.start(demo=False)
+    welcome = opened.args[0]
+    assert isinstance(welcome, WelcomeDialog)
+    with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
+        qtbot.mouseClick(welcome.demo_button, Qt.MouseButton.LeftButton)
+    assert demo_calls == [1]
+    assert desk.window.status.profile_label.text() == "Profile: Sandbox (demo)"
+
+
+def test_welcome_account_saves_profile_and_key(qtbot, setup):
+    desk, profiles, book, _ = setup
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        profiles.start(demo=False)
+    welcome = opened.args[0]
+    welcome.url_edit.setText("https://impilo.example.com")
+    welcome.key_edit.setText("the-api-key-123456")
+    with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
+        qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
+    assert [p.api_base_url for p in book.saved] == ["https://impilo.example.com"]
+    assert list(book.keys.values()) == ["the-api-key-123456"]
+
+
+def test_profiles_dialog_add_edit_delete(qtbot, setup):
+    desk, profiles, book, _ = setup
+    book.saved = [P("a", "Alpha", "https://a.example.com", None, "staging")]
+    book.keys["a"] = "key-a-123456"
+    with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
+        profiles.start(demo=False)
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        desk.window.profiles_action.trigger()
+    dialog = opened.args[0]
+    assert isinstance(dialog, ProfilesDialog)
+    qtbot.waitUntil(lambda: dialog.name_edit.text() == "Alpha")
+    assert dialog.key_edit.echoMode() == dialog.key_edit.EchoMode.Password
+    assert "stored" in dialog.key_edit.placeholderText()
+    # add
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    dialog.name_edit.setText("Beta")
+    dialog.url_edit.setText("nope")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.banner.kind == "error")
+    assert "https://" in dialog.banner.text
+    dialog.url_edit.setText("https://b.example.com")
+    dialog.key_edit.setText("key-b-123456")
+    with qtbot.waitSignal(profiles.profiles_changed, timeout=5000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert [p.name for p in book.saved] == ["Alpha", "Beta"]
+    # edit the active one: the session restarts with the new settings
+    dialog.select_row(0)
+    qtbot.waitUntil(lambda: dialog.name_edit.text() == "Alpha")
+    dialog.name_edit.setText("Alpha renamed")
+    with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert desk.window.status.profile_label.text() == "Profile: Alpha renamed"
+    # delete Beta
+    dialog.select_row(1)
+    qtbot.waitUntil(lambda: dialog.name_edit.text() == "Beta")
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.findChild(QMessageBox) is not None)
+    box = dialog.findChild(QMessageBox)
+    assert "Beta" in box.text()
+    with qtbot.waitSignal(profiles.profiles_changed, timeout=5000):
+        qtbot.mouseClick(
+            next(b for b in box.buttons() if b.text() == "Delete"), Qt.MouseButton.LeftButton
+        )
+    assert [p.name for p in book.saved] == ["Alpha renamed"]
+    assert "b" not in book.keys.values()
+    dialog.reject()
+    qtbot.waitUntil(lambda: profiles.dialog is None)

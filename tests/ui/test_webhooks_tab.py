@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from impilo_desk.app import Desk, build_desk
+from impilo_desk.contract import READING_EVENT_TYPES, Webhook
+from impilo_desk.ui.ports import ProfileInfo, Session
+from impilo_desk.ui.webhook_dialog import WebhookDialog
+from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
+
+
+@dataclass
+class Prof:
+    id: str = "p1"
+    name: str = "Test profile"
+    api_base_url: str = "http://127.0.0.1:1"
+    relay_url: str | None = "http://127.0.0.1:9/"
+    environment: str = "sandbox"
+
+
+@pytest.fixture
+def api() -> FakeApi:
+    return FakeApi()
+
+
+@pytest.fixture
+def desk(qtbot, qasync_loop, api) -> Desk:
+    store = FakeStore()
+
+    @asynccontextmanager
+    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
+        yield Session(profile, api, store)
+
+    clipboard = QApplication.clipboard()
+    desk = build_desk(qasync_loop, clipboard, open_session)
+    qtbot.addWidget(desk.window)
+    desk.window.show()
+    return desk
+
+
+def start(qtbot, desk: Desk, profile: Prof | None = None) -> None:
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        desk.sessions.switch_to(profile or Prof())
+
+
+def test_model_passes_qt_model_checks(qtmodeltester, qasync_loop):
+    from impilo_desk.ui.webhooks_model import WebhooksModel
+
+    model = WebhooksModel()
+    model.set_webhooks([Webhook(id=1, type="reading.weight", url="https://a.example/h")])
+    qtmodeltester.check(model)
+
+
+def test_create_change_delete_through_the_ui(qtbot, desk, api):
+    start(qtbot, desk)
+    assert desk.webhooks.model.rowCount() == 0
+    tab = desk.webhooks.view
+    tab.new_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(desk.webhooks.open_dialog, WebhookDialog))
+    dialog = desk.webhooks.open_dialog
+    assert isinstance(dialog, WebhookDialog)
+    dialog.select_type("reading.weight")
+    assert "weight" in dialog.description.text().lower()
+    assert '"reading.weight"' in dialog.example.toPlainText()
+    dialog.url_edit.setText("not a url")
+    assert not dialog.save_button.isEnabled()
+    dialog.url_edit.setText("http://hooks.example.com/in")
+    assert dialog.save_button.isEnabled()
+    assert "unencrypted" in dialog.url_message.text()
+    dialog.url_edit.setText("https://hooks.example.com/in")
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert [h.type for h in api.hooks.values()] == ["reading.weight"]
+    assert desk.webhooks.model.rowCount() == 1
+
+    tab.select_row(0)
+    tab.edit_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(desk.webhooks.open_dialog, WebhookDialog))
+    dialog = desk.webhooks.open_dialog
+    assert not dialog.save_button.isEnabled()  # unchanged URL
+    dialog.url_edit.setText("https://hooks.example.com/other")
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert api.hooks[1].url == "https://hooks.example.com/other"
+
+    tab.select_row(0)
+    tab.delete_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(desk.webhooks.open_dialog, QMessageBox))
+    box = desk.webhooks.open_dialog
+    assert "#1" in box.text()
+    assert "reading.weight" in box.text()
+    delete_button = next(b for b in box.buttons() if b.text() == "Delete")
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        qtbot.mouseClick(delete_button, Qt.MouseButton.LeftButton)
+    assert api.hooks == {}
+
+
+def test_send_readings_to_relay_creates_only_missing(qtbot, desk, api):
+    api.hooks[1] = Webhook(id=1, type="reading.weight", url="http://127.0.0.1:9/hooks")
+    api.next_id = 2
+    start(qtbot, desk)
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        desk.webhooks.view.relay_action.trigger()
+    types = sorted(h.type for h in api.hooks.values())
+    assert types == sorted(READING_EVENT_TYPES)
+    assert {h.url for h in api.hooks.values()} == {"http://127.0.0.1:9/hooks"}
+    assert f"Created {len(READING_EVENT_TYPES) - 1} webhooks" in desk.webhooks.view.banner.text
+
+
+def test_error_is_one_sentence_and_tab_stays_usable(qtbot, desk, api):
+    start(qtbot, desk)
+    api.fail_with = FakeApiError("The Impilo server could not be reached.", None)
+    with qtbot.waitSignal(desk.webhooks.api_failed, timeout=5000):
+        desk.webhooks.view.refresh_action.trigger()
+    assert desk.webhooks.view.banner.text == "The Impilo server could not be reached."
+    assert "could not be reached" in desk.window.status.api_label.text()
+    qtbot.waitUntil(lambda: desk.webhooks.view.refresh_action.isEnabled())
+    api.fail_with = None
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        desk.webhooks.view.refresh_action.trigger()
+    assert desk.window.status.api_label.text() == "API: ok"
+    assert desk.webhooks.view.banner.text == ""
+
+
+def test_switching_profile_cancels_old_tasks(qtbot, desk, api):
+    start(qtbot, desk)
+    old = desk.sessions.tasks
+    api.gate = asyncio.Event()  # hold every call: a refresh is in flight
+    desk.webhooks.view.refresh_action.trigger()
+    qtbot.waitUntil(lambda: old.pending > 0)
+    api.gate = None
+    with qtbot.waitSignal(desk.sessions.session_ended, timeout=5000):
+        start(qtbot, desk, Prof(id="p2", name="Second", environment="production"))
+    assert old.pending == 0
+    assert old.closed
+    assert desk.window.environment_banner.text().startswith("PRODUCTION")
+    assert desk.window.status.profile_label.text() == "Profile: Second"

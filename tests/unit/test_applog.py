@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import logging
+
+from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
+
+
+def test_paths_follow_the_home_variable(tmp_path):
+    paths = AppPaths.from_env({HOME_ENV: str(tmp_path)})
+    assert paths.config_dir == tmp_path / "config"
+    assert paths.log_file.parent == tmp_path / "log"
+
+
+def test_redactor_removes_known_secrets_and_header_values():
+    redactor = SecretRedactor()
+    redactor.add("s3cr3t-value-123")
+    redactor.add("abc")  # too short to be treated as a secret
+    text = redactor.redact(
+        "secret s3cr3t-value-123 and Impilo-API-Key: key-zzz-999 and "
+        "{'Impilo-Webhook-Secret': 'whs-42424242'} and url?token=tok-1234567 abc"
+    )
+    assert "s3cr3t-value-123" not in text
+    assert "key-zzz-999" not in text
+    assert "whs-42424242" not in text
+    assert "tok-1234567" not in text
+    assert text.endswith("abc")
+
+
+def test_log_file_never_holds_a_secret_even_in_a_traceback(tmp_path):
+    paths = AppPaths.from_env({HOME_ENV: str(tmp_path)})
+    redactor = SecretRedactor()
+    handler = setup_logging(paths, redactor)
+    try:
+        redactor.add("the-api-key-0123456789")
+        log = logging.getLogger("impilo_desk.test")
+        log.warning("calling with %s", "the-api-key-0123456789")
+        try:
+            raise RuntimeError("bad key the-api-key-0123456789")
+        except RuntimeError:
+            log.exception("failed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    text = paths.log_file.read_text()
+    assert "failed" in text
+    assert "RuntimeError" in text
+    assert "the-api-key-0123456789" not in text

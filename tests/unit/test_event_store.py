@@ -1,0 +1,66 @@
+"""The desktop's local event store: dedupe, resume point, queries; survives a reopen."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from impilo_desk.contract import Envelope
+from impilo_desk.services.event_store import EventStore, RelayEvent, default_event_store_path
+from impilo_desk.services.sse_base import Backoff
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def reading(i: int, patient: int, at: datetime, kind: str = "reading.weight") -> RelayEvent:
+    payload = {"id": i, "readingTimestamp": at.isoformat(), "patient": {"id": patient}}
+    return RelayEvent(seq=i, received_at=T0, envelope=Envelope(id=i, type=kind, payload=payload))
+
+
+def test_dedupe_resume_point_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite3"
+    store = EventStore(path)
+    assert store.last_sequence() == 0
+    assert store.add(reading(1, 7, T0)) is True
+    assert store.add(reading(1, 7, T0)) is False
+    assert store.add(reading(5, 7, T0)) is True
+    assert store.last_sequence() == 5
+    store.close()
+    again = EventStore(path)
+    assert again.ids() == [1, 5]
+    assert again.last_sequence() == 5
+    again.reset_sequence(0)
+    assert again.last_sequence() == 0
+
+
+def test_queries_by_type_patient_and_time(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "events.sqlite3")
+    store.add(reading(1, 7, T0))
+    store.add(reading(2, 8, T0 + timedelta(hours=1)))
+    store.add(reading(3, 7, T0 + timedelta(hours=2), kind="reading.bloodPressure"))
+    patient = Envelope(
+        id=4, type="patient.updated", payload={"id": 7, "updatedAt": "2026-11-02T09:30:00Z"}
+    )
+    store.add(RelayEvent(seq=None, received_at=T0, envelope=patient, source="smee"))
+
+    def ids(**kw: object) -> list[int]:
+        return [e.envelope.id for e in store.query(**kw)]  # type: ignore[arg-type]
+
+    assert ids(types="reading.weight") == [1, 2]
+    assert ids(types=["reading.weight", "reading.bloodPressure"]) == [1, 2, 3]
+    assert ids(patient_id=7) == [1, 4, 3]
+    assert ids(start=T0 + timedelta(hours=1), end=T0 + timedelta(hours=2)) == [2, 4]
+    assert ids(patient_id=7, newest_first=True, limit=2) == [3, 4]
+    [smee] = store.query(types="patient.updated")
+    assert smee.source == "smee"
+    assert smee.seq is None
+
+
+def test_default_path_is_in_the_user_data_dir() -> None:
+    assert default_event_store_path().name == "events.sqlite3"
+    assert "impilo-desk" in str(default_event_store_path())
+
+
+def test_backoff_grows_with_jitter_and_caps() -> None:
+    b = Backoff(initial_s=1, max_s=8, factor=2, jitter=0.5)
+    for attempt, base in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
+        delay = b.delay(attempt)
+        assert base * 0.5 <= delay <= base

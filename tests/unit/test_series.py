@@ -1,0 +1,75 @@
+"""Ring buffers, unit conversions and reading points for the charts."""
+
+import numpy as np
+import pytest
+
+from impilo_desk.contract import EVENT_TYPES, READING_KINDS, ReadingKind
+from impilo_desk.services.series import (
+    RingBuffer,
+    ecg_waveform,
+    fahrenheit_to_celsius,
+    lbs_to_kg,
+    reading_key,
+    reading_points,
+    temperature_in,
+)
+
+
+def test_ring_buffer_keeps_the_newest_points_in_order() -> None:
+    ring = RingBuffer(4)
+    assert len(ring) == 0
+    for i in range(6):
+        ring.append(float(i), float(i * 10))
+    t, y = ring.view()
+    assert t.tolist() == [2.0, 3.0, 4.0, 5.0]
+    assert y.tolist() == [20.0, 30.0, 40.0, 50.0]
+    assert ring.dirty
+
+
+@pytest.mark.parametrize("start", [0, 1, 3])
+@pytest.mark.parametrize("n", [1, 3, 4, 9])
+def test_ring_buffer_extend_matches_appending_one_by_one(start: int, n: int) -> None:
+    a, b = RingBuffer(4), RingBuffer(4)
+    for i in range(start):
+        a.append(i, i)
+        b.append(i, i)
+    t = np.arange(100, 100 + n, dtype=np.float64)
+    a.extend(t, t * 2)
+    for v in t:
+        b.append(v, v * 2)
+    assert [x.tolist() for x in a.view()] == [x.tolist() for x in b.view()]
+
+
+def test_ring_buffer_clear_and_bad_capacity() -> None:
+    ring = RingBuffer(2)
+    ring.append(1, 1)
+    ring.dirty = False
+    ring.clear()
+    assert len(ring) == 0
+    assert ring.dirty
+    with pytest.raises(ValueError, match="capacity"):
+        RingBuffer(0)
+
+
+def test_unit_conversions() -> None:
+    assert lbs_to_kg(220.46226218) == pytest.approx(100.0)
+    assert fahrenheit_to_celsius(98.6) == pytest.approx(37.0)
+    assert temperature_in(37.0, "celsius", "fahrenheit") == pytest.approx(98.6)
+    assert temperature_in(98.6, None, "fahrenheit") == 98.6
+
+
+def test_reading_points_and_ecg_waveform() -> None:
+    info = READING_KINDS[ReadingKind.BLOOD_PRESSURE]
+    reading = info.model.model_validate(EVENT_TYPES["reading.bloodPressure"].example)
+    assert reading_points(info, reading) == {
+        "systolic": 128.0,
+        "diastolic": 82.0,
+        "heartRate": 71.0,
+    }
+    ecg_info = READING_KINDS[ReadingKind.ECG]
+    ecg = ecg_info.model.model_validate(EVENT_TYPES["reading.ecg"].example)
+    t, y = ecg_waveform(ecg)
+    assert len(t) == len(y) == 19
+    assert t[1] == pytest.approx(1 / 250)
+    assert y.max() == 1200.0
+    assert reading_key(ReadingKind.ECG, ecg) == ("ecg", 88231, None)
