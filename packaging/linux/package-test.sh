@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 NAME=impilo-desk
+# --demo: the smoke test runs against the demo sandbox and relay, which the frozen app starts as
+# its own child processes (`impilo-desk -m impilo_desk.sandbox`), so that path is tested too.
+read -r -a SMOKE_ARGS <<< "${SMOKE_ARGS:---demo --smoke-test}"
 DEB="${1:-$(find build -maxdepth 1 -name "${NAME}_*.deb" -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -n1 | cut -d' ' -f2-)}"
 if [ -z "$DEB" ] || [ ! -f "$DEB" ]; then
   echo "package-test: no .deb in build/; run 'make package' first"; exit 1
@@ -63,8 +66,9 @@ smoke() {  # smoke LABEL PLATFORM [wrapper...]
   local png="$OUT/smoke-$label.png" start=$SECONDS rc=0
   echo "== smoke test ($label)"
   env HOME="$SANDBOX_HOME" XDG_CONFIG_HOME="$SANDBOX_HOME/config" XDG_DATA_HOME="$SANDBOX_HOME/data" \
-      XDG_CACHE_HOME="$SANDBOX_HOME/cache" QT_QPA_PLATFORM="$platform" \
-      "$@" timeout -k 10 180 /usr/bin/$NAME --smoke-test "$(pwd)/$png" || rc=$?
+      XDG_CACHE_HOME="$SANDBOX_HOME/cache" IMPILO_DESK_HOME="$SANDBOX_HOME/impilo-desk" \
+      QT_QPA_PLATFORM="$platform" \
+      "$@" timeout -k 10 180 /usr/bin/$NAME "${SMOKE_ARGS[@]}" "$(pwd)/$png" || rc=$?
   echo "exit $rc after $((SECONDS - start)) s"
   [ "$rc" -eq 0 ] || { echo "package-test: smoke test ($label) failed"; exit 1; }
   check_png "$png"

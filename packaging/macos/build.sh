@@ -27,9 +27,9 @@ smoke() {  # smoke LABEL EXECUTABLE [QT_QPA_PLATFORM]
   rm -f "$png"
   step "smoke test ($label)"
   if [ -n "$platform" ]; then
-    QT_QPA_PLATFORM="$platform" "$exe" --smoke-test "$(pwd)/$png" || rc=$?
+    QT_QPA_PLATFORM="$platform" "$exe" --demo --smoke-test "$(pwd)/$png" || rc=$?
   else
-    (unset QT_QPA_PLATFORM; "$exe" --smoke-test "$(pwd)/$png") || rc=$?
+    (unset QT_QPA_PLATFORM; "$exe" --demo --smoke-test "$(pwd)/$png") || rc=$?
   fi
   [ "$rc" -eq 0 ] || { echo "smoke test ($label) exited with $rc"; exit 1; }
   if [ ! -f "$png" ] || [ "$(stat -f %z "$png")" -lt 8192 ]; then

@@ -40,7 +40,7 @@ function Invoke-SmokeTest {
   $env:IMPILO_DESK_CONSOLE_LOG = $log
   if ($Platform) { $env:QT_QPA_PLATFORM = $Platform } else { Remove-Item Env:QT_QPA_PLATFORM -ErrorAction SilentlyContinue }
   Write-Host "== smoke test ($Label): $Exe"
-  $proc = Start-Process -FilePath $Exe -ArgumentList @("--smoke-test", "`"$png`"") -PassThru
+  $proc = Start-Process -FilePath $Exe -ArgumentList @("--demo", "--smoke-test", "`"$png`"") -PassThru
   $null = $proc.Handle  # keeps the handle so that ExitCode is available after exit
   if (-not $proc.WaitForExit($SmokeTimeoutSeconds * 1000)) {
     $proc.Kill()
