@@ -125,7 +125,7 @@ class SessionController(QObject):
             async with self._open_session(profile) as session:
                 self.session = session
                 self._webhooks.set_session(session.api, profile.relay_url)
-                self._secret.set_session(session.api, session.store, profile.id)
+                self._secret.set_session(session.api, session.store, profile.id, session.store_name)
                 self.session_started.emit(profile.id)
                 if session.relay_feed is not None:
                     self.window.status.set_relay(RelayPhase.CONNECTING)
