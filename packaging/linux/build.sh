@@ -66,6 +66,19 @@ if [ -n "$leftovers" ]; then
   echo "build.sh: build-host leftovers in the bundle:"; echo "$leftovers"; exit 1
 fi
 
+step "bundle contents"
+# the modules the frozen app must carry (keyring backend and its D-Bus stack, the demo servers
+# started with -m) and the ones it must not (Tk, test tools)
+"$PY" -m PyInstaller.utils.cliutils.archive_viewer -l -r "build/dist/$NAME/$NAME" > build/bundle-modules.txt
+for module in keyring.backends.SecretService secretstorage jeepney impilo_desk.__main__ \
+    impilo_desk.sandbox.__main__ impilo_desk.relay.__main__; do
+  grep -q "'$module'" build/bundle-modules.txt || { echo "build.sh: $module is not in the bundle"; exit 1; }
+done
+for module in tkinter _tkinter pytest mypy hypothesis; do
+  if grep -q "'$module'" build/bundle-modules.txt; then echo "build.sh: $module must not be bundled"; exit 1; fi
+done
+echo "ok: keyring backend, demo servers present; tkinter and test tools absent"
+
 step "staging tree"
 rm -rf build/deb
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
