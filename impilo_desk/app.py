@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from PySide6.QtGui import QClipboard
 
+from impilo_desk.ui.logs_controller import LogsController
+from impilo_desk.ui.logs_model import LogsModel, state_icons
+from impilo_desk.ui.logs_tab import LogsTab
 from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession
@@ -26,6 +30,7 @@ class Desk:
     webhooks: WebhooksController
     secret: SecretController
     sessions: SessionController
+    logs: LogsController
 
 
 def build_desk(
@@ -47,5 +52,18 @@ def build_desk(
     window.add_page(secret_tab)
     webhooks = WebhooksController(webhooks_tab, webhooks_model, idle, window)
     secret = SecretController(secret_tab, idle, window)
-    sessions = SessionController(window, webhooks, secret, open_session, loop, window)
-    return Desk(window, webhooks, secret, sessions)
+    logs = _logs_tab(window, idle, clipboard)
+    sessions = SessionController(window, webhooks, secret, open_session, loop, window, [logs])
+    return Desk(window, webhooks, secret, sessions, logs)
+
+
+def _logs_tab(window: MainWindow, idle: TaskOwner, clipboard: QClipboard) -> LogsController:
+    async def time_scale_of(base_url: str) -> float:
+        from impilo_desk.services.server_info import fetch_time_scale
+
+        return await fetch_time_scale(base_url)
+
+    model = LogsModel(lambda: datetime.now(UTC), state_icons(), window)
+    tab = LogsTab(model, clipboard)
+    window.add_page(tab)
+    return LogsController(tab, model, idle, time_scale_of, window)
