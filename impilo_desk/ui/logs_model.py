@@ -40,7 +40,16 @@ _HEADERS = {
     LogColumn.LAST_RETRY: "Last retry",
     LogColumn.STATE: "Delivery state",
 }
-_RIGHT = {LogColumn.WEBHOOK_ID, LogColumn.STATUS, LogColumn.RETRIES}
+_RIGHT = {int(LogColumn.WEBHOOK_ID), int(LogColumn.STATUS), int(LogColumn.RETRIES)}
+# Plain ints: data() runs for every visible cell and role, and enum lookups cost there.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_STATE = int(LogColumn.STATE)
+_COLUMNS = len(LogColumn)
 
 # A glyph and a colour per phase: the shape tells the state without the colour.
 _GLYPHS: dict[str, tuple[str, str]] = {
@@ -121,7 +130,8 @@ class LogsModel(QAbstractTableModel):
         self._schedule: tuple[timedelta, ...] | None = None
         self._now: datetime | None = None
         self._states: list[DeliveryState | None] = []
-        self._texts: dict[tuple[int, int], str] = {}
+        self._state_texts: list[str | None] = []
+        self._texts: list[list[str] | None] = []
 
     # -- contents ---------------------------------------------------------------------------
 
@@ -130,7 +140,8 @@ class LogsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(records)
         self._states = [None] * len(self._rows)
-        self._texts = {}
+        self._state_texts = [None] * len(self._rows)
+        self._texts = [None] * len(self._rows)
         self._now = self._clock()
         self.endResetModel()
 
@@ -175,7 +186,10 @@ class LogsModel(QAbstractTableModel):
 
     def state_text(self, row: int) -> str:
         """The state cell's text for ``row``."""
-        return describe_state(self.state_at(row), self._current())
+        text = self._state_texts[row]
+        if text is None:
+            text = self._state_texts[row] = describe_state(self.state_at(row), self._current())
+        return text
 
     def _current(self) -> datetime:
         if self._now is None:
@@ -186,7 +200,8 @@ class LogsModel(QAbstractTableModel):
         if not self._rows:
             return
         self._states = [None] * len(self._rows)
-        column = int(LogColumn.STATE)
+        self._state_texts = [None] * len(self._rows)
+        column = _STATE
         self.dataChanged.emit(
             self.index(0, column),
             self.index(len(self._rows) - 1, column),
@@ -201,28 +216,28 @@ class LogsModel(QAbstractTableModel):
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Columns under ``parent``."""
-        return 0 if parent.isValid() else len(LogColumn)
+        return 0 if parent.isValid() else _COLUMNS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text, icon, tooltip or alignment."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
         row = index.row()
-        column = LogColumn(index.column())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if column is LogColumn.STATE:
+        if not 0 <= row < len(self._rows):
+            return None  # also an invalid index (row -1)
+        column = index.column()
+        if role in (_DISPLAY, _ACCESSIBLE):
+            if column == _STATE:
                 return self.state_text(row)
-            key = (row, column)
-            text = self._texts.get(key)
-            if text is None:
-                text = self._texts[key] = _cell_text(self._rows[row], column)
-            return text
-        if role == Qt.ItemDataRole.DecorationRole and column is LogColumn.STATE:
-            return self._icons.get(self.state_at(row).phase.value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            texts = self._texts[row]
+            if texts is None:
+                record = self._rows[row]
+                texts = self._texts[row] = [_cell_text(record, c) for c in LogColumn]
+            return texts[column]
+        if role == _DECORATION:
+            return self._icons.get(self.state_at(row).phase.value) if column == _STATE else None
+        if role == _TOOLTIP:
+            return self._tooltip(row, LogColumn(column))
+        if role == _ALIGNMENT and column in _RIGHT:
+            return _ALIGN_RIGHT
         return None
 
     def headerData(  # noqa: N802 - Qt API

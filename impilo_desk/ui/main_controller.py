@@ -151,7 +151,7 @@ class SessionController(QObject):
             async with self._open_session(profile) as session:
                 self.session = session
                 self._webhooks.set_session(session.api, profile.relay_url)
-                self._secret.set_session(session.api, session.store, profile.id)
+                self._secret.set_session(session.api, session.store, profile.id, session.store_name)
                 for tab in self._tabs:
                     tab.set_session(session)
                 self.session_started.emit(profile.id)
