@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
@@ -19,6 +20,9 @@ from PySide6.QtGui import QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
+from impilo_desk.ui.logs_controller import LogsController
+from impilo_desk.ui.logs_model import LogsModel, state_icons
+from impilo_desk.ui.logs_tab import LogsTab
 from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
@@ -49,6 +53,7 @@ class Desk:
     webhooks: WebhooksController
     secret: SecretController
     sessions: SessionController
+    logs: LogsController
     readings: ReadingsController
 
 
@@ -69,11 +74,12 @@ def build_desk(
     secret_tab = SecretTab(clipboard)
     window.add_page(webhooks_tab)
     window.add_page(secret_tab)
-    readings_tab = ReadingsTab()
-    window.add_page(readings_tab)
     webhooks = WebhooksController(webhooks_tab, webhooks_model, idle, window)
     secret = SecretController(secret_tab, idle, window)
-    sessions = SessionController(window, webhooks, secret, open_session, loop, window)
+    logs = _logs_tab(window, idle, clipboard)
+    sessions = SessionController(window, webhooks, secret, open_session, loop, window, [logs])
+    readings_tab = ReadingsTab()
+    window.add_page(readings_tab)
     readings = ReadingsController(readings_tab, idle, window)
 
     def readings_session(_profile_id: str) -> None:
@@ -84,7 +90,19 @@ def build_desk(
 
     sessions.session_started.connect(readings_session)
     sessions.session_ended.connect(lambda _profile_id: readings.set_session(None, None))
-    return Desk(window, webhooks, secret, sessions, readings)
+    return Desk(window, webhooks, secret, sessions, logs, readings)
+
+
+def _logs_tab(window: MainWindow, idle: TaskOwner, clipboard: QClipboard) -> LogsController:
+    async def time_scale_of(base_url: str) -> float:
+        from impilo_desk.services.server_info import fetch_time_scale
+
+        return await fetch_time_scale(base_url)
+
+    model = LogsModel(lambda: datetime.now(UTC), state_icons(), window)
+    tab = LogsTab(model, clipboard)
+    window.add_page(tab)
+    return LogsController(tab, model, idle, time_scale_of, window)
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -16,6 +18,19 @@ from impilo_desk.ui.tasks import TaskOwner
 from impilo_desk.ui.webhooks_controller import WebhooksController
 
 _log = logging.getLogger(__name__)
+
+
+class SessionTab(Protocol):
+    """A tab controller that follows the active session (Logs, and the tabs after it)."""
+
+    api_ok: Any
+    api_failed: Any
+
+    def set_tasks(self, tasks: TaskOwner) -> None:
+        """Uses ``tasks`` as the owner of new tasks."""
+
+    def set_session(self, session: Session | None) -> None:
+        """Switches to ``session`` (None: no session)."""
 
 
 class SessionController(QObject):
@@ -37,6 +52,8 @@ class SessionController(QObject):
         open_session: Opens a session for a profile (from the composition root).
         loop: The qasync loop.
         parent: QObject parent.
+        tabs: More tab controllers that follow the session (``set_tasks(owner)``,
+            ``set_session(session or None)``, signals ``api_ok`` and ``api_failed``).
     """
 
     session_started = Signal(str)
@@ -51,6 +68,7 @@ class SessionController(QObject):
         open_session: OpenSession,
         loop: asyncio.AbstractEventLoop,
         parent: QObject | None = None,
+        tabs: Sequence[SessionTab] = (),
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -64,7 +82,13 @@ class SessionController(QObject):
         self.profile: ProfileInfo | None = None
         self._runner: asyncio.Task[None] | None = None
         self._switching: asyncio.Task[None] | None = None
-        for source in (webhooks, secret):
+        self._tabs = tuple(tabs)
+        sources: tuple[WebhooksController | SecretController | SessionTab, ...] = (
+            webhooks,
+            secret,
+            *self._tabs,
+        )
+        for source in sources:
             source.api_ok.connect(self._api_ok)
             source.api_failed.connect(self._api_failed)
         window.closing.connect(self.close)
@@ -113,6 +137,8 @@ class SessionController(QObject):
         self.tasks = self._new_session_tasks(profile.id)
         self._webhooks.set_tasks(self.tasks)
         self._secret.set_tasks(self.tasks)
+        for tab in self._tabs:
+            tab.set_tasks(self.tasks)
         self.window.environment_banner.set_environment(profile.environment)
         self.window.status.set_profile(profile.name)
         self.window.status.set_api(ApiState.CHECKING)
@@ -126,6 +152,8 @@ class SessionController(QObject):
                 self.session = session
                 self._webhooks.set_session(session.api, profile.relay_url)
                 self._secret.set_session(session.api, session.store, profile.id, session.store_name)
+                for tab in self._tabs:
+                    tab.set_session(session)
                 self.session_started.emit(profile.id)
                 if session.relay_feed is not None:
                     self.window.status.set_relay(RelayPhase.CONNECTING)
@@ -136,6 +164,8 @@ class SessionController(QObject):
             if alive(self._webhooks) and alive(self._secret):
                 self._webhooks.set_session(None, None)
                 self._secret.set_session(None, None, "")
+                for tab in self._tabs:  # children of the window, like the two above
+                    tab.set_session(None)
 
     def _relay_changed(self, status: RelayStatus) -> None:
         self.relay_status.emit(status)
