@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QClipboard
 
+from impilo_desk.ui.firing_controller import FiringController
+from impilo_desk.ui.firing_models import ChainModel, HistoryModel
+from impilo_desk.ui.firing_tab import FiringTab
 from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession
@@ -26,6 +29,7 @@ class Desk:
     webhooks: WebhooksController
     secret: SecretController
     sessions: SessionController
+    firing: FiringController
 
 
 def build_desk(
@@ -48,4 +52,13 @@ def build_desk(
     webhooks = WebhooksController(webhooks_tab, webhooks_model, idle, window)
     secret = SecretController(secret_tab, idle, window)
     sessions = SessionController(window, webhooks, secret, open_session, loop, window)
-    return Desk(window, webhooks, secret, sessions)
+    chain_model, history_model = ChainModel(window), HistoryModel(window)
+    firing_tab = FiringTab(chain_model, history_model)
+    window.add_page(firing_tab)
+    firing = FiringController(firing_tab, chain_model, history_model, idle, parent=window)
+    sessions.session_started.connect(
+        lambda _id: firing.set_session(sessions.session, sessions.tasks)
+    )
+    sessions.session_ended.connect(lambda _id: firing.set_session(None))
+    sessions.relay_event.connect(firing.on_relay_event)
+    return Desk(window, webhooks, secret, sessions, firing)
