@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 import stamina
-from pydantic import ValidationError
 
 from impilo_desk import __version__
+from impilo_desk.client.bodies import jsonable, read_secret, webhook_request
 from impilo_desk.client.errors import (
     ApiError,
     BadResponse,
@@ -38,9 +37,7 @@ from impilo_desk.contract import (
     ReadingKind,
     Webhook,
     WebhookLog,
-    WebhookRequest,
     WebhookSecret,
-    format_timestamp,
 )
 
 T = TypeVar("T")
@@ -182,7 +179,7 @@ class ImpiloClient:
 
     async def create_webhook(self, type: str, url: str) -> Webhook:
         """Subscribes ``url`` to one event type."""
-        request = _webhook_request(type, url)
+        request = webhook_request(type, url)
         response = await self._call("POST", "/webhook", body=request)
         data = parse_json(response.content, status=response.status_code)
         return read_model(data, Webhook, what="the new webhook")
@@ -194,7 +191,7 @@ class ImpiloClient:
         url: str,
     ) -> Webhook:
         """Changes a webhook's URL (PATCH); the type must stay the same."""
-        request = _webhook_request(type, url)
+        request = webhook_request(type, url)
         response = await self._call("PATCH", f"/webhook/{int(webhook_id)}", body=request)
         data = parse_json(response.content, status=response.status_code)
         if data is None:  # tolerated: a 200/204 without a body means it took
@@ -222,7 +219,7 @@ class ImpiloClient:
         """Creates the secret (``Conflict`` if one exists); the server generates one if None."""
         body = {} if secret is None else {"secret": secret}
         response = await self._call("POST", "/webhook-secret", body=body)
-        return _read_secret(response, secret)
+        return read_secret(response, secret)
 
     async def replace_secret(self, secret: str) -> WebhookSecret:
         """Replaces the secret (PUT).
@@ -239,7 +236,7 @@ class ImpiloClient:
                     status=exc.status, server_message=exc.server_message
                 ) from exc
             raise
-        return _read_secret(response, secret)
+        return read_secret(response, secret)
 
     # -- logs and tests ------------------------------------------------------------------------
 
@@ -264,7 +261,7 @@ class ImpiloClient:
         if not info.has_test_endpoint:
             raise ValidationFailed(f"Impilo has no test event for {info.label.lower()} readings.")
         response = await self._call(
-            "POST", info.test_path.removeprefix(API_PREFIX), body=_jsonable(body)
+            "POST", info.test_path.removeprefix(API_PREFIX), body=jsonable(body)
         )
         data = parse_json(response.content, status=response.status_code)
         if isinstance(data, dict) and "type" in data and "payload" in data:
@@ -358,40 +355,3 @@ class ImpiloClient:
         raise BadResponse(
             f"The list did not end after {self._max_pages} pages; narrow it down with filters."
         )
-
-
-def _webhook_request(type_: str, url: str) -> dict[str, Any]:
-    try:
-        request = WebhookRequest(type=type_, url=url)
-    except ValidationError:
-        raise ValidationFailed("A webhook needs an event type and a URL.") from None
-    return request.model_dump(mode="json", exclude_none=True)
-
-
-def _read_secret(response: httpx.Response, sent: str | None) -> WebhookSecret:
-    data = parse_json(response.content, status=response.status_code)
-    if data is None and sent is not None:  # tolerated: success without an echo
-        return WebhookSecret(secret=sent)
-    secret = read_model(data, WebhookSecret, what="the webhook secret")
-    if not secret.secret and sent is not None:
-        return WebhookSecret(secret=sent)
-    if not secret.secret:
-        raise BadResponse(
-            "Impilo said the secret was created but did not return it; open the Impilo portal "
-            "to see it.",
-            status=response.status_code,
-        )
-    return secret
-
-
-def _jsonable(value: Any) -> Any:
-    """A test body with times as ``…Z`` text, ready for JSON."""
-
-    def default(obj: Any) -> Any:
-        if isinstance(obj, datetime):
-            return format_timestamp(obj)
-        if isinstance(obj, date):
-            return obj.isoformat()
-        raise TypeError(f"{type(obj).__name__} cannot be sent as JSON")
-
-    return json.loads(json.dumps(value, default=default))

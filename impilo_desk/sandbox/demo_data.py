@@ -71,11 +71,11 @@ def ecg_samples(rng: random.Random, heart_rate: int) -> list[int]:
     beat = 60.0 / heart_rate
     waves = ((0.16, 0.025, 120), (0.23, 0.01, -150), (0.25, 0.012, 1100), (0.27, 0.01, -250),
              (0.45, 0.04, 300))  # fmt: skip  # (centre s, width s, amplitude µV)
-    out = []
-    for i in range(ECG_HZ * ECG_SECONDS):
-        t = (i / ECG_HZ) % beat
-        v = sum(a * math.exp(-(((t - c) / w) ** 2)) for c, w, a in waves)
-        out.append(round(v + rng.gauss(0, 12)))
+    period = max(1, round(beat * ECG_HZ))
+    template = [sum(a * math.exp(-(((i / ECG_HZ - c) / w) ** 2)) for c, w, a in waves)
+                for i in range(period)]  # fmt: skip
+    rand = rng.random
+    out = [round(template[i % period] + (rand() - 0.5) * 40) for i in range(ECG_HZ * ECG_SECONDS)]
     return out
 
 

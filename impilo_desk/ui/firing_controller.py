@@ -88,7 +88,6 @@ class FiringController(QObject):
         view.patient_search.textEdited.connect(lambda _text: self._search_timer.start())
         view.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
         view.preset_combo.activated.connect(lambda _i: self._apply_preset())
-        view.destroyed.connect(self._search_timer.stop)
         self.set_session(None)
 
     # -- session ---------------------------------------------------------------------------
@@ -101,6 +100,8 @@ class FiringController(QObject):
         """Switches to another profile's session (or none): a new client, relay, history."""
         if tasks is not None:
             self._tasks = tasks
+        if not alive(self.view):  # the window is gone (a session ending at shutdown)
+            return
         self._search_timer.stop()
         self._follower = None
         # The session's API client is the full ImpiloClient; the port names only what the
@@ -172,6 +173,27 @@ class FiringController(QObject):
             from impilo_desk.ui.firing_values import random_values
 
             form.set_values(random_values(form.info))
+
+    def fire_example(self, kind: str = "blood-pressure", preset: str = "Normal") -> bool:
+        """Fires a preset for the chosen patient (screenshots, smoke tests); wait on ``followed``.
+
+        Returns:
+            Whether it was fired (False without a session, a patient or that preset).
+        """
+        if self._api is None or self.view.patient_id() is None or self._busy:
+            return False
+        from impilo_desk.contract import ReadingKind
+        from impilo_desk.ui.firing_values import presets
+
+        values = presets(ReadingKind(kind)).get(preset)
+        self.view.select_kind(kind)
+        form = self.view.current_form()
+        if values is None or form is None:
+            return False
+        self.view.preset_combo.setCurrentIndex(self.view.preset_combo.findData(preset))
+        form.set_values(values)
+        self.fire()
+        return True
 
     def create_relay_webhook(self) -> None:
         """Creates the missing webhook of the followed event's type, pointing at the relay."""

@@ -181,7 +181,7 @@ class ChainFollower:
         self.chain.mark(Step.DESKTOP, desktop_at)
         relay_note = f"relay event #{event.seq}" if event.seq is not None else "received"
         if event.received_at < self.chain.times[Step.ACCEPTED]:
-            relay_note += ", before Impilo's answer reached this desktop"
+            relay_note += " (before the API's answer came back)"
         self.result.details[Step.RELAY] = relay_note
         self.result.details[Step.DESKTOP] = "from the relay's stream"
         self._arrived.set()
@@ -216,8 +216,10 @@ class ChainFollower:
         for event, at in pending:
             self.offer(event, at)
         hooks = await fetch_webhooks(self._api)
-        if any(h.type == chain.event_type for h in hooks):
-            await self._follow(chain.times[Step.SENT])
+        of_type = [h for h in hooks if h.type == chain.event_type]
+        if of_type:
+            to_relay = any(_same_url(h.url, self._ingest_url) for h in of_type)
+            await self._follow(chain.times[Step.SENT], to_relay)
         if not chain.complete:
             self.result.reason = missing_step_reason(chain, hooks, self._ingest_url)
             self.result.offer_webhook = (
@@ -234,7 +236,14 @@ class ChainFollower:
         self._on_change()
         return self.result
 
-    async def _follow(self, sent: datetime) -> None:
+    async def _follow(self, sent: datetime, to_relay: bool) -> None:
+        """Looks at the log and waits for the relay until done, stuck or out of time.
+
+        Args:
+            sent: When the event was sent (the log is searched from a little before).
+            to_relay: Whether a webhook of the type points at the relay; if none does, the
+                relay will never get it, so the follow ends once the log has the outcome.
+        """
         from impilo_desk.client import LogFilters
 
         loop = asyncio.get_running_loop()
@@ -248,8 +257,8 @@ class ChainFollower:
             if self.chain.complete and log_final:
                 return
             stuck = self.chain.log_phase in (DeliveryPhase.RETRYING, DeliveryPhase.FAILED)
-            if log_final and stuck and Step.RELAY not in self.chain.times:
-                return  # the relay will not get it before the next retry
+            if log_final and (stuck or not to_relay) and Step.RELAY not in self.chain.times:
+                return  # the relay will not get it (not before the next retry, or never)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
@@ -264,8 +273,8 @@ class ChainFollower:
         mine = [r for r in page.content if self.chain.matches_log(r)]
         if not mine:
             return False
-        to_relay = [r for r in mine if _same_url(r.webhookUrl, self._ingest_url)]
-        record = (to_relay or mine)[0]
+        relayed = [r for r in mine if _same_url(r.webhookUrl, self._ingest_url)]
+        record = (relayed or mine)[0]
         now = self._clock()
         state = delivery_state(record, now)
         if state.phase is DeliveryPhase.PENDING:

@@ -132,6 +132,8 @@ class ChainModel(QAbstractTableModel):
                     return format_latency(step_latency(chain, step))
                 case ChainColumn.DETAIL:
                     return self._details.get(step, "")
+        if role == Qt.ItemDataRole.ToolTipRole and column is ChainColumn.DETAIL:
+            return self._details.get(step) or None
         if role == Qt.ItemDataRole.ForegroundRole and column is ChainColumn.STATUS:
             if step in chain.times:
                 return QBrush(_DONE)

@@ -109,10 +109,10 @@ class FiringTab(QWidget):
         preset_row.addWidget(self.preset_combo, 1)
         preset_row.addWidget(action_button(self, self.random_action, "Realistic random values"))
         top = QFormLayout()
-        top.addRow("&Kind", self.kind_combo)
-        top.addRow("&Patient", patient_row)
+        top.addRow(self._buddy("&Kind", self.kind_combo), self.kind_combo)
+        top.addRow(self._buddy("&Patient", self.patient_search), patient_row)
         top.addRow("", self.patient_note)
-        top.addRow("Pre&set", preset_row)
+        top.addRow(self._buddy("Pre&set", self.preset_combo), preset_row)
         fire_row = QHBoxLayout()
         fire_row.addStretch(1)
         fire_row.addWidget(self.fire_button)
@@ -159,10 +159,9 @@ class FiringTab(QWidget):
         header = self.history_table.horizontalHeader()
         for history_column in (HistoryColumn.TIME, HistoryColumn.KIND, HistoryColumn.PATIENT):
             header.setSectionResizeMode(history_column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(HistoryColumn.VALUES, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(HistoryColumn.OUTCOME, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(HistoryColumn.OUTCOME, 320)
-        header.setStretchLastSection(False)
+        header.setSectionResizeMode(HistoryColumn.VALUES, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(HistoryColumn.VALUES, 380)
+        header.setStretchLastSection(True)
         self.history_table.doubleClicked.connect(lambda _i: self.fire_again_action.trigger())
         history_box = QGroupBox("Fired in this session (double-click to fire again)", self)
         history_layout = QVBoxLayout(history_box)
@@ -175,6 +174,11 @@ class FiringTab(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(upper, 3)
         layout.addWidget(history_box, 2)
+
+    def _buddy(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text, self)
+        label.setBuddy(buddy)
+        return label
 
     def _sync_fire_button(self) -> None:
         self.fire_button.setText(self.fire_action.text().replace("&", ""))

@@ -131,7 +131,7 @@ class SessionController(QObject):
                 if session.relay_events is not None:
                     unsubscribe = session.relay_events.subscribe(self.relay_event.emit)
                 self._webhooks.set_session(session.api, profile.relay_url)
-                self._secret.set_session(session.api, session.store, profile.id)
+                self._secret.set_session(session.api, session.store, profile.id, session.store_name)
                 self.session_started.emit(profile.id)
                 if session.relay_feed is not None:
                     self.window.status.set_relay(RelayPhase.CONNECTING)

@@ -11,11 +11,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
+if TYPE_CHECKING:  # the client, services and contract load after the first paint
     from impilo_desk.contract import Page, Webhook, WebhookSecret
-
-WEBHOOK_SECRET_KIND = "webhook-secret"  # noqa: S105 - the name of a credential slot
-API_KEY_KIND = "api-key"
+    from impilo_desk.services.credentials import CredentialStore, SecretKind
 
 
 class WebhookApi(Protocol):
@@ -48,17 +46,11 @@ class WebhookApi(Protocol):
         """Replaces the account's secret."""
 
 
-class SecretStore(Protocol):
-    """The part of ``CredentialStore`` the UI uses (kinds as their string values)."""
+def webhook_secret_kind() -> SecretKind:
+    """The credential slot of the webhook secret."""
+    from impilo_desk.services.credentials import SecretKind
 
-    async def get(self, profile_id: str, kind: str) -> str | None:
-        """The stored value, or None."""
-
-    async def set(self, profile_id: str, kind: str, value: str) -> None:
-        """Stores a value."""
-
-    async def delete(self, profile_id: str, kind: str) -> None:
-        """Forgets a value."""
+    return SecretKind.WEBHOOK_SECRET
 
 
 class ProfileInfo(Protocol):
@@ -87,7 +79,9 @@ class ProfileInfo(Protocol):
 
 def is_rotation_unsupported(exc: BaseException) -> bool:
     """Whether ``exc`` says the account cannot replace its secret through the API."""
-    return any(c.__name__ == "SecretRotationUnsupported" for c in type(exc).__mro__)
+    from impilo_desk.client.errors import SecretRotationUnsupported
+
+    return isinstance(exc, SecretRotationUnsupported)
 
 
 @dataclass(frozen=True)
@@ -139,13 +133,15 @@ class Session:
         api: Its Impilo client (open).
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
+        store_name: How the Secret tab names ``store`` ("the keyring", "memory").
         relay_events: The events that subscription receives, or None.
     """
 
     profile: ProfileInfo
     api: WebhookApi
-    store: SecretStore
+    store: CredentialStore
     relay_feed: RelayFeed | None = None
+    store_name: str = "the keyring"
     relay_events: RelayEvents | None = None
 
 
@@ -170,8 +166,10 @@ class ProfileBook(Protocol):
     async def load(self) -> list[ProfileInfo]:
         """Every saved profile."""
 
-    async def save(self, draft: ProfileDraft, api_key: str | None) -> ProfileInfo:
-        """Saves ``draft``; a non-empty ``api_key`` goes to the credential store."""
+    async def save(
+        self, draft: ProfileDraft, api_key: str | None, relay_token: str | None = None
+    ) -> ProfileInfo:
+        """Saves ``draft``; a non-empty API key or relay token goes to the credential store."""
 
     async def delete(self, profile_id: str) -> None:
         """Deletes a profile and its secrets."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -16,6 +17,7 @@ from impilo_desk.ui.profiles_dialog import ProfilesDialog, ProfilesModel, Welcom
 from impilo_desk.ui.tasks import TaskOwner
 
 StartDemo = Callable[[], Awaitable[ProfileInfo]]
+_log = logging.getLogger(__name__)
 
 
 class ProfilesController(QObject):
@@ -107,7 +109,7 @@ class ProfilesController(QObject):
                 try:
                     profile = await self._book.save(dialog.draft(), dialog.api_key() or None)
                 except Exception as exc:
-                    self.window.banner.show_error(describe_error(exc))
+                    dialog.banner.show_error(describe_error(exc))
                     continue
                 self.profiles.append(profile)
                 self.profiles_changed.emit()
@@ -126,6 +128,7 @@ class ProfilesController(QObject):
         try:
             profile = await self._start_demo()
         except Exception as exc:
+            _log.warning("the demo did not start", exc_info=exc)
             self.window.banner.show_error(describe_error(exc))
             return
         self.window.banner.clear()
@@ -170,7 +173,9 @@ class ProfilesController(QObject):
         async def save() -> None:
             current = model.profile_at(dialog.selected_row())
             saved = await self._book.save(
-                dialog.draft(current.id if current else None), dialog.api_key()
+                dialog.draft(current.id if current else None),
+                dialog.api_key(),
+                dialog.relay_token(),
             )
             self._put(saved)
             model.set_profiles(self._editable())

@@ -109,6 +109,9 @@ class ProfilesDialog(QDialog):
         self.relay_edit = QLineEdit(self)
         self.relay_edit.setAccessibleName("Relay URL")
         self.relay_edit.setPlaceholderText("https://relay.example.com (optional)")
+        self.token_edit = QLineEdit(self)
+        self.token_edit.setAccessibleName("Relay token")
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.test_button = QPushButton("&Test connection", self)
         self.test_button.setAccessibleName("Test connection")
         self.save_button = QPushButton("&Save", self)
@@ -124,6 +127,7 @@ class ProfilesDialog(QDialog):
         form.addRow("API &base URL", self.url_edit)
         form.addRow("API &key", self.key_edit)
         form.addRow("&Relay URL", self.relay_edit)
+        form.addRow("Relay &token", self.token_edit)
         actions = QHBoxLayout()
         for button in (self.test_button, self.save_button, self.use_button):
             actions.addWidget(button)
@@ -182,6 +186,10 @@ class ProfilesDialog(QDialog):
         self.url_edit.setText(profile.api_base_url if profile else "")
         self.relay_edit.setText((profile.relay_url or "") if profile else "")
         self.key_edit.clear()
+        self.token_edit.clear()
+        self.token_edit.setPlaceholderText(
+            "kept in the keyring; type a new one to replace it" if profile else "optional"
+        )
         self.key_edit.setPlaceholderText(
             "stored in the keyring; type a new one to replace it" if has_key else "required"
         )
@@ -201,6 +209,10 @@ class ProfilesDialog(QDialog):
     def api_key(self) -> str | None:
         """The API key typed, or None when the field is empty (keep the stored one)."""
         return self.key_edit.text().strip() or None
+
+    def relay_token(self) -> str | None:
+        """The relay token typed, or None when the field is empty (keep the stored one)."""
+        return self.token_edit.text().strip() or None
 
     def set_buttons_enabled(self, enabled: bool) -> None:
         """Disables the action buttons while an action runs."""
@@ -227,6 +239,7 @@ class WelcomeDialog(QDialog):
             self,
         )
         intro.setWordWrap(True)
+        self.banner = MessageBanner(self)
         self.demo_button = QPushButton("Try the &demo sandbox", self)
         self.demo_button.setAccessibleName("Try the demo sandbox")
         self.demo_button.setDefault(True)
@@ -246,6 +259,7 @@ class WelcomeDialog(QDialog):
         form.addRow("API &key", self.key_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.banner)
         layout.addWidget(self.demo_button)
         layout.addSpacing(12)
         layout.addWidget(QLabel("<b>Or connect to an Impilo account</b>", self))

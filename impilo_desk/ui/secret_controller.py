@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
@@ -12,13 +13,15 @@ from PySide6.QtGui import QAction
 from impilo_desk.ui.dialogs import alive
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.ports import (
-    WEBHOOK_SECRET_KIND,
-    SecretStore,
     WebhookApi,
     is_rotation_unsupported,
+    webhook_secret_kind,
 )
 from impilo_desk.ui.secret_tab import SecretTab
 from impilo_desk.ui.tasks import TaskOwner
+
+if TYPE_CHECKING:
+    from impilo_desk.services.credentials import CredentialStore
 
 MIN_SECRET_LENGTH = 16
 
@@ -53,7 +56,7 @@ class SecretController(QObject):
         self.view = view
         self._tasks = tasks
         self._api: WebhookApi | None = None
-        self._store: SecretStore | None = None
+        self._store: CredentialStore | None = None
         self._profile_id = ""
         self._on_impilo: str | None = None
         self._in_keyring: str | None = None
@@ -68,12 +71,17 @@ class SecretController(QObject):
         self._tasks = tasks
 
     def set_session(
-        self, api: WebhookApi | None, store: SecretStore | None, profile_id: str
+        self,
+        api: WebhookApi | None,
+        store: CredentialStore | None,
+        profile_id: str,
+        store_name: str = "the keyring",
     ) -> None:
-        """Switches to another profile (or none) and reloads."""
+        """Switches to another profile (or none) and reloads; ``store_name`` names ``store``."""
         self._api, self._store, self._profile_id = api, store, profile_id
         self._on_impilo = self._in_keyring = None
         self.view.banner.clear()
+        self.view.set_store_name(store_name)
         self.view.clear_clipboard()
         self.view.set_secret("")
         self.view.show_state(None, None)
@@ -131,7 +139,7 @@ class SecretController(QObject):
         on_impilo = await api.get_secret()
         self.api_ok.emit()
         self._on_impilo = on_impilo.secret if on_impilo is not None else None
-        self._in_keyring = await store.get(self._profile_id, WEBHOOK_SECRET_KIND)
+        self._in_keyring = await store.get(self._profile_id, webhook_secret_kind())
         self.view.show_state(self._on_impilo is not None, self._in_keyring is not None)
         both = self._on_impilo is not None and self._in_keyring is not None
         self.view.show_match(self._on_impilo == self._in_keyring if both else None)
@@ -163,7 +171,7 @@ class SecretController(QObject):
         self.api_ok.emit()
         self._on_impilo = value
         try:
-            await store.set(self._profile_id, WEBHOOK_SECRET_KIND, value)
+            await store.set(self._profile_id, webhook_secret_kind(), value)
         except Exception as exc:
             self.view.banner.show_error(
                 "Impilo now uses the new secret, but the keyring could not store it ("
@@ -189,7 +197,7 @@ class SecretController(QObject):
         self.view.copy_action.setEnabled(bool(value))
         self.view.reveal_action.setEnabled(bool(value))
 
-    def _require(self) -> tuple[WebhookApi, SecretStore]:
+    def _require(self) -> tuple[WebhookApi, CredentialStore]:
         if self._api is None or self._store is None:
             raise RuntimeError("no profile is connected")
         return self._api, self._store

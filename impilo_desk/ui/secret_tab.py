@@ -48,6 +48,7 @@ class SecretTab(QWidget):
         self.setAccessibleName("Secret tab")
         self._clipboard = clipboard
         self._copied = ""
+        self._store_name = "the keyring"
         self.refresh_action = page_action(self, "&Refresh", "refresh", QKeySequence("F5"))
         self.generate_action = page_action(self, "&Generate a strong secret", "generate", None)
         self.save_action = page_action(self, "&Save to Impilo and keyring", "save", None)
@@ -75,7 +76,8 @@ class SecretTab(QWidget):
 
         form = QFormLayout()
         form.addRow("On Impilo:", self.impilo_state)
-        form.addRow("In the keyring:", self.keyring_state)
+        self.store_caption = QLabel("In the keyring:", self)
+        form.addRow(self.store_caption, self.keyring_state)
         form.addRow("Match:", self.match_state)
         form.addRow("&Secret:", self.secret_edit)
         field_buttons = QHBoxLayout()
@@ -125,11 +127,17 @@ class SecretTab(QWidget):
         self.secret_edit.setText(value)
         self.hide_secret()
 
+    def set_store_name(self, name: str) -> None:
+        """Names where the secret is kept locally ("the keyring", or "memory" for the demo)."""
+        self._store_name = name
+        self.store_caption.setText(f"In {name}:")
+        self.keyring_state.setAccessibleName(f"Secret in {name}")
+
     def show_state(self, on_impilo: bool | None, in_keyring: bool | None) -> None:
         """Shows where a secret exists (None: not known, e.g. after an error)."""
         self.impilo_state.setText(_yes_no(on_impilo, "Impilo has a secret", "Impilo has none"))
         self.keyring_state.setText(
-            _yes_no(in_keyring, "stored in the keyring", "not in the keyring")
+            _yes_no(in_keyring, f"stored in {self._store_name}", f"not in {self._store_name}")
         )
 
     def show_match(self, match: bool | None) -> None:

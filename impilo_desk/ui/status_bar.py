@@ -38,6 +38,8 @@ class StatusBar(QStatusBar):
         self.relay_label.setAccessibleName("Relay status")
         self.profile_label = QLabel(self)
         self.profile_label.setAccessibleName("Profile")
+        for label in (self.api_label, self.relay_label, self.profile_label):
+            label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.api_label, 3)
         self.addPermanentWidget(self.relay_label, 0)
         self.addPermanentWidget(self.profile_label, 0)

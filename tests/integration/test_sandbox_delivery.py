@@ -33,7 +33,7 @@ def logs(api: httpx.Client, **params: Any) -> list[WebhookLog]:
 
 def log_where(api: httpx.Client, check: Callable[[WebhookLog], bool], **params: Any) -> WebhookLog:
     found: WebhookLog = wait_until(
-        lambda: next((r for r in logs(api, **params) if check(r)), None), timeout=10
+        lambda: next((r for r in logs(api, **params) if check(r)), None), timeout=30
     )
     return found
 
@@ -106,7 +106,7 @@ def test_failing_receiver_gets_retries_on_the_scaled_schedule(
         api.post("/api/v3/test/weight-webhook", json={"patientId": patient_id, **WEIGHT})
         seen: list[WebhookLog] = []
         for attempt in range(4):
-            receiver.wait_for(attempt + 1, timeout=10)
+            receiver.wait_for(attempt + 1, timeout=30)
             record = log_where(
                 api,
                 lambda r, n=attempt: r.retryAttempts == n and r.lastResponseStatus == 503,
@@ -122,7 +122,7 @@ def test_failing_receiver_gets_retries_on_the_scaled_schedule(
         times = [r.at for r in receiver.requests]
         for k, delay in enumerate(schedule):
             gap = times[k + 1] - times[k]
-            assert delay.total_seconds() * 0.9 <= gap <= delay.total_seconds() + 2.0, (k, gap)
+            assert delay.total_seconds() * 0.9 <= gap <= delay.total_seconds() + 5.0, (k, gap)
         now = datetime.now(UTC)
         assert delivery_state(seen[1], now, schedule).phase is not DeliveryPhase.FAILED
         assert delivery_state(seen[-1], now, schedule).phase is DeliveryPhase.FAILED
@@ -165,7 +165,7 @@ def test_a_retry_pending_at_restart_still_happens(
     box.restart(kill=True)  # ...when the sandbox dies and comes back on the same database
     receiver.status = 200
     with box.client() as api:
-        receiver.wait_for(2, timeout=15)
+        receiver.wait_for(2, timeout=30)
         done = log_where(api, lambda r: r.lastResponseStatus == 200)
         assert done.id == first.id
         assert done.retryAttempts == 1

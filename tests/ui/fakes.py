@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from impilo_desk.client import SecretRotationUnsupported
 from impilo_desk.contract import Page, Webhook, WebhookSecret
 
 
@@ -14,10 +15,6 @@ class FakeApiError(Exception):
         super().__init__("fake api error")
         self.user_message = user_message
         self.status = status
-
-
-class SecretRotationUnsupported(FakeApiError):  # noqa: N818 - the client's name
-    pass
 
 
 class FakeApi:
@@ -75,7 +72,7 @@ class FakeApi:
     async def replace_secret(self, secret: str) -> WebhookSecret:
         await self._enter("replace_secret")
         if not self.rotation_supported:
-            raise SecretRotationUnsupported("Rotate it in the portal.", 405)
+            raise SecretRotationUnsupported(status=405)
         self.secret = secret
         return WebhookSecret(secret=secret)
 

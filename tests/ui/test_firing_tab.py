@@ -91,7 +91,7 @@ def open_desk(qtbot, qasync_loop, world: World, tmp_path: Path) -> Callable[...,
                 store.close()
 
         async with ImpiloClient(world.sandbox.base_url, world.sandbox.api_key) as client:
-            yield Session(profile, client, FakeStore(), feed, events)
+            yield Session(profile, client, FakeStore(), feed, relay_events=events)
 
     def start(environment: str = "sandbox", name: str = "Sandbox for tests") -> Desk:
         desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
@@ -302,3 +302,11 @@ def test_a_failing_receiver_shows_the_delivery_retrying(
         "Impilo's delivery failed (last answer 500) and will be retried"
     )
     assert tab.create_webhook_button.isVisible()  # the webhook goes elsewhere, not to the relay
+
+    receiver.status = 200  # delivered, but to the receiver: the relay never sees it
+    outcome = fire(qtbot, desk)
+    assert outcome == "Stopped before “Received by the relay” (delivery 200 · Delivered)"
+    assert tab.reason_label.text() == (
+        "The reading.bloodOxygen webhook points elsewhere, not at your relay "
+        f"({world.relay.ingest_url}). Add one pointing at the relay?"
+    )

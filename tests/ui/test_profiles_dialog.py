@@ -34,7 +34,7 @@ class FakeBook:
     async def load(self):
         return list(self.saved)
 
-    async def save(self, draft: ProfileDraft, api_key):
+    async def save(self, draft: ProfileDraft, api_key, relay_token=None):
         if not draft.api_base_url.startswith("http"):
             raise FakeApiError("The API base URL must start with https://.")
         profile = P(
@@ -154,4 +154,19 @@ def test_profiles_dialog_add_edit_delete(qtbot, setup):
     assert [p.name for p in book.saved] == ["Alpha renamed"]
     assert "b" not in book.keys.values()
     dialog.reject()
+    qtbot.waitUntil(lambda: profiles.dialog is None)
+
+
+def test_welcome_shows_a_bad_url_in_the_dialog_and_stays_open(qtbot, setup):
+    _desk, profiles, book, _ = setup
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        profiles.start(demo=False)
+    welcome = opened.args[0]
+    welcome.url_edit.setText("impilo.example.com")
+    welcome.key_edit.setText("the-api-key-123456")
+    qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: welcome.banner.kind == "error")
+    assert welcome.isVisible()
+    assert book.saved == []
+    welcome.reject()
     qtbot.waitUntil(lambda: profiles.dialog is None)

@@ -142,3 +142,47 @@ def test_switching_profile_cancels_old_tasks(qtbot, desk, api):
     assert old.closed
     assert desk.window.environment_banner.text().startswith("PRODUCTION")
     assert desk.window.status.profile_label.text() == "Profile: Second"
+
+
+def test_keyboard_reaches_every_action(qtbot, desk, api):
+    api.hooks[1] = Webhook(id=1, type="reading.weight", url="https://a.example.com/h")
+    api.next_id = 2
+    start(qtbot, desk)
+    window = desk.window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    desk.webhooks.view.table.setFocus()
+    with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(desk.webhooks.open_dialog, WebhookDialog))
+    desk.webhooks.open_dialog.reject()
+    qtbot.waitUntil(lambda: desk.webhooks.open_dialog is None)
+    qtbot.waitUntil(desk.webhooks.view.new_action.isEnabled)
+    window.activateWindow()  # offscreen has no window manager to hand activation back
+    qtbot.waitUntil(window.isActiveWindow)
+    desk.webhooks.view.select_row(0)
+    qtbot.keyClick(desk.webhooks.view.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: isinstance(desk.webhooks.open_dialog, QMessageBox))
+    desk.webhooks.open_dialog.reject()
+    qtbot.waitUntil(lambda: desk.webhooks.open_dialog is None)
+    assert 1 in api.hooks  # cancelled: nothing deleted
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.tabs.currentIndex() == 0
+    qtbot.keyClick(window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    qtbot.keyClick(window, Qt.Key.Key_F5)  # the Secret tab's refresh now
+    qtbot.waitUntil(lambda: "get_secret" in api.calls)
+
+
+def test_every_control_has_an_accessible_name(qtbot, desk):
+    from PySide6.QtWidgets import QAbstractButton, QLineEdit, QTableView
+
+    missing = [
+        w.objectName() or type(w).__name__
+        for kind in (QAbstractButton, QLineEdit, QTableView)
+        for w in desk.window.findChildren(kind)
+        if not w.accessibleName() and w.isVisibleTo(desk.window)
+    ]
+    assert missing == []

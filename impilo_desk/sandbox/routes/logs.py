@@ -5,7 +5,6 @@ Registered before ``/webhook/{webhookId}`` so that the literal ``logs`` wins.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Annotated
 
@@ -74,9 +73,6 @@ async def list_logs(
         start=time_ms(start, "startTimestamp"),
         end=time_ms(end, "endTimestamp"),
     )
-    # The page and its total are independent queries: run them side by side on two readers.
-    items, total = await asyncio.gather(
-        sandbox.db.read(store.page, query, paging.offset, paging.size),
-        sandbox.db.read(store.count, query),
-    )
+    total = await sandbox.db.read(store.count, query)
+    items = await sandbox.db.read(store.page, query, paging.offset, paging.size, total)
     return json_response(paging.envelope(items, total))

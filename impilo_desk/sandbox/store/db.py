@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Concatenate, ParamSpec, TypeVar
 
+from impilo_desk.sandbox.store.logs import rebuild_counts
 from impilo_desk.sandbox.store.schema import SCHEMA
 
 P = ParamSpec("P")
@@ -45,7 +46,14 @@ class Database:
     def open_now(self) -> None:
         """Blocking :meth:`open`, on the writer thread (never from the event loop)."""
         if threading.current_thread().name.startswith("sandbox-db-write"):
-            self._connection().executescript(SCHEMA)
+            conn = self._connection()
+            conn.executescript(SCHEMA)
+            if conn.execute("SELECT 1 FROM log_counts LIMIT 1").fetchone() is None:
+                conn.execute("BEGIN IMMEDIATE")
+                rebuild_counts(conn)
+                conn.execute("COMMIT")
+            # Statistics for the query planner (cheap; analyses only what needs it).
+            conn.execute("PRAGMA optimize=0x10002")
         else:
             self._writer.submit(self.open_now).result()
 

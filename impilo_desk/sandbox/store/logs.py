@@ -6,7 +6,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from impilo_desk.sandbox.timeutil import ms_text, now_ms
@@ -34,10 +34,15 @@ class LogQuery:
         """The SQL condition and its parameters."""
         parts: list[str] = []
         args: list[Any] = []
+        low, high = self.retry_attempts_min, self.retry_attempts_max
+        if low is not None and low == high:  # an equality lets the index give the order
+            parts.append("retry_attempts = ?")
+            args.append(low)
+            low = high = None
         for sql, value in (
             ("webhook_type = ?", self.webhook_type),
-            ("retry_attempts >= ?", self.retry_attempts_min),
-            ("retry_attempts <= ?", self.retry_attempts_max),
+            ("retry_attempts >= ?", low),
+            ("retry_attempts <= ?", high),
             ("last_status = ?", self.last_response_status),
             ("last_retry_ms >= ?", self.start_last_retry),
             ("last_retry_ms <= ?", self.end_last_retry),
@@ -65,17 +70,46 @@ def log_json(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def page(
-    conn: sqlite3.Connection, query: LogQuery, offset: int, limit: int
-) -> list[dict[str, Any]]:
-    """One page of log records, newest first.
+HOUR_MS = 3_600_000
+SORT_BY_LAST_RETRY_BELOW = 20_000
 
-    The ids of the page are found on the narrow log table (index only where the filters allow);
-    only those rows are joined with their payloads.
+
+def _index_for(query: LogQuery, total: int) -> str:
+    """The index that yields the page fastest (SQLite's estimates are poor for these ranges).
+
+    An equality filter's index gives matches already newest first. Otherwise the time index is
+    walked newest first and filtered inside the index, unless a last-retry range is so
+    selective that collecting and sorting its few matches is cheaper.
     """
+    if query.webhook_type is not None:
+        return "logs_by_type"
+    if query.last_response_status is not None:
+        return "logs_by_status"
+    if (
+        query.retry_attempts_min is not None
+        and query.retry_attempts_min == query.retry_attempts_max
+    ):
+        return "logs_by_retries"
+    has_last_retry = query.start_last_retry is not None or query.end_last_retry is not None
+    if has_last_retry and total < SORT_BY_LAST_RETRY_BELOW:
+        return "logs_by_last_retry"
+    return "logs_by_create"
+
+
+def page(
+    conn: sqlite3.Connection, query: LogQuery, offset: int, limit: int, total: int
+) -> list[dict[str, Any]]:
+    """One page of log records, newest first (``total`` from :func:`count` picks the plan).
+
+    The ids of the page are found in one covering index; only those rows are joined with their
+    payloads.
+    """
+    if total <= offset:
+        return []
     where, args = query.where()
+    index = _index_for(query, total)
     sql = (
-        f"WITH ids AS (SELECT id FROM logs{where} "  # noqa: S608 - fixed fragments, bound values
+        f"WITH ids AS (SELECT id FROM logs INDEXED BY {index}{where} "  # noqa: S608 - fixed fragments
         "ORDER BY create_ms DESC, id DESC LIMIT ? OFFSET ?) "
         f"SELECT {LOG_COLUMNS} FROM ids JOIN logs l ON l.id = ids.id "
         "JOIN events e ON e.id = l.event_id ORDER BY l.create_ms DESC, l.id DESC"
@@ -83,11 +117,69 @@ def page(
     return [log_json(r) for r in conn.execute(sql, [*args, limit, offset])]
 
 
-def count(conn: sqlite3.Connection, query: LogQuery) -> int:
-    """How many log records match."""
+def _count_rows(conn: sqlite3.Connection, query: LogQuery) -> int:
     where, args = query.where()
     sql = f"SELECT COUNT(*) FROM logs{where}"  # noqa: S608 - fixed fragments, bound values
     return int(conn.execute(sql, args).fetchone()[0])
+
+
+def _count_hours(
+    conn: sqlite3.Connection, query: LogQuery, first: int | None, end: int | None
+) -> int:
+    """Sums ``log_counts`` over whole hours ``first`` (inclusive) to ``end`` (exclusive)."""
+    parts = ["n > 0"]
+    args: list[Any] = []
+    low, high = query.retry_attempts_min, query.retry_attempts_max
+    for sql, value in (
+        ("hour >= ?", first),
+        ("hour < ?", end),
+        ("webhook_type = ?", query.webhook_type),
+        ("status_key = ?", query.last_response_status),
+        ("retry_attempts >= ?", low),
+        ("retry_attempts <= ?", high),
+    ):
+        if value is not None:
+            parts.append(sql)
+            args.append(value)
+    sql = "SELECT IFNULL(SUM(n), 0) FROM log_counts WHERE " + " AND ".join(parts)  # noqa: S608
+    return int(conn.execute(sql, args).fetchone()[0])
+
+
+def count(conn: sqlite3.Connection, query: LogQuery) -> int:
+    """How many log records match.
+
+    Whole hours are summed from ``log_counts``; the partial hours at a ``startTimestamp`` or
+    ``endTimestamp`` edge, and any query on last-retry times (a selective, indexed range), are
+    counted in the covering indexes.
+    """
+    status = query.last_response_status
+    if (
+        query.start_last_retry is not None
+        or query.end_last_retry is not None
+        or (status is not None and status < 0)
+        or (query.start is not None and query.start < 0)
+        or (query.end is not None and query.end < 0)
+    ):
+        return _count_rows(conn, query)
+    first = None if query.start is None else -(-query.start // HOUR_MS)
+    end = None if query.end is None else query.end // HOUR_MS
+    if first is not None and end is not None and first >= end:
+        return _count_rows(conn, query)
+    total = _count_hours(conn, query, first, end)
+    if first is not None and query.start is not None and query.start < first * HOUR_MS:
+        total += _count_rows(conn, replace(query, end=first * HOUR_MS))
+    if end is not None and query.end is not None and end * HOUR_MS < query.end:
+        total += _count_rows(conn, replace(query, start=end * HOUR_MS))
+    return total
+
+
+def rebuild_counts(conn: sqlite3.Connection) -> None:
+    """Recomputes ``log_counts`` from the log (for databases made before it existed)."""
+    conn.execute("DELETE FROM log_counts")
+    conn.execute(
+        "INSERT INTO log_counts SELECT create_ms / 3600000, webhook_type, "
+        "IFNULL(last_status, -1), retry_attempts, COUNT(*) FROM logs GROUP BY 1, 2, 3, 4"
+    )
 
 
 def new_event_id(conn: sqlite3.Connection) -> int:

@@ -1,8 +1,13 @@
 """The sandbox's tables and indexes.
 
 Times are integer epoch milliseconds (UTC). The log table is kept narrow (the payload text lives
-in ``events``) and has one index per log filter, each ending in ``create_ms`` so that a filtered
-page comes out of the index already in "newest first" order.
+in ``events``) and has one index per log filter. Each starts with its filter column, then
+``create_ms`` (so a filtered page comes out already "newest first"), then every other filter
+column, so that a page's ids and the ``total`` are found from the index alone, never the table.
+
+``log_counts`` keeps, per hour of ``create_ms``, webhook type, status and retries, how many log
+rows there are (kept exact by triggers), so that the ``total`` of a page over a million rows is
+a sum over a few thousand counters plus an exact count of the partial hours at the edges.
 """
 
 SCHEMA = """
@@ -35,12 +40,46 @@ CREATE TABLE IF NOT EXISTS logs (
     last_retry_ms INTEGER,
     next_attempt_ms INTEGER
 );
-CREATE INDEX IF NOT EXISTS logs_create ON logs (create_ms);
-CREATE INDEX IF NOT EXISTS logs_type ON logs (webhook_type, create_ms);
-CREATE INDEX IF NOT EXISTS logs_status ON logs (last_status, create_ms);
-CREATE INDEX IF NOT EXISTS logs_retries ON logs (retry_attempts, create_ms);
-CREATE INDEX IF NOT EXISTS logs_last_retry ON logs (last_retry_ms, create_ms);
+CREATE INDEX IF NOT EXISTS logs_by_create
+    ON logs (create_ms, id, webhook_type, last_status, retry_attempts, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_type
+    ON logs (webhook_type, create_ms, id, last_status, retry_attempts, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_status
+    ON logs (last_status, create_ms, id, webhook_type, retry_attempts, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_retries
+    ON logs (retry_attempts, create_ms, id, webhook_type, last_status, last_retry_ms);
+CREATE INDEX IF NOT EXISTS logs_by_last_retry
+    ON logs (last_retry_ms, create_ms, id, webhook_type, last_status, retry_attempts);
 CREATE INDEX IF NOT EXISTS logs_due ON logs (next_attempt_ms) WHERE next_attempt_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS log_counts (
+    hour INTEGER NOT NULL,
+    webhook_type TEXT NOT NULL,
+    status_key INTEGER NOT NULL,
+    retry_attempts INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (hour, webhook_type, status_key, retry_attempts)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS logs_count_insert AFTER INSERT ON logs BEGIN
+    INSERT INTO log_counts VALUES (
+        NEW.create_ms / 3600000, NEW.webhook_type, IFNULL(NEW.last_status, -1),
+        NEW.retry_attempts, 1)
+    ON CONFLICT (hour, webhook_type, status_key, retry_attempts) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS logs_count_update AFTER UPDATE OF last_status, retry_attempts ON logs
+WHEN OLD.last_status IS NOT NEW.last_status OR OLD.retry_attempts != NEW.retry_attempts BEGIN
+    UPDATE log_counts SET n = n - 1 WHERE hour = OLD.create_ms / 3600000
+        AND webhook_type = OLD.webhook_type AND status_key = IFNULL(OLD.last_status, -1)
+        AND retry_attempts = OLD.retry_attempts;
+    INSERT INTO log_counts VALUES (
+        NEW.create_ms / 3600000, NEW.webhook_type, IFNULL(NEW.last_status, -1),
+        NEW.retry_attempts, 1)
+    ON CONFLICT (hour, webhook_type, status_key, retry_attempts) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS logs_count_delete AFTER DELETE ON logs BEGIN
+    UPDATE log_counts SET n = n - 1 WHERE hour = OLD.create_ms / 3600000
+        AND webhook_type = OLD.webhook_type AND status_key = IFNULL(OLD.last_status, -1)
+        AND retry_attempts = OLD.retry_attempts;
+END;
 CREATE TABLE IF NOT EXISTS sites (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,

@@ -16,6 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from impilo_desk.client import RetryPolicy
+
+API_KEY = "test-key-3f9a1c77e2b04d5c"
+
+# Fast but real: the same code path as production, with waits in milliseconds.
+FAST_RETRY = RetryPolicy(
+    attempts=3, total_timeout=5.0, wait_initial=0.01, wait_max=0.02, wait_jitter=0.0,
+    max_retry_after=1.0,
+)  # fmt: skip
+
 MAX_HOLD = 10.0  # seconds a "slow" reply waits at most for the test to release it
 
 
@@ -28,6 +38,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hold: float = 0.0  # seconds to hold the answer (released early when the server stops)
     content_type: str = "application/json"
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -84,6 +95,10 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             reply = server._next(seen)
             if reply.hold:
                 server.release.wait(min(reply.hold, MAX_HOLD))
+            if reply.drop:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if isinstance(reply.body, dict | list):
                 payload = json.dumps(reply.body).encode()
             elif isinstance(reply.body, str):

@@ -3,8 +3,7 @@
 import time
 
 import pytest
-from conftest import API_KEY, FAST_RETRY
-from faults import FaultServer, Reply, closed_port
+from faults import API_KEY, FAST_RETRY, FaultServer, Reply, closed_port
 
 from impilo_desk.client import (
     ApiError,
@@ -244,3 +243,23 @@ async def test_get_secret_is_none_on_404(server: FaultServer) -> None:
     async with client(server) as c:
         assert await c.get_secret() is None
     assert server.hits("GET", SECRET) == 1
+
+
+async def test_dropped_connection_is_retried_for_get_only(server: FaultServer) -> None:
+    ok = Reply(200, {"id": 7, "type": "reading.weight", "url": "https://x.example/h"})
+    server.route("GET", HOOK, Reply(drop=True), Reply(drop=True), ok)
+    server.route("DELETE", HOOK, Reply(drop=True))
+    async with client(server) as c:
+        assert (await c.get_webhook(7)).id == 7
+        with pytest.raises(Unreachable) as info:
+            await c.delete_webhook(7)
+    assert server.hits("GET", HOOK) == 3
+    assert server.hits("DELETE", HOOK) == 1
+    assert "broke off" in info.value.user_message
+
+
+def test_missing_certificate_bundle_is_a_tls_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca-bundle.pem")
+    with pytest.raises(TlsFailure) as info:
+        ImpiloClient("https://app.impiloplatform.com", API_KEY)
+    assert "certificate bundle could not be loaded" in info.value.user_message

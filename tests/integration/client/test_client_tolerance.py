@@ -4,8 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import API_KEY, FAST_RETRY
-from faults import FaultServer, Reply
+from faults import API_KEY, FAST_RETRY, FaultServer, Reply
 
 from impilo_desk.client import ImpiloClient, LogFilters, ValidationFailed
 from impilo_desk.contract import ReadingKind

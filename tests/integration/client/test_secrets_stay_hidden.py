@@ -4,8 +4,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, FAST_RETRY
-from faults import FaultServer, Reply
+from faults import API_KEY, FAST_RETRY, FaultServer, Reply
 from keyrings.alt.file import PlaintextKeyring
 
 from impilo_desk.client import ApiError, ImpiloClient

@@ -1,0 +1,290 @@
+"""Adapters from the services and the client to the UI's ports: profiles, sessions, the demo.
+
+Built once by the composition root (``app.py``); nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from impilo_desk.applog import AppPaths, SecretRedactor
+from impilo_desk.client import ImpiloClient, RetryPolicy
+from impilo_desk.contract import READING_EVENT_TYPES
+from impilo_desk.demo import DemoStack
+from impilo_desk.services.credentials import (
+    CredentialStore,
+    KeyringCredentialStore,
+    MemoryCredentialStore,
+    SecretKind,
+)
+from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.profiles import Profile, ProfileStore
+from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
+from impilo_desk.ui.ports import (
+    ProfileDraft,
+    ProfileInfo,
+    RelayEvents,
+    RelayFeed,
+    RelayStatus,
+    Session,
+)
+
+DEMO_PROFILE_ID = "demo"
+# A click should fail within seconds, not after the client's default 30 s of retries.
+INTERACTIVE_RETRY = RetryPolicy(attempts=2, total_timeout=5.0, wait_initial=0.3, wait_max=1.0)
+DEMO_PROFILE_NAME = "Sandbox (demo)"
+
+
+class ProfileProblem(Exception):  # noqa: N818 - reads as what it is
+    """A profile cannot be saved or used; ``user_message`` says why in one sentence."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    message = str(error.get("msg", "a value is not valid"))
+    message = message.removeprefix("Value error, ")
+    field = ".".join(str(p) for p in error.get("loc", ()))
+    if field and not message[:1].isupper():
+        return f"The {field.replace('_', ' ')} {message}."
+    return message if message.endswith(".") else message + "."
+
+
+class RedactingStore:
+    """A credential store that tells the log redactor about every secret passing through it."""
+
+    def __init__(self, inner: CredentialStore, redactor: SecretRedactor) -> None:
+        self._inner = inner
+        self._redactor = redactor
+
+    def __repr__(self) -> str:
+        return f"RedactingStore({self._inner!r})"
+
+    async def get(self, profile_id: str, kind: SecretKind) -> str | None:
+        """The stored secret, or None."""
+        value = await self._inner.get(profile_id, kind)
+        self._redactor.add(value)
+        return value
+
+    async def set(self, profile_id: str, kind: SecretKind, value: str) -> None:
+        """Stores a secret."""
+        self._redactor.add(value)
+        await self._inner.set(profile_id, kind, value)
+
+    async def delete(self, profile_id: str, kind: SecretKind) -> None:
+        """Forgets a secret."""
+        await self._inner.delete(profile_id, kind)
+
+
+class ProfileBookService:
+    """Profiles in the profiles file, their API keys in the credential store."""
+
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        credentials: CredentialStore,
+        client_factory: Callable[[str, str], ImpiloClient] = ImpiloClient,
+    ) -> None:
+        self._profiles = profiles
+        self._credentials = credentials
+        self._client_factory = client_factory
+
+    async def load(self) -> list[ProfileInfo]:
+        """Every saved profile."""
+        return list(await self._profiles.load())
+
+    async def save(
+        self, draft: ProfileDraft, api_key: str | None, relay_token: str | None = None
+    ) -> ProfileInfo:
+        """Validates and saves ``draft``; a new API key or relay token goes to the store."""
+        saved = await self._profiles.load()
+        existing = next((p for p in saved if p.id == draft.id), None)
+        fields: dict[str, Any] = {
+            "name": draft.name,
+            "api_base_url": draft.api_base_url,
+            "relay_url": draft.relay_url,
+            "environment": draft.environment,
+        }
+        if not draft.name:
+            raise ProfileProblem("Give the profile a name.")
+        if not draft.api_base_url:
+            raise ProfileProblem("Enter the API base URL, e.g. https://app.impiloplatform.com.")
+        if existing is None and not api_key:
+            raise ProfileProblem("Enter the API key for this profile.")
+        try:
+            if existing is None:
+                profile = Profile(**fields)
+            else:
+                profile = Profile(**{**existing.model_dump(), **fields})
+        except ValidationError as exc:
+            raise ProfileProblem(_first_problem(exc)) from None
+        if api_key:
+            await self._credentials.set(profile.id, SecretKind.API_KEY, api_key)
+        if relay_token:
+            await self._credentials.set(profile.id, SecretKind.RELAY_TOKEN, relay_token)
+        others = [p for p in saved if p.id != profile.id]
+        await self._profiles.save(
+            [*others, profile]
+            if existing is None
+            else [profile if p.id == profile.id else p for p in saved]
+        )
+        return profile
+
+    async def delete(self, profile_id: str) -> None:
+        """Deletes the profile and every secret filed under it."""
+        saved = await self._profiles.load()
+        await self._profiles.save([p for p in saved if p.id != profile_id])
+        for kind in SecretKind:
+            await self._credentials.delete(profile_id, kind)
+
+    async def has_api_key(self, profile_id: str) -> bool:
+        """Whether an API key is stored for the profile."""
+        return await self._credentials.get(profile_id, SecretKind.API_KEY) is not None
+
+    async def test_connection(self, draft: ProfileDraft, api_key: str | None) -> str:
+        """Lists one webhook with the typed (or stored) key; raises the client's error."""
+        key = api_key
+        if not key and draft.id is not None:
+            key = await self._credentials.get(draft.id, SecretKind.API_KEY)
+        if not key:
+            raise ProfileProblem("Enter the API key to test the connection.")
+        try:
+            client = self._client_factory(draft.api_base_url, key)
+        except ValueError as exc:
+            raise ProfileProblem(str(exc)) from None
+        async with client:
+            await client.list_webhooks(page=1, size=1)
+        return "It works: Impilo answered and accepted the API key."
+
+
+@dataclass
+class DeskServices:
+    """What the composition root hands to the UI.
+
+    Attributes:
+        book: Profiles and their API keys.
+        open_session: Opens a session (client, store, relay feed) for a profile.
+        start_demo: Starts the demo sandbox and relay; returns their profile.
+        close: Stops what was started (the demo's children).
+    """
+
+    book: ProfileBookService
+    open_session: Callable[[ProfileInfo], contextlib.AbstractAsyncContextManager[Session]]
+    start_demo: Callable[[], Any]
+    close: Callable[[], None]
+    demo: DemoStack
+    memory: MemoryCredentialStore
+
+
+def build_services(
+    paths: AppPaths,
+    redactor: SecretRedactor,
+    keyring_store: CredentialStore | None = None,
+    demo_time_scale: int = 60,
+) -> DeskServices:
+    """Builds the services of one app run.
+
+    Args:
+        paths: Where files go.
+        redactor: Learns every secret, so the log never shows one.
+        keyring_store: The credential store of real profiles (default: the OS keyring).
+        demo_time_scale: The demo sandbox's time scale.
+    """
+    keyring = RedactingStore(keyring_store or KeyringCredentialStore(), redactor)
+    memory = MemoryCredentialStore()
+    demo_store = RedactingStore(memory, redactor)
+    book = ProfileBookService(ProfileStore(paths.profiles_file), keyring)
+    demo = DemoStack(paths.log_dir, demo_time_scale)
+    atexit.register(demo.stop)
+
+    def store_for(profile: ProfileInfo) -> RedactingStore:
+        return demo_store if profile.id == DEMO_PROFILE_ID else keyring
+
+    @asynccontextmanager
+    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
+        store = store_for(profile)
+        api_key = await store.get(profile.id, SecretKind.API_KEY)
+        if not api_key:
+            raise ProfileProblem(
+                f"The profile “{profile.name}” has no API key in the keyring; add it in "
+                "Profile › Manage profiles."
+            )
+        async with ImpiloClient(profile.api_base_url, api_key, retry=INTERACTIVE_RETRY) as client:
+            relay_events = RelayEvents()
+            feed = await _relay_feed(profile, store, paths, relay_events)
+            name = "memory (demo only)" if store is demo_store else "the keyring"
+            yield Session(profile, client, store, feed, name, relay_events)
+
+    async def start_demo() -> ProfileInfo:
+        endpoints = await demo.start()
+        for value in (endpoints.api_key, endpoints.relay_token, endpoints.webhook_secret):
+            redactor.add(value)
+        profile = Profile(
+            id=DEMO_PROFILE_ID,
+            name=DEMO_PROFILE_NAME,
+            api_base_url=endpoints.api_base_url,
+            relay_url=endpoints.relay_url,
+            environment="sandbox",
+        )
+        await demo_store.set(profile.id, SecretKind.API_KEY, endpoints.api_key)
+        await demo_store.set(profile.id, SecretKind.RELAY_TOKEN, endpoints.relay_token)
+        await demo_store.set(profile.id, SecretKind.WEBHOOK_SECRET, endpoints.webhook_secret)
+        async with ImpiloClient(endpoints.api_base_url, endpoints.api_key) as client:
+            await _prepare_demo(client, endpoints.relay_url + "/hooks", endpoints.webhook_secret)
+        return profile
+
+    return DeskServices(book, open_session, start_demo, demo.stop, demo, memory)
+
+
+async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> None:
+    """Sets the demo secret on the sandbox and points every reading type at the relay."""
+    if await client.get_secret() is None:
+        await client.create_secret(secret)
+    else:
+        await client.replace_secret(secret)
+    present = {
+        hook.type
+        async for hook in client.iter_all(lambda n: client.list_webhooks(page=n, size=250))
+        if hook.url == ingest_url
+    }
+    for webhook_type in READING_EVENT_TYPES:
+        if webhook_type not in present:
+            await client.create_webhook(webhook_type, ingest_url)
+
+
+async def _relay_feed(
+    profile: ProfileInfo, store: RedactingStore, paths: AppPaths, relay_events: RelayEvents
+) -> RelayFeed | None:
+    """The relay subscription of ``profile``, when it has a relay URL and a token."""
+    if not profile.relay_url or getattr(profile, "relay_kind", "relay") != "relay":
+        return None
+    token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
+    if not token:
+        return None
+    relay_url = profile.relay_url
+    path = paths.data_dir / f"events-{profile.id}.sqlite3"
+
+    async def feed(report: Callable[[RelayStatus], None]) -> None:
+        def on_state(state: SubscriberState) -> None:
+            report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
+
+        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
+        try:
+            await RelaySubscriber(
+                relay_url, token, events, on_state=on_state, on_event=relay_events.publish
+            ).run()
+        finally:
+            await asyncio.to_thread(events.close)
+
+    return feed

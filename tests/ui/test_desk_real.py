@@ -1,0 +1,250 @@
+"""The real window against the real sandbox and relay (processes on 127.0.0.1), real keyring API.
+
+The keyring is keyring's plain-text file backend in a folder of its own (toolchain.md §5), outside
+the app's config, data and log folders, which all live under a temporary IMPILO_DESK_HOME.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from impilo_desk.app import Desk, build_desk
+from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
+from impilo_desk.services.credentials import KeyringCredentialStore, SecretKind
+from impilo_desk.ui.ports import ProfileDraft
+from impilo_desk.ui.profiles_controller import ProfilesController
+from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.ui.webhook_dialog import WebhookDialog
+from impilo_desk.wiring import DeskServices, build_services
+
+SERVICE = "impilo-desk"
+
+
+class World:
+    """The app as the composition root builds it, on real servers, plus handles for asserts."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        services: DeskServices,
+        profiles: ProfilesController,
+        backend: PlaintextKeyring,
+        paths: AppPaths,
+    ) -> None:
+        self.desk = desk
+        self.services = services
+        self.profiles = profiles
+        self.backend = backend
+        self.paths = paths
+
+
+@pytest.fixture
+def world(qtbot, qasync_loop, tmp_path, monkeypatch):
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    paths = AppPaths.from_env()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring" / "keyring.cfg")
+    redactor = SecretRedactor()
+    handler = setup_logging(paths, redactor)
+    services = build_services(paths, redactor, KeyringCredentialStore(SERVICE, backend=backend))
+    desk = build_desk(qasync_loop, QApplication.clipboard(), services.open_session)
+    tasks = TaskOwner(qasync_loop, name="app")
+    desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
+    profiles = ProfilesController(
+        desk.window, services.book, desk.sessions, tasks, services.start_demo, desk.window
+    )
+    qtbot.addWidget(desk.window)
+    desk.window.show()
+    yield World(desk, services, profiles, backend, paths)
+    import logging
+
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+    services.close()
+
+
+def connect(qtbot, world: World, sandbox, relay=None, name="Sandbox") -> str:
+    """Saves a profile for ``sandbox`` (through the profile book) and switches to it."""
+    draft = ProfileDraft(
+        name=name,
+        api_base_url=sandbox.base_url,
+        relay_url=relay.url if relay else None,
+        environment="sandbox",
+    )
+    loop = world.desk.sessions.owner  # any owner of the qasync loop will do
+    task = loop.spawn(
+        world.services.book.save(draft, sandbox.api_key, relay.token if relay else None)
+    )
+    qtbot.waitUntil(task.done, timeout=10_000)
+    profile = task.result()
+    world.profiles.profiles.append(profile)
+    with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
+        world.profiles.choose(profile.id)
+    return profile.id
+
+
+def sandbox_get(sandbox, path: str) -> httpx.Response:
+    with sandbox.client() as client:
+        return client.get(path)
+
+
+def test_webhook_create_change_delete_on_the_sandbox(qtbot, world, sandbox):
+    connect(qtbot, world, sandbox)
+    controller = world.desk.webhooks
+    before = controller.model.rowCount()
+    controller.view.new_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(controller.open_dialog, WebhookDialog))
+    dialog = controller.open_dialog
+    dialog.select_type("reading.temperature")
+    dialog.url_edit.setText("https://receiver.example.com/temp")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert controller.model.rowCount() == before + 1
+    row = controller.view.selected_row()
+    hook = controller.model.webhook_at(row)
+    assert hook is not None
+    assert hook.url == "https://receiver.example.com/temp"
+    on_server = sandbox_get(sandbox, f"/api/v3/webhook/{hook.id}").json()
+    assert on_server["type"] == "reading.temperature"
+
+    controller.view.edit_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(controller.open_dialog, WebhookDialog))
+    dialog = controller.open_dialog
+    dialog.url_edit.setText("https://receiver.example.com/temp2")
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    on_server = sandbox_get(sandbox, f"/api/v3/webhook/{hook.id}").json()
+    assert on_server["url"] == "https://receiver.example.com/temp2"
+
+    controller.view.select_row(controller.model.row_of(hook.id))
+    controller.view.delete_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(controller.open_dialog, QMessageBox))
+    box = controller.open_dialog
+    assert f"#{hook.id}" in box.text()
+    with qtbot.waitSignal(controller.loaded, timeout=10_000):
+        qtbot.mouseClick(
+            next(b for b in box.buttons() if b.text() == "Delete"), Qt.MouseButton.LeftButton
+        )
+    assert sandbox_get(sandbox, f"/api/v3/webhook/{hook.id}").status_code == 404
+    assert controller.model.row_of(hook.id) == -1
+
+
+def test_secret_saved_to_keyring_and_sandbox(qtbot, world, sandbox):
+    profile_id = connect(qtbot, world, sandbox)
+    controller = world.desk.secret
+    world.desk.window.tabs.setCurrentWidget(controller.view)
+    qtbot.waitUntil(lambda: controller.view.impilo_state.text() != "unknown", timeout=10_000)
+    controller.view.generate_action.trigger()
+    value = controller.view.secret()
+    with qtbot.waitSignal(controller.saved, timeout=10_000):
+        controller.view.save_action.trigger()
+    stored = world.backend.get_password(SERVICE, f"{profile_id}/{SecretKind.WEBHOOK_SECRET.value}")
+    assert stored == value
+    assert sandbox_get(sandbox, "/api/v3/webhook-secret").json()["secret"] == value
+    assert controller.view.match_state.text().startswith("yes")
+
+
+def test_switching_profile_cancels_every_task_of_the_old_one(qtbot, world, sandbox, relay):
+    connect(qtbot, world, sandbox, relay, name="First")
+    sessions = world.desk.sessions
+    if relay is not None:
+        qtbot.waitUntil(
+            lambda: "live" in world.desk.window.status.relay_label.text(), timeout=10_000
+        )
+    old = sessions.tasks
+    world.desk.webhooks.view.refresh_action.trigger()  # a request in flight
+    world.desk.secret.view.refresh_action.trigger()
+    assert old.pending >= 1
+    with qtbot.waitSignal(sessions.session_ended, timeout=10_000):
+        connect(qtbot, world, sandbox, None, name="Second")
+    assert old.closed
+    assert old.pending == 0
+    assert world.desk.window.status.profile_label.text() == "Profile: Second"
+    assert world.desk.window.status.relay_label.text() == "Relay: off"
+
+
+def test_stopped_sandbox_gives_one_sentence_and_a_usable_tab(qtbot, world, sandbox):
+    connect(qtbot, world, sandbox)
+    controller = world.desk.webhooks
+    sandbox.stop()
+    with qtbot.waitSignal(controller.api_failed, timeout=30_000) as failed:
+        controller.view.refresh_action.trigger()
+    sentence = failed.args[0]
+    assert sentence == controller.view.banner.text
+    assert "Traceback" not in sentence
+    assert sentence.count(". ") <= 2
+    assert sentence in world.desk.window.status.api_label.text()
+    qtbot.waitUntil(controller.view.refresh_action.isEnabled, timeout=10_000)
+    assert controller.view.new_action.isEnabled()
+
+
+def test_no_secret_in_any_file_after_a_session(qtbot, world, sandbox, relay):
+    connect(qtbot, world, sandbox, relay)
+    secret_controller = world.desk.secret
+    qtbot.waitUntil(lambda: secret_controller.view.impilo_state.text() != "unknown", timeout=10_000)
+    secret_controller.view.generate_action.trigger()
+    secret = secret_controller.view.secret()
+    with qtbot.waitSignal(secret_controller.saved, timeout=10_000):
+        secret_controller.view.save_action.trigger()
+    # a failure on the way, logged with its traceback
+    sandbox.stop()
+    with qtbot.waitSignal(world.desk.webhooks.api_failed, timeout=30_000):
+        world.desk.webhooks.view.refresh_action.trigger()
+    world.desk.window.close()
+    qtbot.waitUntil(lambda: world.desk.sessions.tasks.pending == 0, timeout=10_000)
+    files = [
+        p
+        for d in (world.paths.config_dir, world.paths.data_dir, world.paths.log_dir)
+        if d.exists()
+        for p in Path(d).rglob("*")
+        if p.is_file()
+    ]
+    assert any(p.name == "profiles.json" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for value in (sandbox.api_key, secret, relay.token):
+            assert value.encode() not in data, f"a secret is in {path}"
+
+
+def test_status_bar_counts_events_from_the_relay(qtbot, world, sandbox, relay):
+    connect(qtbot, world, sandbox, relay)
+    status = world.desk.window.status
+    qtbot.waitUntil(lambda: "live" in status.relay_label.text(), timeout=10_000)
+    envelope = {"id": 424242, "type": "reading.weight", "payload": {"patientId": 7}}
+    answer = httpx.post(
+        relay.ingest_url, json=envelope, headers={"Impilo-Webhook-Secret": relay.secret}
+    )
+    assert answer.status_code == 200
+    qtbot.waitUntil(lambda: "1 event received" in status.relay_label.text(), timeout=10_000)
+    assert world.desk.window.status.api_label.text() == "API: ok"
+
+
+def test_profiles_dialog_tests_the_connection_and_keeps_the_key_out_of_files(qtbot, world, sandbox):
+    with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
+        world.profiles.start(demo=False)  # no profile yet: the welcome dialog
+    welcome = opened.args[0]
+    welcome.url_edit.setText(sandbox.base_url)
+    welcome.key_edit.setText(sandbox.api_key)
+    with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
+        qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
+        world.desk.window.profiles_action.trigger()
+    dialog = opened.args[0]
+    qtbot.waitUntil(lambda: dialog.url_edit.text() == sandbox.base_url, timeout=10_000)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.banner.text.startswith("It works"), timeout=10_000)
+    dialog.key_edit.setText("wrong-key-0000000000")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.banner.kind == "error", timeout=10_000)
+    assert "key" in dialog.banner.text.lower()
+    dialog.reject()
+    qtbot.waitUntil(lambda: world.profiles.dialog is None, timeout=10_000)
+    profiles_file = world.paths.profiles_file.read_text()
+    assert sandbox.base_url.rstrip("/") in profiles_file
+    assert sandbox.api_key not in profiles_file
