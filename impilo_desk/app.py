@@ -20,6 +20,9 @@ from PySide6.QtGui import QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
+from impilo_desk.ui.firing_controller import FiringController
+from impilo_desk.ui.firing_models import ChainModel, HistoryModel
+from impilo_desk.ui.firing_tab import FiringTab
 from impilo_desk.ui.logs_controller import LogsController
 from impilo_desk.ui.logs_model import LogsModel, state_icons
 from impilo_desk.ui.logs_tab import LogsTab
@@ -54,6 +57,7 @@ class Desk:
     secret: SecretController
     sessions: SessionController
     logs: LogsController
+    firing: FiringController
     readings: ReadingsController
 
 
@@ -78,6 +82,7 @@ def build_desk(
     secret = SecretController(secret_tab, idle, window)
     logs = _logs_tab(window, idle, clipboard)
     sessions = SessionController(window, webhooks, secret, open_session, loop, window, [logs])
+    firing = _firing_tab(window, sessions, idle)
     readings_tab = ReadingsTab()
     window.add_page(readings_tab)
     readings = ReadingsController(readings_tab, idle, window)
@@ -90,7 +95,7 @@ def build_desk(
 
     sessions.session_started.connect(readings_session)
     sessions.session_ended.connect(lambda _profile_id: readings.set_session(None, None))
-    return Desk(window, webhooks, secret, sessions, logs, readings)
+    return Desk(window, webhooks, secret, sessions, logs, firing, readings)
 
 
 def _logs_tab(window: MainWindow, idle: TaskOwner, clipboard: QClipboard) -> LogsController:
@@ -103,6 +108,21 @@ def _logs_tab(window: MainWindow, idle: TaskOwner, clipboard: QClipboard) -> Log
     tab = LogsTab(model, clipboard)
     window.add_page(tab)
     return LogsController(tab, model, idle, time_scale_of, window)
+
+
+def _firing_tab(
+    window: MainWindow, sessions: SessionController, idle: TaskOwner
+) -> FiringController:
+    chain_model, history_model = ChainModel(window), HistoryModel(window)
+    firing_tab = FiringTab(chain_model, history_model)
+    window.add_page(firing_tab)
+    firing = FiringController(firing_tab, chain_model, history_model, idle, parent=window)
+    sessions.session_started.connect(
+        lambda _id: firing.set_session(sessions.session, sessions.tasks)
+    )
+    sessions.session_ended.connect(lambda _id: firing.set_session(None))
+    sessions.relay_event.connect(firing.on_relay_event)
+    return firing
 
 
 @dataclass
@@ -245,6 +265,7 @@ async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) 
             return
     if options.screenshots is not None:
         options.screenshots.mkdir(parents=True, exist_ok=True)
+        await _follow_example(desk)
         for index in range(window.tabs.count()):
             window.tabs.setCurrentIndex(index)
             await asyncio.sleep(0.3)  # let the tab lay out and paint
@@ -253,6 +274,18 @@ async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) 
             window.grab().save(str(path))
             print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
     finish(0)
+
+
+async def _follow_example(desk: Desk) -> None:
+    """Fires a test event and follows it, so the Test events tab shows a receipt chain."""
+    followed = asyncio.Event()
+    desk.firing.followed.connect(lambda _outcome: followed.set())
+    try:
+        await _wait_until(lambda: desk.firing.view.patient_id() is not None, 15)
+        if desk.firing.fire_example():
+            await asyncio.wait_for(followed.wait(), 30)
+    except TimeoutError:
+        _log.warning("the example test event was not followed to its end in time")
 
 
 async def _wait_until(condition: Callable[[], bool], timeout_s: float) -> None:

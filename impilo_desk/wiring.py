@@ -25,11 +25,18 @@ from impilo_desk.services.credentials import (
     MemoryCredentialStore,
     SecretKind,
 )
-from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
-from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, RelayFeed, RelayStatus, Session
+from impilo_desk.ui.ports import (
+    ProfileDraft,
+    ProfileInfo,
+    RelayEvents,
+    RelayFeed,
+    RelayStatus,
+    Session,
+)
 
 DEMO_PROFILE_ID = "demo"
 # A click should fail within seconds, not after the client's default 30 s of retries.
@@ -221,9 +228,12 @@ def build_services(
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
-                feed = await _relay_feed(profile, store, hub)
+                relay_events = RelayEvents()
+                feed = await _relay_feed(profile, store, hub, relay_events)
                 name = "memory (demo only)" if store is demo_store else "the keyring"
-                yield Session(profile, client, store, feed, name, hub)
+                yield Session(
+                    profile, client, store, feed, name, events=hub, relay_events=relay_events
+                )
         finally:
             await asyncio.to_thread(events.close)
 
@@ -265,7 +275,7 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 
 
 async def _relay_feed(
-    profile: ProfileInfo, store: RedactingStore, hub: EventHub
+    profile: ProfileInfo, store: RedactingStore, hub: EventHub, relay_events: RelayEvents
 ) -> RelayFeed | None:
     """The relay subscription of ``profile``, when it has a relay URL and a token.
 
@@ -283,8 +293,12 @@ async def _relay_feed(
             hub.on_state(state)
             report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
 
+        def on_event(event: RelayEvent) -> None:
+            hub.on_event(event)
+            relay_events.publish(event)
+
         await RelaySubscriber(
-            relay_url, token, events, on_event=hub.on_event, on_gap=hub.on_gap, on_state=on_state
+            relay_url, token, events, on_event=on_event, on_gap=hub.on_gap, on_state=on_state
         ).run()
 
     return feed
