@@ -43,3 +43,13 @@ bench: deps
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache
+
+# --- Installers (issue 9). Slow (PyInstaller, dpkg-deb): not part of `make test`. ---------------
+.PHONY: package package-test
+
+package: deps
+	$(BIN)/python -m pip install -q -e ".[package]"
+	PY=$(BIN)/python bash packaging/linux/build.sh
+
+package-test:
+	bash packaging/linux/package-test.sh $(DEB)

@@ -10,21 +10,30 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
+from impilo_desk.ui.firing_controller import FiringController
+from impilo_desk.ui.firing_models import ChainModel, HistoryModel
+from impilo_desk.ui.firing_tab import FiringTab
 from impilo_desk.ui.keyring_choice import KeyringChoiceController
+from impilo_desk.ui.logs_controller import LogsController
+from impilo_desk.ui.logs_model import LogsModel, state_icons
+from impilo_desk.ui.logs_tab import LogsTab
 from impilo_desk.ui.main_controller import SessionController
 from impilo_desk.ui.main_window import MainWindow
 from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.profiles_controller import ProfilesController
 from impilo_desk.ui.qt_messages import route_qt_messages
+from impilo_desk.ui.readings_controller import ReadingsController
+from impilo_desk.ui.readings_tab import ReadingsTab
 from impilo_desk.ui.secret_controller import SecretController
 from impilo_desk.ui.secret_tab import SecretTab
 from impilo_desk.ui.tasks import TaskOwner
@@ -33,6 +42,7 @@ from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
 
 if TYPE_CHECKING:
+    from impilo_desk.services.reading_poller import ReadingsApi
     from impilo_desk.wiring import DeskServices
 
 _log = logging.getLogger(__name__)
@@ -48,6 +58,9 @@ class Desk:
     webhooks: WebhooksController
     secret: SecretController
     sessions: SessionController
+    logs: LogsController
+    firing: FiringController
+    readings: ReadingsController
 
 
 def build_desk(
@@ -69,8 +82,49 @@ def build_desk(
     window.add_page(secret_tab)
     webhooks = WebhooksController(webhooks_tab, webhooks_model, idle, window)
     secret = SecretController(secret_tab, idle, window)
-    sessions = SessionController(window, webhooks, secret, open_session, loop, window)
-    return Desk(window, webhooks, secret, sessions)
+    logs = _logs_tab(window, idle, clipboard)
+    sessions = SessionController(window, webhooks, secret, open_session, loop, window, [logs])
+    firing = _firing_tab(window, sessions, idle)
+    readings_tab = ReadingsTab()
+    window.add_page(readings_tab)
+    readings = ReadingsController(readings_tab, idle, window)
+
+    def readings_session(_profile_id: str) -> None:
+        session = sessions.session
+        readings.set_tasks(sessions.tasks)
+        api = cast("ReadingsApi", session.api) if session is not None else None
+        readings.set_session(api, session.events if session is not None else None)
+
+    sessions.session_started.connect(readings_session)
+    sessions.session_ended.connect(lambda _profile_id: readings.set_session(None, None))
+    return Desk(window, webhooks, secret, sessions, logs, firing, readings)
+
+
+def _logs_tab(window: MainWindow, idle: TaskOwner, clipboard: QClipboard) -> LogsController:
+    async def time_scale_of(base_url: str) -> float:
+        from impilo_desk.services.server_info import fetch_time_scale
+
+        return await fetch_time_scale(base_url)
+
+    model = LogsModel(lambda: datetime.now(UTC), state_icons(), window)
+    tab = LogsTab(model, clipboard)
+    window.add_page(tab)
+    return LogsController(tab, model, idle, time_scale_of, window)
+
+
+def _firing_tab(
+    window: MainWindow, sessions: SessionController, idle: TaskOwner
+) -> FiringController:
+    chain_model, history_model = ChainModel(window), HistoryModel(window)
+    firing_tab = FiringTab(chain_model, history_model)
+    window.add_page(firing_tab)
+    firing = FiringController(firing_tab, chain_model, history_model, idle, parent=window)
+    sessions.session_started.connect(
+        lambda _id: firing.set_session(sessions.session, sessions.tasks)
+    )
+    sessions.session_ended.connect(lambda _id: firing.set_session(None))
+    sessions.relay_event.connect(firing.on_relay_event)
+    return firing
 
 
 @dataclass
@@ -225,6 +279,7 @@ async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) 
             return
     if options.screenshots is not None:
         options.screenshots.mkdir(parents=True, exist_ok=True)
+        await _follow_example(desk)
         for index in range(window.tabs.count()):
             window.tabs.setCurrentIndex(index)
             await asyncio.sleep(0.3)  # let the tab lay out and paint
@@ -233,6 +288,18 @@ async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) 
             window.grab().save(str(path))
             print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
     finish(0)
+
+
+async def _follow_example(desk: Desk) -> None:
+    """Fires a test event and follows it, so the Test events tab shows a receipt chain."""
+    followed = asyncio.Event()
+    desk.firing.followed.connect(lambda _outcome: followed.set())
+    try:
+        await _wait_until(lambda: desk.firing.view.patient_id() is not None, 15)
+        if desk.firing.fire_example():
+            await asyncio.wait_for(followed.wait(), 30)
+    except TimeoutError:
+        _log.warning("the example test event was not followed to its end in time")
 
 
 async def _wait_until(condition: Callable[[], bool], timeout_s: float) -> None:

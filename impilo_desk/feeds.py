@@ -6,13 +6,11 @@ as a :class:`~impilo_desk.ui.ports.RelayStatus` for the status bar.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from impilo_desk.services.credentials import CredentialStore, SecretKind
-from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.subscriber import Gap, SmeeSubscriber, SubscriberState
 from impilo_desk.ui.ports import RelayFeed, RelayStatus
 
@@ -41,11 +39,15 @@ def status_of(state: SubscriberState, kind: str, gap: Gap | None) -> RelayStatus
     )
 
 
-async def smee_feed(
+def smee_feed(
     profile_id: str,
     channel_url: str,
     store: CredentialStore,
-    events_path: Path,
+    events: EventStore,
+    *,
+    on_event: Callable[[RelayEvent], None] | None = None,
+    on_gap: Callable[[Gap], None] | None = None,
+    on_state: Callable[[SubscriberState], None] | None = None,
     **options: Any,
 ) -> RelayFeed:
     """The feed of a profile whose relay is a smee.io channel.
@@ -58,7 +60,10 @@ async def smee_feed(
         profile_id: The profile whose webhook secret is used.
         channel_url: The smee.io channel URL.
         store: The profile's credential store.
-        events_path: The profile's event store (de-duplication by Impilo event id).
+        events: The session's event store (de-duplication by Impilo event id).
+        on_event: Called with each new, checked event.
+        on_gap: Called with each possible gap (after every reconnect).
+        on_state: Called with each change of the subscriber's state.
         options: Passed to :class:`SmeeSubscriber` (e.g. ``backoff`` in tests).
     """
 
@@ -70,23 +75,29 @@ async def smee_feed(
         last_gap: Gap | None = None
         latest = SubscriberState("connecting")
 
-        def on_state(state: SubscriberState) -> None:
+        def state_changed(state: SubscriberState) -> None:
             nonlocal latest
             latest = state
+            if on_state is not None:
+                on_state(state)
             report(status_of(state, SMEE, last_gap))
 
-        def on_gap(gap: Gap) -> None:
+        def gap_found(gap: Gap) -> None:
             nonlocal last_gap
             last_gap = gap
+            if on_gap is not None:
+                on_gap(gap)
             report(status_of(latest, SMEE, gap))
 
-        events = await asyncio.to_thread(EventStore, events_path)  # SQLite stays off the loop
-        try:
-            subscriber = SmeeSubscriber(
-                channel_url, secret, events, on_state=on_state, on_gap=on_gap, **options
-            )
-            await subscriber.run()
-        finally:
-            await asyncio.to_thread(events.close)
+        subscriber = SmeeSubscriber(
+            channel_url,
+            secret,
+            events,
+            on_event=on_event,
+            on_state=state_changed,
+            on_gap=gap_found,
+            **options,
+        )
+        await subscriber.run()
 
     return feed

@@ -26,11 +26,19 @@ from impilo_desk.services.credentials import (
     MemoryCredentialStore,
     SecretKind,
 )
-from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
+from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
-from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, RelayFeed, RelayStatus, Session
+from impilo_desk.ui.ports import (
+    ProfileDraft,
+    ProfileInfo,
+    RelayEvents,
+    RelayFeed,
+    RelayStatus,
+    Session,
+)
 
 DEMO_PROFILE_ID = "demo"
 # A click should fail within seconds, not after the client's default 30 s of retries.
@@ -230,10 +238,21 @@ def build_services(
                 f"The profile “{profile.name}” has no API key in {secrets.name}; add it in "
                 "Profile › Manage profiles."
             )
-        async with ImpiloClient(profile.api_base_url, api_key, retry=INTERACTIVE_RETRY) as client:
-            feed = await _relay_feed(profile, store, paths)
-            name = "memory (demo only)" if store is demo_store else secrets.name
-            yield Session(profile, client, store, feed, name)
+        path = paths.data_dir / f"events-{profile.id}.sqlite3"
+        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
+        hub = EventHub(events)
+        try:
+            async with ImpiloClient(
+                profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
+            ) as client:
+                relay_events = RelayEvents()
+                feed = await _relay_feed(profile, store, hub, relay_events)
+                name = "memory (demo only)" if store is demo_store else secrets.name
+                yield Session(
+                    profile, client, store, feed, name, events=hub, relay_events=relay_events
+                )
+        finally:
+            await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
         endpoints = await demo.start()
@@ -273,28 +292,41 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 
 
 async def _relay_feed(
-    profile: ProfileInfo, store: RedactingStore, paths: AppPaths
+    profile: ProfileInfo, store: RedactingStore, hub: EventHub, relay_events: RelayEvents
 ) -> RelayFeed | None:
-    """The relay subscription of ``profile``, when it has a relay URL and a token (or smee)."""
-    if not profile.relay_url:
+    """The relay subscription of ``profile``: our relay (with a token) or a smee.io channel.
+
+    Events go into the session's event store and out through ``hub`` to the tabs.
+    """
+    if not profile.relay_url or hub.store is None:
         return None
+
+    def on_event(event: RelayEvent) -> None:
+        hub.on_event(event)
+        relay_events.publish(event)
+
     if getattr(profile, "relay_kind", "relay") == SMEE:
-        path = paths.data_dir / f"events-{profile.id}.sqlite3"
-        return await smee_feed(profile.id, profile.relay_url, store, path)
+        return smee_feed(
+            profile.id,
+            profile.relay_url,
+            store,
+            hub.store,
+            on_event=on_event,
+            on_gap=hub.on_gap,
+            on_state=hub.on_state,
+        )
     token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
     if not token:
         return None
-    relay_url = profile.relay_url
-    path = paths.data_dir / f"events-{profile.id}.sqlite3"
+    relay_url, events = profile.relay_url, hub.store
 
     async def feed(report: Callable[[RelayStatus], None]) -> None:
         def on_state(state: SubscriberState) -> None:
+            hub.on_state(state)
             report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
 
-        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
-        try:
-            await RelaySubscriber(relay_url, token, events, on_state=on_state).run()
-        finally:
-            await asyncio.to_thread(events.close)
+        await RelaySubscriber(
+            relay_url, token, events, on_event=on_event, on_gap=hub.on_gap, on_state=on_state
+        ).run()
 
     return feed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,6 +20,19 @@ from impilo_desk.ui.webhooks_controller import WebhooksController
 _log = logging.getLogger(__name__)
 
 
+class SessionTab(Protocol):
+    """A tab controller that follows the active session (Logs, and the tabs after it)."""
+
+    api_ok: Any
+    api_failed: Any
+
+    def set_tasks(self, tasks: TaskOwner) -> None:
+        """Uses ``tasks`` as the owner of new tasks."""
+
+    def set_session(self, session: Session | None) -> None:
+        """Switches to ``session`` (None: no session)."""
+
+
 class SessionController(QObject):
     """Opens a session for the chosen profile, points every tab at it, and closes it again.
 
@@ -29,6 +44,7 @@ class SessionController(QObject):
         session_started(str): A session for this profile id is live.
         session_ended(str): The session for this profile id has ended and its tasks are done.
         relay_status(object): The relay feed reported a :class:`RelayStatus`.
+        relay_event(object): The relay feed received an event (a ``RelayEvent``).
 
     Args:
         window: The main window.
@@ -37,11 +53,14 @@ class SessionController(QObject):
         open_session: Opens a session for a profile (from the composition root).
         loop: The qasync loop.
         parent: QObject parent.
+        tabs: More tab controllers that follow the session (``set_tasks(owner)``,
+            ``set_session(session or None)``, signals ``api_ok`` and ``api_failed``).
     """
 
     session_started = Signal(str)
     session_ended = Signal(str)
     relay_status = Signal(object)
+    relay_event = Signal(object)
 
     def __init__(
         self,
@@ -51,6 +70,7 @@ class SessionController(QObject):
         open_session: OpenSession,
         loop: asyncio.AbstractEventLoop,
         parent: QObject | None = None,
+        tabs: Sequence[SessionTab] = (),
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -66,7 +86,13 @@ class SessionController(QObject):
         self._feed: asyncio.Task[None] | None = None
         self._feed_generation = 0
         self._switching: asyncio.Task[None] | None = None
-        for source in (webhooks, secret):
+        self._tabs = tuple(tabs)
+        sources: tuple[WebhooksController | SecretController | SessionTab, ...] = (
+            webhooks,
+            secret,
+            *self._tabs,
+        )
+        for source in sources:
             source.api_ok.connect(self._api_ok)
             source.api_failed.connect(self._api_failed)
         secret.saved.connect(self._restart_relay_feed)  # a smee feed checks the new secret
@@ -117,6 +143,8 @@ class SessionController(QObject):
         self.tasks = self._new_session_tasks(profile.id)
         self._webhooks.set_tasks(self.tasks)
         self._secret.set_tasks(self.tasks)
+        for tab in self._tabs:
+            tab.set_tasks(self.tasks)
         self.window.environment_banner.set_environment(profile.environment)
         self.window.status.set_profile(profile.name)
         self.window.status.set_api(ApiState.CHECKING)
@@ -125,19 +153,28 @@ class SessionController(QObject):
         self._runner = self._owner.spawn(self._run(profile), name=f"session:{profile.id}")
 
     async def _run(self, profile: ProfileInfo) -> None:
+        unsubscribe: Callable[[], None] | None = None
         try:
             async with self._open_session(profile) as session:
                 self.session = session
+                if session.relay_events is not None:
+                    unsubscribe = session.relay_events.subscribe(self.relay_event.emit)
                 self._webhooks.set_session(session.api, profile.relay_url)
                 self._secret.set_session(session.api, session.store, profile.id, session.store_name)
+                for tab in self._tabs:
+                    tab.set_session(session)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
         finally:
+            if unsubscribe is not None:
+                unsubscribe()
             self.session = None
             if alive(self._webhooks) and alive(self._secret):
                 self._webhooks.set_session(None, None)
                 self._secret.set_session(None, None, "")
+                for tab in self._tabs:  # children of the window, like the two above
+                    tab.set_session(None)
 
     def _restart_relay_feed(self) -> None:
         """(Re)starts the session's relay feed, so that it reads the stored secrets afresh."""

@@ -1,0 +1,311 @@
+"""Readings for the Readings tab from the API and the local event store. Qt-free.
+
+Three sources, one shape (:class:`KindReading`):
+
+- the reading endpoints, paged, per kind and patient, in a time window (``fetch_readings``), and
+  :class:`ReadingPoller`, which backfills the window on start and then asks for what is new
+  every interval (or at once, after a relay gap or reconnect: ``poll_now``);
+- the local event store, which keeps every relay event, so readings survive a restart offline
+  (``stored_readings``, ``stored_patients``);
+- live relay events (``reading_from_event``).
+
+The failed deliveries of a reading type come from the delivery log (``failed_deliveries``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from impilo_desk.client import LogFilters
+from impilo_desk.contract import (
+    MAX_PAGE_SIZE,
+    READING_KINDS,
+    Page,
+    Patient,
+    Reading,
+    ReadingKind,
+    WebhookLog,
+    is_success,
+    kind_for_webhook_type,
+)
+from impilo_desk.services.event_store import EventStore, RelayEvent, patient_id_of
+
+CHART_KINDS = (
+    ReadingKind.BLOOD_PRESSURE,
+    ReadingKind.WEIGHT,
+    ReadingKind.BLOOD_GLUCOSE,
+    ReadingKind.BLOOD_OXYGEN,
+    ReadingKind.TEMPERATURE,
+    ReadingKind.HEART_RATE,
+    ReadingKind.ECG,
+)
+"""The kinds the Readings tab charts, in its order."""
+
+MAX_PAGES = 400  # 100 000 readings of one kind and patient per window: bounded
+MAX_LOG_PAGES = 20
+MAX_PATIENT_PAGES = 200
+
+
+class ReadingsApi(Protocol):
+    """The part of ``ImpiloClient`` the Readings tab uses."""
+
+    async def list_readings(
+        self,
+        kind: ReadingKind,
+        *,
+        patient_id: int | None = None,
+        external_identifier: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page: int = 1,
+        size: int = MAX_PAGE_SIZE,
+    ) -> Page[Reading]:
+        """One page of readings of a kind, oldest first (``end`` exclusive)."""
+
+    async def list_patients(
+        self,
+        *,
+        name: str | None = None,
+        patient_id: int | None = None,
+        page: int = 1,
+        size: int = 15,
+    ) -> Page[Patient]:
+        """One page of patients."""
+
+    async def list_logs(
+        self, filters: LogFilters | None = None, page: int = 1, size: int = 15
+    ) -> Page[WebhookLog]:
+        """One page of the delivery log, newest first."""
+
+
+@dataclass(frozen=True)
+class KindReading:
+    """A reading with its kind and patient, from whichever source.
+
+    Attributes:
+        kind: The reading kind.
+        patient_id: Its patient, when known.
+        reading: The reading (the kind's model).
+    """
+
+    kind: ReadingKind
+    patient_id: int | None
+    reading: Reading
+
+
+def reading_from_event(event: RelayEvent) -> KindReading | None:
+    """The reading a ``reading.*`` relay event carries, or None for any other event."""
+    info = kind_for_webhook_type(event.envelope.type)
+    if info is None:
+        return None
+    reading = info.model.model_validate(event.envelope.payload)
+    return KindReading(info.kind, patient_id_of(event.envelope), reading)
+
+
+def _patient_of(reading: Reading, fallback: int | None) -> int | None:
+    return reading.patient.id if reading.patient is not None else fallback
+
+
+async def fetch_readings(
+    api: ReadingsApi,
+    kind: ReadingKind,
+    patient_id: int | None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    size: int = MAX_PAGE_SIZE,
+    max_pages: int = MAX_PAGES,
+    on_page: Callable[[list[KindReading]], object] | None = None,
+) -> list[KindReading]:
+    """Every reading of a kind and patient in ``[start, end)``, page by page (bounded).
+
+    Args:
+        api: The client.
+        kind: The reading kind.
+        patient_id: Only this patient's (None: everyone's).
+        start: Inclusive lower bound.
+        end: Exclusive upper bound.
+        size: Page size.
+        max_pages: At most this many pages.
+        on_page: Called with each page as it arrives (so a long history draws as it loads).
+    """
+    found: list[KindReading] = []
+    for number in range(1, max_pages + 1):
+        page = await api.list_readings(
+            kind, patient_id=patient_id, start=start, end=end, page=number, size=size
+        )
+        batch = [KindReading(kind, _patient_of(r, patient_id), r) for r in page.content]
+        found.extend(batch)
+        if on_page is not None and batch:
+            on_page(batch)
+        if page.last or len(page.content) < size:
+            break
+    return found
+
+
+async def fetch_patients(api: ReadingsApi, max_pages: int = MAX_PATIENT_PAGES) -> list[Patient]:
+    """Every patient, page by page (bounded)."""
+    patients: list[Patient] = []
+    for number in range(1, max_pages + 1):
+        page = await api.list_patients(page=number, size=MAX_PAGE_SIZE)
+        patients.extend(page.content)
+        if page.last or len(page.content) < MAX_PAGE_SIZE:
+            break
+    return patients
+
+
+def _log_patient(log: WebhookLog) -> int | None:
+    try:
+        payload: Any = json.loads(log.payload or "")
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    inner = payload.get("payload", payload)
+    patient = inner.get("patient") if isinstance(inner, dict) else None
+    value = patient.get("id") if isinstance(patient, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def failed_deliveries(
+    api: ReadingsApi,
+    kind: ReadingKind,
+    patient_id: int | None,
+    start: datetime | None,
+    *,
+    max_pages: int = MAX_LOG_PAGES,
+) -> list[datetime]:
+    """When deliveries of a kind's event type failed (last attempt answered, not 2xx).
+
+    A log whose payload names another patient is left out; one that names none is kept.
+    """
+    filters = LogFilters(webhook_type=READING_KINDS[kind].webhook_type, start=start)
+    times: list[datetime] = []
+    for number in range(1, max_pages + 1):
+        page = await api.list_logs(filters, page=number, size=MAX_PAGE_SIZE)
+        for log in page.content:
+            status = log.lastResponseStatus
+            if status is None or is_success(status):
+                continue  # delivered, or not tried yet
+            owner = _log_patient(log)
+            if patient_id is not None and owner is not None and owner != patient_id:
+                continue
+            when = log.lastRetryTimestamp or log.createTimestamp
+            if when is not None:
+                times.append(when)
+        if page.last or len(page.content) < MAX_PAGE_SIZE:
+            break
+    return times
+
+
+def stored_readings(
+    store: EventStore,
+    patient_id: int | None,
+    start: datetime | None = None,
+    kinds: Iterable[ReadingKind] = CHART_KINDS,
+) -> list[KindReading]:
+    """The readings the local event store holds for a patient (blocking: run in a thread)."""
+    types = [READING_KINDS[k].webhook_type for k in kinds]
+    out = []
+    for event in store.query(types=types, patient_id=patient_id, start=start):
+        item = reading_from_event(event)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def stored_patients(store: EventStore, limit: int = 20_000) -> dict[int, str]:
+    """Patients seen in stored reading events, id to name (blocking: run in a thread)."""
+    types = [READING_KINDS[k].webhook_type for k in CHART_KINDS]
+    names: dict[int, str] = {}
+    for event in store.query(types=types, limit=limit, newest_first=True):
+        pid = patient_id_of(event.envelope)
+        if pid is None or pid in names:
+            continue
+        raw = event.envelope.payload.get("patient")
+        patient = Patient.model_validate(raw) if isinstance(raw, dict) else Patient(id=pid)
+        names[pid] = patient.display_name
+    return names
+
+
+class ReadingPoller:
+    """Polls the reading endpoints per kind for one patient until cancelled.
+
+    The first pass backfills ``[start, now)``; later passes ask, per kind, for what is at or
+    after the newest reading seen (the caller drops the repeats by ``reading_key``).
+
+    Args:
+        api: The client.
+        patient_id: The patient.
+        on_readings: Called with each page of readings.
+        start: The window's start (None: all history).
+        interval_s: Seconds between passes.
+        kinds: The kinds to poll.
+        on_error: Called with the exception when a pass fails (it is tried again next time).
+        on_pass: Called after every complete pass with how many readings it brought.
+    """
+
+    def __init__(
+        self,
+        api: ReadingsApi,
+        patient_id: int | None,
+        on_readings: Callable[[list[KindReading]], object],
+        *,
+        start: datetime | None = None,
+        interval_s: float = 30.0,
+        kinds: Iterable[ReadingKind] = CHART_KINDS,
+        on_error: Callable[[Exception], None] | None = None,
+        on_pass: Callable[[int], None] | None = None,
+    ) -> None:
+        self._api = api
+        self.patient_id = patient_id
+        self._on_readings = on_readings
+        self.interval_s = interval_s
+        self.kinds = tuple(kinds)
+        self._since: dict[ReadingKind, datetime | None] = dict.fromkeys(self.kinds, start)
+        self._on_error = on_error
+        self._on_pass = on_pass
+        self._wake = asyncio.Event()
+        self.passes = 0
+
+    def poll_now(self) -> None:
+        """Starts the next pass at once (after a relay gap or reconnect)."""
+        self._wake.set()
+
+    async def poll_once(self) -> int:
+        """One pass over every kind; returns how many readings it brought."""
+        total = 0
+        for kind in self.kinds:
+            found = await fetch_readings(
+                self._api, kind, self.patient_id, self._since[kind], on_page=self._on_readings
+            )
+            stamps = [r.reading.readingTimestamp for r in found if r.reading.readingTimestamp]
+            if stamps:
+                newest = max(stamps)
+                since = self._since[kind]
+                self._since[kind] = newest if since is None else max(since, newest)
+            total += len(found)
+        self.passes += 1
+        if self._on_pass is not None:
+            self._on_pass(total)
+        return total
+
+    async def run(self) -> None:
+        """Passes every ``interval_s`` (or at once after ``poll_now``) until cancelled."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._on_error is not None:
+                    self._on_error(exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval_s)

@@ -1,0 +1,251 @@
+"""Time charts of readings (pyqtgraph): persistent curves, a crosshair, markers, PNG export.
+
+Curves are created once and only get new arrays (``setData``) when their data changed. Every
+curve clips to the visible range and downsamples by peaks, so a million points redraw as fast
+as a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from pyqtgraph import exporters
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget, QWidgetAction
+
+from impilo_desk.services.reading_series import (
+    AFTER_MEAL,
+    BEFORE_MEAL,
+    Column,
+    Snapshot,
+    format_time,
+    format_value,
+    meal_text,
+)
+from impilo_desk.services.series import FloatArray
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
+FAILED_COLOR = "#c0392b"
+GAP_COLOR = "#e67e22"
+AXIS_COLOR = "#333333"
+MAX_MARKERS = 300  # lines, per kind; more would be noise on a time axis
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    """Dark axes and a light grid on the white background."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS_COLOR))
+        axis.setTextPen(pg.mkPen(AXIS_COLOR))
+    plot.showGrid(x=False, y=False)
+
+
+def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
+    """Gives pyqtgraph's parentless context menus a parent, so they die with the chart."""
+    for menu in (plot.ctrlMenu, plot.getViewBox().menu):
+        if menu is None:
+            continue
+        menu.setParent(owner, menu.windowFlags())
+        for action in menu.findChildren(QWidgetAction):
+            widget = action.defaultWidget()
+            if widget is not None and widget.parent() is None:
+                widget.setParent(menu, widget.windowFlags())
+
+
+def fast_curve(plot: pg.PlotItem, color: str, name: str | None, width: float = 1) -> Any:
+    """A persistent curve that clips to the view and downsamples by peaks."""
+    curve = plot.plot([], [], pen=pg.mkPen(color, width=width), name=name, connect="finite")
+    curve.setClipToView(True)
+    curve.setDownsampling(auto=True, method="peak")
+    return curve
+
+
+class ChartPanel(QWidget):
+    """One reading kind's values against time, with a crosshair readout, legend and markers.
+
+    Signals:
+        panned(): The user panned or zoomed the chart (the tab stops following live data).
+
+    Args:
+        title: The chart's title.
+        columns: The charted values (one curve each).
+        meal_markers: Also mark before-meal and after-meal readings (glucose).
+        parent: Parent widget.
+    """
+
+    panned = Signal()
+
+    def __init__(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        meal_markers: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.readout = QLabel("Point at the chart to read its values.", self)
+        self.readout.setAccessibleName(f"{title} values under the cursor")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.widget = pg.PlotWidget(
+            background="w", axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
+        )
+        self.widget.setAccessibleName(f"{title} chart")
+        self.plot: pg.PlotItem = self.widget.getPlotItem()
+        adopt_menus(self, self.plot)
+        style_plot(self.plot)
+        self.plot.setTitle(title, color=AXIS_COLOR, size="11pt")
+        self.legend = self.plot.addLegend(offset=(10, 5), labelTextColor=AXIS_COLOR)
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        self.columns = list(columns)
+        self.curves = {
+            c.name: fast_curve(self.plot, PALETTE[i % len(PALETTE)], c.title)
+            for i, c in enumerate(self.columns)
+        }
+        self.meal_items: dict[float, Any] = {}
+        if meal_markers:
+            meals = ((BEFORE_MEAL, "t1", "#2ca02c"), (AFTER_MEAL, "t", "#9467bd"))
+            for value, symbol, color in meals:
+                item = pg.ScatterPlotItem(
+                    [], [], symbol=symbol, size=11, brush=pg.mkBrush(color), pen=None,
+                    name=meal_text(value),
+                )  # fmt: skip
+                self.plot.addItem(item)
+                self.legend.addItem(item, meal_text(value))
+                self.meal_items[value] = item
+        for color, label in ((FAILED_COLOR, "failed delivery"), (GAP_COLOR, "relay gap")):
+            self.legend.addItem(pg.PlotDataItem([], [], pen=pg.mkPen(color, width=2)), label)
+        self._markers: list[pg.InfiniteLine] = []
+        self._marker_key: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+        self.snapshot: Snapshot | None = None
+        self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888"))
+        self.crosshair.setVisible(False)
+        self.plot.addItem(self.crosshair, ignoreBounds=True)
+        view_box = self.plot.getViewBox()
+        view_box.setMouseEnabled(x=True, y=False)
+        self.plot.setAutoVisible(y=True)
+        view_box.sigRangeChangedManually.connect(lambda *_: self.panned.emit())
+        self.widget.scene().sigMouseMoved.connect(self._mouse_moved)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.widget, 1)
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Shows ``snapshot`` on the persistent curves (and its units in the legend)."""
+        self.snapshot = snapshot
+        for column in snapshot.columns:
+            curve = self.curves[column.name]
+            curve.setData(snapshot.t, snapshot.values[column.name], connect="finite")
+            if curve.name() != column.title:
+                curve.opts["name"] = column.title
+                self.legend.removeItem(curve)
+                self.legend.addItem(curve, column.title)
+        if self.meal_items and snapshot.meal is not None:
+            main = snapshot.values[snapshot.columns[0].name]
+            for value, item in self.meal_items.items():
+                mask = snapshot.meal == value
+                item.setData(snapshot.t[mask], main[mask])
+
+    def set_markers(self, failed: Sequence[float], gaps: Sequence[float]) -> None:
+        """Vertical lines at failed deliveries and relay gaps (times in seconds)."""
+        key = (tuple(sorted(failed))[-MAX_MARKERS:], tuple(sorted(gaps))[-MAX_MARKERS:])
+        if key == self._marker_key:
+            return
+        self._marker_key = key
+        for line in self._markers:
+            self.plot.removeItem(line)
+        self._markers = []
+        for times, color in ((key[0], FAILED_COLOR), (key[1], GAP_COLOR)):
+            for t in times:
+                line = pg.InfiniteLine(
+                    pos=t, angle=90, movable=False,
+                    pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                )  # fmt: skip
+                self.plot.addItem(line, ignoreBounds=True)
+                self._markers.append(line)
+
+    @property
+    def marker_count(self) -> int:
+        """How many marker lines are shown."""
+        return len(self._markers)
+
+    def set_window(self, start: float | None, end: float | None) -> None:
+        """Shows ``[start, end]`` (None: all the data)."""
+        if start is None or end is None:
+            self.plot.enableAutoRange(x=True)
+        else:
+            self.plot.setXRange(start, end, padding=0.01)
+        self.plot.enableAutoRange(y=True)
+
+    def readout_at(self, x: float) -> str:
+        """The values of the reading nearest to time ``x``, as one line."""
+        snap = self.snapshot
+        i = None if snap is None else snap.nearest(x)
+        if snap is None or i is None:
+            return "No readings."
+        parts = [format_time(float(snap.t[i]))]
+        for column in snap.columns:
+            text = format_value(float(snap.values[column.name][i]))
+            if text:
+                parts.append(f"{column.label} {text} {column.unit}".rstrip())
+        if snap.meal is not None and meal_text(float(snap.meal[i])):
+            parts.append(meal_text(float(snap.meal[i])))
+        return "  ·  ".join(parts)
+
+    def point_at(self, x: float) -> None:
+        """Moves the crosshair to time ``x`` and shows the values there."""
+        self.crosshair.setPos(x)
+        self.crosshair.setVisible(True)
+        self.readout.setText(self.readout_at(x))
+
+    def export_png(self, path: Path, width: int = 1600) -> None:
+        """Saves the chart (with legend and markers) as a PNG ``width`` pixels wide."""
+        exporter = exporters.ImageExporter(self.plot)
+        exporter.parameters()["width"] = int(width)
+        exporter.export(str(path))
+
+    def _mouse_moved(self, position: QPointF) -> None:
+        view_box = self.plot.getViewBox()
+        if not view_box.sceneBoundingRect().contains(position):
+            self.crosshair.setVisible(False)
+            return
+        self.point_at(view_box.mapSceneToView(position).x())
+
+
+class EcgWaveform(QWidget):
+    """The latest ECG's waveform: µV against seconds from its first sample."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.widget = pg.PlotWidget(background="w")
+        self.widget.setAccessibleName("ECG waveform")
+        self.plot: pg.PlotItem = self.widget.getPlotItem()
+        adopt_menus(self, self.plot)
+        style_plot(self.plot)
+        self.plot.setLabel("left", "µV", color=AXIS_COLOR)
+        self.plot.setLabel("bottom", "seconds", color=AXIS_COLOR)
+        self.plot.setTitle("ECG: latest waveform", color=AXIS_COLOR, size="11pt")
+        self.curve = fast_curve(self.plot, "#c0392b", None)
+        self.plot.getViewBox().setMouseEnabled(x=True, y=False)
+        self.plot.setAutoVisible(y=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.widget)
+
+    def set_waveform(self, seconds: FloatArray, microvolts: FloatArray, title: str) -> None:
+        """Shows one waveform."""
+        self.curve.setData(seconds, microvolts)
+        self.plot.setTitle(title, color=AXIS_COLOR, size="11pt")
+        self.plot.enableAutoRange()
+
+    def export_png(self, path: Path, width: int = 1600) -> None:
+        """Saves the waveform as a PNG."""
+        exporter = exporters.ImageExporter(self.plot)
+        exporter.parameters()["width"] = int(width)
+        exporter.export(str(path))

@@ -1,0 +1,390 @@
+"""The Test events tab's controller: checks, fires, follows, offers the fix, keeps the history."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog
+
+from impilo_desk.ui.dialogs import accepted, alive, run_dialog
+from impilo_desk.ui.errors import describe_error
+from impilo_desk.ui.firing_models import ChainModel, Fired, HistoryModel, format_clock
+from impilo_desk.ui.firing_tab import ConfirmProductionDialog, FiringTab
+from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.ui.validation import relay_ingest_url
+
+if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the first paint
+    from impilo_desk.ui.firing_follow import ChainFollower, FiringApi, FollowTimes
+    from impilo_desk.ui.ports import ProfileInfo, Session
+
+SEARCH_DEBOUNCE_MS = 300
+PATIENT_PAGE = 50
+
+
+class FiringController(QObject):
+    """Decides what the Test events tab does and runs it as owned tasks.
+
+    Signals:
+        patients_loaded(int): The patient list was (re)loaded with this many patients.
+        blocked(str): Firing was refused before sending; the sentence says why.
+        chain_changed(): A step of the followed event happened (or its details changed).
+        followed(str): Following an event ended; the outcome as the history shows it.
+        webhook_created(str): The offered webhook was created (its type).
+        api_ok(): A call to Impilo succeeded.
+        api_failed(str): A call to Impilo failed; the sentence says why.
+
+    Args:
+        view: The tab.
+        chain_model: The receipt chain model the tab shows.
+        history: The history model the tab shows.
+        tasks: Owner of every task this controller starts (replaced per profile session).
+        follow_times: Time-outs and polling pace of following (default: ``FollowTimes()``).
+        parent: QObject parent.
+    """
+
+    patients_loaded = Signal(int)
+    blocked = Signal(str)
+    chain_changed = Signal()
+    followed = Signal(str)
+    webhook_created = Signal(str)
+    api_ok = Signal()
+    api_failed = Signal(str)
+
+    def __init__(
+        self,
+        view: FiringTab,
+        chain_model: ChainModel,
+        history: HistoryModel,
+        tasks: TaskOwner,
+        follow_times: FollowTimes | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.chain_model = chain_model
+        self.history = history
+        self._tasks = tasks
+        self._times = follow_times
+        self._api: FiringApi | None = None
+        self._profile: ProfileInfo | None = None
+        self._ingest_url: str | None = None
+        self._follower: ChainFollower | None = None
+        self._follow_task: asyncio.Task[None] | None = None
+        self._search_task: asyncio.Task[None] | None = None
+        self._busy = False
+        self.open_dialog: QDialog | None = None
+        self._search_timer = QTimer(self)
+        self._search_timer.setObjectName("patient-search-debounce")
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self._search_now)
+        view.fire_action.triggered.connect(self.fire)
+        view.fire_again_action.triggered.connect(self.fire_again)
+        view.random_action.triggered.connect(self.random_values)
+        view.create_webhook_action.triggered.connect(self.create_relay_webhook)
+        view.patient_search.textEdited.connect(lambda _text: self._search_timer.start())
+        view.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
+        view.preset_combo.activated.connect(lambda _i: self._apply_preset())
+        self.set_session(None)
+
+    # -- session ---------------------------------------------------------------------------
+
+    def set_tasks(self, tasks: TaskOwner) -> None:
+        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
+        self._tasks = tasks
+
+    def set_session(self, session: Session | None, tasks: TaskOwner | None = None) -> None:
+        """Switches to another profile's session (or none): a new client, relay, history."""
+        if tasks is not None:
+            self._tasks = tasks
+        if not alive(self.view):  # the window is gone (a session ending at shutdown)
+            return
+        self._search_timer.stop()
+        self._follower = None
+        # The session's API client is the full ImpiloClient; the port names only what the
+        # Webhooks tab needs, so the Test events tab's part is named by FiringApi.
+        self._api = cast("FiringApi", session.api) if session is not None else None
+        self._profile = session.profile if session is not None else None
+        self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
+        connected = session is not None
+        for action in (self.view.fire_action, self.view.fire_again_action):
+            action.setEnabled(connected)
+        self.view.random_action.setEnabled(True)
+        self.view.banner.clear()
+        self.view.show_reason(None, False)
+        self.view.set_patients([], "" if connected else "Connect a profile to fire test events.")
+        if connected:
+            self.view.build_forms()
+            self._kind_changed()
+            self._search_now()
+
+    def on_relay_event(self, event: Any) -> None:
+        """Takes an event the relay feed received (a ``RelayEvent``)."""
+        follower = self._follower
+        if follower is not None and not follower.finished:
+            follower.offer(event, datetime.now(UTC))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def fire(self) -> None:
+        """Checks the form and the patient, then fires and follows the event."""
+        form = self.view.current_form()
+        kind = self.view.current_kind()
+        if self._api is None or form is None or kind is None or self._busy:
+            return
+        from impilo_desk.contract import validate_values
+
+        values = form.values()
+        errors = validate_values(form.info, values)
+        form.show_errors(errors)
+        patient_id = self.view.patient_id()
+        if errors:
+            field = form.first_error_field()
+            if field is not None:
+                field.setFocus()
+            self._block(next(iter(errors.values())))
+            return
+        if patient_id is None:
+            self._block("Choose a patient first: search by name or id.")
+            return
+        self._spawn(self._fire(kind, patient_id, self.view.patient_label(), values), "fire")
+
+    def fire_again(self) -> None:
+        """Puts the selected (else the latest) fired event back in the form and fires it."""
+        row = self.view.selected_history_row()
+        item = self.history.fired_at_row(row if row >= 0 else 0)
+        if item is None:
+            self._block("Nothing was fired yet in this session.")
+            return
+        self.view.select_kind(item.kind)
+        form = self.view.current_form()
+        if form is not None:
+            form.set_values(item.values)
+        self.view.select_patient(item.patient_id, item.patient_label)
+        self.fire()
+
+    def random_values(self) -> None:
+        """Fills the form with realistic random values."""
+        form = self.view.current_form()
+        if form is not None:
+            from impilo_desk.ui.firing_values import random_values
+
+            form.set_values(random_values(form.info))
+
+    def fire_example(self, kind: str = "blood-pressure", preset: str = "Normal") -> bool:
+        """Fires a preset for the chosen patient (screenshots, smoke tests); wait on ``followed``.
+
+        Returns:
+            Whether it was fired (False without a session, a patient or that preset).
+        """
+        if self._api is None or self.view.patient_id() is None or self._busy:
+            return False
+        from impilo_desk.contract import ReadingKind
+        from impilo_desk.ui.firing_values import presets
+
+        values = presets(ReadingKind(kind)).get(preset)
+        self.view.select_kind(kind)
+        form = self.view.current_form()
+        if values is None or form is None:
+            return False
+        self.view.preset_combo.setCurrentIndex(self.view.preset_combo.findData(preset))
+        form.set_values(values)
+        self.fire()
+        return True
+
+    def create_relay_webhook(self) -> None:
+        """Creates the missing webhook of the followed event's type, pointing at the relay."""
+        follower = self._follower
+        if self._api is None or follower is None or self._ingest_url is None:
+            return
+        self._spawn(self._create_webhook(follower.chain.event_type, self._ingest_url), "webhook")
+
+    # -- the work --------------------------------------------------------------------------
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
+        return self._tasks.spawn(coro, name=f"firing.{name}")
+
+    def _block(self, sentence: str) -> None:
+        self.view.banner.show_error(sentence)
+        self.blocked.emit(sentence)
+
+    def _fail(self, exc: Exception) -> None:
+        sentence = describe_error(exc)
+        if alive(self.view):
+            self.view.banner.show_error(sentence)
+        self.api_failed.emit(sentence)
+
+    async def _fire(self, kind: str, patient_id: int, label: str, values: dict[str, Any]) -> None:
+        from impilo_desk.contract import READING_KINDS, ReadingKind
+        from impilo_desk.ui.firing_follow import ChainFollower, FollowTimes
+        from impilo_desk.ui.firing_values import request_body, summarize
+
+        api, profile = self._api, self._profile
+        if api is None or profile is None:
+            return
+        info = READING_KINDS[ReadingKind(kind)]
+        self._busy = True
+        self.view.fire_action.setEnabled(False)
+        try:
+            if profile.environment == "production" and not await self._confirm(
+                profile.name, f"Fire a {info.label.lower()} test event for {label}?"
+            ):
+                self.view.banner.show_info("Not fired: the profile name was not confirmed.")
+                return
+        finally:
+            self._busy = False
+            if alive(self.view):
+                self.view.fire_action.setEnabled(self._api is not None)
+        if self._follow_task is not None and not self._follow_task.done():
+            self._follow_task.cancel()
+        fired = Fired(
+            kind, info.label, patient_id, label, dict(values), summarize(info, values),
+            datetime.now(UTC),
+        )  # fmt: skip
+        self.history.add(fired)
+        follower = ChainFollower(
+            api, info.kind, patient_id, values, self._ingest_url, self._times or FollowTimes(),
+            self._show_chain,
+        )  # fmt: skip
+        self._follower = follower
+        self.view.banner.clear()
+        self.view.show_reason(None, False)
+        self.view.chain_title.setText(
+            f"{info.label} for {label} ({fired.summary}), fired at {format_clock(fired.fired_at)}"
+        )
+        self._follow_task = asyncio.current_task()
+        try:
+            result = await follower.run(request_body(patient_id, values))
+        except asyncio.CancelledError:
+            fired.outcome = "Not followed further"
+            self.history.update(fired)
+            raise
+        except Exception as exc:
+            fired.outcome = "Following failed"
+            self.history.update(fired)
+            self._fail(exc)
+            return
+        fired.outcome = self._outcome(follower)
+        self.history.update(fired)
+        if result.error is not None:
+            self.view.banner.show_error(result.error)
+            self.api_failed.emit(result.error)
+        else:
+            self.api_ok.emit()
+        if self._follower is follower:
+            self.view.show_reason(result.reason, result.offer_webhook)
+        self.followed.emit(fired.outcome)
+
+    def _outcome(self, follower: ChainFollower) -> str:
+        from impilo_desk.services.receipts import Step
+
+        chain, result = follower.chain, follower.result
+        if result.error is not None:
+            return "Not accepted: " + result.error
+        status = f" (delivery {result.details[Step.LOGGED]})" if Step.LOGGED in chain.times else ""
+        if chain.complete:
+            total = chain.times[Step.DESKTOP] - chain.times[Step.SENT]
+            return f"Arrived in {total.total_seconds():.2f} s{status}"
+        missing = next(s for s in Step if s not in chain.times)
+        return f"Stopped before “{missing.label}”{status}"
+
+    def _show_chain(self) -> None:
+        follower = self._follower
+        if follower is None or not alive(self.view):
+            return
+        self.chain_model.set_chain(follower.chain, follower.result.details, follower.finished)
+        self.chain_changed.emit()
+
+    async def _confirm(self, profile_name: str, what: str) -> bool:
+        dialog = ConfirmProductionDialog(profile_name, what, self.view)
+        self.open_dialog = dialog
+        try:
+            result = await run_dialog(dialog)
+            return accepted(result, dialog)
+        finally:
+            self.open_dialog = None
+            dialog.deleteLater()
+
+    async def _create_webhook(self, webhook_type: str, url: str) -> None:
+        api = self._api
+        if api is None:
+            return
+        self.view.create_webhook_action.setEnabled(False)
+        try:
+            hook = await api.create_webhook(webhook_type, url)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._fail(exc)
+            return
+        finally:
+            if alive(self.view):
+                self.view.create_webhook_action.setEnabled(True)
+        self.view.show_reason(None, False)
+        self.view.banner.show_info(
+            f"Created webhook #{hook.id}: {webhook_type} now goes to {url}. Fire again to follow "
+            "a new event."
+        )
+        self.api_ok.emit()
+        self.webhook_created.emit(webhook_type)
+
+    # -- form and patients -----------------------------------------------------------------
+
+    def _kind_changed(self) -> None:
+        kind = self.view.current_kind()
+        if kind is None:
+            return
+        from impilo_desk.contract import ReadingKind
+        from impilo_desk.ui.firing_values import presets
+
+        self.view.set_presets(list(presets(ReadingKind(kind))))
+
+    def _apply_preset(self) -> None:
+        name = self.view.preset_combo.currentData()
+        kind = self.view.current_kind()
+        form = self.view.current_form()
+        if name is None or kind is None or form is None:
+            return
+        from impilo_desk.contract import ReadingKind
+        from impilo_desk.ui.firing_values import presets
+
+        form.set_values(presets(ReadingKind(kind))[str(name)])
+
+    def _search_now(self) -> None:
+        if self._api is None:
+            return
+        if self._search_task is not None and not self._search_task.done():
+            self._search_task.cancel()
+        self._search_task = self._spawn(self._search(self.view.patient_search.text()), "search")
+
+    async def _search(self, text: str) -> None:
+        api = self._api
+        if api is None:
+            return
+        query = text.strip().lstrip("#")
+        self.view.patient_note.setText("Searching…")
+        try:
+            if query.isdigit():
+                page = await api.list_patients(patient_id=int(query), size=PATIENT_PAGE)
+            else:
+                page = await api.list_patients(name=query or None, size=PATIENT_PAGE)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.view.patient_note.setText("")
+            self._fail(exc)
+            return
+        patients = [(p.id, p.display_name) for p in page.content if p.id is not None]
+        more = page.total is not None and page.total > len(patients)
+        count = f"{page.total if more else len(patients)}"
+        note = f"{count} match{'es' if count != '1' else ''}" + (
+            ", showing the first 50" if more else ""
+        )
+        if not patients:
+            note = "No patient matches; try part of a name, or an id."
+        self.view.set_patients(patients, note)
+        self.api_ok.emit()
+        self.patients_loaded.emit(len(patients))

@@ -1,0 +1,470 @@
+"""The Readings tab's controller: where readings come from, which patient, what to redraw.
+
+Sources, used together: the local event store (history that survives restarts, offline), the
+reading endpoints (backfill of the time window, then polling; at once after a relay gap or
+reconnect) and live relay events. A reading from two sources is shown once (``reading_key``).
+Points go into ring buffers; one timer (30 Hz) redraws only the kinds whose data changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from impilo_desk.ui.dialogs import alive
+from impilo_desk.ui.errors import describe_error
+from impilo_desk.ui.readings_tab import ReadingsTab
+from impilo_desk.ui.tasks import TaskOwner
+
+if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
+    from impilo_desk.services.event_store import RelayEvent
+    from impilo_desk.services.reading_feed import EventHub
+    from impilo_desk.services.reading_poller import KindReading, ReadingPoller, ReadingsApi
+    from impilo_desk.services.reading_series import KindSeries, Units
+    from impilo_desk.services.sse_base import Gap
+
+_log = logging.getLogger(__name__)
+
+REDRAW_MS = 33  # at most 30 Hz
+SLIDE_S = 1.0  # a followed window moves at most once a second (it reaches a little ahead)
+TABLE_S = 0.5  # tables refresh at most twice a second
+LEAD = 0.02  # a followed window ends this share of its width after now
+
+
+class ReadingsController(QObject):
+    """Feeds the Readings tab from the event store, the reading endpoints and the relay.
+
+    Signals:
+        loaded(int): A patient's history is shown (stored and first poll pass); how many readings.
+        received(int): This many new readings arrived (any source) for the shown patient.
+        redrawn(int): A redraw updated this many kinds.
+        exported(str): A file was written (its path).
+        api_failed(str): A call to Impilo failed; the sentence says why.
+
+    Args:
+        view: The tab.
+        tasks: Owner of the tasks this controller starts (replaced per session).
+        parent: QObject parent.
+        poll_interval_s: Seconds between polls of the reading endpoints.
+        capacity: Points kept per value and kind.
+    """
+
+    loaded = Signal(int)
+    received = Signal(int)
+    redrawn = Signal(int)
+    exported = Signal(str)
+    api_failed = Signal(str)
+
+    def __init__(
+        self,
+        view: ReadingsTab,
+        tasks: TaskOwner,
+        parent: QObject | None = None,
+        *,
+        poll_interval_s: float = 30.0,
+        capacity: int = 100_000,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self._tasks = tasks
+        self.poll_interval_s = poll_interval_s
+        self.capacity = capacity
+        self._api: ReadingsApi | None = None
+        self._hub: EventHub | None = None
+        self._unlisten: Any = None
+        self.series: dict[str, KindSeries] = {}
+        self.patient_id: int | None = None
+        self.poller: ReadingPoller | None = None
+        self._patient_tasks: list[asyncio.Task[Any]] = []
+        self._markers_task: asyncio.Task[None] | None = None
+        self.failed: dict[str, list[float]] = {}
+        self.gaps: list[float] = []
+        self._markers_dirty = True
+        self._window_start: datetime | None = None
+        self._last_slide = 0.0
+        self._units: Units | None = None
+        self._tables_at = 0.0
+        self._stale_tables: set[str] = set()
+        self.timer = QTimer(self)
+        self.timer.setObjectName("readings-redraw")
+        self.timer.setInterval(REDRAW_MS)
+        self.timer.timeout.connect(self.redraw)
+        view.visibility_changed.connect(self._visibility_changed)
+        view.patient_combo.currentIndexChanged.connect(lambda _i: self._patient_chosen())
+        view.range_combo.currentIndexChanged.connect(lambda _i: self._range_changed())
+        view.follow_box.toggled.connect(lambda _on: self._slide(force=True))
+        view.weight_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
+        view.temperature_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
+        view.png_action.triggered.connect(lambda: self._ask_export("png"))
+        view.csv_action.triggered.connect(lambda: self._ask_export("csv"))
+        view.kinds.currentChanged.connect(lambda _i: self._kind_shown())
+        view.png_action.setEnabled(False)
+        view.csv_action.setEnabled(False)
+
+    # -- session -----------------------------------------------------------------------------
+
+    def set_tasks(self, tasks: TaskOwner) -> None:
+        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
+        self._tasks = tasks
+
+    def set_session(self, api: ReadingsApi | None, hub: EventHub | None) -> None:
+        """Shows the readings of another session (client and/or relay hub), or none."""
+        self._stop_patient()
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        self._api, self._hub = api, hub
+        self.gaps = []
+        self.view.banner.clear()
+        self.view.set_patients([], None)
+        self.patient_id = None
+        if api is None and hub is None:
+            self.timer.stop()
+            for series in self.series.values():
+                series.clear()
+            self.view.status_label.setText("")
+            return
+        self._build()
+        if hub is not None:
+            from impilo_desk.services.reading_feed import HubListener
+
+            self._unlisten = hub.add_listener(
+                HubListener(self._on_event, self._on_gap, self._on_reconnected)
+            )
+        if self.view.isVisible():
+            self.timer.start()
+        self._tasks.spawn(self._open(), name="readings.open")
+
+    def _build(self) -> None:
+        if self.series:
+            return
+        from impilo_desk.services.reading_poller import CHART_KINDS
+        from impilo_desk.services.reading_series import KindSeries
+
+        self.view.build_pages()
+        self.series = {k.value: KindSeries(k, self.capacity) for k in CHART_KINDS}
+        for page in self.view.pages.values():
+            page.chart.panned.connect(lambda: self.view.follow_box.setChecked(False))
+        self.view.png_action.setEnabled(True)
+        self.view.csv_action.setEnabled(True)
+
+    async def _open(self) -> None:
+        from impilo_desk.services.reading_poller import fetch_patients, stored_patients
+
+        names: dict[int, str] = {}
+        store = self._hub.store if self._hub is not None else None
+        if store is not None:
+            names.update(await asyncio.to_thread(stored_patients, store))
+        if self._api is not None:
+            try:
+                names.update({p.id: p.display_name for p in await fetch_patients(self._api)
+                              if p.id is not None})  # fmt: skip
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._offline(exc)
+        patients = sorted(names.items())
+        self.view.set_patients(patients, self.patient_id)
+        if not patients:
+            self.view.status_label.setText("No patients with readings yet.")
+            self.loaded.emit(0)
+            return
+        self.select_patient(self.view.selected_patient())
+
+    def _offline(self, exc: Exception) -> None:
+        sentence = describe_error(exc)
+        self.view.banner.show_error(f"{sentence} Showing the readings stored on this computer.")
+        self.api_failed.emit(sentence)
+
+    # -- patient and window -----------------------------------------------------------------
+
+    def select_patient(self, patient_id: int | None) -> None:
+        """Shows ``patient_id``'s readings: stored ones at once, then the API's, then live."""
+        if patient_id is not None and self.view.selected_patient() != patient_id:
+            self.view.patient_combo.blockSignals(True)
+            self.view.patient_combo.setCurrentIndex(self.view.patient_combo.findData(patient_id))
+            self.view.patient_combo.blockSignals(False)
+        self._stop_patient()
+        self.patient_id = patient_id
+        for series in self.series.values():
+            series.clear()
+        self.failed = {}
+        self._markers_dirty = True
+        if patient_id is None:
+            return
+        seconds = self.view.range_seconds()
+        now = datetime.now(UTC)
+        self._window_start = None if seconds is None else now - timedelta(seconds=seconds)
+        self._patient_tasks.append(
+            self._tasks.spawn(self._load(patient_id, self._window_start), name="readings.load")
+        )
+        self._slide(force=True)
+
+    def _stop_patient(self) -> None:
+        for task in self._patient_tasks:
+            task.cancel()
+        self._patient_tasks = []
+        if self._markers_task is not None:
+            self._markers_task.cancel()
+            self._markers_task = None
+        self.poller = None
+
+    def _patient_chosen(self) -> None:
+        if self.series:
+            self.select_patient(self.view.selected_patient())
+
+    def _range_changed(self) -> None:
+        seconds = self.view.range_seconds()
+        start = None if seconds is None else datetime.now(UTC) - timedelta(seconds=seconds)
+        loaded = self._window_start
+        if self.patient_id is not None and (
+            loaded is not None and (start is None or start < loaded)
+        ):
+            self.select_patient(self.patient_id)  # a wider window: load the older history
+        else:
+            self._slide(force=True)
+
+    async def _load(self, patient_id: int, start: datetime | None) -> None:
+        from impilo_desk.services.reading_poller import ReadingPoller, stored_readings
+
+        store = self._hub.store if self._hub is not None else None
+        if store is not None:
+            self.ingest(await asyncio.to_thread(stored_readings, store, patient_id, start))
+        if self._api is None:
+            self.loaded.emit(self.shown())
+            return
+        first = asyncio.get_running_loop().create_future()
+
+        def passed(_count: int) -> None:
+            if not first.done():
+                first.set_result(None)
+            self._markers_dirty = True
+            self._fetch_failures()
+
+        def failed(exc: Exception) -> None:
+            self._offline(exc)
+            if not first.done():
+                first.set_result(None)
+
+        self.poller = ReadingPoller(
+            self._api, patient_id, self.ingest, start=start, interval_s=self.poll_interval_s,
+            on_error=failed, on_pass=passed,
+        )  # fmt: skip
+        run = self._tasks.spawn(self.poller.run(), name="readings.poll")
+        self._patient_tasks.append(run)
+        await first
+        self.loaded.emit(self.shown())
+
+    def _fetch_failures(self) -> None:
+        if self._api is None or self.patient_id is None:
+            return
+        if self._markers_task is not None and not self._markers_task.done():
+            return
+        self._markers_task = self._tasks.spawn(
+            self._failures(self._api, self.patient_id, self._window_start), name="readings.failed"
+        )
+
+    async def _failures(self, api: ReadingsApi, patient_id: int, start: datetime | None) -> None:
+        from impilo_desk.services.reading_poller import CHART_KINDS, failed_deliveries
+
+        failed: dict[str, list[float]] = {}
+        try:
+            for kind in CHART_KINDS:
+                times = await failed_deliveries(api, kind, patient_id, start)
+                failed[kind.value] = [t.timestamp() for t in times]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            _log.info("failed deliveries not loaded: %s", describe_error(exc))
+            return
+        if patient_id == self.patient_id:
+            self.failed = failed
+            self._markers_dirty = True
+
+    # -- incoming readings ------------------------------------------------------------------
+
+    def ingest(self, items: list[KindReading]) -> int:
+        """Adds readings of the shown patient (others are ignored); returns how many were new."""
+        by_kind: dict[str, list[Any]] = {}
+        for item in items:
+            if item.patient_id == self.patient_id and item.kind.value in self.series:
+                by_kind.setdefault(item.kind.value, []).append(item.reading)
+        new = sum(self.series[kind].add(readings) for kind, readings in by_kind.items())
+        if new:
+            self.received.emit(new)
+        return new
+
+    def _on_event(self, event: RelayEvent) -> None:
+        from impilo_desk.services.reading_poller import reading_from_event
+
+        try:
+            item = reading_from_event(event)
+        except ValueError as exc:  # a payload that is not a reading of its kind
+            _log.warning("reading event %s not shown: %s", event.envelope.id, exc)
+            return
+        if item is not None and self.series:
+            self.ingest([item])
+
+    def _on_gap(self, gap: Gap, at: datetime) -> None:
+        _log.info("relay gap (%s): polling to fill it", gap.reason)
+        self._mark_gap(at)
+
+    def _on_reconnected(self, at: datetime) -> None:
+        self._mark_gap(at)
+
+    def _mark_gap(self, at: datetime) -> None:
+        self.gaps.append(at.timestamp())
+        self._markers_dirty = True
+        if self.poller is not None:
+            self.poller.poll_now()
+
+    def shown(self) -> int:
+        """How many readings of the shown patient are held (all kinds)."""
+        return sum(len(s) for s in self.series.values())
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def units(self) -> Units:
+        """The units the user chose."""
+        from impilo_desk.services.reading_series import Units
+
+        view = self.view
+        return Units(view.weight_combo.currentData(), view.temperature_combo.currentData())
+
+    def _units_changed(self) -> None:
+        self._units = None
+        self.redraw(full=True)
+
+    def _visibility_changed(self, visible: bool) -> None:
+        if visible and self.series and (self._api is not None or self._hub is not None):
+            self.timer.start()
+            self.redraw()
+        elif not visible:
+            self.timer.stop()
+
+    def redraw(self, full: bool = False) -> int:
+        """Redraws the kinds whose data (or units) changed; returns how many.
+
+        Charts follow every change; tables at most every ``TABLE_S`` (a table of many rows
+        costs more to refresh than a chart), or at once with ``full``.
+        """
+        if not self.series or not alive(self.view):
+            return 0
+        units = self.units()
+        changed_units = units != self._units
+        self._units = units
+        now = time.monotonic()
+        tables = full or changed_units or now - self._tables_at >= TABLE_S
+        count = 0
+        for kind, series in self.series.items():
+            page = self.view.pages[kind]
+            if series.dirty or changed_units:
+                ecg_changed = series.latest_ecg_changed
+                page.chart.set_snapshot(series.snapshot(units))
+                if ecg_changed:
+                    page.show_ecg(series.latest_ecg)
+                self._stale_tables.add(kind)
+                count += 1
+            if tables and kind in self._stale_tables:
+                page.model.set_snapshot(series.snapshot(units))
+                self._stale_tables.discard(kind)
+        if tables:
+            self._tables_at = now
+        if self._markers_dirty:
+            self._markers_dirty = False
+            for kind, page in self.view.pages.items():
+                page.chart.set_markers(self.failed.get(kind, []), self.gaps)
+        self._slide()
+        if count:
+            self._status()
+            self.redrawn.emit(count)
+        return count
+
+    def _slide(self, force: bool = False) -> None:
+        if not self.series or not self.view.follow_box.isChecked():
+            return
+        now = time.time()
+        if not force and now - self._last_slide < SLIDE_S:
+            return
+        self._last_slide = now
+        seconds = self.view.range_seconds()
+        page = self.view.current_page()  # the others follow when they come into view
+        if page is not None:
+            if seconds is None:
+                page.chart.set_window(None, None)
+            else:
+                page.chart.set_window(now - seconds, now + seconds * LEAD)
+
+    def _kind_shown(self) -> None:
+        self._slide(force=True)
+        if self.series:
+            self._status()
+
+    def _status(self) -> None:
+        sources = []
+        if self._hub is not None:
+            sources.append("live from the relay")
+        if self._api is not None:
+            sources.append(f"polled every {self.poll_interval_s:g} s")
+        page = self.view.current_page()
+        count = len(self.series[page.kind.value]) if page is not None else 0
+        self.view.status_label.setText(
+            f"{count} readings of this kind · {self.shown()} in all · " + " and ".join(sources)
+        )
+
+    # -- export -----------------------------------------------------------------------------
+
+    def _ask_export(self, fmt: str) -> None:
+        page = self.view.current_page()
+        if page is None:
+            return
+        suggested = f"{page.kind.value}-readings-patient-{self.patient_id}.{fmt}"
+        caption = "Export chart as PNG" if fmt == "png" else "Export readings as CSV"
+        path = self.view.ask_save_path(caption, suggested, f"{fmt.upper()} files (*.{fmt})")
+        if path:
+            self._tasks.spawn(self._export(fmt, Path(path)), name="readings.export")
+
+    async def _export(self, fmt: str, path: Path) -> None:
+        try:
+            if fmt == "png":
+                self.export_png(path)
+            else:
+                await self.export_csv(path)
+        except OSError as exc:
+            self.view.banner.show_error(f"Could not write {path}: {exc.strerror or exc}.")
+
+    def export_png(self, path: Path, kind: str | None = None) -> Path:
+        """Saves the chart of ``kind`` (default: the one in view) as a PNG."""
+        self.redraw(full=True)
+        page = self.view.pages[kind] if kind else self.view.current_page()
+        assert page is not None
+        page.chart.export_png(path)
+        if page.waveform is not None:
+            page.waveform.export_png(path.with_name(path.stem + "-waveform.png"))
+        self.exported.emit(str(path))
+        return path
+
+    async def export_csv(self, path: Path, kind: str | None = None) -> Path:
+        """Saves the readings of ``kind`` (default: the one in view) as CSV, as charted."""
+        from impilo_desk.services.reading_series import csv_rows
+
+        self.redraw(full=True)
+        page = self.view.pages[kind] if kind else self.view.current_page()
+        assert page is not None
+        assert page.model.snapshot is not None
+        rows = csv_rows(page.model.snapshot)
+
+        def write() -> None:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+
+        await asyncio.to_thread(write)
+        self.exported.emit(str(path))
+        return path
