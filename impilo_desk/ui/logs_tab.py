@@ -166,10 +166,10 @@ class LogsTab(QWidget):
         return table
 
     def _pager(self) -> QHBoxLayout:
-        self.first_button = QPushButton("⏮ First", self)
+        self.first_button = QPushButton("« First", self)
         self.previous_button = QPushButton("◀ Previous", self)
         self.next_button = QPushButton("Next ▶", self)
-        self.last_button = QPushButton("Last ⏭", self)
+        self.last_button = QPushButton("Last »", self)
         for button, name in (
             (self.first_button, "First page"),
             (self.previous_button, "Previous page"),

@@ -51,8 +51,7 @@ class KindPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(96)
         self.table.horizontalHeader().setStretchLastSection(True)
-        time_width = self.fontMetrics().horizontalAdvance("2026-12-31 23:59:59") + 16
-        self.model.modelReset.connect(lambda: self.table.setColumnWidth(0, time_width))
+        self.model.modelReset.connect(self._size_columns)
 
         charts = QWidget(self)
         chart_layout = QVBoxLayout(charts)
@@ -71,10 +70,18 @@ class KindPage(QWidget):
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([800, 440])
+        splitter.setSizes([700, 560])  # room for the table's headers
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(splitter)
+
+    def _size_columns(self) -> None:
+        """Time as wide as a timestamp; every other column at least as wide as its header."""
+        metrics = self.table.horizontalHeader().fontMetrics()
+        self.table.setColumnWidth(0, metrics.horizontalAdvance("2026-12-31 23:59:59") + 16)
+        for column in range(1, self.model.columnCount()):
+            header = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+            self.table.setColumnWidth(column, max(72, metrics.horizontalAdvance(header) + 20))
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Shows the same snapshot in the chart and the table (the controller may do each)."""
