@@ -7,13 +7,14 @@ and shows what it says.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
 from impilo_desk.contract import (
+    RETRY_SCHEDULE,
     DeliveryPhase,
     Envelope,
     Webhook,
@@ -126,11 +127,13 @@ class ReceiptChain:
         at = record.createTimestamp or self.times.get(Step.SENT)
         return at is not None and self.matches(envelope, at)
 
-    def record_log(self, record: WebhookLog, now: datetime) -> None:
+    def record_log(
+        self, record: WebhookLog, now: datetime, schedule: Sequence[timedelta] = RETRY_SCHEDULE
+    ) -> None:
         """Takes the delivery's log record: marks the step and keeps its status and phase."""
         self.mark(Step.LOGGED, record.createTimestamp or now)
         self.log_status = record.lastResponseStatus
-        self.log_phase = delivery_state(record, now).phase
+        self.log_phase = delivery_state(record, now, schedule).phase
 
 
 def missing_step_reason(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -70,6 +70,7 @@ class FiringController(QObject):
         self._times = follow_times
         self._api: FiringApi | None = None
         self._profile: ProfileInfo | None = None
+        self._schedule: tuple[timedelta, ...] | None = None
         self._ingest_url: str | None = None
         self._follower: ChainFollower | None = None
         self._follow_task: asyncio.Task[None] | None = None
@@ -108,6 +109,7 @@ class FiringController(QObject):
         # Webhooks tab needs, so the Test events tab's part is named by FiringApi.
         self._api = cast("FiringApi", session.api) if session is not None else None
         self._profile = session.profile if session is not None else None
+        self._schedule = None  # the new server's retry schedule, asked for at the first fire
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
         connected = session is not None
         for action in (self.view.fire_action, self.view.fire_again_action):
@@ -245,9 +247,15 @@ class FiringController(QObject):
             datetime.now(UTC),
         )  # fmt: skip
         self.history.add(fired)
+        if self._schedule is None:
+            # The sandbox may run the 15/30/60-minute schedule faster; countdowns must match.
+            from impilo_desk.contract import scaled_schedule
+            from impilo_desk.services.server_info import fetch_time_scale
+
+            self._schedule = scaled_schedule(await fetch_time_scale(profile.api_base_url))
         follower = ChainFollower(
             api, info.kind, patient_id, values, self._ingest_url, self._times or FollowTimes(),
-            self._show_chain,
+            self._show_chain, schedule=self._schedule,
         )  # fmt: skip
         self._follower = follower
         self.view.banner.clear()

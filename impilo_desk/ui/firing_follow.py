@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,7 +25,7 @@ from impilo_desk.contract import (
     Webhook,
     WebhookLog,
 )
-from impilo_desk.contract.retry import delivery_state
+from impilo_desk.contract.retry import RETRY_SCHEDULE, delivery_state
 from impilo_desk.services.receipts import ReceiptChain, Step, missing_step_reason
 from impilo_desk.ui.errors import describe_error
 
@@ -151,6 +151,7 @@ class ChainFollower:
         times: FollowTimes,
         on_change: Callable[[], None],
         clock: Callable[[], datetime] = now_utc,
+        schedule: Sequence[timedelta] = RETRY_SCHEDULE,
     ) -> None:
         from impilo_desk.contract import READING_KINDS
 
@@ -162,6 +163,7 @@ class ChainFollower:
         self._times = times
         self._on_change = on_change
         self._clock = clock
+        self._schedule = schedule
         self._arrived = asyncio.Event()
         self._pending: list[tuple[RelayEvent, datetime]] = []
         self.finished = False
@@ -276,7 +278,7 @@ class ChainFollower:
         relayed = [r for r in mine if _same_url(r.webhookUrl, self._ingest_url)]
         record = (relayed or mine)[0]
         now = self._clock()
-        state = delivery_state(record, now)
+        state = delivery_state(record, now, self._schedule)
         if state.phase is DeliveryPhase.PENDING:
             self.result.details[Step.LOGGED] = "logged, first attempt not finished yet"
             self._on_change()
@@ -284,7 +286,7 @@ class ChainFollower:
         # The step's time is when the outcome appeared in the log (the record's own
         # createTimestamp is when the delivery was queued, before the relay got it).
         self.chain.mark(Step.LOGGED, now)
-        self.chain.record_log(record, now)
+        self.chain.record_log(record, now, self._schedule)
         status = record.lastResponseStatus
         self.result.details[Step.LOGGED] = (
             f"{status if status else 'no answer'} · {state.describe(now)}"

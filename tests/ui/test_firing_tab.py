@@ -6,6 +6,7 @@ relay's stream into an EventStore and hands each event to the tab through the se
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -296,6 +297,8 @@ def test_a_failing_receiver_shows_the_delivery_retrying(
     assert "500" in outcome
     detail = cell(desk, Step.LOGGED, ChainColumn.DETAIL)
     assert detail.startswith("500 · Retry 1 of 3")
+    # This sandbox runs the documented schedule (time scale 1): the first retry is 15 min away.
+    assert re.search(r"Retry 1 of 3 in 1[45]m", detail), detail
     assert statuses(desk)[Step.LOGGED] == "✔ Done"
     assert statuses(desk)[Step.RELAY] == "✘ Missing"
     assert tab.reason_label.text().startswith(
