@@ -287,7 +287,30 @@ async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) 
             path = options.screenshots / f"{name}.png"
             window.grab().save(str(path))
             print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
+        await _capture_ecg(desk, options.screenshots)
     finish(0)
+
+
+async def _capture_ecg(desk: Desk, folder: Path) -> None:
+    """Also shows the ECG page: the first patient of the list whose ECG readings have loaded."""
+    window, tab = desk.window, desk.readings.view
+    window.tabs.setCurrentWidget(tab)
+    tab.show_kind("ecg")
+    page = tab.pages.get("ecg")
+    if page is None:
+        return
+    for index in range(min(tab.patient_combo.count(), 8)):
+        tab.patient_combo.setCurrentIndex(index)
+        try:
+            await _wait_until(lambda: page.model.rowCount() > 0, 5)
+        except TimeoutError:
+            continue
+        await asyncio.sleep(0.3)  # let the chart lay out and paint
+        path = folder / "readings-ecg.png"
+        window.grab().save(str(path))
+        print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
+        return
+    _log.warning("no patient with ECG readings to show in the screenshot")
 
 
 async def _follow_example(desk: Desk) -> None:
