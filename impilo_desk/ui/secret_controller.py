@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ from impilo_desk.ui.ports import (
     webhook_secret_kind,
 )
 from impilo_desk.ui.secret_tab import SecretTab
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.ui.tasks import TaskOwner, spawn_action
 
 if TYPE_CHECKING:
     from impilo_desk.services.credentials import CredentialStore
@@ -109,23 +108,12 @@ class SecretController(QObject):
         self._start(self.view.save_action, self._save, "secret.save")
 
     def _start(self, action: QAction, work: Callable[[], Awaitable[None]], name: str) -> None:
-        if self._api is None or not action.isEnabled():
+        if self._api is None:
             return
-
-        async def run() -> None:
-            action.setEnabled(False)
-            try:
-                await work()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._report(exc)
-            finally:
-                if alive(action):
-                    action.setEnabled(self._api is not None)
-                    self._update_save()
-
-        self._tasks.spawn(run(), name=name)
+        spawn_action(
+            self._tasks, action, work, self._report, name=name,
+            enabled_after=lambda: self._api is not None, after=self._update_save,
+        )  # fmt: skip
 
     def _report(self, exc: Exception) -> None:
         sentence = describe_error(exc)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from PySide6.QtGui import QAction
+
+from impilo_desk.ui.dialogs import alive
 from impilo_desk.ui.errors import describe_error
 
 T = TypeVar("T")
@@ -92,3 +95,48 @@ class TaskOwner:
         _log.error("task %s of %s failed", task.get_name(), self._name, exc_info=exc)
         if self._on_error is not None:
             self._on_error(describe_error(exc))
+
+
+def spawn_action(
+    tasks: TaskOwner,
+    action: QAction,
+    work: Callable[[], Awaitable[None]],
+    on_error: Callable[[Exception], None],
+    *,
+    name: str,
+    enabled_after: Callable[[], bool],
+    after: Callable[[], None] | None = None,
+) -> None:
+    """Runs a button's work as an owned task, the button disabled until it ends.
+
+    Failures go to ``on_error`` (one sentence for people, not a traceback); a cancelled task
+    is not a failure. Nothing starts while the action is disabled, so a double click cannot
+    run the work twice.
+
+    Args:
+        tasks: The owner of the task (the session's, cancelled on profile switch or close).
+        action: The action (button, shortcut) that started the work.
+        work: The work.
+        on_error: Shows a failure.
+        name: The task's name, for logs.
+        enabled_after: Whether the action is enabled again when the work ends.
+        after: Called when the work ends and the action still exists (e.g. to update others).
+    """
+    if not action.isEnabled():
+        return
+
+    async def run() -> None:
+        action.setEnabled(False)
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            on_error(exc)
+        finally:
+            if alive(action):
+                action.setEnabled(enabled_after())
+                if after is not None:
+                    after()
+
+    tasks.spawn(run(), name=name)

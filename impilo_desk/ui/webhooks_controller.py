@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ from PySide6.QtWidgets import QDialog
 from impilo_desk.ui.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.ports import WebhookApi
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.ui.tasks import TaskOwner, spawn_action
 from impilo_desk.ui.validation import relay_ingest_url
 from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
@@ -128,22 +127,12 @@ class WebhooksController(QObject):
     # -- the work --------------------------------------------------------------------------
 
     def _start(self, action: QAction, work: Callable[[], Awaitable[None]], name: str) -> None:
-        if self._api is None or not action.isEnabled():
+        if self._api is None:
             return
-
-        async def run() -> None:
-            action.setEnabled(False)
-            try:
-                await work()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._fail(exc)
-            finally:
-                if alive(action):
-                    action.setEnabled(self._api is not None)
-
-        self._tasks.spawn(run(), name=name)
+        spawn_action(
+            self._tasks, action, work, self._fail, name=name,
+            enabled_after=lambda: self._api is not None,
+        )  # fmt: skip
 
     def _fail(self, exc: Exception) -> None:
         sentence = describe_error(exc)
