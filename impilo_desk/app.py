@@ -92,6 +92,8 @@ def build_desk(
     def readings_session(_profile_id: str) -> None:
         session = sessions.session
         readings.set_tasks(sessions.tasks)
+        if session is not None:
+            readings.poll_interval_s = session.profile.poll_interval_s
         api = cast("ReadingsApi", session.api) if session is not None else None
         readings.set_session(api, session.events if session is not None else None)
 

@@ -69,7 +69,9 @@ class DeliveryState:
             case DeliveryPhase.PENDING:
                 return "Sending…"
             case DeliveryPhase.DELIVERED:
-                extra = f" after {self.attempts - 1} retries" if self.attempts > 1 else ""
+                retries = self.attempts - 1
+                noun = "retry" if retries == 1 else "retries"
+                extra = f" after {retries} {noun}" if retries > 0 else ""
                 return f"Delivered{extra}"
             case DeliveryPhase.FAILED:
                 return f"Failed for good after {MAX_ATTEMPTS} attempts"

@@ -80,6 +80,7 @@ class DeliveryWorker:
         self._heap: list[tuple[int, int]] = []
         self._wake = asyncio.Event()
         self._inflight: set[int] = set()
+        self._deferred: set[int] = set()  # came due while their previous attempt was running
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
@@ -120,6 +121,9 @@ class DeliveryWorker:
             while self._heap and self._heap[0][0] <= now:
                 _, log_id = heapq.heappop(self._heap)
                 if log_id in self._inflight:
+                    # The previous attempt has scheduled this one but has not finished yet;
+                    # it is re-queued when that attempt completes, never dropped.
+                    self._deferred.add(log_id)
                     continue
                 await self._slots.acquire()
                 self._inflight.add(log_id)
@@ -136,9 +140,14 @@ class DeliveryWorker:
         self._slots.release()
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery %s failed: %r", log_id, task.exception())
+        if log_id in self._deferred:
+            self._deferred.discard(log_id)
+            heapq.heappush(self._heap, (now_ms(), log_id))
+            self._wake.set()
 
     async def _attempt(self, log_id: int) -> None:
-        attempt = await self._db.read(store_logs.attempt, log_id)
+        # Only if it is due by now: a stale or repeated heap entry must not run an attempt early.
+        attempt = await self._db.read(store_logs.attempt, log_id, now_ms())
         if attempt is None:
             return
         first = attempt.last_status is None and attempt.retry_attempts == 0

@@ -2,6 +2,8 @@
 
 It survives restarts, remembers the last relay sequence (so the subscriber resumes exactly after
 it), de-duplicates by the Impilo event id, and answers queries by type, patient and time range.
+Readings fetched by polling the API have no envelope: they live in their own table, keyed and
+de-duplicated by (kind, reading id), so they never collide with relay events.
 Every method is synchronous and thread-safe: call them from asyncio with ``asyncio.to_thread``.
 """
 
@@ -36,6 +38,15 @@ CREATE INDEX IF NOT EXISTS events_type_time ON events (type, occurred_ts);
 CREATE INDEX IF NOT EXISTS events_patient_time ON events (patient_id, occurred_ts);
 CREATE INDEX IF NOT EXISTS events_time ON events (occurred_ts);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS polled_readings (
+    kind TEXT NOT NULL,
+    reading_id INTEGER NOT NULL,
+    patient_id INTEGER,
+    occurred_ts REAL NOT NULL,
+    reading TEXT NOT NULL,
+    PRIMARY KEY (kind, reading_id)
+);
+CREATE INDEX IF NOT EXISTS polled_patient_time ON polled_readings (patient_id, occurred_ts);
 """
 
 Source = Literal["relay", "smee"]
@@ -59,6 +70,25 @@ class RelayEvent:
     envelope: Envelope
     headers: dict[str, str] = field(default_factory=dict)
     source: Source = "relay"
+
+
+@dataclass(frozen=True)
+class PolledReading:
+    """One reading fetched from the API, as stored (no envelope, so no Impilo event id).
+
+    Attributes:
+        kind: The reading kind (``ReadingKind`` value, e.g. ``"weight"``).
+        reading_id: The reading's id; with ``kind``, what makes it the same reading.
+        patient_id: Its patient, when known.
+        occurred_at: The reading's time, aware UTC.
+        reading: The reading as JSON.
+    """
+
+    kind: str
+    reading_id: int
+    patient_id: int | None
+    occurred_at: datetime
+    reading: str
 
 
 def default_event_store_path() -> Path:
@@ -187,6 +217,73 @@ class EventStore:
         with self._lock:
             rows = self._conn.execute("SELECT envelope_id FROM events ORDER BY 1").fetchall()
         return [int(r[0]) for r in rows]
+
+    def add_polled(self, readings: Iterable[PolledReading]) -> int:
+        """Stores polled readings (one transaction); returns how many were new.
+
+        A reading already stored under the same (kind, reading id) is left as it was.
+        """
+        rows = [
+            (r.kind, r.reading_id, r.patient_id, _ts(r.occurred_at), r.reading) for r in readings
+        ]
+        if not rows:
+            return 0
+        with self._lock:
+            conn = self._conn
+            before = conn.total_changes
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO polled_readings (kind, reading_id, patient_id,"
+                    " occurred_ts, reading) VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return conn.total_changes - before
+
+    def query_polled(
+        self,
+        *,
+        kinds: Iterable[str] | None = None,
+        patient_id: int | None = None,
+        start: datetime | None = None,
+    ) -> list[PolledReading]:
+        """Polled readings by kind(s), patient and time (``start`` inclusive), oldest first."""
+        where: list[str] = []
+        args: list[Any] = []
+        if kinds is not None:
+            names = list(kinds)
+            where.append(f"kind IN ({','.join('?' * len(names))})")
+            args += names
+        if patient_id is not None:
+            where.append("patient_id = ?")
+            args.append(patient_id)
+        if start is not None:
+            where.append("occurred_ts >= ?")
+            args.append(_ts(start))
+        sql = "SELECT kind, reading_id, patient_id, occurred_ts, reading FROM polled_readings"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY occurred_ts, kind, reading_id"
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [
+            PolledReading(r[0], int(r[1]), r[2], datetime.fromtimestamp(r[3], UTC), r[4])
+            for r in rows
+        ]
+
+    def polled_patients(self) -> list[tuple[int, str]]:
+        """Each patient of the polled readings, with the JSON of one of its latest readings."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT patient_id, reading FROM polled_readings WHERE rowid IN"
+                " (SELECT MAX(rowid) FROM polled_readings WHERE patient_id IS NOT NULL"
+                " GROUP BY patient_id) ORDER BY patient_id"
+            ).fetchall()
+        return [(int(r[0]), r[1]) for r in rows]
 
     def query(
         self,

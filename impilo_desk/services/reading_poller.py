@@ -5,8 +5,8 @@ Three sources, one shape (:class:`KindReading`):
 - the reading endpoints, paged, per kind and patient, in a time window (``fetch_readings``), and
   :class:`ReadingPoller`, which backfills the window on start and then asks for what is new
   every interval (or at once, after a relay gap or reconnect: ``poll_now``);
-- the local event store, which keeps every relay event, so readings survive a restart offline
-  (``stored_readings``, ``stored_patients``);
+- the local event store, which keeps every relay event and every polled reading, so readings
+  survive a restart offline (``store_polled``, ``stored_readings``, ``stored_patients``);
 - live relay events (``reading_from_event``).
 
 The failed deliveries of a reading type come from the delivery log (``failed_deliveries``).
@@ -19,7 +19,7 @@ import contextlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from impilo_desk.client import LogFilters
@@ -34,7 +34,7 @@ from impilo_desk.contract import (
     is_success,
     kind_for_webhook_type,
 )
-from impilo_desk.services.event_store import EventStore, RelayEvent, patient_id_of
+from impilo_desk.services.event_store import EventStore, PolledReading, RelayEvent, patient_id_of
 
 CHART_KINDS = (
     ReadingKind.BLOOD_PRESSURE,
@@ -204,24 +204,63 @@ async def failed_deliveries(
     return times
 
 
+def store_polled(store: EventStore, items: Iterable[KindReading]) -> int:
+    """Keeps polled readings in the local store; returns how many were new (blocking: thread).
+
+    A reading without an id cannot be told apart from a later copy, so it is not kept.
+    """
+    rows = [
+        PolledReading(
+            item.kind.value,
+            item.reading.id,
+            item.patient_id,
+            item.reading.readingTimestamp or datetime.now(UTC),
+            item.reading.model_dump_json(),
+        )
+        for item in items
+        if item.reading.id is not None
+    ]
+    return store.add_polled(rows)
+
+
+def _polled(
+    store: EventStore, patient_id: int | None, start: datetime | None, kinds: Iterable[ReadingKind]
+) -> list[KindReading]:
+    out = []
+    for row in store.query_polled(
+        kinds=[k.value for k in kinds], patient_id=patient_id, start=start
+    ):
+        kind = ReadingKind(row.kind)
+        out.append(
+            KindReading(
+                kind, row.patient_id, READING_KINDS[kind].model.model_validate_json(row.reading)
+            )
+        )
+    return out
+
+
 def stored_readings(
     store: EventStore,
     patient_id: int | None,
     start: datetime | None = None,
     kinds: Iterable[ReadingKind] = CHART_KINDS,
 ) -> list[KindReading]:
-    """The readings the local event store holds for a patient (blocking: run in a thread)."""
+    """The readings the local store holds for a patient, relayed and polled (blocking: thread).
+
+    A reading held both ways is listed twice; the series keep it once (``reading_key``).
+    """
+    kinds = tuple(kinds)
     types = [READING_KINDS[k].webhook_type for k in kinds]
     out = []
     for event in store.query(types=types, patient_id=patient_id, start=start):
         item = reading_from_event(event)
         if item is not None:
             out.append(item)
-    return out
+    return out + _polled(store, patient_id, start, kinds)
 
 
 def stored_patients(store: EventStore, limit: int = 20_000) -> dict[int, str]:
-    """Patients seen in stored reading events, id to name (blocking: run in a thread)."""
+    """Patients seen in stored reading events and polled readings, id to name (blocking: thread)."""
     types = [READING_KINDS[k].webhook_type for k in CHART_KINDS]
     names: dict[int, str] = {}
     for event in store.query(types=types, limit=limit, newest_first=True):
@@ -231,6 +270,10 @@ def stored_patients(store: EventStore, limit: int = 20_000) -> dict[int, str]:
         raw = event.envelope.payload.get("patient")
         patient = Patient.model_validate(raw) if isinstance(raw, dict) else Patient(id=pid)
         names[pid] = patient.display_name
+    for pid, body in store.polled_patients():
+        if pid not in names:
+            patient = Reading.model_validate_json(body).patient or Patient(id=pid)
+            names[pid] = patient.display_name
     return names
 
 
@@ -249,6 +292,8 @@ class ReadingPoller:
         kinds: The kinds to poll.
         on_error: Called with the exception when a pass fails (it is tried again next time).
         on_pass: Called after every complete pass with how many readings it brought.
+        store: Where to keep what it fetches (written off the loop), so the history that was
+            seen is still there after a restart with the API unreachable.
     """
 
     def __init__(
@@ -262,8 +307,10 @@ class ReadingPoller:
         kinds: Iterable[ReadingKind] = CHART_KINDS,
         on_error: Callable[[Exception], None] | None = None,
         on_pass: Callable[[int], None] | None = None,
+        store: EventStore | None = None,
     ) -> None:
         self._api = api
+        self._store = store
         self.patient_id = patient_id
         self._on_readings = on_readings
         self.interval_s = interval_s
@@ -285,6 +332,8 @@ class ReadingPoller:
             found = await fetch_readings(
                 self._api, kind, self.patient_id, self._since[kind], on_page=self._on_readings
             )
+            if self._store is not None and found:
+                await asyncio.to_thread(store_polled, self._store, found)
             stamps = [r.reading.readingTimestamp for r in found if r.reading.readingTimestamp]
             if stamps:
                 newest = max(stamps)

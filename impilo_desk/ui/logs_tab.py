@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.banners import MessageBanner
 from impilo_desk.ui.logs_filters import LogsFilterBar
 from impilo_desk.ui.logs_model import LogColumn, LogsModel
@@ -150,11 +151,13 @@ class LogsTab(QWidget):
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = table.horizontalHeader()
-        width = self.fontMetrics().horizontalAdvance
+        width = table.fontMetrics().horizontalAdvance
+        # The widest catalogue type as the table draws it (e.g. "reading.sleepMatDuration").
+        longest_type = max(EVENT_TYPES, key=width)
         for column, sample in (
             (LogColumn.CREATED, "2026-10-31 23:59:59  "),
             (LogColumn.WEBHOOK_ID, "Webhook "),
-            (LogColumn.TYPE, "reading.bloodPressure  "),
+            (LogColumn.TYPE, longest_type + "    "),
             (LogColumn.STATUS, "no answer "),
             (LogColumn.RETRIES, "Retries "),
             (LogColumn.LAST_RETRY, "2026-10-31 23:59:59  "),

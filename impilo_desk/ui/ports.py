@@ -77,6 +77,10 @@ class ProfileInfo(Protocol):
     def environment(self) -> str:
         """``production``, ``staging`` or ``sandbox``."""
 
+    @property
+    def poll_interval_s(self) -> int:
+        """Seconds between polls of the API (readings)."""
+
 
 def is_rotation_unsupported(exc: BaseException) -> bool:
     """Whether ``exc`` says the account cannot replace its secret through the API."""

@@ -255,7 +255,7 @@ class ReadingsController(QObject):
 
         self.poller = ReadingPoller(
             self._api, patient_id, self.ingest, start=start, interval_s=self.poll_interval_s,
-            on_error=failed, on_pass=passed,
+            on_error=failed, on_pass=passed, store=store,
         )  # fmt: skip
         run = self._tasks.spawn(self.poller.run(), name="readings.poll")
         self._patient_tasks.append(run)

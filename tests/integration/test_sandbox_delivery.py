@@ -170,3 +170,32 @@ def test_a_retry_pending_at_restart_still_happens(
         assert done.id == first.id
         assert done.retryAttempts == 1
         assert done.lastRetryTimestamp is not None
+
+
+def test_every_retry_happens_at_a_very_large_time_scale(
+    sandbox_factory: Callable[..., SandboxProcess], receiver: Receiver
+) -> None:
+    # At 36000 the retries are due within milliseconds, often before the previous attempt's
+    # task has finished; each must still happen (once), never be dropped.
+    scale = 36000
+    schedule = scaled_schedule(scale)
+    box = sandbox_factory(time_scale=scale)
+    receiver.status = 500
+    with box.client() as api:
+        patient_id = setup(api, receiver)
+        for _ in range(5):
+            api.post("/api/v3/test/weight-webhook", json={"patientId": patient_id, **WEIGHT})
+
+        def all_final() -> list[WebhookLog] | None:
+            rows = logs(api, webhookType="reading.weight")
+            now = datetime.now(UTC)
+            done = [
+                r for r in rows if delivery_state(r, now, schedule).phase is DeliveryPhase.FAILED
+            ]
+            return rows if len(rows) == 5 and len(done) == 5 else None
+
+        rows: list[WebhookLog] = wait_until(all_final, timeout=30)
+        assert [r.retryAttempts for r in rows] == [3] * 5
+        assert all(r.lastResponseStatus == 500 for r in rows)
+        receiver.wait_for(20, timeout=30)
+        assert len(receiver.requests) == 20  # 4 attempts each: exactly once per scheduled attempt

@@ -63,6 +63,7 @@ class Prof:
     api_base_url: str = ""
     relay_url: str | None = None
     environment: str = "sandbox"
+    poll_interval_s: int = 30
 
 
 @dataclass

@@ -248,3 +248,22 @@ def test_profiles_dialog_tests_the_connection_and_keeps_the_key_out_of_files(qtb
     profiles_file = world.paths.profiles_file.read_text()
     assert sandbox.base_url.rstrip("/") in profiles_file
     assert sandbox.api_key not in profiles_file
+
+
+def test_readings_are_polled_at_the_profile_interval(qtbot, world, sandbox):
+    from tests.ui.readings_support import add_patient, record
+
+    with sandbox.client() as api:
+        pid = add_patient(api, "Ida", "Poll")
+        record(api, "weight", pid, 5, weight=170.0)
+    draft = ProfileDraft(name="Slow", api_base_url=sandbox.base_url, relay_url=None,
+                         environment="sandbox")  # fmt: skip
+    task = world.desk.sessions.owner.spawn(world.services.book.save(draft, sandbox.api_key, None))
+    qtbot.waitUntil(task.done, timeout=10_000)
+    profile = task.result().model_copy(update={"poll_interval_s": 7})
+    world.profiles.profiles.append(profile)
+    world.profiles.choose(profile.id)
+    readings = world.desk.readings
+    qtbot.waitUntil(lambda: readings.poller is not None, timeout=20_000)
+    assert readings.poll_interval_s == 7
+    assert readings.poller.interval_s == 7

@@ -41,6 +41,7 @@ class Prof:
     relay_url: str | None
     name: str = "Sandbox for tests"
     environment: str = "sandbox"
+    poll_interval_s: int = 30
 
 
 @dataclass

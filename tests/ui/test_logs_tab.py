@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from impilo_desk.contract import WebhookLog, format_timestamp
+from impilo_desk.contract import EVENT_TYPES, WebhookLog, format_timestamp
 from impilo_desk.ui.logs_model import LogColumn, LogsModel, state_icons
 from tests.fixtures.sandbox import Receiver, SandboxProcess
 from tests.ui.logs_support import (
@@ -313,3 +313,13 @@ def test_mid_retry_through_the_real_delivery(qtbot, qasync_loop, sandbox_factory
         assert tab.view.stack.currentWidget() is tab.view.table
     finally:
         close_tab(qtbot, tab)
+
+
+def test_type_column_fits_the_longest_catalogue_type(tab):
+    table = tab.view.table
+    metrics = table.fontMetrics()
+    style = table.style()
+    margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
+    needed = max(metrics.horizontalAdvance(name) for name in EVENT_TYPES) + margin
+    assert "reading.sleepMatDuration" in EVENT_TYPES
+    assert table.horizontalHeader().sectionSize(LogColumn.TYPE) >= needed

@@ -24,6 +24,7 @@ class P:
     api_base_url: str
     relay_url: str | None
     environment: str
+    poll_interval_s: int = 30
 
 
 class FakeBook:

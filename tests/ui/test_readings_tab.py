@@ -225,3 +225,36 @@ def _horizontal() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.Orientation.Horizontal
+
+
+def test_polled_readings_are_kept_and_shown_after_a_restart_offline(
+    qtbot, make, sandbox, api, tmp_path
+):
+    pid = add_patient(api, "Lea", "Moss")
+    record(api, BP, pid, 6, systolic=128, diastolic=82, heartRate=70)
+    record(api, WEIGHT, pid, 5, weight=181.5)
+    first = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db")  # no relay
+    first.start()
+    assert first.count(BP) == 1
+    assert first.count(WEIGHT) == 1
+    store = first.stores[0]
+    assert store.count() == 0  # nothing came from a relay...
+    qtbot.waitUntil(lambda: len(store.query_polled(patient_id=pid)) == 2, timeout=10_000)
+    passes = first.controller.poller.passes
+    first.controller.poller.poll_now()  # ...and polling the same readings again adds none
+    qtbot.waitUntil(lambda: first.controller.poller.passes > passes, timeout=10_000)
+    assert len(store.query_polled(patient_id=pid)) == 2
+    first.controller.set_session(None, None)
+    first.tasks.cancel_all()
+    qtbot.waitUntil(lambda: first.tasks.pending == 0)
+    store.close()
+    first.stores.clear()
+    sandbox.stop()  # the API is gone
+
+    again = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db")
+    again.start()
+    assert again.controller.patient_id == pid
+    assert "Lea Moss" in again.tab.patient_combo.currentText()
+    assert again.curve(BP, "systolic")[1] == [128.0]
+    assert again.curve(WEIGHT, "weight")[1] == [181.5]
+    assert "stored on this computer" in again.tab.banner.text

@@ -23,6 +23,7 @@ class Prof:
     api_base_url: str = "http://127.0.0.1:1"
     relay_url: str | None = "http://127.0.0.1:9/"
     environment: str = "sandbox"
+    poll_interval_s: int = 30
 
 
 @pytest.fixture

@@ -96,6 +96,9 @@ def test_delivery_state_delivered_first_time_and_after_retries() -> None:
     late = delivery_state(_log(204, 2, T0 + timedelta(minutes=45)), T0)
     assert (late.phase, late.attempts) == (DeliveryPhase.DELIVERED, 3)
     assert late.describe(T0) == "Delivered after 2 retries"
+    once = delivery_state(_log(200, 1, T0 + timedelta(minutes=15)), T0)
+    assert once.describe(T0) == "Delivered after 1 retry"
+    assert delivery_state(_log(200, 0), T0).describe(T0) == "Delivered"
 
 
 def test_delivery_state_waits_15_then_30_then_60_minutes() -> None:

@@ -4,7 +4,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from impilo_desk.contract import Envelope
-from impilo_desk.services.event_store import EventStore, RelayEvent, default_event_store_path
+from impilo_desk.services.event_store import (
+    EventStore,
+    PolledReading,
+    RelayEvent,
+    default_event_store_path,
+)
 from impilo_desk.services.sse_base import Backoff
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -64,3 +69,30 @@ def test_backoff_grows_with_jitter_and_caps() -> None:
     for attempt, base in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
         delay = b.delay(attempt)
         assert base * 0.5 <= delay <= base
+
+
+def polled(reading_id: int, patient: int, at: datetime, kind: str = "weight") -> PolledReading:
+    body = f'{{"id": {reading_id}, "readingTimestamp": "{at.isoformat()}"}}'
+    return PolledReading(kind, reading_id, patient, at, body)
+
+
+def test_polled_readings_dedupe_by_kind_and_id_apart_from_relay_events(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite3"
+    store = EventStore(path)
+    store.add(reading(1, 7, T0))  # a relay event whose envelope id is 1
+    assert store.add_polled([polled(1, 7, T0), polled(2, 7, T0 + timedelta(minutes=1))]) == 2
+    assert store.add_polled([polled(1, 7, T0)]) == 0  # the same (kind, reading id)
+    assert store.add_polled([polled(1, 7, T0, kind="bloodPressure")]) == 1  # another kind
+    assert store.add_polled([]) == 0
+    assert store.ids() == [1]  # relay events are untouched by polled ones
+    store.close()
+    again = EventStore(path)
+    rows = again.query_polled(kinds=["weight"], patient_id=7)
+    assert [(r.kind, r.reading_id, r.occurred_at) for r in rows] == [
+        ("weight", 1, T0),
+        ("weight", 2, T0 + timedelta(minutes=1)),
+    ]
+    assert [r.reading_id for r in again.query_polled(start=T0 + timedelta(seconds=1))] == [2]
+    assert again.query_polled(patient_id=8) == []
+    assert [pid for pid, _ in again.polled_patients()] == [7]
+    again.close()

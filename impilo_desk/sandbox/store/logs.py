@@ -248,14 +248,21 @@ class Attempt:
         return f"Attempt(log_id={self.log_id}, retry_attempts={self.retry_attempts})"
 
 
-def attempt(conn: sqlite3.Connection, log_id: int) -> Attempt | None:
-    """The delivery ``log_id`` if it is still due, with the current secret."""
+def attempt(conn: sqlite3.Connection, log_id: int, due_by_ms: int | None = None) -> Attempt | None:
+    """The delivery ``log_id`` if it is still due, with the current secret.
+
+    Args:
+        conn: The database connection.
+        log_id: The log row.
+        due_by_ms: If given, only when its next attempt is due at or before this time.
+    """
     row = conn.execute(
         "SELECT l.webhook_url, e.body, l.create_ms, l.last_status, l.retry_attempts, "
         "l.last_retry_ms, (SELECT value FROM meta WHERE key = 'webhook_secret') "
         "FROM logs l JOIN events e ON e.id = l.event_id "
-        "WHERE l.id = ? AND l.next_attempt_ms IS NOT NULL",
-        (log_id,),
+        "WHERE l.id = ? AND l.next_attempt_ms IS NOT NULL "
+        "AND (? IS NULL OR l.next_attempt_ms <= ?)",
+        (log_id, due_by_ms, due_by_ms),
     ).fetchone()
     if row is None:
         return None
