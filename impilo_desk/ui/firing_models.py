@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+
+from impilo_desk.ui.table_model import NamedColumnsModel
 
 if TYPE_CHECKING:  # the contract and services (pydantic) load after the first paint
     from impilo_desk.services.receipts import ReceiptChain, Step
@@ -72,9 +75,10 @@ _CHAIN_HEADERS = {
     ChainColumn.LATENCY: "Latency",
     ChainColumn.DETAIL: "Detail",
 }
+_CHAIN_TITLES = tuple(_CHAIN_HEADERS[c] for c in ChainColumn)
 
 
-class ChainModel(QAbstractTableModel):
+class ChainModel(NamedColumnsModel):
     """One row per step of the chain (sent → accepted → relay → desktop → logged)."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -107,9 +111,9 @@ class ChainModel(QAbstractTableModel):
         """Five steps once something was fired (none under a valid parent)."""
         return 0 if parent.isValid() or self._chain is None else 5
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        """Columns under ``parent``."""
-        return 0 if parent.isValid() else len(ChainColumn)
+    def column_titles(self) -> Sequence[str]:
+        """The columns' titles, in order."""
+        return _CHAIN_TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text and colour."""
@@ -140,18 +144,6 @@ class ChainModel(QAbstractTableModel):
             return QBrush(_MISSING if self._finished else _WAITING)
         if role == Qt.ItemDataRole.TextAlignmentRole and column is ChainColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(  # noqa: N802 - Qt API
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(ChainColumn)
-        ):
-            return _CHAIN_HEADERS[ChainColumn(section)]
         return None
 
 
@@ -197,9 +189,10 @@ _HISTORY_HEADERS = {
     HistoryColumn.VALUES: "Values",
     HistoryColumn.OUTCOME: "Outcome",
 }
+_HISTORY_TITLES = tuple(_HISTORY_HEADERS[c] for c in HistoryColumn)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(NamedColumnsModel):
     """The events fired in this session, newest first."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -229,9 +222,9 @@ class HistoryModel(QAbstractTableModel):
         """Rows (none under a valid parent)."""
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        """Columns under ``parent``."""
-        return 0 if parent.isValid() else len(HistoryColumn)
+    def column_titles(self) -> Sequence[str]:
+        """The columns' titles, in order."""
+        return _HISTORY_TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text or tooltip."""
@@ -256,16 +249,4 @@ class HistoryModel(QAbstractTableModel):
             HistoryColumn.OUTCOME,
         ):
             return item.summary if column is HistoryColumn.VALUES else item.outcome
-        return None
-
-    def headerData(  # noqa: N802 - Qt API
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(HistoryColumn)
-        ):
-            return _HISTORY_HEADERS[HistoryColumn(section)]
         return None

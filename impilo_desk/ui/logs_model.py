@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from impilo_desk.ui.table_model import NamedColumnsModel
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
     from impilo_desk.contract import DeliveryState, WebhookLog
@@ -40,6 +42,7 @@ _HEADERS = {
     LogColumn.LAST_RETRY: "Last retry",
     LogColumn.STATE: "Delivery state",
 }
+_TITLES = tuple(_HEADERS[c] for c in LogColumn)
 _RIGHT = {int(LogColumn.WEBHOOK_ID), int(LogColumn.STATUS), int(LogColumn.RETRIES)}
 # Plain ints: data() runs for every visible cell and role, and enum lookups cost there.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -103,7 +106,7 @@ def describe_state(state: DeliveryState, now: datetime) -> str:
     return f"Retry {state.next_retry} of {MAX_RETRIES} at {at} ({when})"
 
 
-class LogsModel(QAbstractTableModel):
+class LogsModel(NamedColumnsModel):
     """Log records as rows; :meth:`set_records` replaces them, :meth:`tick` updates the states.
 
     The delivery state of each row comes from ``contract.delivery_state`` with the retry schedule
@@ -214,9 +217,9 @@ class LogsModel(QAbstractTableModel):
         """Rows under ``parent`` (none under a valid parent: this is a flat table)."""
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        """Columns under ``parent``."""
-        return 0 if parent.isValid() else _COLUMNS
+    def column_titles(self) -> Sequence[str]:
+        """The columns' titles, in order."""
+        return _TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text, icon, tooltip or alignment."""
@@ -238,18 +241,6 @@ class LogsModel(QAbstractTableModel):
             return self._tooltip(row, LogColumn(column))
         if role == _ALIGNMENT and column in _RIGHT:
             return _ALIGN_RIGHT
-        return None
-
-    def headerData(  # noqa: N802 - Qt API
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(LogColumn)
-        ):
-            return _HEADERS[LogColumn(section)]
         return None
 
     def _tooltip(self, row: int, column: LogColumn) -> str | None:

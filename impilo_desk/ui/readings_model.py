@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
+from impilo_desk.ui.table_model import NamedColumnsModel
 
 if TYPE_CHECKING:  # numpy and the contract load with the charts, after the first paint
     from impilo_desk.services.reading_series import Snapshot
@@ -15,7 +18,7 @@ TIME_COLUMN = "time"
 MEAL_COLUMN = "meal"
 
 
-class ReadingsTableModel(QAbstractTableModel):
+class ReadingsTableModel(NamedColumnsModel):
     """One kind's readings as rows: time, then one column per charted value (and the meal).
 
     Columns are named: :meth:`column_names` lists them (``time``, ``systolic``, … ``meal``) and
@@ -70,9 +73,9 @@ class ReadingsTableModel(QAbstractTableModel):
             return 0
         return len(self._snapshot)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        """Columns under ``parent``."""
-        return 0 if parent.isValid() else len(self._names)
+    def column_titles(self) -> Sequence[str]:
+        """The columns' titles, in order."""
+        return self._titles
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text and alignment."""
@@ -93,16 +96,4 @@ class ReadingsTableModel(QAbstractTableModel):
             return format_value(float(snap.values[name][i]))
         if role == Qt.ItemDataRole.TextAlignmentRole and name not in (TIME_COLUMN, MEAL_COLUMN):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(  # noqa: N802 - Qt API
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles, with units."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self._titles)
-        ):
-            return self._titles[section]
         return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
+from impilo_desk.ui.table_model import NamedColumnsModel
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
     from impilo_desk.contract import Webhook
@@ -22,9 +25,10 @@ class WebhookColumn(IntEnum):
 
 
 _HEADERS = {WebhookColumn.ID: "ID", WebhookColumn.TYPE: "Event type", WebhookColumn.URL: "URL"}
+_TITLES = tuple(_HEADERS[c] for c in WebhookColumn)
 
 
-class WebhooksModel(QAbstractTableModel):
+class WebhooksModel(NamedColumnsModel):
     """Webhooks as rows; :meth:`set_webhooks` replaces them all."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -56,9 +60,9 @@ class WebhooksModel(QAbstractTableModel):
         """Rows under ``parent`` (none under a valid parent: this is a flat table)."""
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        """Columns under ``parent``."""
-        return 0 if parent.isValid() else len(WebhookColumn)
+    def column_titles(self) -> Sequence[str]:
+        """The columns' titles, in order."""
+        return _TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text, tooltip or alignment."""
@@ -79,16 +83,4 @@ class WebhooksModel(QAbstractTableModel):
             return hook.url if column is WebhookColumn.URL else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column is WebhookColumn.ID:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(  # noqa: N802 - Qt API
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(WebhookColumn)
-        ):
-            return _HEADERS[WebhookColumn(section)]
         return None
