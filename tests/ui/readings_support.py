@@ -107,8 +107,7 @@ def readings_factory(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iter
         relay: Any = None,
         poll_interval_s: float = 3600.0,
     ) -> Readings:
-        tab = ReadingsTab()
-        qtbot.addWidget(tab)
+        tab = ReadingsTab()  # not qtbot.addWidget: cleanup() deletes it, after its tasks end
         tab.resize(1280, 760)
         tab.show()
         tasks = TaskOwner(qasync_loop, name="readings-test")
@@ -137,14 +136,25 @@ def readings_factory(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iter
 
 
 def cleanup(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, made: list[Readings]) -> None:
-    """Ends every session, task, client and store of ``made``."""
-    for harness in made:  # first: pytest-qt may already have closed (deleteLater) the tabs
-        if alive(harness.tab):
-            harness.controller.set_session(None, None)
-        harness.tasks.cancel_all(close=True)
-    for harness in made:
-        run(qtbot, qasync_loop, harness.tasks.aclose())
-        if harness.client is not None:
-            run(qtbot, qasync_loop, harness.client.aclose())
-        for store in harness.stores:
-            store.close()
+    """Ends every session, task, client and store of ``made``, then deletes the tabs.
+
+    The order matters: the tasks are cancelled and awaited (qtbot waits run Qt's event loop)
+    while the tabs and their charts still exist; only then are the tabs closed and deleted.
+    A tab deleted while its tasks were still unwinding could be reached half-destroyed.
+    """
+    try:
+        for harness in made:
+            if alive(harness.tab):
+                harness.controller.set_session(None, None)
+            harness.tasks.cancel_all(close=True)
+        for harness in made:
+            run(qtbot, qasync_loop, harness.tasks.aclose())
+            if harness.client is not None:
+                run(qtbot, qasync_loop, harness.client.aclose())
+    finally:
+        for harness in made:
+            for store in harness.stores:
+                store.close()
+            if alive(harness.tab):
+                harness.tab.close()
+                harness.tab.deleteLater()

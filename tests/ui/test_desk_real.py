@@ -6,6 +6,7 @@ the app's config, data and log folders, which all live under a temporary IMPILO_
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from impilo_desk.app import Desk, build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.credentials import KeyringCredentialStore, SecretKind
+from impilo_desk.ui.dialogs import alive
 from impilo_desk.ui.ports import ProfileDraft
 from impilo_desk.ui.profiles_controller import ProfilesController
 from impilo_desk.ui.tasks import TaskOwner
@@ -59,14 +61,24 @@ def world(qtbot, qasync_loop, tmp_path, monkeypatch):
     profiles = ProfilesController(
         desk.window, services.book, desk.sessions, tasks, services.start_demo, desk.window
     )
-    qtbot.addWidget(desk.window)
-    desk.window.show()
-    yield World(desk, services, profiles, backend, paths)
-    import logging
+    desk.window.show()  # not qtbot.addWidget: deleted below, once its tasks have ended
+    try:
+        yield World(desk, services, profiles, backend, paths)
+    finally:
+        # Closing cancels every task (sessions, relay feed, dialogs); they unwind into the
+        # window's controllers, so the window is deleted only after the last one has ended.
+        if alive(desk.window):
+            desk.window.close()
+        qtbot.waitUntil(
+            lambda: all(t.done() for t in asyncio.all_tasks(qasync_loop)), timeout=20_000
+        )
+        if alive(desk.window):
+            desk.window.deleteLater()
+        import logging
 
-    logging.getLogger().removeHandler(handler)
-    handler.close()
-    services.close()
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+        services.close()
 
 
 def connect(qtbot, world: World, sandbox, relay=None, name="Sandbox") -> str:

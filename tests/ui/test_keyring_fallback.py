@@ -91,7 +91,8 @@ def test_unusable_keyring_at_start_offers_memory_for_this_session(qtbot, app, sa
     welcome.url_edit.setText(sandbox.base_url)
     welcome.key_edit.setText(sandbox.api_key)
     welcome.environment_combo.setCurrentIndex(welcome.environment_combo.findData("sandbox"))
-    with qtbot.waitSignal(app.desk.webhooks.loaded, timeout=10_000):
+    # the Webhooks and Secret tabs load concurrently; the secret's state is known once it has
+    with qtbot.waitSignals([app.desk.webhooks.loaded, app.desk.secret.loaded], timeout=10_000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     assert app.desk.window.status.api_label.text() == "API: ok"
     assert "this session only" in app.desk.secret.view.keyring_state.text()
