@@ -262,6 +262,11 @@ class ReadingsController(QObject):
         await first
         self.loaded.emit(self.shown())
 
+    @property
+    def fetching_markers(self) -> bool:
+        """Whether the failed-delivery markers are being fetched right now."""
+        return self._markers_task is not None and not self._markers_task.done()
+
     def _fetch_failures(self) -> None:
         if self._api is None or self.patient_id is None:
             return
