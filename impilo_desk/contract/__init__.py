@@ -33,7 +33,6 @@ from impilo_desk.contract.readings import (
     ReadingKind,
     ValueField,
     kind_for_webhook_type,
-    validate_values,
 )
 from impilo_desk.contract.retry import (
     MAX_ATTEMPTS,
@@ -45,6 +44,7 @@ from impilo_desk.contract.retry import (
     is_success,
     scaled_schedule,
 )
+from impilo_desk.contract.values import validate_values
 
 API_PREFIX = "/api/v3"
 API_KEY_HEADER = "Impilo-API-Key"
