@@ -195,6 +195,9 @@ def open_tab(
     tasks = TaskOwner(loop, name="logs-test")
     model = LogsModel(clock or (lambda: datetime.now(UTC)), state_icons())
     view = LogsTab(model, QApplication.clipboard())
+    # The view owns its model, as in app.py: a parentless model would be freed by Python's GC
+    # while the view (deleted later by qtbot) still points at it.
+    model.setParent(view)
     qtbot.addWidget(view)
     controller = LogsController(view, model, tasks, fetch_time_scale, view)
     view.resize(1280, 800)
