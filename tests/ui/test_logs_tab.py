@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from impilo_desk.contract import EVENT_TYPES, WebhookLog, format_timestamp
 from impilo_desk.ui.logs_model import LogColumn, LogsModel, state_icons
@@ -45,9 +45,13 @@ def tab(qtbot, qasync_loop, seeded) -> Iterator[Harness]:
     close_tab(qtbot, harness)
 
 
-def test_model_passes_qt_model_checks(qtmodeltester, qasync_loop):
+def test_model_passes_qt_model_checks(qtbot, qtmodeltester, qasync_loop):
     now = datetime(2026, 11, 1, 12, tzinfo=UTC)
-    model = LogsModel(lambda: now, state_icons())
+    owner = (
+        QWidget()
+    )  # Qt, not Python's GC, deletes the model: after its tester, with qtbot's widgets
+    qtbot.addWidget(owner)
+    model = LogsModel(lambda: now, state_icons(), owner)
     model.set_records(
         [
             WebhookLog(id=1, webhookId=2, webhookType="reading.weight", createTimestamp=now,
