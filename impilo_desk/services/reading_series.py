@@ -76,12 +76,18 @@ class Snapshot:
         values: Column name to values (NaN where absent), same length as ``t``.
         columns: The columns, in order, with the units shown.
         meal: For glucose: 1 before a meal, 2 after, NaN unknown; else None.
+        epoch: Changes when points were reordered or forgotten (not only appended or dropped
+            from the old end): two snapshots of one epoch differ only by points dropped at
+            the start and appended at the end.
+        first: How many points of this epoch came before ``t[0]`` (dropped from the start).
     """
 
     t: FloatArray
     values: dict[str, FloatArray]
     columns: list[Column]
     meal: FloatArray | None = None
+    epoch: int = 0
+    first: int = 0
 
     def __len__(self) -> int:
         return len(self.t)
@@ -124,6 +130,8 @@ class KindSeries:
     _keys: set[tuple[str, int | None, str | None]] = field(default_factory=set)
     _last_t: float = -math.inf
     _ordered: bool = True
+    _epoch: int = 0
+    _added: int = 0  # points added in this epoch (the ring drops the oldest beyond capacity)
     _cache: Snapshot | None = None
     _cache_units: Units | None = None
 
@@ -148,6 +156,7 @@ class KindSeries:
             buffer.clear()
         self._keys.clear()
         self._last_t, self._ordered = -math.inf, True
+        self._epoch, self._added = self._epoch + 1, 0
         self.latest_ecg, self.latest_ecg_changed = None, True
         self._cache = None
 
@@ -192,6 +201,7 @@ class KindSeries:
         if self._ordered and (t_array[0] < self._last_t or np.any(np.diff(t_array) < 0)):
             self._ordered = False
         self._last_t = max(self._last_t, float(t_array.max()))
+        self._added += len(times)
         return len(times)
 
     def _sort(self) -> None:
@@ -204,6 +214,7 @@ class KindSeries:
             buffer.clear()
             buffer.extend(bt, by)
         self._ordered = True
+        self._epoch, self._added = self._epoch + 1, len(order)
 
     def snapshot(self, units: Units = Units()) -> Snapshot:
         """The points in time order and the chosen units; clears ``dirty``."""
@@ -223,7 +234,9 @@ class KindSeries:
                 values[name] = _convert(name, by, units)
             buffer.dirty = False
         self.latest_ecg_changed = False
-        self._cache = Snapshot(t, values, chart_columns(self.info, units), meal)
+        columns = chart_columns(self.info, units)
+        first = self._added - len(t)
+        self._cache = Snapshot(t, values, columns, meal, self._epoch, first)
         self._cache_units = units
         return self._cache
 

@@ -27,9 +27,10 @@ from impilo_desk.services.reading_series import (
 )
 from impilo_desk.services.series import FloatArray
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
-FAILED_COLOR = "#c0392b"
-GAP_COLOR = "#e67e22"
+# curves: no red or grey, which the markers use
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
+FAILED_PEN = ("#d62728", Qt.PenStyle.DashLine)
+GAP_PEN = ("#555555", Qt.PenStyle.DotLine)
 AXIS_COLOR = "#333333"
 MAX_MARKERS = 300  # lines, per kind; more would be noise on a time axis
 
@@ -53,6 +54,12 @@ def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
             widget = action.defaultWidget()
             if widget is not None and widget.parent() is None:
                 widget.setParent(menu, widget.windowFlags())
+
+
+def marker_pen(pen: tuple[str, Qt.PenStyle]) -> Any:
+    """The pen of a marker line (failed delivery, relay gap): its colour and dash style."""
+    color, style = pen
+    return pg.mkPen(color, width=1.5, style=style)
 
 
 def fast_curve(plot: pg.PlotItem, color: str, name: str | None, width: float = 1) -> Any:
@@ -98,8 +105,10 @@ class ChartPanel(QWidget):
         adopt_menus(self, self.plot)
         style_plot(self.plot)
         self.plot.setTitle(title, color=AXIS_COLOR, size="11pt")
-        self.legend = self.plot.addLegend(offset=(10, 5), labelTextColor=AXIS_COLOR)
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        # under the chart, in one row: a legend inside the plot would cover the newest values
+        self.legend = pg.LegendItem(colCount=8, labelTextColor=AXIS_COLOR, frame=False)
+        self.plot.layout.addItem(self.legend, 4, 1)
+        self.plot.legend = self.legend  # curves with a name join it
         self.columns = list(columns)
         self.curves = {
             c.name: fast_curve(self.plot, PALETTE[i % len(PALETTE)], c.title)
@@ -113,11 +122,10 @@ class ChartPanel(QWidget):
                     [], [], symbol=symbol, size=11, brush=pg.mkBrush(color), pen=None,
                     name=meal_text(value),
                 )  # fmt: skip
-                self.plot.addItem(item)
-                self.legend.addItem(item, meal_text(value))
+                self.plot.addItem(item)  # named: it joins the legend
                 self.meal_items[value] = item
-        for color, label in ((FAILED_COLOR, "failed delivery"), (GAP_COLOR, "relay gap")):
-            self.legend.addItem(pg.PlotDataItem([], [], pen=pg.mkPen(color, width=2)), label)
+        for pen, label in ((FAILED_PEN, "failed delivery"), (GAP_PEN, "relay gap")):
+            self.legend.addItem(pg.PlotDataItem([], [], pen=marker_pen(pen)), label)
         self._markers: list[pg.InfiniteLine] = []
         self._marker_key: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
         self.snapshot: Snapshot | None = None
@@ -142,10 +150,11 @@ class ChartPanel(QWidget):
         for column in snapshot.columns:
             curve = self.curves[column.name]
             curve.setData(snapshot.t, snapshot.values[column.name], connect="finite")
-            if curve.name() != column.title:
+            if curve.name() != column.title:  # the unit changed
                 curve.opts["name"] = column.title
-                self.legend.removeItem(curve)
-                self.legend.addItem(curve, column.title)
+                label = self.legend.getLabel(curve)
+                if label is not None:
+                    label.setText(column.title)
         if self.meal_items and snapshot.meal is not None:
             main = snapshot.values[snapshot.columns[0].name]
             for value, item in self.meal_items.items():
@@ -161,12 +170,9 @@ class ChartPanel(QWidget):
         for line in self._markers:
             self.plot.removeItem(line)
         self._markers = []
-        for times, color in ((key[0], FAILED_COLOR), (key[1], GAP_COLOR)):
+        for times, pen in ((key[0], FAILED_PEN), (key[1], GAP_PEN)):
             for t in times:
-                line = pg.InfiniteLine(
-                    pos=t, angle=90, movable=False,
-                    pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
-                )  # fmt: skip
+                line = pg.InfiniteLine(pos=t, angle=90, movable=False, pen=marker_pen(pen))
                 self.plot.addItem(line, ignoreBounds=True)
                 self._markers.append(line)
 

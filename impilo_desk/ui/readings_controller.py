@@ -3,23 +3,22 @@
 Sources, used together: the local event store (history that survives restarts, offline), the
 reading endpoints (backfill of the time window, then polling; at once after a relay gap or
 reconnect) and live relay events. A reading from two sources is shown once (``reading_key``).
-Points go into ring buffers; one timer (30 Hz) redraws only the kinds whose data changed.
+Points go into ring buffers; :class:`ReadingsDrawing` redraws what changed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from impilo_desk.ui.dialogs import alive
+from impilo_desk.ui import readings_export
 from impilo_desk.ui.errors import describe_error
+from impilo_desk.ui.readings_drawing import ReadingsDrawing
 from impilo_desk.ui.readings_tab import ReadingsTab
 from impilo_desk.ui.tasks import TaskOwner
 
@@ -27,15 +26,11 @@ if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.reading_feed import EventHub
     from impilo_desk.services.reading_poller import KindReading, ReadingPoller, ReadingsApi
-    from impilo_desk.services.reading_series import KindSeries, Units
+    from impilo_desk.services.reading_series import KindSeries
     from impilo_desk.services.sse_base import Gap
+    from impilo_desk.ui.readings_page import KindPage
 
 _log = logging.getLogger(__name__)
-
-REDRAW_MS = 33  # at most 30 Hz
-SLIDE_S = 1.0  # a followed window moves at most once a second (it reaches a little ahead)
-TABLE_S = 0.5  # tables refresh at most twice a second
-LEAD = 0.02  # a followed window ends this share of its width after now
 
 
 class ReadingsController(QObject):
@@ -44,7 +39,7 @@ class ReadingsController(QObject):
     Signals:
         loaded(int): A patient's history is shown (stored and first poll pass); how many readings.
         received(int): This many new readings arrived (any source) for the shown patient.
-        redrawn(int): A redraw updated this many kinds.
+        redrawn(int): A redraw updated this many kinds (the drawing's signal, forwarded).
         exported(str): A file was written (its path).
         api_failed(str): A call to Impilo failed; the sentence says why.
 
@@ -58,7 +53,6 @@ class ReadingsController(QObject):
 
     loaded = Signal(int)
     received = Signal(int)
-    redrawn = Signal(int)
     exported = Signal(str)
     api_failed = Signal(str)
 
@@ -86,25 +80,14 @@ class ReadingsController(QObject):
         self._markers_task: asyncio.Task[None] | None = None
         self.failed: dict[str, list[float]] = {}
         self.gaps: list[float] = []
-        self._markers_dirty = True
         self._window_start: datetime | None = None
-        self._last_slide = 0.0
-        self._units: Units | None = None
-        self._tables_at = 0.0
-        self._stale_tables: set[str] = set()
-        self.timer = QTimer(self)
-        self.timer.setObjectName("readings-redraw")
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.redraw)
+        self.drawing = ReadingsDrawing(view, self.series, self._status, self)
+        self.redrawn = self.drawing.redrawn
         view.visibility_changed.connect(self._visibility_changed)
         view.patient_combo.currentIndexChanged.connect(lambda _i: self._patient_chosen())
         view.range_combo.currentIndexChanged.connect(lambda _i: self._range_changed())
-        view.follow_box.toggled.connect(lambda _on: self._slide(force=True))
-        view.weight_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
-        view.temperature_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
         view.png_action.triggered.connect(lambda: self._ask_export("png"))
         view.csv_action.triggered.connect(lambda: self._ask_export("csv"))
-        view.kinds.currentChanged.connect(lambda _i: self._kind_shown())
         view.png_action.setEnabled(False)
         view.csv_action.setEnabled(False)
 
@@ -126,7 +109,7 @@ class ReadingsController(QObject):
         self.view.set_patients([], None)
         self.patient_id = None
         if api is None and hub is None:
-            self.timer.stop()
+            self.drawing.timer.stop()
             for series in self.series.values():
                 series.clear()
             self.view.status_label.setText("")
@@ -139,7 +122,7 @@ class ReadingsController(QObject):
                 HubListener(self._on_event, self._on_gap, self._on_reconnected)
             )
         if self.view.isVisible():
-            self.timer.start()
+            self.drawing.timer.start()
         self._tasks.spawn(self._open(), name="readings.open")
 
     def _build(self) -> None:
@@ -149,7 +132,7 @@ class ReadingsController(QObject):
         from impilo_desk.services.reading_series import KindSeries
 
         self.view.build_pages()
-        self.series = {k.value: KindSeries(k, self.capacity) for k in CHART_KINDS}
+        self.series.update({k.value: KindSeries(k, self.capacity) for k in CHART_KINDS})
         for page in self.view.pages.values():
             page.chart.panned.connect(lambda: self.view.follow_box.setChecked(False))
         self.view.png_action.setEnabled(True)
@@ -196,7 +179,7 @@ class ReadingsController(QObject):
         for series in self.series.values():
             series.clear()
         self.failed = {}
-        self._markers_dirty = True
+        self.drawing.set_markers(self.failed, self.gaps)
         if patient_id is None:
             return
         seconds = self.view.range_seconds()
@@ -205,7 +188,7 @@ class ReadingsController(QObject):
         self._patient_tasks.append(
             self._tasks.spawn(self._load(patient_id, self._window_start), name="readings.load")
         )
-        self._slide(force=True)
+        self.drawing.slide(force=True)
 
     def _stop_patient(self) -> None:
         for task in self._patient_tasks:
@@ -229,7 +212,7 @@ class ReadingsController(QObject):
         ):
             self.select_patient(self.patient_id)  # a wider window: load the older history
         else:
-            self._slide(force=True)
+            self.drawing.slide(force=True)
 
     async def _load(self, patient_id: int, start: datetime | None) -> None:
         from impilo_desk.services.reading_poller import ReadingPoller, stored_readings
@@ -245,7 +228,6 @@ class ReadingsController(QObject):
         def passed(_count: int) -> None:
             if not first.done():
                 first.set_result(None)
-            self._markers_dirty = True
             self._fetch_failures()
 
         def failed(exc: Exception) -> None:
@@ -291,7 +273,7 @@ class ReadingsController(QObject):
             return
         if patient_id == self.patient_id:
             self.failed = failed
-            self._markers_dirty = True
+            self.drawing.set_markers(self.failed, self.gaps)
 
     # -- incoming readings ------------------------------------------------------------------
 
@@ -326,7 +308,7 @@ class ReadingsController(QObject):
 
     def _mark_gap(self, at: datetime) -> None:
         self.gaps.append(at.timestamp())
-        self._markers_dirty = True
+        self.drawing.set_markers(self.failed, self.gaps)
         if self.poller is not None:
             self.poller.poll_now()
 
@@ -336,93 +318,24 @@ class ReadingsController(QObject):
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def units(self) -> Units:
-        """The units the user chose."""
-        from impilo_desk.services.reading_series import Units
-
-        view = self.view
-        return Units(view.weight_combo.currentData(), view.temperature_combo.currentData())
-
-    def _units_changed(self) -> None:
-        self._units = None
-        self.redraw(full=True)
+    def redraw(self, full: bool = False) -> int:
+        """Redraws the kinds whose data changed (all tables too with ``full``); returns how many."""
+        return self.drawing.redraw(full)
 
     def _visibility_changed(self, visible: bool) -> None:
         if visible and self.series and (self._api is not None or self._hub is not None):
-            self.timer.start()
-            self.redraw()
+            self.drawing.timer.start()
+            self.drawing.redraw()
         elif not visible:
-            self.timer.stop()
+            self.drawing.timer.stop()
 
-    def redraw(self, full: bool = False) -> int:
-        """Redraws the kinds whose data (or units) changed; returns how many.
-
-        Charts follow every change; tables at most every ``TABLE_S`` (a table of many rows
-        costs more to refresh than a chart), or at once with ``full``.
-        """
-        if not self.series or not alive(self.view):
-            return 0
-        units = self.units()
-        changed_units = units != self._units
-        self._units = units
-        now = time.monotonic()
-        tables = full or changed_units or now - self._tables_at >= TABLE_S
-        count = 0
-        for kind, series in self.series.items():
-            page = self.view.pages[kind]
-            if series.dirty or changed_units:
-                ecg_changed = series.latest_ecg_changed
-                page.chart.set_snapshot(series.snapshot(units))
-                if ecg_changed:
-                    page.show_ecg(series.latest_ecg)
-                self._stale_tables.add(kind)
-                count += 1
-            if tables and kind in self._stale_tables:
-                page.model.set_snapshot(series.snapshot(units))
-                self._stale_tables.discard(kind)
-        if tables:
-            self._tables_at = now
-        if self._markers_dirty:
-            self._markers_dirty = False
-            for kind, page in self.view.pages.items():
-                page.chart.set_markers(self.failed.get(kind, []), self.gaps)
-        self._slide()
-        if count:
-            self._status()
-            self.redrawn.emit(count)
-        return count
-
-    def _slide(self, force: bool = False) -> None:
-        if not self.series or not self.view.follow_box.isChecked():
-            return
-        now = time.time()
-        if not force and now - self._last_slide < SLIDE_S:
-            return
-        self._last_slide = now
-        seconds = self.view.range_seconds()
-        page = self.view.current_page()  # the others follow when they come into view
-        if page is not None:
-            if seconds is None:
-                page.chart.set_window(None, None)
-            else:
-                page.chart.set_window(now - seconds, now + seconds * LEAD)
-
-    def _kind_shown(self) -> None:
-        self._slide(force=True)
-        if self.series:
-            self._status()
-
-    def _status(self) -> None:
+    def _status(self, count: int) -> str:
         sources = []
         if self._hub is not None:
             sources.append("live from the relay")
         if self._api is not None:
             sources.append(f"polled every {self.poll_interval_s:g} s")
-        page = self.view.current_page()
-        count = len(self.series[page.kind.value]) if page is not None else 0
-        self.view.status_label.setText(
-            f"{count} readings of this kind · {self.shown()} in all · " + " and ".join(sources)
-        )
+        return f"{count} readings of this kind · {self.shown()} in all · " + " and ".join(sources)
 
     # -- export -----------------------------------------------------------------------------
 
@@ -445,31 +358,21 @@ class ReadingsController(QObject):
         except OSError as exc:
             self.view.banner.show_error(f"Could not write {path}: {exc.strerror or exc}.")
 
-    def export_png(self, path: Path, kind: str | None = None) -> Path:
-        """Saves the chart of ``kind`` (default: the one in view) as a PNG."""
+    def _page(self, kind: str | None) -> KindPage:
         self.redraw(full=True)
         page = self.view.pages[kind] if kind else self.view.current_page()
-        assert page is not None
-        page.chart.export_png(path)
-        if page.waveform is not None:
-            page.waveform.export_png(path.with_name(path.stem + "-waveform.png"))
+        if page is None:
+            raise ValueError("no readings page is shown")
+        return page
+
+    def export_png(self, path: Path, kind: str | None = None) -> Path:
+        """Saves the chart of ``kind`` (default: the one in view) as a PNG."""
+        readings_export.export_png(self._page(kind), path)
         self.exported.emit(str(path))
         return path
 
     async def export_csv(self, path: Path, kind: str | None = None) -> Path:
         """Saves the readings of ``kind`` (default: the one in view) as CSV, as charted."""
-        from impilo_desk.services.reading_series import csv_rows
-
-        self.redraw(full=True)
-        page = self.view.pages[kind] if kind else self.view.current_page()
-        assert page is not None
-        assert page.model.snapshot is not None
-        rows = csv_rows(page.model.snapshot)
-
-        def write() -> None:
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                csv.writer(handle).writerows(rows)
-
-        await asyncio.to_thread(write)
+        await readings_export.export_csv(self._page(kind), path)
         self.exported.emit(str(path))
         return path

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+# numpy and the contract come with this module, which loads with the charts after the first paint
+from impilo_desk.services.reading_series import Snapshot, format_time, format_value, meal_text
 from impilo_desk.ui.table_model import NamedColumnsModel
-
-if TYPE_CHECKING:  # numpy and the contract load with the charts, after the first paint
-    from impilo_desk.services.reading_series import Snapshot
 
 _Index = QModelIndex | QPersistentModelIndex
 
 TIME_COLUMN = "time"
 MEAL_COLUMN = "meal"
+ROW_CACHE = 512  # formatted rows kept: a screenful many times over, and bounded
+# Qt asks for about eight roles per cell and paint; compare plain ints, not enum members
+_TEXT_ROLES = frozenset(
+    {int(Qt.ItemDataRole.DisplayRole.value), int(Qt.ItemDataRole.AccessibleTextRole.value)}
+)
+_ALIGN_ROLE = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
 class ReadingsTableModel(NamedColumnsModel):
     """One kind's readings as rows: time, then one column per charted value (and the meal).
 
     Columns are named: :meth:`column_names` lists them (``time``, ``systolic``, … ``meal``) and
-    :meth:`column_of` finds one. The values are those of the chart, in the same units.
+    :meth:`column_of` finds one. The values are those of the chart, in the same units. A row is
+    formatted once, when first shown, and kept until the next snapshot.
     """
 
     def __init__(self, parent: Any = None) -> None:
@@ -30,6 +37,8 @@ class ReadingsTableModel(NamedColumnsModel):
         self._snapshot: Snapshot | None = None
         self._names: list[str] = [TIME_COLUMN]
         self._titles: list[str] = ["Time (UTC)"]
+        self._rows: dict[int, tuple[str, ...]] = {}
+        self._shown = 0  # rows; while rows are being removed, fewer than the snapshot holds
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -37,9 +46,38 @@ class ReadingsTableModel(NamedColumnsModel):
         return self._snapshot
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
-        """Shows ``snapshot`` (the one its chart shows)."""
+        """Shows ``snapshot`` (the one its chart shows).
+
+        When it only adds newer readings (and drops the oldest) to the one shown, rows are
+        inserted at the top and removed at the bottom, so the selection and the rows in view
+        stay; anything else (another patient, units, history behind live data) resets.
+        """
+        old = self._snapshot
+        if old is None or old.columns != snapshot.columns or old.epoch != snapshot.epoch:
+            self._reset(snapshot)
+            return
+        dropped = snapshot.first - old.first
+        added = snapshot.first + len(snapshot) - (old.first + len(old))
+        if dropped < 0 or added < 0 or dropped > len(old):
+            self._reset(snapshot)
+            return
+        if dropped:  # the oldest readings are the last rows
+            self.beginRemoveRows(QModelIndex(), len(old) - dropped, len(old) - 1)
+            self._show(old, len(old) - dropped)
+            self.endRemoveRows()
+        if added:
+            self.beginInsertRows(QModelIndex(), 0, added - 1)
+            self._show(snapshot, len(snapshot))
+            self.endInsertRows()
+        self._show(snapshot, len(snapshot))
+
+    def _show(self, snapshot: Snapshot, rows: int) -> None:
+        """Shows the newest ``rows`` points of ``snapshot``; formatted rows are now stale."""
+        self._snapshot, self._shown, self._rows = snapshot, rows, {}
+
+    def _reset(self, snapshot: Snapshot) -> None:
         self.beginResetModel()
-        self._snapshot = snapshot
+        self._show(snapshot, len(snapshot))
         self._names = [TIME_COLUMN, *(c.name for c in snapshot.columns)]
         self._titles = ["Time (UTC)", *(c.title for c in snapshot.columns)]
         if snapshot.meal is not None:
@@ -69,31 +107,39 @@ class ReadingsTableModel(NamedColumnsModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Rows under ``parent`` (a flat table)."""
-        if parent.isValid() or self._snapshot is None:
-            return 0
-        return len(self._snapshot)
+        return 0 if parent.isValid() else self._shown
 
     def column_titles(self) -> Sequence[str]:
         """The columns' titles, in order."""
         return self._titles
 
+    def row_texts(self, row: int) -> tuple[str, ...]:
+        """The cells of ``row`` as shown, one per column."""
+        texts = self._rows.get(row)
+        if texts is None:
+            snap = self._snapshot
+            assert snap is not None
+            i = self._point(row)
+            cells = [format_time(float(snap.t[i])).replace("T", " ").rstrip("Z")]
+            cells += [format_value(float(snap.values[c.name][i])) for c in snap.columns]
+            if snap.meal is not None:
+                cells.append(meal_text(float(snap.meal[i])))
+            if len(self._rows) >= ROW_CACHE:
+                self._rows.clear()
+            texts = self._rows[row] = tuple(cells)
+        return texts
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text and alignment."""
         snap = self._snapshot
-        if snap is None or not index.isValid() or not 0 <= index.row() < len(snap):
+        if snap is None or not index.isValid():
             return None
-        if not 0 <= index.column() < len(self._names):
+        row, column = index.row(), index.column()
+        if not 0 <= row < self._shown or not 0 <= column < len(self._names):
             return None
-        from impilo_desk.services.reading_series import format_time, format_value, meal_text
-
-        name = self._names[index.column()]
-        i = self._point(index.row())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if name == TIME_COLUMN:
-                return format_time(float(snap.t[i])).replace("T", " ").rstrip("Z")
-            if name == MEAL_COLUMN:
-                return meal_text(None if snap.meal is None else float(snap.meal[i]))
-            return format_value(float(snap.values[name][i]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and name not in (TIME_COLUMN, MEAL_COLUMN):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        role = int(role)
+        if role in _TEXT_ROLES:
+            return self.row_texts(row)[column]
+        if role == _ALIGN_ROLE and self._names[column] not in (TIME_COLUMN, MEAL_COLUMN):
+            return _RIGHT
         return None

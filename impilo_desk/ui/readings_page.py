@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.contract import READING_KINDS, ReadingKind
-from impilo_desk.services.reading_series import Snapshot, Units, chart_columns, format_time
+from impilo_desk.services.reading_series import Units, chart_columns, format_time
 from impilo_desk.services.series import ecg_waveform
 from impilo_desk.ui.charts import ChartPanel, EcgWaveform
 from impilo_desk.ui.readings_model import ReadingsTableModel
@@ -52,6 +52,9 @@ class KindPage(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(96)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.model.modelReset.connect(self._size_columns)
+        self._scrolled_to = 0
+        self.model.rowsAboutToBeInserted.connect(self._remember_scroll)
+        self.model.rowsInserted.connect(self._keep_rows_in_view)
 
         charts = QWidget(self)
         chart_layout = QVBoxLayout(charts)
@@ -83,10 +86,14 @@ class KindPage(QWidget):
             header = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             self.table.setColumnWidth(column, max(72, metrics.horizontalAdvance(header) + 20))
 
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Shows the same snapshot in the chart and the table (the controller may do each)."""
-        self.chart.set_snapshot(snapshot)
-        self.model.set_snapshot(snapshot)
+    def _remember_scroll(self) -> None:
+        self._scrolled_to = self.table.verticalScrollBar().value()
+
+    def _keep_rows_in_view(self, _parent: object, first: int, last: int) -> None:
+        """Newer readings go on top: at the top, show them; scrolled down, stay on the rows read."""
+        if self._scrolled_to > 0:
+            self.table.updateGeometries()  # the scroll range grows now, not at the next layout
+            self.table.verticalScrollBar().setValue(self._scrolled_to + last - first + 1)
 
     def show_ecg(self, reading: object | None) -> None:
         """Shows the waveform of ``reading`` (the newest ECG), or clears it."""

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from impilo_desk.contract import EVENT_TYPES, READING_KINDS, ReadingKind
+from impilo_desk.contract import EVENT_TYPES, READING_KINDS, Reading, ReadingKind
+from impilo_desk.services.reading_series import KindSeries
 from impilo_desk.services.series import (
     RingBuffer,
     ecg_waveform,
@@ -73,3 +74,35 @@ def test_reading_points_and_ecg_waveform() -> None:
     assert t[1] == pytest.approx(1 / 250)
     assert y.max() == 1200.0
     assert reading_key(ReadingKind.ECG, ecg) == ("ecg", 88231, None)
+
+
+def _weights(ids: range) -> list[Reading]:
+    return [
+        Reading.model_validate(
+            {
+                "id": i,
+                "readingTimestamp": f"2026-11-01T08:{i // 60:02d}:{i % 60:02d}Z",
+                "weight": 100.0 + i,
+            }
+        )
+        for i in ids
+    ]
+
+
+def test_snapshots_tell_appends_from_reorders() -> None:
+    """The table inserts rows for appends only: the snapshot says which points are the same."""
+    series = KindSeries(ReadingKind.WEIGHT, capacity=10)
+    series.add(_weights(range(10, 16)))
+    first = series.snapshot()
+    assert (first.first, len(first)) == (0, 6)
+    series.add(_weights(range(16, 22)))  # 2 of the oldest fall off
+    second = series.snapshot()
+    assert second.epoch == first.epoch
+    assert (second.first, len(second)) == (2, 10)
+    assert list(second.values["weight"][:2]) == [112.0, 113.0]
+    series.add(_weights(range(5, 6)))  # older than what is shown: the points are reordered
+    third = series.snapshot()
+    assert third.epoch != second.epoch
+    assert third.values["weight"][0] == 105.0
+    series.clear()
+    assert series.snapshot().epoch not in (first.epoch, third.epoch)

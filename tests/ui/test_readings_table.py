@@ -1,0 +1,114 @@
+"""The table beside each chart while readings stream in: rows go on top, what you read stays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint
+
+from impilo_desk.contract import Envelope, Reading, ReadingKind
+from impilo_desk.services.event_store import RelayEvent
+from impilo_desk.services.reading_series import KindSeries
+from impilo_desk.ui.readings_page import KindPage
+from tests.ui.readings_support import readings_factory
+
+WEIGHT = ReadingKind.WEIGHT.value
+START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def weight(i: int, patient_id: int = 1) -> dict[str, Any]:
+    """Reading ``i`` of the stream: one a minute, its weight tells which it is."""
+    when = START + timedelta(minutes=i)
+    patient = {"id": patient_id, "firstName": "Pat", "lastName": "Stream"}
+    return {"id": i + 1, "readingTimestamp": when.isoformat(), "weight": 100.0 + i,
+            "patient": patient}  # fmt: skip
+
+
+def event(i: int) -> RelayEvent:
+    """Reading ``i`` as the relay subscriber hands it over."""
+    envelope = Envelope(id=i + 1, type="reading.weight", payload=weight(i))
+    return RelayEvent(seq=i + 1, received_at=START, envelope=envelope)
+
+
+def top_row(page: KindPage) -> int:
+    return page.table.indexAt(QPoint(2, 2)).row()
+
+
+def selected_rows(page: KindPage) -> list[int]:
+    return [index.row() for index in page.table.selectionModel().selectedRows()]
+
+
+@pytest.fixture
+def make(qtbot, qasync_loop) -> Iterator[Any]:
+    with readings_factory(qtbot, qasync_loop) as factory:
+        yield factory
+
+
+def test_live_readings_go_on_top_and_keep_the_selection_and_the_rows_in_view(qtbot, make, tmp_path):
+    r = make(store_path=tmp_path / "events.db")
+    r.start()  # an empty store: no patients yet
+    r.tab.set_patients([(1, "Pat Stream (#1)")], 1)
+    with qtbot.waitSignal(r.controller.loaded, timeout=10_000):
+        r.controller.select_patient(1)
+    r.tab.show_kind(WEIGHT)
+    for i in range(200):
+        r.hub.on_event(event(i))
+    page = r.page(WEIGHT)
+    model = page.model
+    assert model.rowCount() == 200
+    assert model.data(model.index(0, 1)) == "299"  # the newest first
+
+    for i in range(200, 203):  # at the top, new readings come into view
+        r.hub.on_event(event(i))
+    r.controller.redraw(full=True)
+    assert top_row(page) == 0
+    assert model.data(model.index(0, 1)) == "302"
+
+    page.table.verticalScrollBar().setValue(50)  # reading back in time
+    qtbot.waitUntil(lambda: top_row(page) == 50)
+    read = model.data(model.index(50, 1))
+    page.table.selectRow(60)
+    chosen = model.data(model.index(60, 1))
+    for i in range(203, 210):
+        r.hub.on_event(event(i))
+    r.controller.redraw(full=True)
+    assert model.rowCount() == 210
+    qtbot.waitUntil(lambda: top_row(page) == 57)
+    assert model.data(model.index(57, 1)) == read  # the same readings stay in view
+    assert selected_rows(page) == [67]
+    assert model.data(model.index(67, 1)) == chosen  # and the same one stays selected
+
+
+def _reading(i: int) -> Reading:
+    return Reading.model_validate(weight(i))
+
+
+def test_rows_fall_off_the_bottom_when_the_ring_is_full(qtbot, qtmodeltester):
+    page = KindPage(ReadingKind.WEIGHT)
+    qtbot.addWidget(page)
+    page.resize(900, 500)
+    page.show()
+    model = page.model
+    qtmodeltester.check(model)  # checks every insert and removal signal from here on
+    series = KindSeries(ReadingKind.WEIGHT, capacity=20)
+    series.add([_reading(i) for i in range(15)])
+    model.set_snapshot(series.snapshot())
+    reset = []
+    model.modelReset.connect(lambda: reset.append(True))
+    page.table.selectRow(2)  # reading 12
+    series.add([_reading(i) for i in range(15, 25)])  # 5 of the oldest fall off
+    model.set_snapshot(series.snapshot())
+    assert reset == []  # inserted and removed, not reset
+    assert model.rowCount() == 20
+    assert [model.data(model.index(row, 1)) for row in (0, 19)] == ["124", "105"]
+    assert selected_rows(page) == [12]
+    assert model.data(model.index(12, 1)) == "112"
+
+    series.add([_reading(-1)])  # history behind the newest: the order changes, so a reset
+    model.set_snapshot(series.snapshot())
+    assert reset == [True]
+    # the ring keeps the last 20 to arrive (105 made room), shown in time order
+    assert [model.data(model.index(row, 1)) for row in (0, 18, 19)] == ["124", "106", "99"]
