@@ -132,6 +132,40 @@ def _ts(value: datetime) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
+def _where(
+    column: str,
+    names: Iterable[str] | None,
+    patient_id: int | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[str, list[Any]]:
+    """The filter both tables share, as `` WHERE …`` (or ``""``) and its arguments.
+
+    Args:
+        column: The column ``names`` are matched against (``type`` or ``kind``).
+        names: The values of ``column`` to keep; ``None`` keeps all.
+        patient_id: The patient to keep; ``None`` keeps all.
+        start: Inclusive lower bound of ``occurred_ts``.
+        end: Exclusive upper bound of ``occurred_ts``.
+    """
+    where: list[str] = []
+    args: list[Any] = []
+    if names is not None:
+        values = list(names)
+        where.append(f"{column} IN ({','.join('?' * len(values))})")
+        args += values
+    if patient_id is not None:
+        where.append("patient_id = ?")
+        args.append(patient_id)
+    if start is not None:
+        where.append("occurred_ts >= ?")
+        args.append(_ts(start))
+    if end is not None:
+        where.append("occurred_ts < ?")
+        args.append(_ts(end))
+    return (" WHERE " + " AND ".join(where) if where else ""), args
+
+
 class EventStore:
     """SQLite store of received events. Thread-safe; one connection guarded by a lock."""
 
@@ -252,22 +286,9 @@ class EventStore:
         start: datetime | None = None,
     ) -> list[PolledReading]:
         """Polled readings by kind(s), patient and time (``start`` inclusive), oldest first."""
-        where: list[str] = []
-        args: list[Any] = []
-        if kinds is not None:
-            names = list(kinds)
-            where.append(f"kind IN ({','.join('?' * len(names))})")
-            args += names
-        if patient_id is not None:
-            where.append("patient_id = ?")
-            args.append(patient_id)
-        if start is not None:
-            where.append("occurred_ts >= ?")
-            args.append(_ts(start))
+        where, args = _where("kind", kinds, patient_id, start, None)
         sql = "SELECT kind, reading_id, patient_id, occurred_ts, reading FROM polled_readings"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY occurred_ts, kind, reading_id"
+        sql += where + " ORDER BY occurred_ts, kind, reading_id"
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
         return [
@@ -299,24 +320,10 @@ class EventStore:
 
         The time is the event's own (``readingTimestamp``…), else the time it was received.
         """
-        where: list[str] = []
-        args: list[Any] = []
-        if types is not None:
-            names = [types] if isinstance(types, str) else list(types)
-            where.append(f"type IN ({','.join('?' * len(names))})")
-            args += names
-        if patient_id is not None:
-            where.append("patient_id = ?")
-            args.append(patient_id)
-        if start is not None:
-            where.append("occurred_ts >= ?")
-            args.append(_ts(start))
-        if end is not None:
-            where.append("occurred_ts < ?")
-            args.append(_ts(end))
+        names = [types] if isinstance(types, str) else types
+        where, args = _where("type", names, patient_id, start, end)
         sql = "SELECT relay_seq, received_ts, envelope, headers, source FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql += where
         sql += f" ORDER BY occurred_ts {'DESC' if newest_first else 'ASC'}, envelope_id"
         if limit is not None:
             sql += " LIMIT ?"
