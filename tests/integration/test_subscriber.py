@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -18,27 +17,10 @@ from impilo_desk.services.subscriber import (
     SubscriberState,
 )
 from tests.fixtures.relay import RelayProcess, make_envelope
+from tests.fixtures.waiting import running, until
 
 pytestmark = pytest.mark.anyio
 FAST = Backoff(initial_s=0.05, max_s=0.5)
-
-
-async def until(condition: Callable[[], bool], limit_s: float = 30.0) -> None:
-    """Waits (bounded) for a condition that other tasks, threads or processes make true."""
-    async with asyncio.timeout(limit_s):
-        while not condition():  # noqa: ASYNC110 - the condition lives in SQLite or another process
-            await asyncio.sleep(0.02)
-
-
-@contextlib.asynccontextmanager
-async def running(sub: RelaySubscriber) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(sub.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def post_all(
