@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,6 +132,22 @@ def _ts(value: datetime) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
+def _row(event: RelayEvent) -> tuple[Any, ...]:
+    """The ``events`` row of an event, in the column order of ``add_many``'s INSERT."""
+    env = event.envelope
+    return (
+        env.id,
+        env.type,
+        patient_id_of(env),
+        _ts(occurred_at(env, event.received_at)),
+        _ts(event.received_at),
+        event.seq,
+        event.source,
+        env.model_dump_json(),
+        json.dumps(event.headers, separators=(",", ":")),
+    )
+
+
 def _where(
     column: str,
     names: Iterable[str] | None,
@@ -185,44 +201,43 @@ class EventStore:
             self._conn.close()
 
     def add(self, event: RelayEvent) -> bool:
-        """Stores an event; returns False when its Impilo id was already stored.
+        """Stores one event; returns False when its Impilo id was already stored."""
+        return self.add_many([event])[0]
 
-        The relay sequence (when there is one) is remembered in the same transaction, even for a
-        duplicate, so that a resume never asks for it again.
+    def add_many(self, events: Sequence[RelayEvent]) -> list[bool]:
+        """Stores events in one transaction; returns, for each, whether it was new.
+
+        One commit for many events is what makes a burst or a long replay cheap: the cost of
+        SQLite is the commit, not the row. An event whose Impilo id is already stored (or earlier
+        in ``events``) is left out. The highest relay sequence is remembered in the same
+        transaction, duplicates included, so that a resume never asks for them again.
         """
-        env = event.envelope
-        row = (
-            env.id,
-            env.type,
-            patient_id_of(env),
-            _ts(occurred_at(env, event.received_at)),
-            _ts(event.received_at),
-            event.seq,
-            event.source,
-            env.model_dump_json(),
-            json.dumps(event.headers, separators=(",", ":")),
-        )
+        rows = [_row(event) for event in events]
+        seqs = [event.seq for event in events if event.seq is not None]
+        new: list[bool] = []
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO events (envelope_id, type, patient_id, occurred_ts,"
-                    " received_ts, relay_seq, source, envelope, headers)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-                if event.seq is not None:
+                for row in rows:  # one statement a row: its rowcount says whether it was new
+                    cur = conn.execute(
+                        "INSERT OR IGNORE INTO events (envelope_id, type, patient_id,"
+                        " occurred_ts, received_ts, relay_seq, source, envelope, headers)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+                    new.append(cur.rowcount == 1)
+                if seqs:
                     conn.execute(
                         "INSERT INTO meta (key, value) VALUES ('last_relay_seq', ?)"
                         " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-                        (event.seq,),
+                        (max(seqs),),
                     )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return cur.rowcount == 1
+        return new
 
     def last_sequence(self) -> int:
         """The highest relay sequence stored (0 when none)."""
