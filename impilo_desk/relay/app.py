@@ -28,6 +28,7 @@ from impilo_desk.relay.stream import event_stream
 
 log = logging.getLogger("impilo_desk.relay")
 HISTORY_MAX = 1000
+DAY_S = 86400
 _SECRET_LOWER = SECRET_HEADER.lower()
 
 
@@ -194,11 +195,15 @@ async def metrics(request: Request) -> Response:
 async def _retention(relay: Relay) -> None:
     cfg = relay.config
     while True:
-        cutoff = time.time() - cfg.retention_days * 86400 if cfg.retention_days else None
+        now = time.time()
         try:
             pruned = await relay.writer.run_job(
                 functools.partial(
-                    relay.store.prune, older_than_ts=cutoff, keep_count=cfg.retention_count
+                    relay.store.prune,
+                    older_than_ts=now - cfg.retention_days * DAY_S if cfg.retention_days else None,
+                    keep_count=cfg.retention_count,
+                    forget_before_ts=now - cfg.dedup_days * DAY_S if cfg.dedup_days else None,
+                    remember_count=cfg.dedup_count,
                 )
             )
             relay.metrics.pruned += pruned

@@ -33,6 +33,8 @@ class RelayConfig:
     retention_days: float | None = 30.0
     retention_count: int | None = 1_000_000
     retention_interval_s: float = 60.0
+    dedup_days: float | None = 7.0
+    dedup_count: int | None = 5_000_000
     max_body_bytes: int = DEFAULT_MAX_BODY
     keepalive_s: float = 15.0
     retry_ms: int = 2000
@@ -63,6 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retention-days", type=_positive_or_none, default=30.0, help="0 = keep all")
     p.add_argument("--retention-count", type=_positive_or_none, default=1_000_000.0)
     p.add_argument("--retention-interval", type=float, default=60.0, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--dedup-days",
+        type=_positive_or_none,
+        default=7.0,
+        help="how long the id of an event deleted by retention is still recognised as a "
+        "duplicate, from its receipt (Impilo retries for about 2 hours); 0 = no age limit",
+    )
+    p.add_argument(
+        "--dedup-count",
+        type=_positive_or_none,
+        default=5_000_000.0,
+        help="at most this many ids of deleted events are remembered (the newest); 0 = no limit",
+    )
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY)
     p.add_argument("--keepalive", type=float, default=15.0, help="seconds between SSE comments")
     p.add_argument("--retry-ms", type=int, default=2000, help="the SSE retry: hint")
@@ -94,6 +109,7 @@ def config_from_args(argv: list[str] | None = None) -> RelayConfig:
     """Parses the command line and reads the credentials; raises ``ConfigError``."""
     args = build_parser().parse_args(argv)
     count = args.retention_count
+    dedup_count = args.dedup_count
     return RelayConfig(
         secret=_read_credential(args.secret_file, SECRET_ENV, "secret"),
         token=_read_credential(args.token_file, TOKEN_ENV, "token"),
@@ -103,6 +119,8 @@ def config_from_args(argv: list[str] | None = None) -> RelayConfig:
         retention_days=args.retention_days,
         retention_count=int(count) if count else None,
         retention_interval_s=args.retention_interval,
+        dedup_days=args.dedup_days,
+        dedup_count=int(dedup_count) if dedup_count else None,
         max_body_bytes=args.max_body_bytes,
         keepalive_s=args.keepalive,
         retry_ms=args.retry_ms,

@@ -30,7 +30,21 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_received_ts ON events (received_ts);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (
+    seq INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL UNIQUE,
+    received_ts REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS seen_received_ts ON seen (received_ts);
 """
+# ``seen`` remembers the Impilo ids of events that retention deleted, so that a re-send of one
+# is still answered as a duplicate instead of being stored and streamed a second time.
+# Why a table of ids and not a high-water mark: the contract (impilo-api.md §7.2) only says an id
+# is "unique per delivered event"; nothing says ids grow with time, and retries of an old event
+# arrive after newer ones anyway, so "id <= highest seen" would drop real new events.
+# A row is three integers (a few tens of bytes with its indexes), far less than the event, and
+# the table is bounded by age and by count (``prune``): the retry schedule re-sends an event for
+# about 1 h 45 min after its first attempt, so the default of 7 days leaves a wide margin.
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +127,9 @@ class RelayStore:
     def write_batch(self, items: list[Incoming]) -> list[WriteResult]:
         """Writes a batch in one transaction (one commit, one fsync at most) and returns its fate.
 
-        A duplicate Impilo id (already stored, or earlier in this batch) is not written again;
-        its result carries the sequence of the stored copy with ``new=False``.
+        A duplicate Impilo id (already stored, earlier in this batch, or stored once and since
+        deleted by retention but still remembered) is not written again; its result carries the
+        sequence of the first copy with ``new=False``.
         """
         results: list[WriteResult] = []
         conn = self._writer
@@ -122,8 +137,11 @@ class RelayStore:
         try:
             for item in items:
                 # Look first: INSERT OR IGNORE would use up a sequence number on a duplicate.
+                # An id is known while its event is stored, and in ``seen`` after retention.
                 row = conn.execute(
-                    "SELECT seq FROM events WHERE event_id = ?", (item.event_id,)
+                    "SELECT seq FROM events WHERE event_id = ?1"
+                    " UNION ALL SELECT seq FROM seen WHERE event_id = ?1 LIMIT 1",
+                    (item.event_id,),
                 ).fetchone()
                 if row is not None:
                     results.append(WriteResult(int(row[0]), False))
@@ -146,12 +164,42 @@ class RelayStore:
             raise
         return results
 
-    def prune(self, *, older_than_ts: float | None, keep_count: int | None) -> int:
+    def prune(
+        self,
+        *,
+        older_than_ts: float | None,
+        keep_count: int | None,
+        forget_before_ts: float | None = None,
+        remember_count: int | None = None,
+    ) -> int:
         """Deletes the oldest events by age and by count; returns how many went.
 
         The highest deleted sequence is remembered, so that a subscriber asking for events after
-        an older point can be told that it missed some (the ``gap`` event).
+        an older point can be told that it missed some (the ``gap`` event). The Impilo ids of the
+        deleted events move to ``seen`` (see ``SCHEMA``), which is itself trimmed here.
+
+        Args:
+            older_than_ts: Events received before this (epoch seconds) go; ``None``: no age limit.
+            keep_count: At most this many events stay; ``None``: no count limit.
+            forget_before_ts: Ids of events received before this are forgotten; ``None``: none
+                are forgotten for their age.
+            remember_count: At most this many ids of deleted events are remembered (the newest);
+                ``None``: no count limit.
         """
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            pruned = self._prune_events(older_than_ts, keep_count, forget_before_ts)
+            self._trim_seen(forget_before_ts, remember_count)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return pruned
+
+    def _prune_events(
+        self, older_than_ts: float | None, keep_count: int | None, forget_before_ts: float | None
+    ) -> int:
         conn = self._writer
         cutoff = 0
         if older_than_ts is not None:
@@ -167,19 +215,30 @@ class RelayStore:
                 cutoff = max(cutoff, int(row[0]))
         if cutoff == 0:
             return 0
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            cur = conn.execute("DELETE FROM events WHERE seq <= ?", (cutoff,))
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('pruned_through', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-                (cutoff,),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        # Ids that would be forgotten at once (too old) are not copied in the first place.
+        conn.execute(
+            "INSERT OR IGNORE INTO seen (seq, event_id, received_ts)"
+            " SELECT seq, event_id, received_ts FROM events WHERE seq <= ? AND received_ts >= ?",
+            (cutoff, forget_before_ts if forget_before_ts is not None else float("-inf")),
+        )
+        cur = conn.execute("DELETE FROM events WHERE seq <= ?", (cutoff,))
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('pruned_through', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
+            (cutoff,),
+        )
         return int(cur.rowcount)
+
+    def _trim_seen(self, forget_before_ts: float | None, remember_count: int | None) -> None:
+        conn = self._writer
+        if forget_before_ts is not None:
+            conn.execute("DELETE FROM seen WHERE received_ts < ?", (forget_before_ts,))
+        if remember_count is not None:
+            row = conn.execute(
+                "SELECT seq FROM seen ORDER BY seq DESC LIMIT 1 OFFSET ?", (remember_count,)
+            ).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM seen WHERE seq <= ?", (int(row[0]),))
 
     # --- reader side (any thread) ---
 

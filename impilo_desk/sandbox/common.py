@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from impilo_desk.contract import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from impilo_desk.sandbox.config import SandboxConfig
@@ -18,6 +19,7 @@ from impilo_desk.sandbox.timeutil import TimeOutOfRange, to_ms
 
 INT64_MAX = 2**63 - 1
 MAX_PAGE = 1_000_000_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,6 +47,17 @@ SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
 
 Id = Annotated[int, Query(ge=1, le=INT64_MAX)]
 """An id in a query: a positive 64-bit integer."""
+
+Text = Annotated[str | None, Query(max_length=200)]
+"""An optional text filter in a query."""
+
+
+def path_id(alias: str, description: str | None = None) -> Any:
+    """The ``Path`` of an id in a URL (``alias`` as the docs spell it): a positive 64-bit integer.
+
+    Returns ``Any`` because FastAPI's ``Path`` is typed so that it can stand as a default value.
+    """
+    return Path(alias=alias, ge=1, le=INT64_MAX, description=description)
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,15 @@ def paging(
 
 PagingDep = Annotated[Paging, Depends(paging)]
 
+PageFetch = Callable[..., tuple[list[Any], int]]
+"""A store function ``(conn, *args, offset, limit) -> (items, total)``."""
+
+
+async def page_response(sandbox: Sandbox, paging: Paging, fetch: PageFetch, *args: Any) -> Response:
+    """The paging envelope of ``fetch(conn, *args, offset, size)``, read off the event loop."""
+    items, total = await sandbox.db.read(fetch, *args, paging.offset, paging.size)
+    return json_response(paging.envelope(items, total))
+
 
 def time_ms(value: datetime | None, name: str) -> int | None:
     """A query date-time as epoch ms (naive is UTC); out of range is 400."""
@@ -111,6 +133,22 @@ def json_response(data: Any, status: int = 200) -> Response:
 def not_found(what: str, ident: int) -> ApiProblem:
     """The 404 for an unknown id."""
     return ApiProblem(404, f"{what} {ident} was not found.")
+
+
+def require(value: T | None, problem: ApiProblem) -> T:
+    """``value``, unless the store answered "no such thing" (``None`` or ``False``).
+
+    Args:
+        value: What a store function returned: a row, or ``None`` when there is none; or a
+            ``bool`` from a change, ``False`` when it found nothing to change.
+        problem: The error to answer with when there is nothing.
+
+    Raises:
+        ApiProblem: ``problem``, when ``value`` is ``None`` or ``False``.
+    """
+    if value is None or value is False:
+        raise problem
+    return value
 
 
 ASSUMED = "ASSUMPTION (not in the Impilo docs): "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,6 +132,56 @@ def _ts(value: datetime) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
+def _row(event: RelayEvent) -> tuple[Any, ...]:
+    """The ``events`` row of an event, in the column order of ``add_many``'s INSERT."""
+    env = event.envelope
+    return (
+        env.id,
+        env.type,
+        patient_id_of(env),
+        _ts(occurred_at(env, event.received_at)),
+        _ts(event.received_at),
+        event.seq,
+        event.source,
+        env.model_dump_json(),
+        json.dumps(event.headers, separators=(",", ":")),
+    )
+
+
+def _where(
+    column: str,
+    names: Iterable[str] | None,
+    patient_id: int | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[str, list[Any]]:
+    """The filter both tables share, as `` WHERE …`` (or ``""``) and its arguments.
+
+    Args:
+        column: The column ``names`` are matched against (``type`` or ``kind``).
+        names: The values of ``column`` to keep; ``None`` keeps all.
+        patient_id: The patient to keep; ``None`` keeps all.
+        start: Inclusive lower bound of ``occurred_ts``.
+        end: Exclusive upper bound of ``occurred_ts``.
+    """
+    where: list[str] = []
+    args: list[Any] = []
+    if names is not None:
+        values = list(names)
+        where.append(f"{column} IN ({','.join('?' * len(values))})")
+        args += values
+    if patient_id is not None:
+        where.append("patient_id = ?")
+        args.append(patient_id)
+    if start is not None:
+        where.append("occurred_ts >= ?")
+        args.append(_ts(start))
+    if end is not None:
+        where.append("occurred_ts < ?")
+        args.append(_ts(end))
+    return (" WHERE " + " AND ".join(where) if where else ""), args
+
+
 class EventStore:
     """SQLite store of received events. Thread-safe; one connection guarded by a lock."""
 
@@ -151,44 +201,43 @@ class EventStore:
             self._conn.close()
 
     def add(self, event: RelayEvent) -> bool:
-        """Stores an event; returns False when its Impilo id was already stored.
+        """Stores one event; returns False when its Impilo id was already stored."""
+        return self.add_many([event])[0]
 
-        The relay sequence (when there is one) is remembered in the same transaction, even for a
-        duplicate, so that a resume never asks for it again.
+    def add_many(self, events: Sequence[RelayEvent]) -> list[bool]:
+        """Stores events in one transaction; returns, for each, whether it was new.
+
+        One commit for many events is what makes a burst or a long replay cheap: the cost of
+        SQLite is the commit, not the row. An event whose Impilo id is already stored (or earlier
+        in ``events``) is left out. The highest relay sequence is remembered in the same
+        transaction, duplicates included, so that a resume never asks for them again.
         """
-        env = event.envelope
-        row = (
-            env.id,
-            env.type,
-            patient_id_of(env),
-            _ts(occurred_at(env, event.received_at)),
-            _ts(event.received_at),
-            event.seq,
-            event.source,
-            env.model_dump_json(),
-            json.dumps(event.headers, separators=(",", ":")),
-        )
+        rows = [_row(event) for event in events]
+        seqs = [event.seq for event in events if event.seq is not None]
+        new: list[bool] = []
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO events (envelope_id, type, patient_id, occurred_ts,"
-                    " received_ts, relay_seq, source, envelope, headers)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-                if event.seq is not None:
+                for row in rows:  # one statement a row: its rowcount says whether it was new
+                    cur = conn.execute(
+                        "INSERT OR IGNORE INTO events (envelope_id, type, patient_id,"
+                        " occurred_ts, received_ts, relay_seq, source, envelope, headers)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+                    new.append(cur.rowcount == 1)
+                if seqs:
                     conn.execute(
                         "INSERT INTO meta (key, value) VALUES ('last_relay_seq', ?)"
                         " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
-                        (event.seq,),
+                        (max(seqs),),
                     )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return cur.rowcount == 1
+        return new
 
     def last_sequence(self) -> int:
         """The highest relay sequence stored (0 when none)."""
@@ -252,22 +301,9 @@ class EventStore:
         start: datetime | None = None,
     ) -> list[PolledReading]:
         """Polled readings by kind(s), patient and time (``start`` inclusive), oldest first."""
-        where: list[str] = []
-        args: list[Any] = []
-        if kinds is not None:
-            names = list(kinds)
-            where.append(f"kind IN ({','.join('?' * len(names))})")
-            args += names
-        if patient_id is not None:
-            where.append("patient_id = ?")
-            args.append(patient_id)
-        if start is not None:
-            where.append("occurred_ts >= ?")
-            args.append(_ts(start))
+        where, args = _where("kind", kinds, patient_id, start, None)
         sql = "SELECT kind, reading_id, patient_id, occurred_ts, reading FROM polled_readings"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY occurred_ts, kind, reading_id"
+        sql += where + " ORDER BY occurred_ts, kind, reading_id"
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
         return [
@@ -299,24 +335,10 @@ class EventStore:
 
         The time is the event's own (``readingTimestamp``…), else the time it was received.
         """
-        where: list[str] = []
-        args: list[Any] = []
-        if types is not None:
-            names = [types] if isinstance(types, str) else list(types)
-            where.append(f"type IN ({','.join('?' * len(names))})")
-            args += names
-        if patient_id is not None:
-            where.append("patient_id = ?")
-            args.append(patient_id)
-        if start is not None:
-            where.append("occurred_ts >= ?")
-            args.append(_ts(start))
-        if end is not None:
-            where.append("occurred_ts < ?")
-            args.append(_ts(end))
+        names = [types] if isinstance(types, str) else types
+        where, args = _where("type", names, patient_id, start, end)
         sql = "SELECT relay_seq, received_ts, envelope, headers, source FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql += where
         sql += f" ORDER BY occurred_ts {'DESC' if newest_first else 'ASC'}, envelope_id"
         if limit is not None:
             sql += " LIMIT ?"

@@ -8,12 +8,12 @@ import of ``__main__`` to the first paint event). Reported as medians of several
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
-import sys
 import time
+
+from tests.fixtures.processes import first_json_line, python_child
 
 RUNS = 7
 TARGET_S = 1.5
@@ -22,27 +22,14 @@ TARGET_S = 1.5
 def _one_run(home: str) -> tuple[float, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "IMPILO_DESK_HOME": home}
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "impilo_desk", "--report-first-paint"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+    with python_child(
+        "-m", "impilo_desk", "--report-first-paint", stderr=subprocess.DEVNULL, env=env
+    ) as proc:
+        report = first_json_line(proc)
         wall = time.perf_counter() - started
-        report = json.loads(line)
         assert report["event"] == "first-paint"
         assert proc.wait(30) == 0
         return wall, float(report["seconds"])
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def test_startup_to_first_paint(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.fixtures.relay import RelayProcess, make_envelope
+from tests.fixtures.waiting import wait_until
 
 SECRET = "Impilo-Webhook-Secret"
 
@@ -137,9 +138,7 @@ def test_gap_event_when_asking_for_pruned_events(tmp_path: Path) -> None:
     with RelayProcess(tmp_path / "r.sqlite3", extra_args=args) as relay:
         for i in range(1, 11):
             assert post(relay, make_envelope(i)).status_code == 200
-        deadline = time.monotonic() + 10
-        while history(relay)["pruned_through"] < 7:
-            assert time.monotonic() < deadline, "retention did not run"
+        wait_until(lambda: history(relay)["pruned_through"] >= 7)  # retention ran
         page = history(relay, after=1)
         assert page["gap"] is True
         assert [e["seq"] for e in page["events"]] == [8, 9, 10]
@@ -211,3 +210,39 @@ def test_credentials_come_from_files_not_the_command_line(tmp_path: Path) -> Non
         r = httpx.post(relay.ingest_url, json=make_envelope(1), headers={SECRET: "file-secret"})
         assert r.status_code == 200
     assert "file-secret" not in relay.stderr()
+
+
+@pytest.mark.parametrize(
+    "retention",
+    [
+        pytest.param(["--retention-count", "2"], id="by-count"),
+        pytest.param(["--retention-days", "0.00002", "--retention-count", "0"], id="by-age"),
+    ],
+)
+def test_a_pruned_event_sent_again_is_still_a_duplicate(
+    tmp_path: Path, retention: list[str]
+) -> None:
+    """Impilo re-sends an event (its answer was lost) after retention deleted it."""
+    db = tmp_path / "r.sqlite3"
+    with RelayProcess(db, extra_args=[*retention, "--retention-interval", "0.1"]) as relay:
+        for i in range(201, 206):
+            assert post(relay, make_envelope(i)).json() == {"seq": i - 200, "duplicate": False}
+        wait_until(lambda: history(relay)["pruned_through"] >= 3)  # 201..203 at least are gone
+
+        def send_201_again() -> None:
+            again = post(relay, make_envelope(201))
+            assert again.status_code == 200  # what Impilo needs to stop retrying
+            assert again.json() == {"seq": 1, "duplicate": True}
+
+        send_201_again()
+        relay.restart()  # what the relay remembers is in the file
+        send_201_again()
+        assert post(relay, make_envelope(206)).json() == {"seq": 6, "duplicate": False}
+        # the stream after 5 holds only the new event, not a second copy of 201
+        [(event, data)] = read_sse(relay, {"Last-Event-ID": "5"}, until=1)
+        assert (event, data["seq"], data["envelope"]["id"]) == ("message", 6, 206)
+        assert 201 not in [e["envelope"]["id"] for e in history(relay)["events"]]
+        metrics = httpx.get(relay.url + "/metrics", timeout=10).text
+        assert "impilo_relay_events_duplicate_total 1\n" in metrics  # counted since the restart
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events WHERE event_id = 201").fetchone() == (0,)

@@ -19,7 +19,7 @@ from impilo_desk.contract import (
     validate_values,
 )
 from impilo_desk.contract.examples import EXAMPLE_VALUES
-from tests.fixtures.sandbox import SandboxProcess, start_sandbox
+from tests.fixtures.sandbox import SandboxProcess
 
 PATIENT = {
     "firstName": "Thandiwe",
@@ -36,15 +36,8 @@ PATIENT = {
 
 @pytest.fixture(scope="module")
 def box() -> Iterator[SandboxProcess]:
-    process = start_sandbox(time_scale=3600)
-    yield process
-    process.close()
-
-
-@pytest.fixture
-def api(box: SandboxProcess) -> Iterator[httpx.Client]:
-    with box.client() as client:
-        yield client
+    with SandboxProcess(time_scale=3600) as process:
+        yield process
 
 
 def assert_error(response: httpx.Response, status: int) -> dict[str, Any]:

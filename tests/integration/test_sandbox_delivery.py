@@ -15,7 +15,8 @@ from impilo_desk.contract import (
     delivery_state,
     scaled_schedule,
 )
-from tests.fixtures.sandbox import Receiver, SandboxProcess, wait_until
+from tests.fixtures.sandbox import Receiver, SandboxProcess
+from tests.fixtures.waiting import wait_until
 
 PATIENT = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
 WEIGHT = {"weight": 172.4}

@@ -16,7 +16,7 @@ import pytest
 
 from impilo_desk.sandbox.store import logs as store_logs
 from impilo_desk.sandbox.store.schema import SCHEMA
-from tests.fixtures.sandbox import SandboxProcess, start_sandbox
+from tests.fixtures.sandbox import SandboxProcess
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -59,15 +59,8 @@ def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     with conn:
         store_logs.bulk_insert(conn, events, logs)
     conn.close()
-    process = start_sandbox(db_path=db)
-    yield process
-    process.close()
-
-
-@pytest.fixture
-def api(box: SandboxProcess) -> Iterator[httpx.Client]:
-    with box.client() as client:
-        yield client
+    with SandboxProcess(db_path=db) as process:
+        yield process
 
 
 def ids(api: httpx.Client, **params: Any) -> list[int]:

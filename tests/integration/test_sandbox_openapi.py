@@ -14,14 +14,13 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from impilo_desk.contract import READING_KINDS
-from tests.fixtures.sandbox import SandboxProcess, start_sandbox
+from tests.fixtures.sandbox import SandboxProcess
 
 
 @pytest.fixture(scope="module")
 def box() -> Iterator[SandboxProcess]:
-    process = start_sandbox(time_scale=3600, demo=True)
-    yield process
-    process.close()
+    with SandboxProcess(time_scale=3600, demo=True) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -13,26 +11,10 @@ from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.subscriber import Backoff, Gap, RelayEvent, SmeeSubscriber
 from tests.fixtures.relay import make_envelope
 from tests.fixtures.smee import FakeSmee
+from tests.fixtures.waiting import running, until
 
 pytestmark = pytest.mark.anyio
 SECRET = "smee-test-secret"
-
-
-async def until(condition: Callable[[], bool], limit_s: float = 20.0) -> None:
-    async with asyncio.timeout(limit_s):
-        while not condition():  # noqa: ASYNC110 - a condition other tasks make true
-            await asyncio.sleep(0.01)
-
-
-@contextlib.asynccontextmanager
-async def running(sub: SmeeSubscriber) -> AsyncIterator[None]:
-    task = asyncio.create_task(sub.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_smee_frames_secret_check_dedupe_and_gap_after_reconnect(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -18,27 +18,10 @@ from impilo_desk.services.subscriber import (
     SubscriberState,
 )
 from tests.fixtures.relay import RelayProcess, make_envelope
+from tests.fixtures.waiting import running, until
 
 pytestmark = pytest.mark.anyio
 FAST = Backoff(initial_s=0.05, max_s=0.5)
-
-
-async def until(condition: Callable[[], bool], limit_s: float = 30.0) -> None:
-    """Waits (bounded) for a condition that other tasks, threads or processes make true."""
-    async with asyncio.timeout(limit_s):
-        while not condition():  # noqa: ASYNC110 - the condition lives in SQLite or another process
-            await asyncio.sleep(0.02)
-
-
-@contextlib.asynccontextmanager
-async def running(sub: RelaySubscriber) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(sub.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def post_all(
@@ -59,6 +42,38 @@ async def post_all(
 
         await asyncio.gather(*(one(i) for i in ids))
     return acked
+
+
+async def relay_history(relay: RelayProcess) -> dict[int, int]:
+    """Every event the relay holds: its sequence to its Impilo id, in sequence order."""
+    held: dict[int, int] = {}
+    after = 0
+    async with httpx.AsyncClient(timeout=10) as client:
+        for _ in range(1000):  # bounded: 1000 pages of 1000 is more than any test sends
+            page = (
+                await client.get(
+                    relay.url + "/events/history",
+                    params={"after": after, "limit": 1000},
+                    headers={"Authorization": f"Bearer {relay.token}"},
+                )
+            ).json()
+            if not page["events"]:
+                break
+            held |= {e["seq"]: e["envelope"]["id"] for e in page["events"]}
+            after = page["next_after"]
+    return held
+
+
+class CountingStore(EventStore):
+    """The real store, noting the size of each ``add_many`` (one transaction each)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.batches: list[int] = []
+
+    def add_many(self, events: Sequence[RelayEvent]) -> list[bool]:
+        self.batches.append(len(events))
+        return super().add_many(events)
 
 
 async def test_live_events_reach_the_store_and_the_iterator(
@@ -106,6 +121,52 @@ async def test_reconnects_after_the_relay_stops_and_resumes_after_its_last_seq(
         await until(lambda: store.count() == 3)
     assert store.ids() == [1, 2, 3]
     assert sub.state.duplicates == 0
+
+
+async def test_bursts_are_stored_in_batches_completely_and_in_order_across_reconnects(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    """A live burst, a burst replayed after the app's restart, a burst after the relay's."""
+    store = CountingStore(tmp_path / "desk.sqlite3")
+    got: list[RelayEvent] = []
+    phases: list[str] = []
+
+    def subscriber() -> RelaySubscriber:
+        return RelaySubscriber(
+            relay.url,
+            relay.token,
+            store,
+            backoff=FAST,
+            on_event=got.append,
+            on_state=lambda s: phases.append(s.phase),
+        )
+
+    def reconnected() -> bool:
+        return "reconnecting" in phases and "live" in phases[phases.index("reconnecting") :]
+
+    sub = subscriber()
+    async with running(sub):
+        await until(lambda: sub.state.phase == "live")
+        assert await post_all(relay, list(range(1, 101))) == set(range(1, 101))
+        await until(lambda: store.count() == 100)
+    # the app is closed while a burst arrives; its next run replays it from the stored sequence
+    assert await post_all(relay, list(range(101, 301))) == set(range(101, 301))
+    sub = subscriber()
+    async with running(sub):
+        await until(lambda: store.count() == 300)
+        phases.clear()
+        await asyncio.to_thread(relay.restart)  # same DB and port: the subscriber reconnects
+        await until(reconnected)
+        assert await post_all(relay, list(range(301, 401))) == set(range(301, 401))
+        await until(lambda: store.count() == 400)
+    assert sub.state.duplicates == 0
+    held = await relay_history(relay)
+    assert [e.seq for e in got] == list(held) == list(range(1, 401))  # every one, in order
+    assert [e.envelope.id for e in got] == list(held.values())
+    assert {e.envelope.id: e.seq for e in store.query()} == {i: s for s, i in held.items()}
+    assert sum(store.batches) == 400  # each event written once
+    assert max(store.batches) > 1, "the replay was not written in batches"
+    assert len(store.batches) < 400
 
 
 async def test_a_wrong_token_is_reported_and_not_retried_fast(
@@ -160,19 +221,5 @@ async def test_kill_test_none_lost_none_twice(tmp_path: Path) -> None:
         assert len(ids) == len(set(ids)) == n
         assert set(ids) == acked
         assert sub.state.duplicates == 0
-        relay_ids: list[int] = []
-        after = 0
-        async with httpx.AsyncClient(timeout=10) as client:
-            while True:
-                page = (
-                    await client.get(
-                        relay.url + "/events/history",
-                        params={"after": after, "limit": 1000},
-                        headers={"Authorization": f"Bearer {relay.token}"},
-                    )
-                ).json()
-                if not page["events"]:
-                    break
-                relay_ids += [e["envelope"]["id"] for e in page["events"]]
-                after = page["next_after"]
+        relay_ids = list((await relay_history(relay)).values())
         assert len(relay_ids) == len(set(relay_ids)) == n

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from impilo_desk.demo import ChildProcess, DemoFailed
+from tests.fixtures.processes import crash, first_json_line, needs_pdeathsig, python_child
+from tests.fixtures.waiting import wait_until
 
 SERVER = (
     "import json, sys, time, os\n"
@@ -33,13 +30,9 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def _wait_dead(pid: int, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
+def _wait_dead(pid: int) -> None:
+    """Waits (bounded) for ``pid`` to end; ``TimeoutError`` when it outlives the wait."""
+    wait_until(lambda: not _alive(pid), timeout=10.0, interval=0.05)
 
 
 def test_child_ready_line_and_stop(tmp_path):
@@ -49,7 +42,7 @@ def test_child_ready_line_and_stop(tmp_path):
     pid = child.pid
     assert pid is not None
     child.stop()
-    assert _wait_dead(pid)
+    _wait_dead(pid)
 
 
 def test_child_without_ready_line_fails_in_one_sentence(tmp_path):
@@ -60,7 +53,7 @@ def test_child_without_ready_line_fails_in_one_sentence(tmp_path):
     assert child.pid is None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@needs_pdeathsig
 def test_children_die_when_the_app_is_killed(tmp_path):
     app = (
         "import asyncio, json, sys\n"
@@ -71,17 +64,8 @@ def test_children_die_when_the_app_is_killed(tmp_path):
         "print(json.dumps({'child': ready['pid']}), flush=True)\n"
         "import time; time.sleep(120)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", app], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        child_pid = json.loads(proc.stdout.readline())["child"]
+    with python_child("-c", app) as proc:
+        child_pid = first_json_line(proc)["child"]
         assert _alive(child_pid)
-        proc.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
-        proc.wait(10)
-        assert _wait_dead(child_pid), "the demo server outlived the app"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        crash(proc)
+        _wait_dead(child_pid)  # else the demo server outlived the app

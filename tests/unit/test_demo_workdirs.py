@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from impilo_desk.demo import WORKDIR_PREFIX, DemoStack, make_workdir, sweep_stale_workdirs
+from tests.fixtures.processes import crash, first_json_line, needs_pdeathsig, python_child
 
 
 def _dead_pid() -> int:
@@ -52,7 +51,7 @@ async def test_demo_keeps_both_databases_in_its_folder_and_removes_it_on_stop(tm
     assert demo.workdir is None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@needs_pdeathsig
 def test_folder_of_a_crashed_app_is_swept_on_the_next_start(tmp_path):
     app = (
         "import asyncio, json\n"
@@ -64,19 +63,10 @@ def test_folder_of_a_crashed_app_is_swept_on_the_next_start(tmp_path):
         "print(json.dumps({'workdir': str(demo.workdir)}), flush=True)\n"
         "import time; time.sleep(120)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", app], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        workdir = Path(json.loads(proc.stdout.readline())["workdir"])
+    with python_child("-c", app) as proc:
+        workdir = Path(first_json_line(proc)["workdir"])
         assert workdir.is_dir()
-        proc.send_signal(signal.SIGKILL)  # a crash: no clean-up code runs
-        proc.wait(10)
+        crash(proc)
         assert workdir.is_dir()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
     assert workdir in sweep_stale_workdirs(tmp_path)
     assert not workdir.exists()

@@ -36,6 +36,17 @@ def test_dedupe_resume_point_and_reopen(tmp_path: Path) -> None:
     assert again.last_sequence() == 0
 
 
+def test_a_batch_is_one_transaction_with_a_result_per_event(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "events.sqlite3")
+    store.add(reading(2, 7, T0))
+    batch = [reading(i, 7, T0) for i in (1, 2, 3, 3, 9, 4)]  # 2 stored before, 3 twice
+    assert store.add_many(batch) == [True, False, True, False, True, True]
+    assert store.ids() == [1, 2, 3, 4, 9]
+    assert store.last_sequence() == 9  # the highest in the batch, not the last
+    assert store.add_many([]) == []
+    assert store.last_sequence() == 9
+
+
 def test_queries_by_type_patient_and_time(tmp_path: Path) -> None:
     store = EventStore(tmp_path / "events.sqlite3")
     store.add(reading(1, 7, T0))

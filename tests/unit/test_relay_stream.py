@@ -59,3 +59,18 @@ def test_prune_by_count_and_age(tmp_path: Path) -> None:
     assert store.prune(older_than_ts=1.0, keep_count=None) == 4  # all were received at ts 0
     assert store.bounds()["pruned_through"] == 10
     store.close()
+
+
+def test_ids_of_pruned_events_are_remembered_within_their_bounds(tmp_path: Path) -> None:
+    store = RelayStore(tmp_path / "r.sqlite3")
+    store.write_batch([incoming(i) for i in range(1, 11)])  # all received at ts 0
+    assert store.prune(older_than_ts=None, keep_count=2, remember_count=5) == 8
+    again = store.write_batch([incoming(i) for i in range(1, 9)])
+    # the newest five pruned ids (4..8) are still known, by their first sequence; 1..3 are not
+    assert [(r.seq, r.new) for r in again[3:]] == [(4, False), (5, False), (6, False),
+                                                   (7, False), (8, False)]  # fmt: skip
+    assert [(r.seq, r.new) for r in again[:3]] == [(11, True), (12, True), (13, True)]
+    # forgotten by age: ids of events received before the limit
+    store.prune(older_than_ts=None, keep_count=None, forget_before_ts=1.0)
+    assert [r.new for r in store.write_batch([incoming(5)])] == [True]
+    store.close()

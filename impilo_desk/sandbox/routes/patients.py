@@ -6,17 +6,20 @@ import sqlite3
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from impilo_desk.contract import Page, Patient, PatientRequest
 from impilo_desk.sandbox.common import (
     ASSUMED,
-    INT64_MAX,
     Id,
     PagingDep,
     SandboxDep,
+    Text,
     json_response,
     not_found,
+    page_response,
+    path_id,
+    require,
 )
 from impilo_desk.sandbox.delivery import enqueue
 from impilo_desk.sandbox.errors import ApiProblem
@@ -25,8 +28,7 @@ from impilo_desk.sandbox.store.people import PatientQuery
 
 router = APIRouter(tags=["patients"])
 
-PatientId = Annotated[int, Path(alias="patientId", ge=1, le=INT64_MAX)]
-Text = Annotated[str | None, Query(max_length=200)]
+PatientId = Annotated[int, path_id("patientId")]
 
 
 def _request_dict(body: PatientRequest) -> dict[str, Any]:
@@ -105,8 +107,7 @@ async def list_patients(
         sort=sort,
         sort_descending=sort_descending,
     )
-    items, total = await sandbox.db.read(people.patient_page, query, paging.offset, paging.size)
-    return json_response(paging.envelope(items, total))
+    return await page_response(sandbox, paging, people.patient_page, query)
 
 
 @router.get(
@@ -118,9 +119,7 @@ async def list_patients(
 async def get_patient(patient_id: PatientId, sandbox: SandboxDep) -> Response:
     """Fetches one patient."""
     patient = await sandbox.db.read(people.get_patient, patient_id)
-    if patient is None:
-        raise not_found("Patient", patient_id)
-    return json_response(patient)
+    return json_response(require(patient, not_found("Patient", patient_id)))
 
 
 @router.post(

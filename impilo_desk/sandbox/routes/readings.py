@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from impilo_desk.contract import API_PREFIX, READING_KINDS, KindInfo, Page, validate_values
 from impilo_desk.sandbox.common import (
     ASSUMED,
-    INT64_MAX,
     Id,
     PagingDep,
     SandboxDep,
+    Text,
     json_response,
     not_found,
+    page_response,
+    path_id,
+    require,
     time_ms,
 )
 from impilo_desk.sandbox.errors import ApiProblem
@@ -27,8 +30,7 @@ from impilo_desk.sandbox.store.readings import ReadingQuery
 
 router = APIRouter(tags=["readings"])
 
-ReadingId = Annotated[int, Path(alias="readingId", ge=1, le=INT64_MAX)]
-Text = Annotated[str | None, Query(max_length=200)]
+ReadingId = Annotated[int, path_id("readingId")]
 
 
 def _assumption(info: KindInfo) -> str:
@@ -70,14 +72,11 @@ def _add_routes(info: KindInfo) -> None:
             start=time_ms(start, "startTimestamp"),
             end=time_ms(end, "endTimestamp"),
         )
-        items, total = await sandbox.db.read(store.page, query, paging.offset, paging.size)
-        return json_response(paging.envelope(items, total))
+        return await page_response(sandbox, paging, store.page, query)
 
     async def get_reading(reading_id: ReadingId, sandbox: SandboxDep) -> Response:
         reading = await sandbox.db.read(store.get, info.kind, reading_id)
-        if reading is None:
-            raise not_found(f"{info.label} reading", reading_id)
-        return json_response(reading)
+        return json_response(require(reading, not_found(f"{info.label} reading", reading_id)))
 
     async def record_reading(body: BaseModel, sandbox: SandboxDep) -> Response:
         data = body.model_dump()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 
 from impilo_desk.contract import WebhookSecret
-from impilo_desk.sandbox.common import ASSUMED, EXTENSION, SandboxDep, json_response
+from impilo_desk.sandbox.common import ASSUMED, EXTENSION, SandboxDep, json_response, require
 from impilo_desk.sandbox.errors import ApiProblem
 from impilo_desk.sandbox.store import webhooks as store
 
@@ -38,6 +38,10 @@ class SecretReplace(BaseModel):
         return "SecretReplace(secret=<hidden>)"
 
 
+def _no_secret() -> ApiProblem:
+    return ApiProblem(404, "This account has no webhook secret.")
+
+
 def generate() -> str:
     """A strong new secret (43 URL-safe characters)."""
     return secrets.token_urlsafe(32)
@@ -58,8 +62,8 @@ async def create_secret(
 ) -> Response:
     """Creates the secret."""
     value = body.secret if body is not None and body.secret is not None else generate()
-    if not await sandbox.db.write(store.create_secret, value):
-        raise ApiProblem(409, "This account already has a webhook secret.")
+    created = await sandbox.db.write(store.create_secret, value)
+    require(created, ApiProblem(409, "This account already has a webhook secret."))
     return json_response({"secret": value})
 
 
@@ -72,9 +76,7 @@ async def create_secret(
 )
 async def get_secret(sandbox: SandboxDep) -> Response:
     """Reads the secret."""
-    value = await sandbox.db.read(store.get_secret)
-    if value is None:
-        raise ApiProblem(404, "This account has no webhook secret.")
+    value = require(await sandbox.db.read(store.get_secret), _no_secret())
     return json_response({"secret": value})
 
 
@@ -103,6 +105,5 @@ async def replace_secret(body: SecretReplace, sandbox: SandboxDep) -> Response:
 )
 async def delete_secret(sandbox: SandboxDep) -> Response:
     """Deletes the secret."""
-    if not await sandbox.db.write(store.delete_secret):
-        raise ApiProblem(404, "This account has no webhook secret.")
+    require(await sandbox.db.write(store.delete_secret), _no_secret())
     return Response(status_code=204)

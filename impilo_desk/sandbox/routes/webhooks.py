@@ -5,25 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from impilo_desk.contract import EVENT_TYPES, Page, Webhook, WebhookRequest
 from impilo_desk.sandbox.common import (
     ASSUMED,
-    INT64_MAX,
     PagingDep,
     SandboxDep,
     json_response,
     not_found,
+    page_response,
+    path_id,
+    require,
 )
 from impilo_desk.sandbox.errors import ApiProblem
 from impilo_desk.sandbox.store import webhooks as store
 
 router = APIRouter(tags=["webhooks"])
 
-WebhookId = Annotated[
-    int, Path(alias="webhookId", ge=1, le=INT64_MAX, description="The webhook's id.")
-]
+WebhookId = Annotated[int, path_id("webhookId", "The webhook's id.")]
 MAX_URL = 2048
 
 
@@ -71,8 +71,7 @@ async def create_webhook(body: WebhookRequest, sandbox: SandboxDep) -> Response:
 )
 async def list_webhooks(paging: PagingDep, sandbox: SandboxDep) -> Response:
     """Lists webhooks."""
-    items, total = await sandbox.db.read(store.page, paging.offset, paging.size)
-    return json_response(paging.envelope(items, total))
+    return await page_response(sandbox, paging, store.page)
 
 
 @router.get(
@@ -84,9 +83,7 @@ async def list_webhooks(paging: PagingDep, sandbox: SandboxDep) -> Response:
 async def get_webhook(webhook_id: WebhookId, sandbox: SandboxDep) -> Response:
     """Fetches one webhook."""
     hook = await sandbox.db.read(store.get, webhook_id)
-    if hook is None:
-        raise not_found("Webhook", webhook_id)
-    return json_response(hook)
+    return json_response(require(hook, not_found("Webhook", webhook_id)))
 
 
 @router.patch(
@@ -103,9 +100,7 @@ async def patch_webhook(
     sandbox: SandboxDep,
 ) -> Response:
     """Changes a webhook's URL."""
-    hook = await sandbox.db.read(store.get, webhook_id)
-    if hook is None:
-        raise not_found("Webhook", webhook_id)
+    hook = require(await sandbox.db.read(store.get, webhook_id), not_found("Webhook", webhook_id))
     if body.type != hook["type"]:
         raise ApiProblem(400, "The type of a webhook cannot be changed; create a new webhook.")
     if body.url == hook["url"]:
@@ -125,6 +120,5 @@ async def patch_webhook(
 )
 async def delete_webhook(webhook_id: WebhookId, sandbox: SandboxDep) -> Response:
     """Deletes a webhook."""
-    if not await sandbox.db.write(store.delete, webhook_id):
-        raise not_found("Webhook", webhook_id)
+    require(await sandbox.db.write(store.delete, webhook_id), not_found("Webhook", webhook_id))
     return Response(status_code=204)
