@@ -241,17 +241,17 @@ def test_profiles_dialog_tests_the_connection_and_keeps_the_key_out_of_files(qtb
     with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
         world.profiles.start(demo=False)  # no profile yet: the welcome dialog
     welcome = opened.args[0]
-    welcome.url_edit.setText(sandbox.base_url)
-    welcome.key_edit.setText(sandbox.api_key)
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
     with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
         world.desk.window.profiles_action.trigger()
     dialog = opened.args[0]
-    qtbot.waitUntil(lambda: dialog.url_edit.text() == sandbox.base_url, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.fields.url_edit.text() == sandbox.base_url, timeout=10_000)
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.banner.text.startswith("It works"), timeout=10_000)
-    dialog.key_edit.setText("wrong-key-0000000000")
+    dialog.fields.key_edit.setText("wrong-key-0000000000")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.banner.kind == "error", timeout=10_000)
     assert "key" in dialog.banner.text.lower()

@@ -88,9 +88,11 @@ def test_unusable_keyring_at_start_offers_memory_for_this_session(qtbot, app, sa
     welcome = welcomed.args[0]
     assert isinstance(welcome, WelcomeDialog)
     assert welcome.session_note.isVisible()
-    welcome.url_edit.setText(sandbox.base_url)
-    welcome.key_edit.setText(sandbox.api_key)
-    welcome.environment_combo.setCurrentIndex(welcome.environment_combo.findData("sandbox"))
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
+    welcome.fields.environment_combo.setCurrentIndex(
+        welcome.fields.environment_combo.findData("sandbox")
+    )
     # the Webhooks and Secret tabs load concurrently; the secret's state is known once it has
     with qtbot.waitSignals([app.desk.webhooks.loaded, app.desk.secret.loaded], timeout=10_000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
@@ -102,7 +104,7 @@ def test_unusable_keyring_at_start_offers_memory_for_this_session(qtbot, app, sa
     dialog = opened.args[0]
     assert isinstance(dialog, ProfilesDialog)
     assert dialog.session_note.isVisible()
-    qtbot.waitUntil(lambda: "this session only" in dialog.key_edit.placeholderText())
+    qtbot.waitUntil(lambda: "this session only" in dialog.fields.key_edit.placeholderText())
     dialog.reject()
     qtbot.waitUntil(lambda: app.profiles.dialog is None, timeout=10_000)
     for path in files_under(app.paths):
@@ -120,8 +122,8 @@ def test_cancel_is_no_dead_end_saving_a_key_asks_again(qtbot, app, sandbox):
     assert "no keyring" in window.status.secrets_label.text()
     assert not app.services.secrets.session_only
     welcome = welcomed.args[0]
-    welcome.url_edit.setText(sandbox.base_url)
-    welcome.key_edit.setText(sandbox.api_key)
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
     # saving the key hits the keyring (set) and asks again; Cancel keeps the welcome usable
     with qtbot.waitSignal(app.choice.dialog_opened, timeout=10_000) as asked:
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
