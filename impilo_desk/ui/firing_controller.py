@@ -17,7 +17,8 @@ from impilo_desk.ui.tasks import TaskOwner
 from impilo_desk.ui.validation import relay_ingest_url
 
 if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the first paint
-    from impilo_desk.ui.firing_follow import ChainFollower, FiringApi, FollowTimes
+    from impilo_desk.client.ports import FiringApi
+    from impilo_desk.ui.firing_follow import ChainFollower, FollowTimes
     from impilo_desk.ui.ports import ProfileInfo, Session
 
 SEARCH_DEBOUNCE_MS = 300

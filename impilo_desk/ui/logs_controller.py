@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -20,6 +20,7 @@ from impilo_desk.ui.tasks import TaskOwner
 
 if TYPE_CHECKING:  # the contract (pydantic) and the client load after the first paint
     from impilo_desk.client import LogFilters
+    from impilo_desk.client.ports import LogsApi
     from impilo_desk.contract import Page, WebhookLog
     from impilo_desk.ui.ports import Session
 
@@ -27,20 +28,6 @@ LOGS_PATH = "/api/v3/webhook/logs"
 COUNTDOWN_MS = 1000
 TimeScaleOf = Callable[[str], Awaitable[float]]
 """Asks the server at a base URL for its retry time scale (1 when it has none)."""
-
-
-@runtime_checkable
-class LogsApi(Protocol):
-    """The part of ``ImpiloClient`` the Logs tab uses."""
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL (without ``/api/v3``)."""
-
-    async def list_logs(
-        self, filters: LogFilters | None = None, page: int = 1, size: int = 15
-    ) -> Page[WebhookLog]:
-        """One page of the delivery log."""
 
 
 class LogsController(QObject):
@@ -124,6 +111,8 @@ class LogsController(QObject):
 
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""
+        from impilo_desk.client.ports import LogsApi  # loads the client: after the first paint
+
         api = session.api if session is not None else None
         self._api = api if isinstance(api, LogsApi) else None
         self._generation += 1

@@ -12,39 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the client, services and contract load after the first paint
-    from impilo_desk.contract import Page, Webhook, WebhookSecret
+    from impilo_desk.client.ports import WebhookApi
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.reading_feed import EventHub
-
-
-class WebhookApi(Protocol):
-    """The part of ``ImpiloClient`` the Webhooks and Secret tabs use."""
-
-    async def list_webhooks(self, page: int = 1, size: int = 250) -> Page[Webhook]:
-        """One page of webhooks."""
-
-    async def create_webhook(self, type: str, url: str) -> Webhook:
-        """Creates a webhook."""
-
-    async def update_webhook_url(
-        self,
-        webhook_id: int,
-        type: str,
-        url: str,
-    ) -> Webhook:
-        """Changes a webhook's URL."""
-
-    async def delete_webhook(self, webhook_id: int) -> None:
-        """Deletes a webhook."""
-
-    async def get_secret(self) -> WebhookSecret | None:
-        """The account's secret, or None when there is none."""
-
-    async def create_secret(self, secret: str | None = None) -> WebhookSecret:
-        """Creates the account's secret."""
-
-    async def replace_secret(self, secret: str) -> WebhookSecret:
-        """Replaces the account's secret."""
 
 
 def webhook_secret_kind() -> SecretKind:

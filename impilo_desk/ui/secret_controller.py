@@ -11,15 +11,12 @@ from PySide6.QtGui import QAction
 
 from impilo_desk.ui.dialogs import alive
 from impilo_desk.ui.errors import describe_error
-from impilo_desk.ui.ports import (
-    WebhookApi,
-    is_rotation_unsupported,
-    webhook_secret_kind,
-)
+from impilo_desk.ui.ports import is_rotation_unsupported, webhook_secret_kind
 from impilo_desk.ui.secret_tab import SecretTab
 from impilo_desk.ui.tasks import TaskOwner, spawn_action
 
 if TYPE_CHECKING:
+    from impilo_desk.client.ports import WebhookApi
     from impilo_desk.services.credentials import CredentialStore
 
 MIN_SECRET_LENGTH = 16

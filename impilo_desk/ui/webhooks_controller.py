@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QDialog
 
 from impilo_desk.ui.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.errors import describe_error
-from impilo_desk.ui.ports import WebhookApi
 from impilo_desk.ui.tasks import TaskOwner, spawn_action
 from impilo_desk.ui.validation import relay_ingest_url
 from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
 
 if TYPE_CHECKING:  # the contract (pydantic) and the dialog load after the first paint
+    from impilo_desk.client.ports import WebhookApi
     from impilo_desk.contract import Webhook
 
 PAGE_SIZE = 250
