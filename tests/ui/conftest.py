@@ -17,6 +17,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -66,6 +67,11 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.events._set_running_loop(None)  # else later asyncio users see a running loop
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined] - close() refuses otherwise
     loop.close()
+    # close() only marks qasync's timer object stopped: the Qt timers it still has pending stay
+    # registered until they fire. Were that parentless object freed later by the garbage
+    # collector on another thread (a test server's), Qt would fire them at freed memory, a
+    # segfault in some later test. Deleting it here, on the GUI thread, unregisters them.
+    shiboken6.delete(loop._timer)
     asyncio.set_event_loop(None)
     problems = []
     if pending:
