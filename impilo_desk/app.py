@@ -126,7 +126,6 @@ def _firing_tab(
         lambda _id: firing.set_session(sessions.session, sessions.tasks)
     )
     sessions.session_ended.connect(lambda _id: firing.set_session(None))
-    sessions.relay_event.connect(firing.on_relay_event)
     return firing
 
 

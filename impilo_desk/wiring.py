@@ -26,7 +26,7 @@ from impilo_desk.services.credentials import (
     MemoryCredentialStore,
     SecretKind,
 )
-from impilo_desk.services.event_store import EventStore, RelayEvent
+from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
@@ -34,7 +34,6 @@ from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.ports import (
     ProfileDraft,
     ProfileInfo,
-    RelayEvents,
     RelayFeed,
     RelayStatus,
     Session,
@@ -245,12 +244,9 @@ def build_services(
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
-                relay_events = RelayEvents()
-                feed = await _relay_feed(profile, store, hub, relay_events)
+                feed = await _relay_feed(profile, store, hub)
                 name = "memory (demo only)" if store is demo_store else secrets.name
-                yield Session(
-                    profile, client, store, feed, name, events=hub, relay_events=relay_events
-                )
+                yield Session(profile, client, store, feed, name, events=hub)
         finally:
             await asyncio.to_thread(events.close)
 
@@ -292,7 +288,7 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 
 
 async def _relay_feed(
-    profile: ProfileInfo, store: RedactingStore, hub: EventHub, relay_events: RelayEvents
+    profile: ProfileInfo, store: RedactingStore, hub: EventHub
 ) -> RelayFeed | None:
     """The relay subscription of ``profile``: our relay (with a token) or a smee.io channel.
 
@@ -301,17 +297,13 @@ async def _relay_feed(
     if not profile.relay_url or hub.store is None:
         return None
 
-    def on_event(event: RelayEvent) -> None:
-        hub.on_event(event)
-        relay_events.publish(event)
-
     if getattr(profile, "relay_kind", "relay") == SMEE:
         return smee_feed(
             profile.id,
             profile.relay_url,
             store,
             hub.store,
-            on_event=on_event,
+            on_event=hub.on_event,
             on_gap=hub.on_gap,
             on_state=hub.on_state,
         )
@@ -326,7 +318,7 @@ async def _relay_feed(
             report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
 
         await RelaySubscriber(
-            relay_url, token, events, on_event=on_event, on_gap=hub.on_gap, on_state=on_state
+            relay_url, token, events, on_event=hub.on_event, on_gap=hub.on_gap, on_state=on_state
         ).run()
 
     return feed

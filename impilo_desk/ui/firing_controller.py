@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,6 +19,7 @@ from impilo_desk.ui.validation import relay_ingest_url
 
 if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the first paint
     from impilo_desk.client.ports import FiringApi
+    from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.ui.firing_follow import ChainFollower, FollowTimes
     from impilo_desk.ui.ports import ProfileInfo, Session
 
@@ -76,6 +78,7 @@ class FiringController(QObject):
         self._follower: ChainFollower | None = None
         self._follow_task: asyncio.Task[None] | None = None
         self._search_task: asyncio.Task[None] | None = None
+        self._stop_listening: Callable[[], None] | None = None
         self._busy = False
         self.open_dialog: QDialog | None = None
         self._search_timer = QTimer(self)
@@ -99,9 +102,15 @@ class FiringController(QObject):
         self._tasks = tasks
 
     def set_session(self, session: Session | None, tasks: TaskOwner | None = None) -> None:
-        """Switches to another profile's session (or none): a new client, relay, history."""
+        """Switches to another profile's session (or none): a new client, relay, history.
+
+        Listens to the session's relay events (its ``EventHub``) until the next switch.
+        """
         if tasks is not None:
             self._tasks = tasks
+        if self._stop_listening is not None:  # the old hub must not call a gone controller
+            self._stop_listening()
+            self._stop_listening = None
         if not alive(self.view):  # the window is gone (a session ending at shutdown)
             return
         self._search_timer.stop()
@@ -112,6 +121,12 @@ class FiringController(QObject):
         self._profile = session.profile if session is not None else None
         self._schedule = None  # the new server's retry schedule, asked for at the first fire
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
+        if session is not None and session.events is not None:
+            from impilo_desk.services.reading_feed import HubListener  # after the first paint
+
+            self._stop_listening = session.events.add_listener(
+                HubListener(event=self.on_relay_event)
+            )
         connected = session is not None
         for action in (self.view.fire_action, self.view.fire_again_action):
             action.setEnabled(connected)
@@ -124,8 +139,8 @@ class FiringController(QObject):
             self._kind_changed()
             self._search_now()
 
-    def on_relay_event(self, event: Any) -> None:
-        """Takes an event the relay feed received (a ``RelayEvent``)."""
+    def on_relay_event(self, event: RelayEvent) -> None:
+        """Takes an event the relay feed received."""
         follower = self._follower
         if follower is not None and not follower.finished:
             follower.offer(event, datetime.now(UTC))

@@ -80,32 +80,6 @@ RelayFeed = Callable[[Callable[[RelayStatus], None]], Coroutine[Any, Any, None]]
 """Runs the relay subscription until cancelled, reporting each change of state."""
 
 
-class RelayEvents:
-    """Hands each event the relay feed receives to whoever listens (the Test events tab).
-
-    The composition root makes one per session, passes :meth:`publish` to the subscriber as its
-    ``on_event`` callback, and puts it in the :class:`Session`. Qt-free.
-    """
-
-    def __init__(self) -> None:
-        self._listeners: list[Callable[[Any], None]] = []
-
-    def publish(self, event: Any) -> None:
-        """Gives ``event`` (a ``RelayEvent``) to every listener."""
-        for listener in list(self._listeners):
-            listener(event)
-
-    def subscribe(self, listener: Callable[[Any], None]) -> Callable[[], None]:
-        """Adds a listener; returns the call that removes it again."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-
 @dataclass
 class Session:
     """Everything the tabs need while one profile is active.
@@ -116,8 +90,8 @@ class Session:
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
         store_name: How the Secret tab names ``store`` ("the keyring", "memory").
-        events: The relay subscriber's events and the local event store (Readings tab).
-        relay_events: The events that subscription receives, or None.
+        events: The relay subscriber's events and the local event store (Readings and Test
+            events tabs).
     """
 
     profile: ProfileInfo
@@ -126,7 +100,6 @@ class Session:
     relay_feed: RelayFeed | None = None
     store_name: str = "the keyring"
     events: EventHub | None = None
-    relay_events: RelayEvents | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]
