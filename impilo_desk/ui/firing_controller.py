@@ -14,6 +14,7 @@ from impilo_desk.ui.dialogs import accepted, alive, run_dialog
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.firing_models import ChainModel, Fired, HistoryModel, format_clock
 from impilo_desk.ui.firing_tab import ConfirmProductionDialog, FiringTab
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner
 from impilo_desk.ui.validation import relay_ingest_url
 
@@ -27,7 +28,7 @@ SEARCH_DEBOUNCE_MS = 300
 PATIENT_PAGE = 50
 
 
-class FiringController(QObject):
+class FiringController(TabController[FiringTab]):
     """Decides what the Test events tab does and runs it as owned tasks.
 
     Signals:
@@ -36,8 +37,7 @@ class FiringController(QObject):
         chain_changed(): A step of the followed event happened (or its details changed).
         followed(str): Following an event ended; the outcome as the history shows it.
         webhook_created(str): The offered webhook was created (its type).
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -53,8 +53,6 @@ class FiringController(QObject):
     chain_changed = Signal()
     followed = Signal(str)
     webhook_created = Signal(str)
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(
         self,
@@ -65,11 +63,9 @@ class FiringController(QObject):
         follow_times: FollowTimes | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, tasks, parent)
         self.chain_model = chain_model
         self.history = history
-        self._tasks = tasks
         self._times = follow_times
         self._api: FiringApi | None = None
         self._profile: ProfileInfo | None = None
@@ -96,10 +92,6 @@ class FiringController(QObject):
         self.set_session(None)
 
     # -- session ---------------------------------------------------------------------------
-
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
 
     def set_session(self, session: Session | None, tasks: TaskOwner | None = None) -> None:
         """Switches to another profile's session (or none): a new client, relay, history.

@@ -16,6 +16,7 @@ from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.logs_export import LogsExporter
 from impilo_desk.ui.logs_model import LogsModel
 from impilo_desk.ui.logs_tab import LogsTab
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner
 
 if TYPE_CHECKING:  # the contract (pydantic) and the client load after the first paint
@@ -30,7 +31,7 @@ TimeScaleOf = Callable[[str], Awaitable[float]]
 """Asks the server at a base URL for its retry time scale (1 when it has none)."""
 
 
-class LogsController(QObject):
+class LogsController(TabController[LogsTab]):
     """Decides what the Logs tab does: which page to load, when, and what to show meanwhile.
 
     Every load is a task owned by the session's :class:`TaskOwner`; a newer request cancels
@@ -41,8 +42,7 @@ class LogsController(QObject):
 
     Signals:
         loaded(int): A page with this many rows is shown.
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -53,8 +53,6 @@ class LogsController(QObject):
     """
 
     loaded = Signal(int)
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(
         self,
@@ -64,10 +62,8 @@ class LogsController(QObject):
         time_scale_of: TimeScaleOf,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, tasks, parent)
         self.model = model
-        self._tasks = tasks
         self._time_scale_of = time_scale_of
         self._api: LogsApi | None = None
         self._filters: LogFilters | None = None
@@ -104,10 +100,6 @@ class LogsController(QObject):
         self.set_session(None)
 
     # -- session ----------------------------------------------------------------------------
-
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
 
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""

@@ -13,6 +13,7 @@ from impilo_desk.ui.dialogs import alive
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.ports import is_rotation_unsupported, webhook_secret_kind
 from impilo_desk.ui.secret_tab import SecretTab
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner, spawn_action
 
 if TYPE_CHECKING:
@@ -27,14 +28,13 @@ def generate_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class SecretController(QObject):
+class SecretController(TabController[SecretTab]):
     """Loads the secret from Impilo and the keyring, and saves a new one to both in one step.
 
     Signals:
         loaded(): The state was (re)loaded.
         saved(): A secret was saved on Impilo and in the keyring.
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -44,13 +44,9 @@ class SecretController(QObject):
 
     loaded = Signal()
     saved = Signal()
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(self, view: SecretTab, tasks: TaskOwner, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.view = view
-        self._tasks = tasks
+        super().__init__(view, tasks, parent)
         self._api: WebhookApi | None = None
         self._store: CredentialStore | None = None
         self._profile_id = ""
@@ -61,10 +57,6 @@ class SecretController(QObject):
         view.generate_action.triggered.connect(self.generate)
         view.secret_edit.textChanged.connect(self._update_save)
         self.set_session(None, None, "")
-
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
 
     def set_session(
         self,
