@@ -245,8 +245,16 @@ def build_services(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
                 feed = await _relay_feed(profile, store, hub)
-                name = "memory (demo only)" if store is demo_store else secrets.name
-                yield Session(profile, client, store, feed, name, events=hub)
+                demo = store is demo_store
+                yield Session(
+                    profile,
+                    client,
+                    store,
+                    feed,
+                    "memory (demo only)" if demo else secrets.name,
+                    events=hub,
+                    watch_store_name=None if demo else secrets.add_switch_listener,
+                )
         finally:
             await asyncio.to_thread(events.close)
 

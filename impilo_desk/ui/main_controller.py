@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -151,17 +151,22 @@ class SessionController(QObject):
         self._runner = self._owner.spawn(self._run(profile), name=f"session:{profile.id}")
 
     async def _run(self, profile: ProfileInfo) -> None:
+        stop_watching: Callable[[], None] | None = None
         try:
             async with self._open_session(profile) as session:
                 self.session = session
                 self._webhooks.set_session(session.api, profile.relay_url)
                 self._secret.set_session(session.api, session.store, profile.id, session.store_name)
+                if session.watch_store_name is not None:
+                    stop_watching = session.watch_store_name(self._secret.store_renamed)
                 for tab in self._tabs:
                     tab.set_session(session)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
         finally:
+            if stop_watching is not None:
+                stop_watching()
             self.session = None
             if alive(self._webhooks) and alive(self._secret):
                 self._webhooks.set_session(None, None)

@@ -92,6 +92,9 @@ class Session:
         store_name: How the Secret tab names ``store`` ("the keyring", "memory").
         events: The relay subscriber's events and the local event store (Readings and Test
             events tabs).
+        watch_store_name: Calls a listener with ``store``'s new name when that changes (the
+            keyring gives way to memory mid-session); returns the call that stops it. None:
+            the name never changes.
     """
 
     profile: ProfileInfo
@@ -100,6 +103,7 @@ class Session:
     relay_feed: RelayFeed | None = None
     store_name: str = "the keyring"
     events: EventHub | None = None
+    watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

@@ -52,6 +52,7 @@ class SecretController(TabController[SecretTab]):
         self._profile_id = ""
         self._on_impilo: str | None = None
         self._in_keyring: str | None = None
+        self._shown: tuple[bool | None, bool | None] = (None, None)  # what show_state last said
         view.refresh_action.triggered.connect(self.refresh)
         view.save_action.triggered.connect(self.save)
         view.generate_action.triggered.connect(self.generate)
@@ -72,7 +73,7 @@ class SecretController(TabController[SecretTab]):
         self.view.set_store_name(store_name)
         self.view.clear_clipboard()
         self.view.set_secret("")
-        self.view.show_state(None, None)
+        self._show_state(None, None)
         self.view.show_match(None)
         connected = api is not None and store is not None
         for action in (self.view.refresh_action, self.view.generate_action):
@@ -80,6 +81,12 @@ class SecretController(TabController[SecretTab]):
         self._update_save()
         if connected:
             self.refresh()
+
+    def store_renamed(self, name: str) -> None:
+        """The session's secrets moved (to memory, mid-session): shows the state under ``name``."""
+        if alive(self.view):
+            self.view.set_store_name(name)
+            self._show_state(*self._shown)  # the same state, in the new words
 
     def refresh(self) -> None:
         """Reloads the state from Impilo and the keyring."""
@@ -117,7 +124,7 @@ class SecretController(TabController[SecretTab]):
         self.api_ok.emit()
         self._on_impilo = on_impilo.secret if on_impilo is not None else None
         self._in_keyring = await store.get(self._profile_id, webhook_secret_kind())
-        self.view.show_state(self._on_impilo is not None, self._in_keyring is not None)
+        self._show_state(self._on_impilo is not None, self._in_keyring is not None)
         both = self._on_impilo is not None and self._in_keyring is not None
         self.view.show_match(self._on_impilo == self._in_keyring if both else None)
         self.view.set_secret(self._on_impilo or self._in_keyring or "")
@@ -155,17 +162,21 @@ class SecretController(TabController[SecretTab]):
                 + describe_error(exc).rstrip(".")
                 + "); copy it now."
             )
-            self.view.show_state(True, self._in_keyring is not None)
+            self._show_state(True, self._in_keyring is not None)
             self.view.show_match(False if self._in_keyring is not None else None)
             return
         self._in_keyring = value
-        self.view.show_state(True, True)
+        self._show_state(True, True)
         self.view.show_match(True)
         self.view.banner.show_info(
             "Saved on Impilo and in the keyring. Give the new secret to every receiver "
             "(your relay too), or they will refuse Impilo's deliveries."
         )
         self.saved.emit()
+
+    def _show_state(self, on_impilo: bool | None, in_store: bool | None) -> None:
+        self._shown = (on_impilo, in_store)
+        self.view.show_state(on_impilo, in_store)
 
     def _update_save(self) -> None:
         value = self.view.secret()
