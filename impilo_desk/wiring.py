@@ -19,7 +19,7 @@ from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
 from impilo_desk.demo import DemoStack, sweep_stale_workdirs
-from impilo_desk.feeds import SMEE, smee_feed
+from impilo_desk.feeds import SMEE, relay_feed, smee_feed
 from impilo_desk.services.credentials import (
     CredentialStore,
     KeyringCredentialStore,
@@ -30,12 +30,10 @@ from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
-from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.ports import (
     ProfileDraft,
     ProfileInfo,
     RelayFeed,
-    RelayStatus,
     Session,
 )
 
@@ -304,29 +302,7 @@ async def _relay_feed(
     """
     if not profile.relay_url or hub.store is None:
         return None
-
     if getattr(profile, "relay_kind", "relay") == SMEE:
-        return smee_feed(
-            profile.id,
-            profile.relay_url,
-            store,
-            hub.store,
-            on_event=hub.on_event,
-            on_gap=hub.on_gap,
-            on_state=hub.on_state,
-        )
+        return smee_feed(profile.id, profile.relay_url, store, hub)
     token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
-    if not token:
-        return None
-    relay_url, events = profile.relay_url, hub.store
-
-    async def feed(report: Callable[[RelayStatus], None]) -> None:
-        def on_state(state: SubscriberState) -> None:
-            hub.on_state(state)
-            report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
-
-        await RelaySubscriber(
-            relay_url, token, events, on_event=hub.on_event, on_gap=hub.on_gap, on_state=on_state
-        ).run()
-
-    return feed
+    return relay_feed(profile.relay_url, token, hub) if token else None

@@ -237,6 +237,27 @@ def test_status_bar_counts_events_from_the_relay(qtbot, world, sandbox, relay):
     assert world.desk.window.status.api_label.text() == "API: ok"
 
 
+def test_status_bar_shows_a_gap_the_relay_reports(qtbot, world, sandbox, relay):
+    connect(qtbot, world, sandbox, relay)
+    label = world.desk.window.status.relay_label
+    qtbot.waitUntil(lambda: label.text().startswith("Relay: live"), timeout=10_000)
+    envelope = {"id": 515151, "type": "reading.weight", "payload": {"patientId": 7}}
+    answer = httpx.post(
+        relay.ingest_url, json=envelope, headers={"Impilo-Webhook-Secret": relay.secret}
+    )
+    assert answer.status_code == 200
+    qtbot.waitUntil(lambda: "1 event received" in label.text(), timeout=10_000)
+    assert "reset" not in label.text()
+    # The relay comes back on an empty store: the desktop's last event is newer than it knows.
+    relay.kill()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{relay.db_path}{suffix}").unlink(missing_ok=True)
+    relay.start()
+    qtbot.waitUntil(lambda: "the relay's store was reset" in label.text(), timeout=30_000)
+    assert label.text().startswith("Relay: live")
+    assert relay.token not in label.toolTip()
+
+
 def test_profiles_dialog_tests_the_connection_and_keeps_the_key_out_of_files(qtbot, world, sandbox):
     with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
         world.profiles.start(demo=False)  # no profile yet: the welcome dialog
