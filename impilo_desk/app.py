@@ -43,7 +43,7 @@ from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
 
 if TYPE_CHECKING:
-    from impilo_desk.services.reading_poller import ReadingsApi
+    from impilo_desk.client.ports import ReadingsApi
     from impilo_desk.wiring import DeskServices
 
 _log = logging.getLogger(__name__)
@@ -126,7 +126,6 @@ def _firing_tab(
         lambda _id: firing.set_session(sessions.session, sessions.tasks)
     )
     sessions.session_ended.connect(lambda _id: firing.set_session(None))
-    sessions.relay_event.connect(firing.on_relay_event)
     return firing
 
 

@@ -1,19 +1,23 @@
-"""Relay feeds of a session that read a smee.io channel (our relay's feed is in ``wiring``).
+"""Relay feeds of a session: our relay (with a bearer token) or a smee.io channel.
 
 Qt-free: a feed is a coroutine that runs the subscriber until cancelled and reports each change
-as a :class:`~impilo_desk.ui.ports.RelayStatus` for the status bar.
+as a :class:`~impilo_desk.ui.ports.RelayStatus` for the status bar, with the last gap, if any.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from impilo_desk.services.credentials import CredentialStore, SecretKind
-from impilo_desk.services.event_store import EventStore, RelayEvent
-from impilo_desk.services.subscriber import Gap, SmeeSubscriber, SubscriberState
+from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.services.sse_base import SseSubscriber
+from impilo_desk.services.subscriber import Gap, RelaySubscriber, SmeeSubscriber, SubscriberState
 from impilo_desk.ui.ports import RelayFeed, RelayStatus
 
+RELAY = "relay"
 SMEE = "smee"
 MISSING_SECRET_SENTENCE = (
     "No webhook secret is stored for this profile, so smee events cannot be checked; "  # noqa: S105 - a sentence
@@ -39,16 +43,27 @@ def status_of(state: SubscriberState, kind: str, gap: Gap | None) -> RelayStatus
     )
 
 
+def relay_feed(relay_url: str, token: str, hub: EventHub, **options: Any) -> RelayFeed:
+    """The feed of a profile whose relay is ours (an Impilo Desk relay).
+
+    Args:
+        relay_url: The relay's base URL.
+        token: The relay's bearer token.
+        hub: The session's hub: its store keeps the events (and the last sequence, for replay);
+            it hears every event, gap (events the relay no longer has, a reset) and state.
+        options: Passed to :class:`RelaySubscriber` (e.g. ``backoff`` in tests).
+    """
+    events = _store_of(hub)
+
+    async def feed(report: Callable[[RelayStatus], None]) -> None:
+        subscriber = partial(RelaySubscriber, relay_url, token, events, **options)
+        await _follow(subscriber, RELAY, hub, report)
+
+    return feed
+
+
 def smee_feed(
-    profile_id: str,
-    channel_url: str,
-    store: CredentialStore,
-    events: EventStore,
-    *,
-    on_event: Callable[[RelayEvent], None] | None = None,
-    on_gap: Callable[[Gap], None] | None = None,
-    on_state: Callable[[SubscriberState], None] | None = None,
-    **options: Any,
+    profile_id: str, channel_url: str, store: CredentialStore, hub: EventHub, **options: Any
 ) -> RelayFeed:
     """The feed of a profile whose relay is a smee.io channel.
 
@@ -60,44 +75,53 @@ def smee_feed(
         profile_id: The profile whose webhook secret is used.
         channel_url: The smee.io channel URL.
         store: The profile's credential store.
-        events: The session's event store (de-duplication by Impilo event id).
-        on_event: Called with each new, checked event.
-        on_gap: Called with each possible gap (after every reconnect).
-        on_state: Called with each change of the subscriber's state.
+        hub: The session's hub: its store keeps the events (de-duplication by Impilo event id);
+            it hears every checked event, possible gap (after every reconnect) and state.
         options: Passed to :class:`SmeeSubscriber` (e.g. ``backoff`` in tests).
     """
+    events = _store_of(hub)
 
     async def feed(report: Callable[[RelayStatus], None]) -> None:
         secret = await store.get(profile_id, SecretKind.WEBHOOK_SECRET)
         if not secret:
             report(RelayStatus("stopped", last_error=MISSING_SECRET_SENTENCE, kind=SMEE))
             return
-        last_gap: Gap | None = None
-        latest = SubscriberState("connecting")
-
-        def state_changed(state: SubscriberState) -> None:
-            nonlocal latest
-            latest = state
-            if on_state is not None:
-                on_state(state)
-            report(status_of(state, SMEE, last_gap))
-
-        def gap_found(gap: Gap) -> None:
-            nonlocal last_gap
-            last_gap = gap
-            if on_gap is not None:
-                on_gap(gap)
-            report(status_of(latest, SMEE, gap))
-
-        subscriber = SmeeSubscriber(
-            channel_url,
-            secret,
-            events,
-            on_event=on_event,
-            on_state=state_changed,
-            on_gap=gap_found,
-            **options,
-        )
-        await subscriber.run()
+        subscriber = partial(SmeeSubscriber, channel_url, secret, events, **options)
+        await _follow(subscriber, SMEE, hub, report)
 
     return feed
+
+
+def _store_of(hub: EventHub) -> EventStore:
+    if hub.store is None:
+        raise ValueError("a relay feed needs the session's event store")
+    return hub.store
+
+
+async def _follow(
+    subscriber: Callable[..., SseSubscriber],
+    kind: str,
+    hub: EventHub,
+    report: Callable[[RelayStatus], None],
+) -> None:
+    """Runs the subscriber: each event, gap and state to ``hub``, each status to ``report``.
+
+    ``subscriber(on_event=…, on_state=…, on_gap=…)`` makes it. The last gap stays in the
+    status until the feed restarts: events may be missing.
+    """
+    latest = SubscriberState("connecting")
+    last_gap: Gap | None = None
+
+    def state_changed(state: SubscriberState) -> None:
+        nonlocal latest
+        latest = state
+        hub.on_state(state)
+        report(status_of(state, kind, last_gap))
+
+    def gap_found(gap: Gap) -> None:
+        nonlocal last_gap
+        last_gap = gap
+        hub.on_gap(gap)
+        report(status_of(latest, kind, gap))
+
+    await subscriber(on_event=hub.on_event, on_state=state_changed, on_gap=gap_found).run()

@@ -19,24 +19,21 @@ from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
 from impilo_desk.demo import DemoStack, sweep_stale_workdirs
-from impilo_desk.feeds import SMEE, smee_feed
+from impilo_desk.feeds import SMEE, relay_feed, smee_feed
 from impilo_desk.services.credentials import (
     CredentialStore,
     KeyringCredentialStore,
     MemoryCredentialStore,
     SecretKind,
 )
-from impilo_desk.services.event_store import EventStore, RelayEvent
+from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
-from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.ports import (
     ProfileDraft,
     ProfileInfo,
-    RelayEvents,
     RelayFeed,
-    RelayStatus,
     Session,
 )
 
@@ -245,11 +242,16 @@ def build_services(
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
-                relay_events = RelayEvents()
-                feed = await _relay_feed(profile, store, hub, relay_events)
-                name = "memory (demo only)" if store is demo_store else secrets.name
+                feed = await _relay_feed(profile, store, hub)
+                demo = store is demo_store
                 yield Session(
-                    profile, client, store, feed, name, events=hub, relay_events=relay_events
+                    profile,
+                    client,
+                    store,
+                    feed,
+                    "memory (demo only)" if demo else secrets.name,
+                    events=hub,
+                    watch_store_name=None if demo else secrets.add_switch_listener,
                 )
         finally:
             await asyncio.to_thread(events.close)
@@ -292,7 +294,7 @@ async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> N
 
 
 async def _relay_feed(
-    profile: ProfileInfo, store: RedactingStore, hub: EventHub, relay_events: RelayEvents
+    profile: ProfileInfo, store: RedactingStore, hub: EventHub
 ) -> RelayFeed | None:
     """The relay subscription of ``profile``: our relay (with a token) or a smee.io channel.
 
@@ -300,33 +302,7 @@ async def _relay_feed(
     """
     if not profile.relay_url or hub.store is None:
         return None
-
-    def on_event(event: RelayEvent) -> None:
-        hub.on_event(event)
-        relay_events.publish(event)
-
     if getattr(profile, "relay_kind", "relay") == SMEE:
-        return smee_feed(
-            profile.id,
-            profile.relay_url,
-            store,
-            hub.store,
-            on_event=on_event,
-            on_gap=hub.on_gap,
-            on_state=hub.on_state,
-        )
+        return smee_feed(profile.id, profile.relay_url, store, hub)
     token = await store.get(profile.id, SecretKind.RELAY_TOKEN)
-    if not token:
-        return None
-    relay_url, events = profile.relay_url, hub.store
-
-    async def feed(report: Callable[[RelayStatus], None]) -> None:
-        def on_state(state: SubscriberState) -> None:
-            hub.on_state(state)
-            report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
-
-        await RelaySubscriber(
-            relay_url, token, events, on_event=on_event, on_gap=hub.on_gap, on_state=on_state
-        ).run()
-
-    return feed
+    return relay_feed(profile.relay_url, token, hub) if token else None

@@ -50,6 +50,7 @@ class SessionFallbackStore:
         self._ask = ask
         self._session_only = False
         self._seen: dict[tuple[str, SecretKind], str] = {}
+        self._switch_listeners: list[Callable[[str], None]] = []
 
     def __repr__(self) -> str:
         return f"SessionFallbackStore(session_only={self._session_only})"
@@ -65,10 +66,25 @@ class SessionFallbackStore:
         return MEMORY_NAME if self._session_only else KEYRING_NAME
 
     def use_memory(self) -> None:
-        """Keeps secrets in memory from now on (the user chose it); idempotent."""
+        """Keeps secrets in memory from now on (the user chose it); idempotent.
+
+        Tells every switch listener the new :attr:`name`.
+        """
         if self._session_only:
             return
         self._session_only = True
+        for listener in list(self._switch_listeners):
+            listener(self.name)
+
+    def add_switch_listener(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Calls ``listener(name)`` when secrets move to memory; returns the call that stops it."""
+        self._switch_listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._switch_listeners:
+                self._switch_listeners.remove(listener)
+
+        return remove
 
     async def check(self) -> None:
         """Finds out now whether the keyring is usable (and asks the user if it is not).

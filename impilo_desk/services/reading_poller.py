@@ -20,13 +20,13 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from impilo_desk.client import LogFilters
+from impilo_desk.client.ports import ReadingsApi
 from impilo_desk.contract import (
     MAX_PAGE_SIZE,
     READING_KINDS,
-    Page,
     Patient,
     Reading,
     ReadingKind,
@@ -50,38 +50,6 @@ CHART_KINDS = (
 MAX_PAGES = 400  # 100 000 readings of one kind and patient per window: bounded
 MAX_LOG_PAGES = 20
 MAX_PATIENT_PAGES = 200
-
-
-class ReadingsApi(Protocol):
-    """The part of ``ImpiloClient`` the Readings tab uses."""
-
-    async def list_readings(
-        self,
-        kind: ReadingKind,
-        *,
-        patient_id: int | None = None,
-        external_identifier: str | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        page: int = 1,
-        size: int = MAX_PAGE_SIZE,
-    ) -> Page[Reading]:
-        """One page of readings of a kind, oldest first (``end`` exclusive)."""
-
-    async def list_patients(
-        self,
-        *,
-        name: str | None = None,
-        patient_id: int | None = None,
-        page: int = 1,
-        size: int = 15,
-    ) -> Page[Patient]:
-        """One page of patients."""
-
-    async def list_logs(
-        self, filters: LogFilters | None = None, page: int = 1, size: int = 15
-    ) -> Page[WebhookLog]:
-        """One page of the delivery log, newest first."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,18 +14,21 @@ from impilo_desk.ui.dialogs import accepted, alive, run_dialog
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.firing_models import ChainModel, Fired, HistoryModel, format_clock
 from impilo_desk.ui.firing_tab import ConfirmProductionDialog, FiringTab
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner
 from impilo_desk.ui.validation import relay_ingest_url
 
 if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the first paint
-    from impilo_desk.ui.firing_follow import ChainFollower, FiringApi, FollowTimes
+    from impilo_desk.client.ports import FiringApi
+    from impilo_desk.services.event_store import RelayEvent
+    from impilo_desk.ui.firing_follow import ChainFollower, FollowTimes
     from impilo_desk.ui.ports import ProfileInfo, Session
 
 SEARCH_DEBOUNCE_MS = 300
 PATIENT_PAGE = 50
 
 
-class FiringController(QObject):
+class FiringController(TabController[FiringTab]):
     """Decides what the Test events tab does and runs it as owned tasks.
 
     Signals:
@@ -33,8 +37,7 @@ class FiringController(QObject):
         chain_changed(): A step of the followed event happened (or its details changed).
         followed(str): Following an event ended; the outcome as the history shows it.
         webhook_created(str): The offered webhook was created (its type).
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -50,8 +53,6 @@ class FiringController(QObject):
     chain_changed = Signal()
     followed = Signal(str)
     webhook_created = Signal(str)
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(
         self,
@@ -62,11 +63,9 @@ class FiringController(QObject):
         follow_times: FollowTimes | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, tasks, parent)
         self.chain_model = chain_model
         self.history = history
-        self._tasks = tasks
         self._times = follow_times
         self._api: FiringApi | None = None
         self._profile: ProfileInfo | None = None
@@ -75,6 +74,7 @@ class FiringController(QObject):
         self._follower: ChainFollower | None = None
         self._follow_task: asyncio.Task[None] | None = None
         self._search_task: asyncio.Task[None] | None = None
+        self._stop_listening: Callable[[], None] | None = None
         self._busy = False
         self.open_dialog: QDialog | None = None
         self._search_timer = QTimer(self)
@@ -93,14 +93,16 @@ class FiringController(QObject):
 
     # -- session ---------------------------------------------------------------------------
 
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
-
     def set_session(self, session: Session | None, tasks: TaskOwner | None = None) -> None:
-        """Switches to another profile's session (or none): a new client, relay, history."""
+        """Switches to another profile's session (or none): a new client, relay, history.
+
+        Listens to the session's relay events (its ``EventHub``) until the next switch.
+        """
         if tasks is not None:
             self._tasks = tasks
+        if self._stop_listening is not None:  # the old hub must not call a gone controller
+            self._stop_listening()
+            self._stop_listening = None
         if not alive(self.view):  # the window is gone (a session ending at shutdown)
             return
         self._search_timer.stop()
@@ -111,6 +113,12 @@ class FiringController(QObject):
         self._profile = session.profile if session is not None else None
         self._schedule = None  # the new server's retry schedule, asked for at the first fire
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
+        if session is not None and session.events is not None:
+            from impilo_desk.services.reading_feed import HubListener  # after the first paint
+
+            self._stop_listening = session.events.add_listener(
+                HubListener(event=self.on_relay_event)
+            )
         connected = session is not None
         for action in (self.view.fire_action, self.view.fire_again_action):
             action.setEnabled(connected)
@@ -123,8 +131,8 @@ class FiringController(QObject):
             self._kind_changed()
             self._search_now()
 
-    def on_relay_event(self, event: Any) -> None:
-        """Takes an event the relay feed received (a ``RelayEvent``)."""
+    def on_relay_event(self, event: RelayEvent) -> None:
+        """Takes an event the relay feed received."""
         follower = self._follower
         if follower is not None and not follower.finished:
             follower.offer(event, datetime.now(UTC))

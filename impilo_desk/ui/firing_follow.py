@@ -14,16 +14,12 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from impilo_desk.contract import (
     DeliveryPhase,
-    Envelope,
-    Page,
-    Patient,
     ReadingKind,
     Webhook,
-    WebhookLog,
 )
 from impilo_desk.contract.retry import RETRY_SCHEDULE, delivery_state
 from impilo_desk.services.receipts import ReceiptChain, Step, missing_step_reason
@@ -31,39 +27,12 @@ from impilo_desk.ui.errors import describe_error
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
+    from impilo_desk.client.ports import FiringApi
     from impilo_desk.services.event_store import RelayEvent
 
 LOG_LOOKBACK = timedelta(seconds=5)  # the server's clock may run a little behind ours
 LOG_PAGE_SIZE = 50
 MAX_WEBHOOK_PAGES = 40
-
-
-class FiringApi(Protocol):
-    """The part of ``ImpiloClient`` the Test events tab uses."""
-
-    async def fire_test(self, kind: ReadingKind, body: dict[str, Any]) -> Envelope:
-        """Fires a test event; returns the envelope sent."""
-
-    async def list_webhooks(self, page: int = 1, size: int = 250) -> Page[Webhook]:
-        """One page of webhooks."""
-
-    async def create_webhook(self, type: str, url: str) -> Webhook:
-        """Creates a webhook."""
-
-    async def list_patients(
-        self,
-        *,
-        name: str | None = None,
-        patient_id: int | None = None,
-        page: int = 1,
-        size: int = 15,
-    ) -> Page[Patient]:
-        """One page of patients, by name or id."""
-
-    async def list_logs(
-        self, filters: LogFilters | None = None, page: int = 1, size: int = 15
-    ) -> Page[WebhookLog]:
-        """One page of the delivery log."""
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from impilo_desk.ui.table_model import NamedColumnsModel
+from impilo_desk.ui.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract and services (pydantic) load after the first paint
     from impilo_desk.services.receipts import ReceiptChain, Step
@@ -58,28 +56,20 @@ def step_latency(chain: ReceiptChain, step: Step) -> timedelta | None:
     return at - max(earlier) if earlier else None
 
 
-class ChainColumn(IntEnum):
-    """The receipt chain's columns, by name."""
+class ChainColumn(TitledColumn):
+    """The receipt chain's columns, by name, with their titles."""
 
-    STEP = 0
-    STATUS = 1
-    TIME = 2
-    LATENCY = 3
-    DETAIL = 4
-
-
-_CHAIN_HEADERS = {
-    ChainColumn.STEP: "Step",
-    ChainColumn.STATUS: "Status",
-    ChainColumn.TIME: "Time",
-    ChainColumn.LATENCY: "Latency",
-    ChainColumn.DETAIL: "Detail",
-}
-_CHAIN_TITLES = tuple(_CHAIN_HEADERS[c] for c in ChainColumn)
+    STEP = 0, "Step"
+    STATUS = 1, "Status"
+    TIME = 2, "Time"
+    LATENCY = 3, "Latency"
+    DETAIL = 4, "Detail"
 
 
 class ChainModel(NamedColumnsModel):
     """One row per step of the chain (sent → accepted → relay → desktop → logged)."""
+
+    columns = ChainColumn
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -110,10 +100,6 @@ class ChainModel(NamedColumnsModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Five steps once something was fired (none under a valid parent)."""
         return 0 if parent.isValid() or self._chain is None else 5
-
-    def column_titles(self) -> Sequence[str]:
-        """The columns' titles, in order."""
-        return _CHAIN_TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text and colour."""
@@ -172,28 +158,20 @@ class Fired:
     outcome: str = "Following…"
 
 
-class HistoryColumn(IntEnum):
-    """The history table's columns, by name."""
+class HistoryColumn(TitledColumn):
+    """The history table's columns, by name, with their titles."""
 
-    TIME = 0
-    KIND = 1
-    PATIENT = 2
-    VALUES = 3
-    OUTCOME = 4
-
-
-_HISTORY_HEADERS = {
-    HistoryColumn.TIME: "Fired at",
-    HistoryColumn.KIND: "Kind",
-    HistoryColumn.PATIENT: "Patient",
-    HistoryColumn.VALUES: "Values",
-    HistoryColumn.OUTCOME: "Outcome",
-}
-_HISTORY_TITLES = tuple(_HISTORY_HEADERS[c] for c in HistoryColumn)
+    TIME = 0, "Fired at"
+    KIND = 1, "Kind"
+    PATIENT = 2, "Patient"
+    VALUES = 3, "Values"
+    OUTCOME = 4, "Outcome"
 
 
 class HistoryModel(NamedColumnsModel):
     """The events fired in this session, newest first."""
+
+    columns = HistoryColumn
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -221,10 +199,6 @@ class HistoryModel(NamedColumnsModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Rows (none under a valid parent)."""
         return 0 if parent.isValid() else len(self._rows)
-
-    def column_titles(self) -> Sequence[str]:
-        """The columns' titles, in order."""
-        return _HISTORY_TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text or tooltip."""

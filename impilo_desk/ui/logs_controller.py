@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -16,10 +16,12 @@ from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.logs_export import LogsExporter
 from impilo_desk.ui.logs_model import LogsModel
 from impilo_desk.ui.logs_tab import LogsTab
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner
 
 if TYPE_CHECKING:  # the contract (pydantic) and the client load after the first paint
     from impilo_desk.client import LogFilters
+    from impilo_desk.client.ports import LogsApi
     from impilo_desk.contract import Page, WebhookLog
     from impilo_desk.ui.ports import Session
 
@@ -29,21 +31,7 @@ TimeScaleOf = Callable[[str], Awaitable[float]]
 """Asks the server at a base URL for its retry time scale (1 when it has none)."""
 
 
-@runtime_checkable
-class LogsApi(Protocol):
-    """The part of ``ImpiloClient`` the Logs tab uses."""
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL (without ``/api/v3``)."""
-
-    async def list_logs(
-        self, filters: LogFilters | None = None, page: int = 1, size: int = 15
-    ) -> Page[WebhookLog]:
-        """One page of the delivery log."""
-
-
-class LogsController(QObject):
+class LogsController(TabController[LogsTab]):
     """Decides what the Logs tab does: which page to load, when, and what to show meanwhile.
 
     Every load is a task owned by the session's :class:`TaskOwner`; a newer request cancels
@@ -54,8 +42,7 @@ class LogsController(QObject):
 
     Signals:
         loaded(int): A page with this many rows is shown.
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -66,8 +53,6 @@ class LogsController(QObject):
     """
 
     loaded = Signal(int)
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(
         self,
@@ -77,10 +62,8 @@ class LogsController(QObject):
         time_scale_of: TimeScaleOf,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, tasks, parent)
         self.model = model
-        self._tasks = tasks
         self._time_scale_of = time_scale_of
         self._api: LogsApi | None = None
         self._filters: LogFilters | None = None
@@ -118,12 +101,10 @@ class LogsController(QObject):
 
     # -- session ----------------------------------------------------------------------------
 
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
-
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""
+        from impilo_desk.client.ports import LogsApi  # loads the client: after the first paint
+
         api = session.api if session is not None else None
         self._api = api if isinstance(api, LogsApi) else None
         self._generation += 1

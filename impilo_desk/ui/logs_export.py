@@ -16,8 +16,8 @@ from impilo_desk.ui.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
+    from impilo_desk.client.ports import LogsApi
     from impilo_desk.contract import WebhookLog
-    from impilo_desk.ui.logs_controller import LogsApi
     from impilo_desk.ui.logs_tab import LogsTab
 
 EXPORT_PAGE_SIZE = 250

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from impilo_desk.ui.table_model import NamedColumnsModel
+from impilo_desk.ui.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
     from impilo_desk.contract import DeliveryState, WebhookLog
@@ -19,30 +18,19 @@ _Index = QModelIndex | QPersistentModelIndex
 Clock = Callable[[], datetime]
 
 
-class LogColumn(IntEnum):
-    """The model's columns, by name."""
+class LogColumn(TitledColumn):
+    """The model's columns, by name, with their titles."""
 
-    CREATED = 0
-    WEBHOOK_ID = 1
-    TYPE = 2
-    URL = 3
-    STATUS = 4
-    RETRIES = 5
-    LAST_RETRY = 6
-    STATE = 7
+    CREATED = 0, "Created"
+    WEBHOOK_ID = 1, "Webhook"
+    TYPE = 2, "Event type"
+    URL = 3, "URL"
+    STATUS = 4, "Last status"
+    RETRIES = 5, "Retries"
+    LAST_RETRY = 6, "Last retry"
+    STATE = 7, "Delivery state"
 
 
-_HEADERS = {
-    LogColumn.CREATED: "Created",
-    LogColumn.WEBHOOK_ID: "Webhook",
-    LogColumn.TYPE: "Event type",
-    LogColumn.URL: "URL",
-    LogColumn.STATUS: "Last status",
-    LogColumn.RETRIES: "Retries",
-    LogColumn.LAST_RETRY: "Last retry",
-    LogColumn.STATE: "Delivery state",
-}
-_TITLES = tuple(_HEADERS[c] for c in LogColumn)
 _RIGHT = {int(LogColumn.WEBHOOK_ID), int(LogColumn.STATUS), int(LogColumn.RETRIES)}
 # Plain ints: data() runs for every visible cell and role, and enum lookups cost there.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -119,6 +107,8 @@ class LogsModel(NamedColumnsModel):
             ``pending``); default: none (the text alone).
         parent: QObject parent.
     """
+
+    columns = LogColumn
 
     def __init__(
         self,
@@ -216,10 +206,6 @@ class LogsModel(NamedColumnsModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Rows under ``parent`` (none under a valid parent: this is a flat table)."""
         return 0 if parent.isValid() else len(self._rows)
-
-    def column_titles(self) -> Sequence[str]:
-        """The columns' titles, in order."""
-        return _TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text, icon, tooltip or alignment."""

@@ -44,7 +44,6 @@ class SessionController(QObject):
         session_started(str): A session for this profile id is live.
         session_ended(str): The session for this profile id has ended and its tasks are done.
         relay_status(object): The relay feed reported a :class:`RelayStatus`.
-        relay_event(object): The relay feed received an event (a ``RelayEvent``).
 
     Args:
         window: The main window.
@@ -60,7 +59,6 @@ class SessionController(QObject):
     session_started = Signal(str)
     session_ended = Signal(str)
     relay_status = Signal(object)
-    relay_event = Signal(object)
 
     def __init__(
         self,
@@ -153,22 +151,22 @@ class SessionController(QObject):
         self._runner = self._owner.spawn(self._run(profile), name=f"session:{profile.id}")
 
     async def _run(self, profile: ProfileInfo) -> None:
-        unsubscribe: Callable[[], None] | None = None
+        stop_watching: Callable[[], None] | None = None
         try:
             async with self._open_session(profile) as session:
                 self.session = session
-                if session.relay_events is not None:
-                    unsubscribe = session.relay_events.subscribe(self.relay_event.emit)
                 self._webhooks.set_session(session.api, profile.relay_url)
                 self._secret.set_session(session.api, session.store, profile.id, session.store_name)
+                if session.watch_store_name is not None:
+                    stop_watching = session.watch_store_name(self._secret.store_renamed)
                 for tab in self._tabs:
                     tab.set_session(session)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
         finally:
-            if unsubscribe is not None:
-                unsubscribe()
+            if stop_watching is not None:
+                stop_watching()
             self.session = None
             if alive(self._webhooks) and alive(self._secret):
                 self._webhooks.set_session(None, None)

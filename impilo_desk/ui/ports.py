@@ -12,39 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the client, services and contract load after the first paint
-    from impilo_desk.contract import Page, Webhook, WebhookSecret
+    from impilo_desk.client.ports import WebhookApi
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.reading_feed import EventHub
-
-
-class WebhookApi(Protocol):
-    """The part of ``ImpiloClient`` the Webhooks and Secret tabs use."""
-
-    async def list_webhooks(self, page: int = 1, size: int = 250) -> Page[Webhook]:
-        """One page of webhooks."""
-
-    async def create_webhook(self, type: str, url: str) -> Webhook:
-        """Creates a webhook."""
-
-    async def update_webhook_url(
-        self,
-        webhook_id: int,
-        type: str,
-        url: str,
-    ) -> Webhook:
-        """Changes a webhook's URL."""
-
-    async def delete_webhook(self, webhook_id: int) -> None:
-        """Deletes a webhook."""
-
-    async def get_secret(self) -> WebhookSecret | None:
-        """The account's secret, or None when there is none."""
-
-    async def create_secret(self, secret: str | None = None) -> WebhookSecret:
-        """Creates the account's secret."""
-
-    async def replace_secret(self, secret: str) -> WebhookSecret:
-        """Replaces the account's secret."""
 
 
 def webhook_secret_kind() -> SecretKind:
@@ -110,32 +80,6 @@ RelayFeed = Callable[[Callable[[RelayStatus], None]], Coroutine[Any, Any, None]]
 """Runs the relay subscription until cancelled, reporting each change of state."""
 
 
-class RelayEvents:
-    """Hands each event the relay feed receives to whoever listens (the Test events tab).
-
-    The composition root makes one per session, passes :meth:`publish` to the subscriber as its
-    ``on_event`` callback, and puts it in the :class:`Session`. Qt-free.
-    """
-
-    def __init__(self) -> None:
-        self._listeners: list[Callable[[Any], None]] = []
-
-    def publish(self, event: Any) -> None:
-        """Gives ``event`` (a ``RelayEvent``) to every listener."""
-        for listener in list(self._listeners):
-            listener(event)
-
-    def subscribe(self, listener: Callable[[Any], None]) -> Callable[[], None]:
-        """Adds a listener; returns the call that removes it again."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-
 @dataclass
 class Session:
     """Everything the tabs need while one profile is active.
@@ -146,8 +90,11 @@ class Session:
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
         store_name: How the Secret tab names ``store`` ("the keyring", "memory").
-        events: The relay subscriber's events and the local event store (Readings tab).
-        relay_events: The events that subscription receives, or None.
+        events: The relay subscriber's events and the local event store (Readings and Test
+            events tabs).
+        watch_store_name: Calls a listener with ``store``'s new name when that changes (the
+            keyring gives way to memory mid-session); returns the call that stops it. None:
+            the name never changes.
     """
 
     profile: ProfileInfo
@@ -156,7 +103,7 @@ class Session:
     relay_feed: RelayFeed | None = None
     store_name: str = "the keyring"
     events: EventHub | None = None
-    relay_events: RelayEvents | None = None
+    watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

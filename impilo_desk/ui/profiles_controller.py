@@ -123,7 +123,7 @@ class ProfilesController(QObject):
                     break
                 try:
                     profile = await self._book.save(
-                        dialog.draft(), dialog.api_key() or None, dialog.relay_token()
+                        dialog.fields.draft(), dialog.fields.api_key(), dialog.fields.relay_token()
                     )
                 except Exception as exc:
                     dialog.banner.show_error(describe_error(exc))
@@ -190,9 +190,9 @@ class ProfilesController(QObject):
         async def save() -> None:
             current = model.profile_at(dialog.selected_row())
             saved = await self._book.save(
-                dialog.draft(current.id if current else None),
-                dialog.api_key(),
-                dialog.relay_token(),
+                dialog.fields.draft(current.id if current else None),
+                dialog.fields.api_key(),
+                dialog.fields.relay_token(),
             )
             self._put(saved)
             model.set_profiles(self._editable())
@@ -206,9 +206,11 @@ class ProfilesController(QObject):
 
         async def test() -> None:
             current = model.profile_at(dialog.selected_row())
-            draft = dialog.draft(current.id if current else None)
+            draft = dialog.fields.draft(current.id if current else None)
             dialog.banner.show_info("Testing…")
-            dialog.banner.show_info(await self._book.test_connection(draft, dialog.api_key()))
+            dialog.banner.show_info(
+                await self._book.test_connection(draft, dialog.fields.api_key())
+            )
 
         async def delete() -> None:
             current = model.profile_at(dialog.selected_row())

@@ -7,9 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QFormLayout,
     QHBoxLayout,
-    QLineEdit,
     QListView,
     QPushButton,
     QVBoxLayout,
@@ -17,16 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.banners import MessageBanner
-from impilo_desk.ui.ports import ProfileDraft, ProfileInfo
-from impilo_desk.ui.profile_fields import (
-    ENVIRONMENTS,
-    environment_combo,
-    follow_relay_kind,
-    masked_edit,
-    relay_kind_combo,
-    select_data,
-    session_only_label,
-)
+from impilo_desk.ui.ports import ProfileInfo
+from impilo_desk.ui.profile_fields import ENVIRONMENTS, ProfileFields, session_only_label
 from impilo_desk.ui.welcome_dialog import WelcomeDialog
 
 __all__ = ["ENVIRONMENTS", "ProfilesDialog", "ProfilesModel", "WelcomeDialog"]
@@ -104,19 +94,7 @@ class ProfilesDialog(QDialog):
         self.banner = MessageBanner(self)
         self.session_note = session_only_label(self)
         self._store_words = "in the keyring"
-        self.name_edit = QLineEdit(self)
-        self.name_edit.setAccessibleName("Profile name")
-        self.environment_combo = environment_combo(self)
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setAccessibleName("API base URL")
-        self.url_edit.setPlaceholderText("https://app.impiloplatform.com")
-        self.key_edit = masked_edit(self, "API key")
-        self.relay_edit = QLineEdit(self)
-        self.relay_edit.setAccessibleName("Relay URL")
-        self.relay_edit.setPlaceholderText("https://relay.example.com (optional)")
-        self.relay_kind_combo = relay_kind_combo(self)
-        self.token_edit = masked_edit(self, "Relay token")
-        follow_relay_kind(self.relay_kind_combo, self.token_edit)
+        self.fields = ProfileFields(self, "", "https://relay.example.com (optional)")
         self.test_button = QPushButton("&Test connection", self)
         self.test_button.setAccessibleName("Test connection")
         self.save_button = QPushButton("&Save", self)
@@ -126,14 +104,6 @@ class ProfilesDialog(QDialog):
         close = QPushButton("Close", self)
         close.clicked.connect(self.reject)
 
-        form = QFormLayout()
-        form.addRow("&Name", self.name_edit)
-        form.addRow("&Environment", self.environment_combo)
-        form.addRow("API &base URL", self.url_edit)
-        form.addRow("API &key", self.key_edit)
-        form.addRow("&Relay URL", self.relay_edit)
-        form.addRow("Relay k&ind", self.relay_kind_combo)
-        form.addRow("Relay &token", self.token_edit)
         actions = QHBoxLayout()
         for button in (self.test_button, self.save_button, self.use_button):
             actions.addWidget(button)
@@ -142,7 +112,7 @@ class ProfilesDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(self.session_note)
         right.addWidget(self.banner)
-        right.addLayout(form)
+        right.addWidget(self.fields)
         right.addStretch(1)
         right.addLayout(actions)
         left_buttons = QHBoxLayout()
@@ -182,48 +152,21 @@ class ProfilesDialog(QDialog):
         self.list.clearSelection()
         self.show_profile(None, has_key=False)
         self.selection_changed.emit(-1)
-        self.name_edit.setFocus()
+        self.fields.name_edit.setFocus()
 
     def show_profile(self, profile: ProfileInfo | None, has_key: bool) -> None:
         """Fills the form from ``profile`` (None: empty, for a new one)."""
         self.banner.clear()
-        self.name_edit.setText(profile.name if profile else "")
-        select_data(self.environment_combo, profile.environment if profile else "production")
-        select_data(self.relay_kind_combo, str(getattr(profile, "relay_kind", "relay")))
-        self.url_edit.setText(profile.api_base_url if profile else "")
-        self.relay_edit.setText((profile.relay_url or "") if profile else "")
-        self.key_edit.clear()
-        self.token_edit.clear()
+        self.fields.show_profile(profile)
         where = self._store_words
-        self.token_edit.setPlaceholderText(
+        self.fields.token_edit.setPlaceholderText(
             f"kept {where} if set; type a new one to replace it" if profile else "optional"
         )
-        self.key_edit.setPlaceholderText(
+        self.fields.key_edit.setPlaceholderText(
             f"stored {where}; type a new one to replace it" if has_key else "required"
         )
         self.delete_button.setEnabled(profile is not None)
         self.use_button.setEnabled(profile is not None)
-
-    def draft(self, profile_id: str | None) -> ProfileDraft:
-        """What the form says, as a draft for ``profile_id`` (None: a new profile)."""
-        return ProfileDraft(
-            name=self.name_edit.text().strip(),
-            api_base_url=self.url_edit.text().strip(),
-            relay_url=self.relay_edit.text().strip() or None,
-            environment=str(self.environment_combo.currentData()),
-            id=profile_id,
-            relay_kind=str(self.relay_kind_combo.currentData()),
-        )
-
-    def api_key(self) -> str | None:
-        """The API key typed, or None when the field is empty (keep the stored one)."""
-        return self.key_edit.text().strip() or None
-
-    def relay_token(self) -> str | None:
-        """The relay token typed, or None when the field is empty (keep the stored one)."""
-        if self.relay_kind_combo.currentData() == "smee":
-            return None
-        return self.token_edit.text().strip() or None
 
     def set_session_only(self, session_only: bool) -> None:
         """Says whether secrets are kept in memory for this session only (else: the keyring)."""

@@ -23,9 +23,10 @@ from impilo_desk.ui.readings_tab import ReadingsTab
 from impilo_desk.ui.tasks import TaskOwner
 
 if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
+    from impilo_desk.client.ports import ReadingsApi
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.reading_feed import EventHub
-    from impilo_desk.services.reading_poller import KindReading, ReadingPoller, ReadingsApi
+    from impilo_desk.services.reading_poller import KindReading, ReadingPoller
     from impilo_desk.services.reading_series import KindSeries
     from impilo_desk.services.sse_base import Gap
     from impilo_desk.ui.readings_page import KindPage

@@ -11,15 +11,13 @@ from PySide6.QtGui import QAction
 
 from impilo_desk.ui.dialogs import alive
 from impilo_desk.ui.errors import describe_error
-from impilo_desk.ui.ports import (
-    WebhookApi,
-    is_rotation_unsupported,
-    webhook_secret_kind,
-)
+from impilo_desk.ui.ports import is_rotation_unsupported, webhook_secret_kind
 from impilo_desk.ui.secret_tab import SecretTab
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner, spawn_action
 
 if TYPE_CHECKING:
+    from impilo_desk.client.ports import WebhookApi
     from impilo_desk.services.credentials import CredentialStore
 
 MIN_SECRET_LENGTH = 16
@@ -30,14 +28,13 @@ def generate_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class SecretController(QObject):
+class SecretController(TabController[SecretTab]):
     """Loads the secret from Impilo and the keyring, and saves a new one to both in one step.
 
     Signals:
         loaded(): The state was (re)loaded.
         saved(): A secret was saved on Impilo and in the keyring.
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -47,27 +44,20 @@ class SecretController(QObject):
 
     loaded = Signal()
     saved = Signal()
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(self, view: SecretTab, tasks: TaskOwner, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.view = view
-        self._tasks = tasks
+        super().__init__(view, tasks, parent)
         self._api: WebhookApi | None = None
         self._store: CredentialStore | None = None
         self._profile_id = ""
         self._on_impilo: str | None = None
         self._in_keyring: str | None = None
+        self._shown: tuple[bool | None, bool | None] = (None, None)  # what show_state last said
         view.refresh_action.triggered.connect(self.refresh)
         view.save_action.triggered.connect(self.save)
         view.generate_action.triggered.connect(self.generate)
         view.secret_edit.textChanged.connect(self._update_save)
         self.set_session(None, None, "")
-
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
 
     def set_session(
         self,
@@ -83,7 +73,7 @@ class SecretController(QObject):
         self.view.set_store_name(store_name)
         self.view.clear_clipboard()
         self.view.set_secret("")
-        self.view.show_state(None, None)
+        self._show_state(None, None)
         self.view.show_match(None)
         connected = api is not None and store is not None
         for action in (self.view.refresh_action, self.view.generate_action):
@@ -91,6 +81,12 @@ class SecretController(QObject):
         self._update_save()
         if connected:
             self.refresh()
+
+    def store_renamed(self, name: str) -> None:
+        """The session's secrets moved (to memory, mid-session): shows the state under ``name``."""
+        if alive(self.view):
+            self.view.set_store_name(name)
+            self._show_state(*self._shown)  # the same state, in the new words
 
     def refresh(self) -> None:
         """Reloads the state from Impilo and the keyring."""
@@ -128,7 +124,7 @@ class SecretController(QObject):
         self.api_ok.emit()
         self._on_impilo = on_impilo.secret if on_impilo is not None else None
         self._in_keyring = await store.get(self._profile_id, webhook_secret_kind())
-        self.view.show_state(self._on_impilo is not None, self._in_keyring is not None)
+        self._show_state(self._on_impilo is not None, self._in_keyring is not None)
         both = self._on_impilo is not None and self._in_keyring is not None
         self.view.show_match(self._on_impilo == self._in_keyring if both else None)
         self.view.set_secret(self._on_impilo or self._in_keyring or "")
@@ -166,17 +162,21 @@ class SecretController(QObject):
                 + describe_error(exc).rstrip(".")
                 + "); copy it now."
             )
-            self.view.show_state(True, self._in_keyring is not None)
+            self._show_state(True, self._in_keyring is not None)
             self.view.show_match(False if self._in_keyring is not None else None)
             return
         self._in_keyring = value
-        self.view.show_state(True, True)
+        self._show_state(True, True)
         self.view.show_match(True)
         self.view.banner.show_info(
             "Saved on Impilo and in the keyring. Give the new secret to every receiver "
             "(your relay too), or they will refuse Impilo's deliveries."
         )
         self.saved.emit()
+
+    def _show_state(self, on_impilo: bool | None, in_store: bool | None) -> None:
+        self._shown = (on_impilo, in_store)
+        self.view.show_state(on_impilo, in_store)
 
     def _update_save(self) -> None:
         value = self.view.secret()

@@ -11,13 +11,14 @@ from PySide6.QtWidgets import QDialog
 
 from impilo_desk.ui.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.errors import describe_error
-from impilo_desk.ui.ports import WebhookApi
+from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner, spawn_action
 from impilo_desk.ui.validation import relay_ingest_url
 from impilo_desk.ui.webhooks_model import WebhooksModel
 from impilo_desk.ui.webhooks_tab import WebhooksTab
 
 if TYPE_CHECKING:  # the contract (pydantic) and the dialog load after the first paint
+    from impilo_desk.client.ports import WebhookApi
     from impilo_desk.contract import Webhook
 
 PAGE_SIZE = 250
@@ -35,14 +36,13 @@ async def fetch_all_webhooks(api: WebhookApi) -> list[Webhook]:
     return hooks
 
 
-class WebhooksController(QObject):
+class WebhooksController(TabController[WebhooksTab]):
     """Decides what the Webhooks tab's actions do and runs them as owned tasks.
 
     Signals:
         loaded(int): The table was (re)loaded with this many webhooks.
         changed(): A webhook was created, changed or deleted.
-        api_ok(): A call to Impilo succeeded.
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -53,8 +53,6 @@ class WebhooksController(QObject):
 
     loaded = Signal(int)
     changed = Signal()
-    api_ok = Signal()
-    api_failed = Signal(str)
 
     def __init__(
         self,
@@ -63,10 +61,8 @@ class WebhooksController(QObject):
         tasks: TaskOwner,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
+        super().__init__(view, tasks, parent)
         self.model = model
-        self._tasks = tasks
         self._api: WebhookApi | None = None
         self._ingest_url: str | None = None
         self.open_dialog: QDialog | None = None
@@ -76,10 +72,6 @@ class WebhooksController(QObject):
         view.delete_action.triggered.connect(self.delete)
         view.relay_action.triggered.connect(self.send_readings_to_relay)
         self.set_session(None, None)
-
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
 
     def set_session(self, api: WebhookApi | None, relay_url: str | None) -> None:
         """Switches to another profile's client (or none) and reloads."""

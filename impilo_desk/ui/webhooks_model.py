@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from impilo_desk.ui.table_model import NamedColumnsModel
+from impilo_desk.ui.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
     from impilo_desk.contract import Webhook
@@ -16,20 +14,18 @@ if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class WebhookColumn(IntEnum):
-    """The model's columns, by name."""
+class WebhookColumn(TitledColumn):
+    """The model's columns, by name, with their titles."""
 
-    ID = 0
-    TYPE = 1
-    URL = 2
-
-
-_HEADERS = {WebhookColumn.ID: "ID", WebhookColumn.TYPE: "Event type", WebhookColumn.URL: "URL"}
-_TITLES = tuple(_HEADERS[c] for c in WebhookColumn)
+    ID = 0, "ID"
+    TYPE = 1, "Event type"
+    URL = 2, "URL"
 
 
 class WebhooksModel(NamedColumnsModel):
     """Webhooks as rows; :meth:`set_webhooks` replaces them all."""
+
+    columns = WebhookColumn
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -59,10 +55,6 @@ class WebhooksModel(NamedColumnsModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Rows under ``parent`` (none under a valid parent: this is a flat table)."""
         return 0 if parent.isValid() else len(self._rows)
-
-    def column_titles(self) -> Sequence[str]:
-        """The columns' titles, in order."""
-        return _TITLES
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text, tooltip or alignment."""

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from impilo_desk.ui.banners import MessageBanner
-from impilo_desk.ui.ports import ProfileDraft
-from impilo_desk.ui.profile_fields import (
-    environment_combo,
-    follow_relay_kind,
-    masked_edit,
-    relay_kind_combo,
-    session_only_label,
-)
+from impilo_desk.ui.profile_fields import ProfileFields, session_only_label
 
 DEFAULT_NAME = "My Impilo account"
 
@@ -45,30 +30,11 @@ class WelcomeDialog(QDialog):
         self.demo_button = QPushButton("Try the &demo sandbox", self)
         self.demo_button.setAccessibleName("Try the demo sandbox")
         self.demo_button.setDefault(True)
-        self.name_edit = QLineEdit(DEFAULT_NAME, self)
-        self.name_edit.setAccessibleName("Profile name")
-        self.environment_combo = environment_combo(self)
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setAccessibleName("API base URL")
-        self.url_edit.setPlaceholderText("https://app.impiloplatform.com")
-        self.key_edit = masked_edit(self, "API key")
-        self.relay_edit = QLineEdit(self)
-        self.relay_edit.setAccessibleName("Relay URL")
-        self.relay_edit.setPlaceholderText("optional: https://relay.example.com or a smee.io URL")
-        self.relay_kind_combo = relay_kind_combo(self)
-        self.token_edit = masked_edit(self, "Relay token")
-        self.token_edit.setPlaceholderText("optional")
-        follow_relay_kind(self.relay_kind_combo, self.token_edit)
+        self.fields = ProfileFields(
+            self, DEFAULT_NAME, "optional: https://relay.example.com or a smee.io URL"
+        )
         self.account_button = QPushButton("&Connect to this account", self)
         self.account_button.setAccessibleName("Connect to this account")
-        form = QFormLayout()
-        form.addRow("&Name", self.name_edit)
-        form.addRow("&Environment", self.environment_combo)
-        form.addRow("API &base URL", self.url_edit)
-        form.addRow("API &key", self.key_edit)
-        form.addRow("&Relay URL", self.relay_edit)
-        form.addRow("Relay k&ind", self.relay_kind_combo)
-        form.addRow("Relay &token", self.token_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(self.banner)
@@ -76,32 +42,12 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.demo_button)
         layout.addSpacing(12)
         layout.addWidget(QLabel("<b>Or connect to an Impilo account</b>", self))
-        layout.addLayout(form)
+        layout.addWidget(self.fields)
         layout.addSpacing(6)
         layout.addWidget(self.account_button)
         self.set_session_only(False)
         self.demo_button.clicked.connect(lambda: self._choose("demo"))
         self.account_button.clicked.connect(lambda: self._choose("account"))
-
-    def draft(self) -> ProfileDraft:
-        """The account as typed."""
-        return ProfileDraft(
-            name=self.name_edit.text().strip() or DEFAULT_NAME,
-            api_base_url=self.url_edit.text().strip(),
-            relay_url=self.relay_edit.text().strip() or None,
-            environment=str(self.environment_combo.currentData()),
-            relay_kind=str(self.relay_kind_combo.currentData()),
-        )
-
-    def api_key(self) -> str:
-        """The API key typed."""
-        return self.key_edit.text().strip()
-
-    def relay_token(self) -> str | None:
-        """The relay token typed (our relay only), or None."""
-        if self.relay_kind_combo.currentData() == "smee":
-            return None
-        return self.token_edit.text().strip() or None
 
     def set_session_only(self, session_only: bool) -> None:
         """Says (or stops saying) that secrets are kept in memory for this session only."""

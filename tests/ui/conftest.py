@@ -11,12 +11,14 @@ import asyncio
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -66,6 +68,11 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.events._set_running_loop(None)  # else later asyncio users see a running loop
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined] - close() refuses otherwise
     loop.close()
+    # close() only marks qasync's timer object stopped: the Qt timers it still has pending stay
+    # registered until they fire. Were that parentless object freed later by the garbage
+    # collector on another thread (a test server's), Qt would fire them at freed memory, a
+    # segfault in some later test. Deleting it here, on the GUI thread, unregisters them.
+    shiboken6.delete(loop._timer)
     asyncio.set_event_loop(None)
     problems = []
     if pending:
@@ -76,3 +83,33 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         problems.append(f"active QTimers outlived the test: {leaked_timers}")
     if problems:
         pytest.fail("; ".join(problems))
+
+
+@pytest.fixture(scope="module")
+def logs_seeded() -> Iterator[Any]:
+    """The Logs tab tests' sandbox, seeded through its API; one per test module.
+
+    Its time scale makes retries come after 0.25, 0.5 and 1 s. Yields a ``logs_support.Seeded``.
+    """
+    from tests.fixtures.sandbox import Receiver, SandboxProcess
+    from tests.ui.logs_support import seed_through_api
+
+    ok, down = Receiver(), Receiver()
+    down.status = 500
+    box = SandboxProcess(time_scale=3600).start()
+    try:
+        yield seed_through_api(box, ok, down)
+    finally:
+        box.close()
+        ok.close()
+        down.close()
+
+
+@pytest.fixture
+def logs_tab(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, logs_seeded: Any) -> Iterator[Any]:
+    """The Logs tab on a client of ``logs_seeded``, its first page shown (a ``Harness``)."""
+    from tests.ui.logs_support import close_tab, open_tab
+
+    harness = open_tab(qtbot, qasync_loop, logs_seeded.box)
+    yield harness
+    close_tab(qtbot, harness)

@@ -237,21 +237,42 @@ def test_status_bar_counts_events_from_the_relay(qtbot, world, sandbox, relay):
     assert world.desk.window.status.api_label.text() == "API: ok"
 
 
+def test_status_bar_shows_a_gap_the_relay_reports(qtbot, world, sandbox, relay):
+    connect(qtbot, world, sandbox, relay)
+    label = world.desk.window.status.relay_label
+    qtbot.waitUntil(lambda: label.text().startswith("Relay: live"), timeout=10_000)
+    envelope = {"id": 515151, "type": "reading.weight", "payload": {"patientId": 7}}
+    answer = httpx.post(
+        relay.ingest_url, json=envelope, headers={"Impilo-Webhook-Secret": relay.secret}
+    )
+    assert answer.status_code == 200
+    qtbot.waitUntil(lambda: "1 event received" in label.text(), timeout=10_000)
+    assert "reset" not in label.text()
+    # The relay comes back on an empty store: the desktop's last event is newer than it knows.
+    relay.kill()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{relay.db_path}{suffix}").unlink(missing_ok=True)
+    relay.start()
+    qtbot.waitUntil(lambda: "the relay's store was reset" in label.text(), timeout=30_000)
+    assert label.text().startswith("Relay: live")
+    assert relay.token not in label.toolTip()
+
+
 def test_profiles_dialog_tests_the_connection_and_keeps_the_key_out_of_files(qtbot, world, sandbox):
     with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
         world.profiles.start(demo=False)  # no profile yet: the welcome dialog
     welcome = opened.args[0]
-    welcome.url_edit.setText(sandbox.base_url)
-    welcome.key_edit.setText(sandbox.api_key)
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
     with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(world.profiles.dialog_opened, timeout=10_000) as opened:
         world.desk.window.profiles_action.trigger()
     dialog = opened.args[0]
-    qtbot.waitUntil(lambda: dialog.url_edit.text() == sandbox.base_url, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.fields.url_edit.text() == sandbox.base_url, timeout=10_000)
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.banner.text.startswith("It works"), timeout=10_000)
-    dialog.key_edit.setText("wrong-key-0000000000")
+    dialog.fields.key_edit.setText("wrong-key-0000000000")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.banner.kind == "error", timeout=10_000)
     assert "key" in dialog.banner.text.lower()

@@ -21,12 +21,13 @@ from impilo_desk.app import Desk, build_desk
 from impilo_desk.client import ImpiloClient
 from impilo_desk.contract import READING_KINDS, Webhook
 from impilo_desk.services.event_store import EventStore
+from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.receipts import Step
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.firing_models import ChainColumn, ChainModel, Fired, HistoryModel
 from impilo_desk.ui.firing_tab import ConfirmProductionDialog
 from impilo_desk.ui.firing_values import FIRABLE_KINDS
-from impilo_desk.ui.ports import ProfileInfo, RelayEvents, RelayStatus, Session
+from impilo_desk.ui.ports import ProfileInfo, RelayStatus, Session
 from tests.fixtures.relay import RelayProcess
 from tests.fixtures.sandbox import Receiver, SandboxProcess
 from tests.ui.fakes import FakeStore
@@ -76,7 +77,7 @@ def open_desk(qtbot, qasync_loop, world: World, tmp_path: Path) -> Callable[...,
 
     @asynccontextmanager
     async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
-        events = RelayEvents()
+        hub = EventHub()
 
         async def feed(report: Callable[[RelayStatus], None]) -> None:
             def on_state(state: SubscriberState) -> None:
@@ -84,7 +85,7 @@ def open_desk(qtbot, qasync_loop, world: World, tmp_path: Path) -> Callable[...,
 
             store = EventStore(tmp_path / "events.sqlite3")
             subscriber = RelaySubscriber(
-                world.relay.url, world.relay.token, store, on_event=events.publish,
+                world.relay.url, world.relay.token, store, on_event=hub.on_event,
                 on_state=on_state,
             )  # fmt: skip
             try:
@@ -93,7 +94,7 @@ def open_desk(qtbot, qasync_loop, world: World, tmp_path: Path) -> Callable[...,
                 store.close()
 
         async with ImpiloClient(world.sandbox.base_url, world.sandbox.api_key) as client:
-            yield Session(profile, client, FakeStore(), feed, relay_events=events)
+            yield Session(profile, client, FakeStore(), feed, events=hub)
 
     def start(environment: str = "sandbox", name: str = "Sandbox for tests") -> Desk:
         desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)

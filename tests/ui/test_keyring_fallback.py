@@ -1,7 +1,8 @@
 """No usable keyring: the real dialogs offer session-only secrets, explicitly, never a file.
 
 The keyring backend is keyring's own ``fail`` backend (what a machine without a Secret Service
-gets); the sandbox is real, and the app is wired as ``app.py`` wires it.
+gets), or one that breaks mid-session; the sandbox is real, and the app is wired as ``app.py``
+wires it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from jaraco.classes.properties import classproperty
+from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
+from keyring.errors import KeyringError
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 
 from impilo_desk.app import build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
@@ -30,8 +34,44 @@ class App:
         self.choice, self.paths = choice, paths
 
 
+class BreakableKeyring(KeyringBackend):
+    """A keyring in memory that works until ``broken`` is set, then fails every call."""
+
+    @classproperty
+    def priority(cls) -> float:  # noqa: N805 - a classproperty receives the class
+        # Not viable, so keyring never picks it as anyone's default: only passed to the store.
+        raise RuntimeError("a test backend, only used where it is passed")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = False
+        self.values: dict[tuple[str, str], str] = {}
+
+    def _check(self) -> None:
+        if self.broken:
+            raise KeyringError("The Secret Service went away")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._check()
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._check()
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._check()
+        self.values.pop((service, username), None)
+
+
 @pytest.fixture
-def app(qtbot, qasync_loop, tmp_path, monkeypatch):
+def backend(request):
+    """The OS keyring the app finds: keyring's ``fail`` backend, unless a test names another."""
+    return getattr(request, "param", FailKeyring)()
+
+
+@pytest.fixture
+def app(qtbot, qasync_loop, tmp_path, monkeypatch, backend):
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
     paths = AppPaths.from_env()
     redactor = SecretRedactor()
@@ -40,7 +80,7 @@ def app(qtbot, qasync_loop, tmp_path, monkeypatch):
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     choice = KeyringChoiceController(desk.window, tasks, desk.window)
-    store = KeyringCredentialStore("impilo-desk-test", backend=FailKeyring())
+    store = KeyringCredentialStore("impilo-desk-test", backend=backend)
     services = build_services(paths, redactor, store, ask_keyring=choice.ask)
     choice.memory_chosen.connect(services.secrets.use_memory)
     profiles = ProfilesController(
@@ -88,9 +128,11 @@ def test_unusable_keyring_at_start_offers_memory_for_this_session(qtbot, app, sa
     welcome = welcomed.args[0]
     assert isinstance(welcome, WelcomeDialog)
     assert welcome.session_note.isVisible()
-    welcome.url_edit.setText(sandbox.base_url)
-    welcome.key_edit.setText(sandbox.api_key)
-    welcome.environment_combo.setCurrentIndex(welcome.environment_combo.findData("sandbox"))
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
+    welcome.fields.environment_combo.setCurrentIndex(
+        welcome.fields.environment_combo.findData("sandbox")
+    )
     # the Webhooks and Secret tabs load concurrently; the secret's state is known once it has
     with qtbot.waitSignals([app.desk.webhooks.loaded, app.desk.secret.loaded], timeout=10_000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
@@ -102,7 +144,7 @@ def test_unusable_keyring_at_start_offers_memory_for_this_session(qtbot, app, sa
     dialog = opened.args[0]
     assert isinstance(dialog, ProfilesDialog)
     assert dialog.session_note.isVisible()
-    qtbot.waitUntil(lambda: "this session only" in dialog.key_edit.placeholderText())
+    qtbot.waitUntil(lambda: "this session only" in dialog.fields.key_edit.placeholderText())
     dialog.reject()
     qtbot.waitUntil(lambda: app.profiles.dialog is None, timeout=10_000)
     for path in files_under(app.paths):
@@ -120,8 +162,8 @@ def test_cancel_is_no_dead_end_saving_a_key_asks_again(qtbot, app, sandbox):
     assert "no keyring" in window.status.secrets_label.text()
     assert not app.services.secrets.session_only
     welcome = welcomed.args[0]
-    welcome.url_edit.setText(sandbox.base_url)
-    welcome.key_edit.setText(sandbox.api_key)
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
     # saving the key hits the keyring (set) and asks again; Cancel keeps the welcome usable
     with qtbot.waitSignal(app.choice.dialog_opened, timeout=10_000) as asked:
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
@@ -151,3 +193,34 @@ def test_status_bar_link_offers_the_choice_again(qtbot, app):
         click(qtbot, opened.args[0], KEEP_IN_MEMORY)
     assert app.services.secrets.session_only
     assert app.desk.window.status.secrets_label.text() == "Secrets: this session only"
+
+
+@pytest.mark.parametrize("backend", [BreakableKeyring], indirect=True)
+def test_secret_tab_names_memory_once_the_keyring_gives_way_mid_session(
+    qtbot, app, backend, sandbox
+):
+    with qtbot.waitSignal(app.profiles.dialog_opened, timeout=10_000) as welcomed:
+        app.profiles.start(demo=False)  # the keyring works: no question
+    welcome = welcomed.args[0]
+    welcome.fields.url_edit.setText(sandbox.base_url)
+    welcome.fields.key_edit.setText(sandbox.api_key)
+    secret = app.desk.secret
+    with qtbot.waitSignals([app.desk.webhooks.loaded, secret.loaded], timeout=10_000):
+        qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
+    app.desk.window.tabs.setCurrentWidget(secret.view)
+    assert secret.view.keyring_state.text() == "not in the keyring"
+    assert secret.view.store_caption.text() == "In the keyring:"
+
+    backend.broken = True  # the OS keyring fails mid-session
+    secret.view.generate_action.trigger()
+    with qtbot.waitSignal(app.choice.dialog_opened, timeout=10_000) as asked:
+        qtbot.mouseClick(secret_button(secret.view, "Save secret"), Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(secret.saved, timeout=10_000):
+        click(qtbot, asked.args[0], KEEP_IN_MEMORY)
+    assert secret.view.store_caption.text() == "In memory (this session only):"
+    assert secret.view.keyring_state.text() == "stored in memory (this session only)"
+    assert secret.view.save_action.text() == "&Save to Impilo and memory"
+
+
+def secret_button(view, name: str):
+    return next(b for b in view.findChildren(QToolButton) if b.accessibleName() == name)

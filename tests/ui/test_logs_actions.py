@@ -5,67 +5,45 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from impilo_desk.ui.logs_model import LogColumn
-from tests.fixtures.sandbox import Receiver, SandboxProcess
-from tests.ui.logs_support import Harness, Seeded, close_tab, open_tab, seed_db, seed_through_api
+from tests.fixtures.sandbox import SandboxProcess
+from tests.ui.logs_support import Harness, close_tab, open_tab, seed_db
 
 
-@pytest.fixture(scope="module")
-def seeded() -> Iterator[Seeded]:
-    ok, down = Receiver(), Receiver()
-    down.status = 500
-    box = SandboxProcess(time_scale=3600).start()
-    try:
-        yield seed_through_api(box, ok, down)
-    finally:
-        box.close()
-        ok.close()
-        down.close()
-
-
-@pytest.fixture
-def tab(qtbot, qasync_loop, seeded) -> Iterator[Harness]:
-    harness = open_tab(qtbot, qasync_loop, seeded.box)
-    yield harness
-    close_tab(qtbot, harness)
-
-
-def export(qtbot, tab: Harness, path, fmt: str, redact: bool):
-    exporter = tab.controller.exporter
+def export(qtbot, logs_tab: Harness, path, fmt: str, redact: bool):
+    exporter = logs_tab.controller.exporter
     with qtbot.waitSignal(exporter.finished, timeout=20000) as done:
-        exporter.start(tab.tasks, path, fmt, redact)
+        exporter.start(logs_tab.tasks, path, fmt, redact)
     return done.args
 
 
-def test_export_csv_walks_every_page(qtbot, tab, seeded, tmp_path):
-    tab.controller.exporter.page_size = 5  # five pages of five for 23 records
+def test_export_csv_walks_every_page(qtbot, logs_tab, logs_seeded, tmp_path):
+    logs_tab.controller.exporter.page_size = 5  # five pages of five for 23 records
     progress: list[tuple[int, int]] = []
-    tab.controller.exporter.progress.connect(lambda n, t: progress.append((n, t)))
+    logs_tab.controller.exporter.progress.connect(lambda n, t: progress.append((n, t)))
     path = tmp_path / "log.csv"
-    assert export(qtbot, tab, path, "csv", redact=False) == [23, str(path)]
+    assert export(qtbot, logs_tab, path, "csv", redact=False) == [23, str(path)]
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [int(r["id"]) for r in rows] == [r.id for r in seeded.records]
+    assert [int(r["id"]) for r in rows] == [r.id for r in logs_seeded.records]
     assert rows[0].keys() >= {"id", "webhookType", "lastResponseStatus", "payload"}
     assert any("Amara" in r["payload"] for r in rows)  # not redacted when not asked
     assert progress == [(5, 23), (10, 23), (15, 23), (20, 23), (23, 23)]
-    assert f"Exported 23 records to {path}" in tab.view.banner.text
-    assert not tab.view.export_bar.isVisible()
+    assert f"Exported 23 records to {path}" in logs_tab.view.banner.text
+    assert not logs_tab.view.export_bar.isVisible()
 
 
-def test_export_jsonl_of_a_filter_with_redaction(qtbot, tab, tmp_path):
-    bar = tab.view.filters
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
+def test_export_jsonl_of_a_filter_with_redaction(qtbot, logs_tab, tmp_path):
+    bar = logs_tab.view.filters
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
         bar.type_box.setCurrentIndex(bar.type_box.findData("reading.weight"))
     path = tmp_path / "weight.jsonl"
-    assert export(qtbot, tab, path, "jsonl", redact=True)[0] == 5
+    assert export(qtbot, logs_tab, path, "jsonl", redact=True)[0] == 5
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert {r["webhookType"] for r in lines} == {"reading.weight"}
     assert len(lines) == 5
@@ -74,33 +52,33 @@ def test_export_jsonl_of_a_filter_with_redaction(qtbot, tab, tmp_path):
         assert patient["firstName"] == patient["lastName"] == "[redacted]"
         assert "Amara" not in record["payload"]
         assert "amara@example.org" not in record["payload"]
-    assert "with patient details redacted" in tab.view.banner.text
+    assert "with patient details redacted" in logs_tab.view.banner.text
 
 
-def test_cancel_leaves_no_file(qtbot, tab, tmp_path):
-    exporter = tab.controller.exporter
+def test_cancel_leaves_no_file(qtbot, logs_tab, tmp_path):
+    exporter = logs_tab.controller.exporter
     exporter.page_size = 2
     gate = asyncio.Event()
-    tab.api.gates[3] = gate  # the third page hangs until the test lets it go
+    logs_tab.api.gates[3] = gate  # the third page hangs until the test lets it go
     path = tmp_path / "never.csv"
-    exporter.start(tab.tasks, path, "csv", True)
-    qtbot.waitUntil(lambda: tab.api.calls[-1].page == 3)
-    assert tab.view.export_bar.isVisible()
-    assert tab.view.export_progress.value() == 4
-    assert "Exported 4 of 23 records" in tab.view.export_label.text()
+    exporter.start(logs_tab.tasks, path, "csv", True)
+    qtbot.waitUntil(lambda: logs_tab.api.calls[-1].page == 3)
+    assert logs_tab.view.export_bar.isVisible()
+    assert logs_tab.view.export_progress.value() == 4
+    assert "Exported 4 of 23 records" in logs_tab.view.export_label.text()
     with qtbot.waitSignal(exporter.cancelled, timeout=5000):
-        qtbot.mouseClick(tab.view.export_cancel, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(logs_tab.view.export_cancel, Qt.MouseButton.LeftButton)
     gate.set()
     qtbot.waitUntil(lambda: not exporter.running)
     assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary part
-    assert tab.view.banner.text == "Export cancelled; no file was written."
-    assert not tab.view.export_bar.isVisible()
-    assert tab.view.export_action.isEnabled()
+    assert logs_tab.view.banner.text == "Export cancelled; no file was written."
+    assert not logs_tab.view.export_bar.isVisible()
+    assert logs_tab.view.export_action.isEnabled()
 
 
-def test_export_asks_where_to_save(qtbot, tab, tmp_path):
-    tab.view.export_action.trigger()
-    exporter = tab.controller.exporter
+def test_export_asks_where_to_save(qtbot, logs_tab, tmp_path):
+    logs_tab.view.export_action.trigger()
+    exporter = logs_tab.controller.exporter
     qtbot.waitUntil(lambda: exporter.open_dialog is not None)
     dialog = exporter.open_dialog
     dialog.setDirectory(str(tmp_path))
@@ -111,43 +89,43 @@ def test_export_asks_where_to_save(qtbot, tab, tmp_path):
     assert done.args == [23, str(tmp_path / "chosen.jsonl")]
 
 
-def test_copy_as_curl_has_the_query_and_no_key(qtbot, tab, seeded):
-    bar = tab.view.filters
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
+def test_copy_as_curl_has_the_query_and_no_key(qtbot, logs_tab, logs_seeded):
+    bar = logs_tab.view.filters
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
         bar.retries_min.setValue(1)
-    tab.view.curl_action.trigger()
+    logs_tab.view.curl_action.trigger()
     text = QApplication.clipboard().text()
-    assert text.startswith(f"curl -sS '{seeded.box.base_url}/api/v3/webhook/logs?")
+    assert text.startswith(f"curl -sS '{logs_seeded.box.base_url}/api/v3/webhook/logs?")
     assert "retryAttemptsMin=1&page=1&size=15" in text
     assert "Impilo-API-Key: $IMPILO_API_KEY" in text
-    assert seeded.box.api_key not in text
-    assert "IMPILO_API_KEY" in tab.view.banner.text
+    assert logs_seeded.box.api_key not in text
+    assert "IMPILO_API_KEY" in logs_tab.view.banner.text
 
 
 def test_loading_and_error_states_say_what_happens(qtbot, qasync_loop, sandbox_factory):
     box = sandbox_factory()
-    tab = open_tab(qtbot, qasync_loop, box)
+    logs_tab = open_tab(qtbot, qasync_loop, box)
     try:
         gate = asyncio.Event()
-        tab.api.gates[1] = gate
-        tab.view.refresh_action.trigger()
-        qtbot.waitUntil(lambda: tab.view.busy_label.text() == "Loading page 1…")
-        assert tab.view.message.text() == "Loading the delivery log…"
+        logs_tab.api.gates[1] = gate
+        logs_tab.view.refresh_action.trigger()
+        qtbot.waitUntil(lambda: logs_tab.view.busy_label.text() == "Loading page 1…")
+        assert logs_tab.view.message.text() == "Loading the delivery log…"
         gate.set()
-        qtbot.waitUntil(lambda: tab.view.busy_label.text() == "")
-        assert "No deliveries are logged yet" in tab.view.message.text()
+        qtbot.waitUntil(lambda: logs_tab.view.busy_label.text() == "")
+        assert "No deliveries are logged yet" in logs_tab.view.message.text()
         box.stop()
-        with qtbot.waitSignal(tab.controller.api_failed, timeout=15000) as failed:
-            tab.view.refresh_action.trigger()
+        with qtbot.waitSignal(logs_tab.controller.api_failed, timeout=15000) as failed:
+            logs_tab.view.refresh_action.trigger()
         sentence = failed.args[0]
         assert sentence.endswith(".")
         assert "Traceback" not in sentence
-        assert tab.view.banner.text == sentence
-        assert tab.view.banner.kind == "error"
-        assert tab.view.message.text() == f"The delivery log could not be loaded. {sentence}"
-        assert tab.view.busy_label.text() == ""
+        assert logs_tab.view.banner.text == sentence
+        assert logs_tab.view.banner.kind == "error"
+        assert logs_tab.view.message.text() == f"The delivery log could not be loaded. {sentence}"
+        assert logs_tab.view.busy_label.text() == ""
     finally:
-        close_tab(qtbot, tab)
+        close_tab(qtbot, logs_tab)
 
 
 def test_auto_refresh_keeps_selection_and_scroll(qtbot, qasync_loop, tmp_path, receiver):
@@ -161,13 +139,13 @@ def test_auto_refresh_keeps_selection_and_scroll(qtbot, qasync_loop, tmp_path, r
         ],
     )  # fmt: skip
     with SandboxProcess(db_path=tmp_path / "sandbox.db") as box:
-        tab = open_tab(qtbot, qasync_loop, box)
+        logs_tab = open_tab(qtbot, qasync_loop, box)
         try:
-            with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
-                tab.view.set_page_size(50)
-            view, controller = tab.view, tab.controller
+            with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
+                logs_tab.view.set_page_size(50)
+            view, controller = logs_tab.view, logs_tab.controller
             view.select_row(30)
-            chosen = tab.model.record_at(30).id
+            chosen = logs_tab.model.record_at(30).id
             bar = view.table.verticalScrollBar()
             assert bar.maximum() > 0
             bar.setValue(bar.maximum() // 2)
@@ -185,11 +163,11 @@ def test_auto_refresh_keeps_selection_and_scroll(qtbot, qasync_loop, tmp_path, r
             with qtbot.waitSignal(controller.loaded, timeout=10000) as shown:
                 pass
             assert shown.args == [41]
-            assert tab.model.record_at(view.selected_row()).id == chosen
+            assert logs_tab.model.record_at(view.selected_row()).id == chosen
             assert view.selected_row() == 31
             assert bar.value() == scroll
-            assert tab.column(LogColumn.TYPE)[0] == "reading.weight"
+            assert logs_tab.column(LogColumn.TYPE)[0] == "reading.weight"
             view.auto_box.setChecked(False)
             assert not controller.auto_refresh.isActive()
         finally:
-            close_tab(qtbot, tab)
+            close_tab(qtbot, logs_tab)

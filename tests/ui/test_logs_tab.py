@@ -12,37 +12,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from impilo_desk.contract import EVENT_TYPES, WebhookLog, format_timestamp
 from impilo_desk.ui.logs_model import LogColumn, LogsModel, state_icons
-from tests.fixtures.sandbox import Receiver, SandboxProcess
+from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.logs_support import (
     NON_JSON,
     Clock,
     Harness,
-    Seeded,
     close_tab,
     open_tab,
     seed_db,
-    seed_through_api,
 )
-
-
-@pytest.fixture(scope="module")
-def seeded() -> Iterator[Seeded]:
-    ok, down = Receiver(), Receiver()
-    down.status = 500
-    box = SandboxProcess(time_scale=3600).start()  # retries after 0.25, 0.5, 1 s
-    try:
-        yield seed_through_api(box, ok, down)
-    finally:
-        box.close()
-        ok.close()
-        down.close()
-
-
-@pytest.fixture
-def tab(qtbot, qasync_loop, seeded) -> Iterator[Harness]:
-    harness = open_tab(qtbot, qasync_loop, seeded.box)
-    yield harness
-    close_tab(qtbot, harness)
 
 
 def test_model_passes_qt_model_checks(qtbot, qtmodeltester, qasync_loop):
@@ -67,155 +45,159 @@ def test_model_passes_qt_model_checks(qtbot, qtmodeltester, qasync_loop):
 # -- filters ---------------------------------------------------------------------------------
 
 
-def change(qtbot, tab: Harness, edit) -> None:
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
-        edit(tab.view.filters)
-    assert tab.controller.page == 1
+def change(qtbot, logs_tab: Harness, edit) -> None:
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
+        edit(logs_tab.view.filters)
+    assert logs_tab.controller.page == 1
 
 
-def test_first_page_is_unfiltered_and_newest_first(tab, seeded):
-    assert tab.api.calls[-1].query == {}
-    assert (tab.api.calls[-1].page, tab.api.calls[-1].size) == (1, 15)
-    assert tab.model.rowCount() == 15
-    created = [r.createTimestamp for r in tab.model.records()]
+def test_first_page_is_unfiltered_and_newest_first(logs_tab, logs_seeded):
+    assert logs_tab.api.calls[-1].query == {}
+    assert (logs_tab.api.calls[-1].page, logs_tab.api.calls[-1].size) == (1, 15)
+    assert logs_tab.model.rowCount() == 15
+    created = [r.createTimestamp for r in logs_tab.model.records()]
     assert created == sorted(created, reverse=True)
-    assert tab.view.page_label.text() == "Page 1 of 2, total 23"
+    assert logs_tab.view.page_label.text() == "Page 1 of 2, total 23"
 
 
-def test_type_filter(qtbot, tab):
+def test_type_filter(qtbot, logs_tab):
     change(
         qtbot,
-        tab,
+        logs_tab,
         lambda bar: bar.type_box.setCurrentIndex(bar.type_box.findData("reading.weight")),
     )
-    assert tab.api.calls[-1].query == {"webhookType": "reading.weight"}
-    assert set(tab.column(LogColumn.TYPE)) == {"reading.weight"}
-    assert tab.model.rowCount() == 5
+    assert logs_tab.api.calls[-1].query == {"webhookType": "reading.weight"}
+    assert set(logs_tab.column(LogColumn.TYPE)) == {"reading.weight"}
+    assert logs_tab.model.rowCount() == 5
 
 
-def test_retry_filters(qtbot, tab):
-    change(qtbot, tab, lambda bar: bar.retries_min.setValue(1))
-    assert tab.api.calls[-1].query == {"retryAttemptsMin": "1"}
-    assert tab.column(LogColumn.RETRIES) == ["3"] * 5
-    change(qtbot, tab, lambda bar: (bar.retries_min.setValue(-1), bar.retries_max.setValue(0)))
-    assert tab.api.calls[-1].query == {"retryAttemptsMax": "0"}
-    assert tab.controller.total == 18
-    assert set(tab.column(LogColumn.RETRIES)) == {"0"}
+def test_retry_filters(qtbot, logs_tab):
+    change(qtbot, logs_tab, lambda bar: bar.retries_min.setValue(1))
+    assert logs_tab.api.calls[-1].query == {"retryAttemptsMin": "1"}
+    assert logs_tab.column(LogColumn.RETRIES) == ["3"] * 5
+    change(qtbot, logs_tab, lambda bar: (bar.retries_min.setValue(-1), bar.retries_max.setValue(0)))
+    assert logs_tab.api.calls[-1].query == {"retryAttemptsMax": "0"}
+    assert logs_tab.controller.total == 18
+    assert set(logs_tab.column(LogColumn.RETRIES)) == {"0"}
 
 
-def test_status_filter_is_debounced(qtbot, tab):
-    before = len(tab.api.calls)
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
-        qtbot.keyClicks(tab.view.filters.status_edit, "500")
-    assert len(tab.api.calls) == before + 1  # one request for three keystrokes
-    assert tab.api.calls[-1].query == {"lastResponseStatus": "500"}
-    assert tab.column(LogColumn.STATUS) == ["500"] * 5
-    assert all(t.startswith("Failed for good") for t in tab.column(LogColumn.STATE))
+def test_status_filter_is_debounced(qtbot, logs_tab):
+    before = len(logs_tab.api.calls)
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
+        qtbot.keyClicks(logs_tab.view.filters.status_edit, "500")
+    assert len(logs_tab.api.calls) == before + 1  # one request for three keystrokes
+    assert logs_tab.api.calls[-1].query == {"lastResponseStatus": "500"}
+    assert logs_tab.column(LogColumn.STATUS) == ["500"] * 5
+    assert all(t.startswith("Failed for good") for t in logs_tab.column(LogColumn.STATE))
 
 
-def test_created_range_filters(qtbot, tab, seeded):
-    split = seeded.split.replace(microsecond=0)  # batch 2 began in a later second than batch 1
-    change(qtbot, tab, lambda bar: bar.created_from.set_value(split))
-    assert tab.api.calls[-1].query == {"startTimestamp": format_timestamp(split)}
-    assert set(tab.column(LogColumn.TYPE)) == {"reading.bloodGlucose"}
+def test_created_range_filters(qtbot, logs_tab, logs_seeded):
+    split = logs_seeded.split.replace(microsecond=0)  # batch 2 began in a later second than batch 1
+    change(qtbot, logs_tab, lambda bar: bar.created_from.set_value(split))
+    assert logs_tab.api.calls[-1].query == {"startTimestamp": format_timestamp(split)}
+    assert set(logs_tab.column(LogColumn.TYPE)) == {"reading.bloodGlucose"}
     change(
-        qtbot, tab, lambda bar: (bar.created_from.set_value(None), bar.created_to.set_value(split))
+        qtbot,
+        logs_tab,
+        lambda bar: (bar.created_from.set_value(None), bar.created_to.set_value(split)),
     )
     end = split
-    assert tab.api.calls[-1].query == {"endTimestamp": format_timestamp(end)}
-    assert all(r.createTimestamp < end for r in tab.model.records())
-    assert "reading.bloodGlucose" not in tab.column(LogColumn.TYPE)
+    assert logs_tab.api.calls[-1].query == {"endTimestamp": format_timestamp(end)}
+    assert all(r.createTimestamp < end for r in logs_tab.model.records())
+    assert "reading.bloodGlucose" not in logs_tab.column(LogColumn.TYPE)
 
 
-def test_last_retry_range_filters(qtbot, tab, seeded):
-    retried = [r.lastRetryTimestamp for r in seeded.records if r.lastRetryTimestamp]
+def test_last_retry_range_filters(qtbot, logs_tab, logs_seeded):
+    retried = [r.lastRetryTimestamp for r in logs_seeded.records if r.lastRetryTimestamp]
     low = min(retried).replace(microsecond=0)
     high = max(retried).replace(microsecond=0) + timedelta(seconds=1)
-    change(qtbot, tab, lambda bar: (bar.retry_from.set_value(low), bar.retry_to.set_value(high)))
-    assert tab.api.calls[-1].query == {
+    change(
+        qtbot, logs_tab, lambda bar: (bar.retry_from.set_value(low), bar.retry_to.set_value(high))
+    )
+    assert logs_tab.api.calls[-1].query == {
         "startLastRetryTimestamp": format_timestamp(low),
         "endLastRetryTimestamp": format_timestamp(high),
     }
-    assert tab.model.rowCount() == 5
-    calls = len(tab.api.calls)
-    tab.view.filters.retry_to.set_value(low - timedelta(days=1))  # a range that ends first
-    qtbot.waitUntil(lambda: "ends before it starts" in tab.view.banner.text)
-    assert tab.view.banner.kind == "error"
-    assert len(tab.api.calls) == calls  # nothing asked
+    assert logs_tab.model.rowCount() == 5
+    calls = len(logs_tab.api.calls)
+    logs_tab.view.filters.retry_to.set_value(low - timedelta(days=1))  # a range that ends first
+    qtbot.waitUntil(lambda: "ends before it starts" in logs_tab.view.banner.text)
+    assert logs_tab.view.banner.kind == "error"
+    assert len(logs_tab.api.calls) == calls  # nothing asked
 
 
-def test_filters_that_match_nothing_say_so(qtbot, tab):
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
-        qtbot.keyClicks(tab.view.filters.status_edit, "418")
-        qtbot.keyClick(tab.view.filters.status_edit, Qt.Key.Key_Return)  # no need to wait
-    assert tab.api.calls[-1].query == {"lastResponseStatus": "418"}
-    assert tab.model.rowCount() == 0
-    assert tab.view.stack.currentWidget() is tab.view.message
-    assert "No deliveries match these filters" in tab.view.message.text()
+def test_filters_that_match_nothing_say_so(qtbot, logs_tab):
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
+        qtbot.keyClicks(logs_tab.view.filters.status_edit, "418")
+        qtbot.keyClick(logs_tab.view.filters.status_edit, Qt.Key.Key_Return)  # no need to wait
+    assert logs_tab.api.calls[-1].query == {"lastResponseStatus": "418"}
+    assert logs_tab.model.rowCount() == 0
+    assert logs_tab.view.stack.currentWidget() is logs_tab.view.message
+    assert "No deliveries match these filters" in logs_tab.view.message.text()
 
 
 # -- paging ----------------------------------------------------------------------------------
 
 
-def click(qtbot, tab: Harness, button) -> None:
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
+def click(qtbot, logs_tab: Harness, button) -> None:
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def test_paging_edges(qtbot, tab):
-    view = tab.view
+def test_paging_edges(qtbot, logs_tab):
+    view = logs_tab.view
     assert not view.first_button.isEnabled()
     assert not view.previous_button.isEnabled()
     assert view.next_button.isEnabled()
     assert view.last_button.isEnabled()
-    first_page = [r.id for r in tab.model.records()]
-    click(qtbot, tab, view.next_button)
-    assert (tab.api.calls[-1].page, tab.controller.page) == (2, 2)
-    assert tab.model.rowCount() == 8
-    assert not set(first_page) & {r.id for r in tab.model.records()}
+    first_page = [r.id for r in logs_tab.model.records()]
+    click(qtbot, logs_tab, view.next_button)
+    assert (logs_tab.api.calls[-1].page, logs_tab.controller.page) == (2, 2)
+    assert logs_tab.model.rowCount() == 8
+    assert not set(first_page) & {r.id for r in logs_tab.model.records()}
     assert view.page_label.text() == "Page 2 of 2, total 23"
     assert not view.next_button.isEnabled()
     assert not view.last_button.isEnabled()
-    click(qtbot, tab, view.first_button)
-    assert [r.id for r in tab.model.records()] == first_page
-    click(qtbot, tab, view.last_button)
-    assert tab.api.calls[-1].page == 2
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
+    click(qtbot, logs_tab, view.first_button)
+    assert [r.id for r in logs_tab.model.records()] == first_page
+    click(qtbot, logs_tab, view.last_button)
+    assert logs_tab.api.calls[-1].page == 2
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
         view.page_spin.setValue(2)  # unchanged: no request
         view.page_spin.setRange(1, 9)
         view.page_spin.setValue(5)
-    assert tab.api.calls[-1].page == 5
-    assert tab.model.rowCount() == 0
+    assert logs_tab.api.calls[-1].page == 5
+    assert logs_tab.model.rowCount() == 0
     assert "Page 5 is past the end" in view.message.text()
     assert view.last_button.isEnabled()
-    click(qtbot, tab, view.last_button)
-    assert tab.controller.page == 2
+    click(qtbot, logs_tab, view.last_button)
+    assert logs_tab.controller.page == 2
 
 
-def test_page_size_250_shows_everything_on_one_page(qtbot, tab):
-    tab.controller.load(2)
-    qtbot.waitUntil(lambda: tab.controller.page == 2)
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
-        tab.view.set_page_size(250)
-    assert (tab.api.calls[-1].page, tab.api.calls[-1].size) == (1, 250)
-    assert tab.model.rowCount() == 23
-    assert tab.view.page_label.text() == "Page 1 of 1, total 23"
-    assert not tab.view.next_button.isEnabled()
+def test_page_size_250_shows_everything_on_one_page(qtbot, logs_tab):
+    logs_tab.controller.load(2)
+    qtbot.waitUntil(lambda: logs_tab.controller.page == 2)
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
+        logs_tab.view.set_page_size(250)
+    assert (logs_tab.api.calls[-1].page, logs_tab.api.calls[-1].size) == (1, 250)
+    assert logs_tab.model.rowCount() == 23
+    assert logs_tab.view.page_label.text() == "Page 1 of 1, total 23"
+    assert not logs_tab.view.next_button.isEnabled()
 
 
-def test_a_newer_request_supersedes_a_slow_one(qtbot, tab):
+def test_a_newer_request_supersedes_a_slow_one(qtbot, logs_tab):
     gate = asyncio.Event()
-    tab.api.gates[1] = gate  # page 1 hangs
-    tab.controller.load(1)
-    qtbot.waitUntil(lambda: tab.api.calls[-1].page == 1)
-    slow = tab.controller._load_task
-    with qtbot.waitSignal(tab.controller.loaded, timeout=10000) as shown:
-        tab.controller.load(2)
+    logs_tab.api.gates[1] = gate  # page 1 hangs
+    logs_tab.controller.load(1)
+    qtbot.waitUntil(lambda: logs_tab.api.calls[-1].page == 1)
+    slow = logs_tab.controller._load_task
+    with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000) as shown:
+        logs_tab.controller.load(2)
     gate.set()
     qtbot.waitUntil(slow.done)
     assert shown.args == [8]
-    assert tab.controller.page == 2
-    assert tab.model.rowCount() == 8
+    assert logs_tab.controller.page == 2
+    assert logs_tab.model.rowCount() == 8
 
 
 # -- states and payloads ---------------------------------------------------------------------
@@ -249,8 +231,8 @@ def states(qtbot, qasync_loop, tmp_path) -> Iterator[tuple[Harness, Clock]]:
 
 
 def test_state_column_counts_down_from_the_injected_clock(qtbot, states):
-    tab, clock = states
-    texts = tab.column(LogColumn.STATE)
+    logs_tab, clock = states
+    texts = logs_tab.column(LogColumn.STATE)
     local = (T0 + timedelta(seconds=30)).astimezone().strftime("%H:%M:%S")
     assert texts == [
         "Sending…",
@@ -260,22 +242,25 @@ def test_state_column_counts_down_from_the_injected_clock(qtbot, states):
         "Delivered",
     ]
     icons = [
-        tab.model.index(r, LogColumn.STATE).data(Qt.ItemDataRole.DecorationRole) for r in range(5)
+        logs_tab.model.index(r, LogColumn.STATE).data(Qt.ItemDataRole.DecorationRole)
+        for r in range(5)
     ]
     assert all(icon is not None and not icon.isNull() for icon in icons)
     clock.now += timedelta(seconds=15)
-    with qtbot.waitSignal(tab.model.dataChanged, timeout=3000) as changed:
+    with qtbot.waitSignal(logs_tab.model.dataChanged, timeout=3000) as changed:
         pass  # the countdown timer ticks once a second
     top, bottom = changed.args[0], changed.args[1]
     assert top.column() == bottom.column() == LogColumn.STATE
-    assert tab.model.index(1, LogColumn.STATE).data() == f"Retry 2 of 3 at {local} (in 5s)"
+    assert logs_tab.model.index(1, LogColumn.STATE).data() == f"Retry 2 of 3 at {local} (in 5s)"
     clock.now += timedelta(seconds=60)
-    qtbot.waitUntil(lambda: "due now" in tab.model.index(1, LogColumn.STATE).data(), timeout=3000)
+    qtbot.waitUntil(
+        lambda: "due now" in logs_tab.model.index(1, LogColumn.STATE).data(), timeout=3000
+    )
 
 
 def test_non_json_payload_shows_as_text_and_copies(qtbot, states):
-    tab, _ = states
-    view = tab.view
+    logs_tab, _ = states
+    view = logs_tab.view
     view.select_row(2)
     assert view.payload_view.toPlainText() == NON_JSON
     assert "text, not JSON" in view.payload_title.text()
@@ -291,36 +276,38 @@ def test_mid_retry_through_the_real_delivery(qtbot, qasync_loop, sandbox_factory
     receiver.status = 500
     box = sandbox_factory(time_scale=2)
     clock = Clock(datetime.now(UTC))
-    tab = open_tab(qtbot, qasync_loop, box, clock)
+    logs_tab = open_tab(qtbot, qasync_loop, box, clock)
     try:
-        assert "No deliveries are logged yet" in tab.view.message.text()
+        assert "No deliveries are logged yet" in logs_tab.view.message.text()
         with box.client() as api:
             api.post("/api/v3/webhook", json={"type": "reading.weight", "url": receiver.url})
             patient = api.post("/api/v3/patient", json={"firstName": "A", "lastName": "B"})
             body = {"patientId": patient.json()["id"], "weight": 80.0}
             api.post("/api/v3/test/weight-webhook", json=body).raise_for_status()
         receiver.wait_for(1)
-        qtbot.waitUntil(lambda: tab.controller.time_scale == 2)
+        qtbot.waitUntil(lambda: logs_tab.controller.time_scale == 2)
 
         def failed_once() -> bool:
-            with qtbot.waitSignal(tab.controller.loaded, timeout=10000):
-                tab.view.refresh_action.trigger()
-            record = tab.model.record_at(0)
+            with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
+                logs_tab.view.refresh_action.trigger()
+            record = logs_tab.model.record_at(0)
             return record is not None and record.lastResponseStatus == 500
 
         qtbot.waitUntil(failed_once, timeout=10000)
-        record = tab.model.record_at(0)
+        record = logs_tab.model.record_at(0)
         clock.now = record.createTimestamp + timedelta(seconds=10)
-        tab.model.tick()
+        logs_tab.model.tick()
         due = (record.createTimestamp + timedelta(minutes=7.5)).astimezone().strftime("%H:%M:%S")
-        assert tab.model.index(0, LogColumn.STATE).data() == f"Retry 1 of 3 at {due} (in 7m 20s)"
-        assert tab.view.stack.currentWidget() is tab.view.table
+        assert (
+            logs_tab.model.index(0, LogColumn.STATE).data() == f"Retry 1 of 3 at {due} (in 7m 20s)"
+        )
+        assert logs_tab.view.stack.currentWidget() is logs_tab.view.table
     finally:
-        close_tab(qtbot, tab)
+        close_tab(qtbot, logs_tab)
 
 
-def test_type_column_fits_the_longest_catalogue_type(tab):
-    table = tab.view.table
+def test_type_column_fits_the_longest_catalogue_type(logs_tab):
+    table = logs_tab.view.table
     metrics = table.fontMetrics()
     style = table.style()
     margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)

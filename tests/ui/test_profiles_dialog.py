@@ -106,8 +106,8 @@ def test_welcome_account_saves_profile_and_key(qtbot, setup):
     with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
         profiles.start(demo=False)
     welcome = opened.args[0]
-    welcome.url_edit.setText("https://impilo.example.com")
-    welcome.key_edit.setText("the-api-key-123456")
+    welcome.fields.url_edit.setText("https://impilo.example.com")
+    welcome.fields.key_edit.setText("the-api-key-123456")
     with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     assert [p.api_base_url for p in book.saved] == ["https://impilo.example.com"]
@@ -124,31 +124,31 @@ def test_profiles_dialog_add_edit_delete(qtbot, setup):
         desk.window.profiles_action.trigger()
     dialog = opened.args[0]
     assert isinstance(dialog, ProfilesDialog)
-    qtbot.waitUntil(lambda: dialog.name_edit.text() == "Alpha")
-    assert dialog.key_edit.echoMode() == dialog.key_edit.EchoMode.Password
-    assert "stored" in dialog.key_edit.placeholderText()
+    qtbot.waitUntil(lambda: dialog.fields.name_edit.text() == "Alpha")
+    assert dialog.fields.key_edit.echoMode() == dialog.fields.key_edit.EchoMode.Password
+    assert "stored" in dialog.fields.key_edit.placeholderText()
     # add
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
-    dialog.name_edit.setText("Beta")
-    dialog.url_edit.setText("nope")
+    dialog.fields.name_edit.setText("Beta")
+    dialog.fields.url_edit.setText("nope")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.banner.kind == "error")
     assert "https://" in dialog.banner.text
-    dialog.url_edit.setText("https://b.example.com")
-    dialog.key_edit.setText("key-b-123456")
+    dialog.fields.url_edit.setText("https://b.example.com")
+    dialog.fields.key_edit.setText("key-b-123456")
     with qtbot.waitSignal(profiles.profiles_changed, timeout=5000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert [p.name for p in book.saved] == ["Alpha", "Beta"]
     # edit the active one: the session restarts with the new settings
     dialog.select_row(0)
-    qtbot.waitUntil(lambda: dialog.name_edit.text() == "Alpha")
-    dialog.name_edit.setText("Alpha renamed")
+    qtbot.waitUntil(lambda: dialog.fields.name_edit.text() == "Alpha")
+    dialog.fields.name_edit.setText("Alpha renamed")
     with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert desk.window.status.profile_label.text() == "Profile: Alpha renamed"
     # delete Beta
     dialog.select_row(1)
-    qtbot.waitUntil(lambda: dialog.name_edit.text() == "Beta")
+    qtbot.waitUntil(lambda: dialog.fields.name_edit.text() == "Beta")
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.findChild(QMessageBox) is not None)
     box = dialog.findChild(QMessageBox)
@@ -168,8 +168,8 @@ def test_welcome_shows_a_bad_url_in_the_dialog_and_stays_open(qtbot, setup):
     with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
         profiles.start(demo=False)
     welcome = opened.args[0]
-    welcome.url_edit.setText("impilo.example.com")
-    welcome.key_edit.setText("the-api-key-123456")
+    welcome.fields.url_edit.setText("impilo.example.com")
+    welcome.fields.key_edit.setText("the-api-key-123456")
     qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: welcome.banner.kind == "error")
     assert welcome.isVisible()
@@ -183,14 +183,18 @@ def test_welcome_account_with_environment_and_relay(qtbot, setup):
     with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
         profiles.start(demo=False)
     welcome = opened.args[0]
-    assert welcome.environment_combo.currentData() == "production"  # the default for an account
-    assert welcome.relay_edit.text() == ""
-    welcome.environment_combo.setCurrentIndex(welcome.environment_combo.findData("staging"))
-    welcome.url_edit.setText("https://staging.impilo.example.com")
-    welcome.key_edit.setText("the-api-key-123456")
-    welcome.relay_edit.setText("https://relay.example.com")
-    welcome.token_edit.setText("the-relay-token-123456")
-    assert welcome.token_edit.echoMode() == welcome.token_edit.EchoMode.Password
+    assert (
+        welcome.fields.environment_combo.currentData() == "production"
+    )  # the default for an account
+    assert welcome.fields.relay_edit.text() == ""
+    welcome.fields.environment_combo.setCurrentIndex(
+        welcome.fields.environment_combo.findData("staging")
+    )
+    welcome.fields.url_edit.setText("https://staging.impilo.example.com")
+    welcome.fields.key_edit.setText("the-api-key-123456")
+    welcome.fields.relay_edit.setText("https://relay.example.com")
+    welcome.fields.token_edit.setText("the-relay-token-123456")
+    assert welcome.fields.token_edit.echoMode() == welcome.fields.token_edit.EchoMode.Password
     with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     (draft,) = book.drafts
@@ -206,12 +210,14 @@ def test_welcome_smee_channel_needs_no_token(qtbot, setup):
     with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
         profiles.start(demo=False)
     welcome = opened.args[0]
-    welcome.url_edit.setText("https://impilo.example.com")
-    welcome.key_edit.setText("the-api-key-123456")
-    welcome.relay_edit.setText("https://smee.io/AbCdEf123")
-    welcome.token_edit.setText("ignored-token-123456")
-    welcome.relay_kind_combo.setCurrentIndex(welcome.relay_kind_combo.findData("smee"))
-    assert not welcome.token_edit.isEnabled()
+    welcome.fields.url_edit.setText("https://impilo.example.com")
+    welcome.fields.key_edit.setText("the-api-key-123456")
+    welcome.fields.relay_edit.setText("https://smee.io/AbCdEf123")
+    welcome.fields.token_edit.setText("ignored-token-123456")
+    welcome.fields.relay_kind_combo.setCurrentIndex(
+        welcome.fields.relay_kind_combo.findData("smee")
+    )
+    assert not welcome.fields.token_edit.isEnabled()
     with qtbot.waitSignal(profiles.profiles_changed, timeout=5000):
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     (draft,) = book.drafts
