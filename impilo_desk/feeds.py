@@ -6,7 +6,9 @@ as a :class:`~impilo_desk.ui.ports.RelayStatus` for the status bar, with the las
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -19,6 +21,7 @@ from impilo_desk.ui.ports import RelayFeed, RelayStatus
 
 RELAY = "relay"
 SMEE = "smee"
+COUNT_REPORT_S = 0.1
 MISSING_SECRET_SENTENCE = (
     "No webhook secret is stored for this profile, so smee events cannot be checked; "  # noqa: S105 - a sentence
     "set it in the Secret tab."
@@ -107,21 +110,41 @@ async def _follow(
     """Runs the subscriber: each event, gap and state to ``hub``, each status to ``report``.
 
     ``subscriber(on_event=…, on_state=…, on_gap=…)`` makes it. The last gap stays in the
-    status until the feed restarts: events may be missing.
+    status until the feed restarts: events may be missing. A state in which only the counts
+    grew is reported at most every ``COUNT_REPORT_S`` (the newest counts, a little later): at
+    a thousand events a second, a status line per event would cost the window more than the
+    events themselves.
     """
-    latest = SubscriberState("connecting")
+    latest = reported = SubscriberState("connecting")
     last_gap: Gap | None = None
+    later: asyncio.TimerHandle | None = None
+
+    def send() -> None:
+        nonlocal reported, later
+        if later is not None:
+            later.cancel()
+            later = None
+        reported = latest
+        report(status_of(latest, kind, last_gap))
 
     def state_changed(state: SubscriberState) -> None:
-        nonlocal latest
+        nonlocal latest, later
         latest = state
         hub.on_state(state)
-        report(status_of(state, kind, last_gap))
+        counts_only = replace(state, received=reported.received, duplicates=reported.duplicates)
+        if counts_only != reported:
+            send()
+        elif later is None:
+            later = asyncio.get_running_loop().call_later(COUNT_REPORT_S, send)
 
     def gap_found(gap: Gap) -> None:
         nonlocal last_gap
         last_gap = gap
         hub.on_gap(gap)
-        report(status_of(latest, kind, gap))
+        send()
 
-    await subscriber(on_event=hub.on_event, on_state=state_changed, on_gap=gap_found).run()
+    try:
+        await subscriber(on_event=hub.on_event, on_state=state_changed, on_gap=gap_found).run()
+    finally:
+        if later is not None:
+            later.cancel()

@@ -34,6 +34,7 @@ class ReadingsDrawing(QObject):
         view: The tab.
         series: The series by kind value (the controller fills and clears them in place).
         status: The status line for the page in view (given the count of its kind).
+        pull: Called first by every redraw: brings in the readings that arrived since.
         parent: QObject parent.
     """
 
@@ -44,12 +45,14 @@ class ReadingsDrawing(QObject):
         view: ReadingsTab,
         series: dict[str, KindSeries],
         status: Callable[[int], str],
+        pull: Callable[[], object],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.view = view
         self.series = series
         self._status_text = status
+        self._pull = pull
         self._failed: Mapping[str, Sequence[float]] = {}
         self._gaps: Sequence[float] = ()
         self._markers_dirty = True
@@ -90,6 +93,7 @@ class ReadingsDrawing(QObject):
         """
         if not self.series or not alive(self.view):
             return 0
+        self._pull()
         units = self.units()
         changed_units = units != self._units
         self._units = units

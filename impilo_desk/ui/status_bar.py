@@ -126,7 +126,9 @@ class StatusBar(QStatusBar):
         self.relay_label.setText(text)
         self.relay_label.setToolTip(f"{text}\nLast problem: {error}" if error else text)
         trouble = phase in (RelayPhase.UNAUTHORIZED, RelayPhase.STOPPED) and bool(error)
-        self.relay_label.setStyleSheet("color: #8a4b00;" if trouble or dropped or gap else "")
+        style = "color: #8a4b00;" if trouble or dropped or gap else ""
+        if style != self.relay_label.styleSheet():  # setting one re-polishes the label: costly
+            self.relay_label.setStyleSheet(style)
 
     def set_secrets(self, mode: str, sentence: str = "") -> None:
         """Shows where secrets are kept.

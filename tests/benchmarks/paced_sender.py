@@ -1,0 +1,78 @@
+"""Posts blood-pressure readings to a relay at a steady rate, as Impilo would (a child process).
+
+``python -m tests.benchmarks.paced_sender URL RATE SECONDS`` with the relay's secret in
+``IMPILO_RELAY_SECRET``: reading ``i`` is due at ``i / RATE`` s; 16 keep-alive connections carry
+them. Prints one JSON line when done: how many were sent, accepted, and how late the worst was.
+Bounded: ``RATE * SECONDS`` posts, and it gives up 30 s after the last one was due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.benchmarks.rawpost import RawConnection
+
+CONNECTIONS = 16
+
+
+def reading(i: int, when: datetime) -> dict[str, Any]:
+    """Envelope ``i``: one patient's blood pressure, a realistic payload."""
+    payload = {
+        "id": i,
+        "readingTimestamp": when.isoformat(),
+        "patient": {"id": 1, "firstName": "Bench", "lastName": "Mark"},
+        "systolic": 110 + i % 40,
+        "diastolic": 70 + i % 20,
+        "heartRate": 60 + i % 30,
+        "manual": False,
+    }
+    return {"id": i, "type": "reading.bloodPressure", "payload": payload}
+
+
+async def send(url: str, rate: float, seconds: float) -> dict[str, Any]:
+    """Sends ``rate * seconds`` readings on schedule; returns the tally."""
+    total = int(rate * seconds)
+    secret = os.environ["IMPILO_RELAY_SECRET"]
+    pool: asyncio.Queue[RawConnection] = asyncio.Queue()
+    for _ in range(CONNECTIONS):
+        conn = RawConnection(url, {"Impilo-Webhook-Secret": secret})
+        await conn.open()
+        pool.put_nowait(conn)
+    accepted = 0
+    late = 0.0
+    start = time.perf_counter()
+    now = datetime.now(UTC)
+
+    async def post(i: int) -> None:
+        nonlocal accepted
+        conn = await pool.get()
+        try:
+            when = now + timedelta(seconds=i / rate)
+            status = await conn.post_json(reading(i, when))
+            accepted += status == 200
+        finally:
+            pool.put_nowait(conn)
+
+    posts = []
+    for i in range(1, total + 1):
+        delay = start + (i - 1) / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        late = max(late, -delay)
+        posts.append(asyncio.create_task(post(i)))
+    await asyncio.wait_for(asyncio.gather(*posts), 30)
+    while not pool.empty():
+        await pool.get_nowait().close()
+    return {"sent": total, "accepted": accepted, "worst_late_ms": round(late * 1000, 1),
+            "seconds": round(time.perf_counter() - start, 2)}  # fmt: skip
+
+
+if __name__ == "__main__":
+    url, rate, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    print(json.dumps(asyncio.run(send(url, rate, seconds))), flush=True)
