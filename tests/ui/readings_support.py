@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 
 from impilo_desk.client import ImpiloClient, RetryPolicy
-from impilo_desk.services.event_store import EventStore
+from impilo_desk.contract import Envelope
+from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.subscriber import Backoff, RelaySubscriber
 from impilo_desk.ui.dialogs import alive
@@ -50,6 +51,23 @@ def record(api: httpx.Client, kind: str, patient_id: int, minutes: float, **valu
     answer = api.post(f"/api/v3/{kind}-reading", json=body)
     assert answer.status_code == 200, answer.text
     return int(answer.json()["id"])
+
+
+STREAM_START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def weight_reading(i: int, patient_id: int = 1) -> dict[str, Any]:
+    """Reading ``i`` of a stream: one a minute, its weight (100 + i) tells which it is."""
+    when = STREAM_START + timedelta(minutes=i)
+    patient = {"id": patient_id, "firstName": "Pat", "lastName": "Stream"}
+    return {"id": i + 1, "readingTimestamp": when.isoformat(), "weight": 100.0 + i,
+            "patient": patient}  # fmt: skip
+
+
+def relay_reading(i: int) -> RelayEvent:
+    """Reading ``i`` as the relay subscriber hands it over."""
+    envelope = Envelope(id=i + 1, type="reading.weight", payload=weight_reading(i))
+    return RelayEvent(seq=i + 1, received_at=STREAM_START, envelope=envelope)
 
 
 def send_readings_to(api: httpx.Client, url: str, secret: str, types: list[str]) -> None:

@@ -1,36 +1,20 @@
-"""The table beside each chart while readings stream in: rows go on top, what you read stays."""
+"""The Readings tab while readings stream in: rows go on top, what you read stays, none lost."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint
 
-from impilo_desk.contract import Envelope, Reading, ReadingKind
-from impilo_desk.services.event_store import RelayEvent
+from impilo_desk.contract import Reading, ReadingKind
 from impilo_desk.services.reading_series import KindSeries
+from impilo_desk.ui.readings_controller import LIVE_HELD
 from impilo_desk.ui.readings_page import KindPage
-from tests.ui.readings_support import readings_factory
+from tests.ui.readings_support import readings_factory, relay_reading, weight_reading
 
 WEIGHT = ReadingKind.WEIGHT.value
-START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-def weight(i: int, patient_id: int = 1) -> dict[str, Any]:
-    """Reading ``i`` of the stream: one a minute, its weight tells which it is."""
-    when = START + timedelta(minutes=i)
-    patient = {"id": patient_id, "firstName": "Pat", "lastName": "Stream"}
-    return {"id": i + 1, "readingTimestamp": when.isoformat(), "weight": 100.0 + i,
-            "patient": patient}  # fmt: skip
-
-
-def event(i: int) -> RelayEvent:
-    """Reading ``i`` as the relay subscriber hands it over."""
-    envelope = Envelope(id=i + 1, type="reading.weight", payload=weight(i))
-    return RelayEvent(seq=i + 1, received_at=START, envelope=envelope)
 
 
 def top_row(page: KindPage) -> int:
@@ -55,14 +39,14 @@ def test_live_readings_go_on_top_and_keep_the_selection_and_the_rows_in_view(qtb
         r.controller.select_patient(1)
     r.tab.show_kind(WEIGHT)
     for i in range(200):
-        r.hub.on_event(event(i))
+        r.hub.on_event(relay_reading(i))
     page = r.page(WEIGHT)
     model = page.model
     assert model.rowCount() == 200
     assert model.data(model.index(0, 1)) == "299"  # the newest first
 
     for i in range(200, 203):  # at the top, new readings come into view
-        r.hub.on_event(event(i))
+        r.hub.on_event(relay_reading(i))
     r.controller.redraw(full=True)
     assert top_row(page) == 0
     assert model.data(model.index(0, 1)) == "302"
@@ -73,7 +57,7 @@ def test_live_readings_go_on_top_and_keep_the_selection_and_the_rows_in_view(qtb
     page.table.selectRow(60)
     chosen = model.data(model.index(60, 1))
     for i in range(203, 210):
-        r.hub.on_event(event(i))
+        r.hub.on_event(relay_reading(i))
     r.controller.redraw(full=True)
     assert model.rowCount() == 210
     qtbot.waitUntil(lambda: top_row(page) == 57)
@@ -83,7 +67,7 @@ def test_live_readings_go_on_top_and_keep_the_selection_and_the_rows_in_view(qtb
 
 
 def _reading(i: int) -> Reading:
-    return Reading.model_validate(weight(i))
+    return Reading.model_validate(weight_reading(i))
 
 
 def test_rows_fall_off_the_bottom_when_the_ring_is_full(qtbot, qtmodeltester):
@@ -112,3 +96,20 @@ def test_rows_fall_off_the_bottom_when_the_ring_is_full(qtbot, qtmodeltester):
     assert reset == [True]
     # the ring keeps the last 20 to arrive (105 made room), shown in time order
     assert [model.data(model.index(row, 1)) for row in (0, 18, 19)] == ["124", "106", "99"]
+
+
+def test_readings_that_arrive_while_the_tab_is_hidden_are_there_when_it_shows(
+    qtbot, make, tmp_path
+):
+    r = make(store_path=tmp_path / "events.db")
+    r.start()
+    r.tab.set_patients([(1, "Pat Stream (#1)")], 1)
+    with qtbot.waitSignal(r.controller.loaded, timeout=10_000):
+        r.controller.select_patient(1)
+    r.tab.hide()  # another tab is in front: no redraws
+    for i in range(LIVE_HELD + 20):  # more than are held for a redraw: charted at once
+        r.hub.on_event(relay_reading(i))
+    assert r.count(WEIGHT) == LIVE_HELD
+    r.tab.show()
+    qtbot.waitUntil(lambda: r.count(WEIGHT) == LIVE_HELD + 20)  # the rest, at the next redraw
+    qtbot.waitUntil(lambda: r.tab.pages[WEIGHT].model.rowCount() == LIVE_HELD + 20)
