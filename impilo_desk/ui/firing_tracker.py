@@ -170,10 +170,9 @@ class FollowTracker(QObject):
         Returns:
             How many were running.
         """
-        running = [f for f in self._follows if f.running]
-        for follow in running:
-            assert follow.task is not None  # running implies a task
-            follow.task.cancel()
+        running = [f.task for f in self._follows if f.task is not None and not f.task.done()]
+        for task in running:
+            task.cancel()
         self._claimed.clear()
         self._schedule = None
         return len(running)
