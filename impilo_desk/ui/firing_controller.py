@@ -1,10 +1,10 @@
-"""The Test events tab's controller: checks, fires, follows, offers the fix, keeps the history."""
+"""The Test events tab's controller: checks, fires, shows the chains, offers the fix."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -14,6 +14,7 @@ from impilo_desk.ui.dialogs import accepted, alive, run_dialog
 from impilo_desk.ui.errors import describe_error
 from impilo_desk.ui.firing_models import ChainModel, Fired, HistoryModel, format_clock
 from impilo_desk.ui.firing_tab import ConfirmProductionDialog, FiringTab
+from impilo_desk.ui.firing_tracker import Follow, FollowTracker
 from impilo_desk.ui.tab_controller import TabController
 from impilo_desk.ui.tasks import TaskOwner
 from impilo_desk.ui.validation import relay_ingest_url
@@ -21,7 +22,7 @@ from impilo_desk.ui.validation import relay_ingest_url
 if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the first paint
     from impilo_desk.client.ports import FiringApi
     from impilo_desk.services.event_store import RelayEvent
-    from impilo_desk.ui.firing_follow import ChainFollower, FollowTimes
+    from impilo_desk.ui.firing_follow import FollowTimes
     from impilo_desk.ui.ports import ProfileInfo, Session
 
 SEARCH_DEBOUNCE_MS = 300
@@ -31,10 +32,13 @@ PATIENT_PAGE = 50
 class FiringController(TabController[FiringTab]):
     """Decides what the Test events tab does and runs it as owned tasks.
 
+    Every fired event is followed at once by :attr:`tracker`; the chain panel shows the chain of
+    the selected history row, else of the newest.
+
     Signals:
         patients_loaded(int): The patient list was (re)loaded with this many patients.
         blocked(str): Firing was refused before sending; the sentence says why.
-        chain_changed(): A step of the followed event happened (or its details changed).
+        chain_changed(): The chain shown changed (a step happened, or another row was chosen).
         followed(str): Following an event ended; the outcome as the history shows it.
         webhook_created(str): The offered webhook was created (its type).
         api_ok(), api_failed(str): As for every :class:`TabController`.
@@ -69,10 +73,10 @@ class FiringController(TabController[FiringTab]):
         self._times = follow_times
         self._api: FiringApi | None = None
         self._profile: ProfileInfo | None = None
-        self._schedule: tuple[timedelta, ...] | None = None
         self._ingest_url: str | None = None
-        self._follower: ChainFollower | None = None
-        self._follow_task: asyncio.Task[None] | None = None
+        self.tracker = FollowTracker(history, self._spawn, self)
+        self.tracker.changed.connect(self._chain_changed)
+        self.tracker.ended.connect(self._follow_ended)
         self._search_task: asyncio.Task[None] | None = None
         self._stop_listening: Callable[[], None] | None = None
         self._busy = False
@@ -89,6 +93,9 @@ class FiringController(TabController[FiringTab]):
         view.patient_search.textEdited.connect(lambda _text: self._search_timer.start())
         view.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
         view.preset_combo.activated.connect(lambda _i: self._apply_preset())
+        view.history_table.selectionModel().selectionChanged.connect(
+            lambda _selected, _deselected: self._show(self.shown_follow())
+        )
         self.set_session(None)
 
     # -- session ---------------------------------------------------------------------------
@@ -106,12 +113,11 @@ class FiringController(TabController[FiringTab]):
         if not alive(self.view):  # the window is gone (a session ending at shutdown)
             return
         self._search_timer.stop()
-        self._follower = None
+        self.tracker.cancel_all()  # the old session's follows end with it (its client closes)
         # The session's API client is the full ImpiloClient; the port names only what the
         # Webhooks tab needs, so the Test events tab's part is named by FiringApi.
         self._api = cast("FiringApi", session.api) if session is not None else None
         self._profile = session.profile if session is not None else None
-        self._schedule = None  # the new server's retry schedule, asked for at the first fire
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
         if session is not None and session.events is not None:
             from impilo_desk.services.reading_feed import HubListener  # after the first paint
@@ -132,10 +138,13 @@ class FiringController(TabController[FiringTab]):
             self._search_now()
 
     def on_relay_event(self, event: RelayEvent) -> None:
-        """Takes an event the relay feed received."""
-        follower = self._follower
-        if follower is not None and not follower.finished:
-            follower.offer(event, datetime.now(UTC))
+        """Takes an event the relay feed received (for the follow it belongs to)."""
+        self.tracker.offer(event)
+
+    def shown_follow(self) -> Follow | None:
+        """The follow the chain panel shows: the selected history row's, else the newest."""
+        row = self.view.selected_history_row()
+        return self.tracker.follow_of(self.history.fired_at_row(row if row >= 0 else 0))
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -206,11 +215,12 @@ class FiringController(TabController[FiringTab]):
         return True
 
     def create_relay_webhook(self) -> None:
-        """Creates the missing webhook of the followed event's type, pointing at the relay."""
-        follower = self._follower
-        if self._api is None or follower is None or self._ingest_url is None:
+        """Creates the missing webhook of the shown event's type, pointing at the relay."""
+        follow = self.shown_follow()
+        if self._api is None or follow is None or self._ingest_url is None:
             return
-        self._spawn(self._create_webhook(follower.chain.event_type, self._ingest_url), "webhook")
+        event_type = follow.follower.chain.event_type
+        self._spawn(self._create_webhook(event_type, self._ingest_url), "webhook")
 
     # -- the work --------------------------------------------------------------------------
 
@@ -229,8 +239,8 @@ class FiringController(TabController[FiringTab]):
 
     async def _fire(self, kind: str, patient_id: int, label: str, values: dict[str, Any]) -> None:
         from impilo_desk.contract import READING_KINDS, ReadingKind
-        from impilo_desk.ui.firing_follow import ChainFollower, FollowTimes
-        from impilo_desk.ui.firing_values import request_body, summarize
+        from impilo_desk.ui.firing_follow import FollowTimes
+        from impilo_desk.ui.firing_values import summarize
 
         api, profile = self._api, self._profile
         if api is None or profile is None:
@@ -248,71 +258,53 @@ class FiringController(TabController[FiringTab]):
             self._busy = False
             if alive(self.view):
                 self.view.fire_action.setEnabled(self._api is not None)
-        if self._follow_task is not None and not self._follow_task.done():
-            self._follow_task.cancel()
         fired = Fired(
             kind, info.label, patient_id, label, dict(values), summarize(info, values),
             datetime.now(UTC),
         )  # fmt: skip
-        self.history.add(fired)
-        if self._schedule is None:
-            # The sandbox may run the 15/30/60-minute schedule faster; countdowns must match.
-            from impilo_desk.contract import scaled_schedule
-            from impilo_desk.services.server_info import fetch_time_scale
-
-            self._schedule = scaled_schedule(await fetch_time_scale(profile.api_base_url))
-        follower = ChainFollower(
-            api, info.kind, patient_id, values, self._ingest_url, self._times or FollowTimes(),
-            self._show_chain, schedule=self._schedule,
+        title = f"{info.label} for {label} ({fired.summary}), fired at "
+        await self.tracker.follow(
+            fired, title + format_clock(fired.fired_at), api, profile.api_base_url,
+            self._ingest_url, self._times or FollowTimes(),
         )  # fmt: skip
-        self._follower = follower
         self.view.banner.clear()
-        self.view.show_reason(None, False)
-        self.view.chain_title.setText(
-            f"{info.label} for {label} ({fired.summary}), fired at {format_clock(fired.fired_at)}"
-        )
-        self._follow_task = asyncio.current_task()
-        try:
-            result = await follower.run(request_body(patient_id, values))
-        except asyncio.CancelledError:
-            fired.outcome = "Not followed further"
-            self.history.update(fired)
-            raise
-        except Exception as exc:
-            fired.outcome = "Following failed"
-            self.history.update(fired)
-            self._fail(exc)
+        self.view.select_history_row(0)  # show the chain of what was just fired
+
+    def _show(self, follow: Follow | None) -> None:
+        """Shows ``follow``'s chain, title and, once it ended short, why (None: nothing yet)."""
+        if not alive(self.view):
             return
-        fired.outcome = self._outcome(follower)
-        self.history.update(fired)
-        if result.error is not None:
-            self.view.banner.show_error(result.error)
-            self.api_failed.emit(result.error)
+        if follow is None:
+            self.chain_model.set_chain(None, {}, False)
+            self.view.chain_title.setText("Nothing fired yet in this session.")
+            self.view.show_reason(None, False)
+        else:
+            follower, ended = follow.follower, follow.ended  # cancelled: ended, not finished
+            self.chain_model.set_chain(follower.chain, follower.result.details, ended)
+            self.view.chain_title.setText(follow.title)
+            result = follower.result
+            self.view.show_reason(result.reason if ended else None, ended and result.offer_webhook)
+        self.chain_changed.emit()
+
+    def _chain_changed(self, fired: Fired) -> None:
+        shown = self.shown_follow()
+        if shown is not None and shown.fired is fired:
+            self._show(shown)
+
+    def _follow_ended(self, fired: Fired) -> None:
+        follow = self.tracker.follow_of(fired)
+        if follow is None:
+            return
+        error = follow.follower.result.error
+        if follow.failure is not None:
+            self._fail(follow.failure)
+        elif error is not None:
+            self.view.banner.show_error(error)
+            self.api_failed.emit(error)
         else:
             self.api_ok.emit()
-        if self._follower is follower:
-            self.view.show_reason(result.reason, result.offer_webhook)
+        self._chain_changed(fired)
         self.followed.emit(fired.outcome)
-
-    def _outcome(self, follower: ChainFollower) -> str:
-        from impilo_desk.services.receipts import Step
-
-        chain, result = follower.chain, follower.result
-        if result.error is not None:
-            return "Not accepted: " + result.error
-        status = f" (delivery {result.details[Step.LOGGED]})" if Step.LOGGED in chain.times else ""
-        if chain.complete:
-            total = chain.times[Step.DESKTOP] - chain.times[Step.SENT]
-            return f"Arrived in {total.total_seconds():.2f} s{status}"
-        missing = next(s for s in Step if s not in chain.times)
-        return f"Stopped before “{missing.label}”{status}"
-
-    def _show_chain(self) -> None:
-        follower = self._follower
-        if follower is None or not alive(self.view):
-            return
-        self.chain_model.set_chain(follower.chain, follower.result.details, follower.finished)
-        self.chain_changed.emit()
 
     async def _confirm(self, profile_name: str, what: str) -> bool:
         dialog = ConfirmProductionDialog(profile_name, what, self.view)

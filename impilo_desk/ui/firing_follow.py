@@ -108,6 +108,9 @@ class ChainFollower:
         times: Time-outs and polling pace.
         on_change: Called after every step or detail that changed.
         clock: Returns the current time (aware UTC).
+        schedule: The server's retry schedule (countdowns in the log step follow it).
+        claim: Takes a matching relay event for this follower; False when another follower
+            (of an event fired with the same values) has it already.
     """
 
     def __init__(
@@ -121,6 +124,7 @@ class ChainFollower:
         on_change: Callable[[], None],
         clock: Callable[[], datetime] = now_utc,
         schedule: Sequence[timedelta] = RETRY_SCHEDULE,
+        claim: Callable[[RelayEvent], bool] = lambda _event: True,
     ) -> None:
         from impilo_desk.contract import READING_KINDS
 
@@ -133,6 +137,7 @@ class ChainFollower:
         self._on_change = on_change
         self._clock = clock
         self._schedule = schedule
+        self._claim = claim
         self._arrived = asyncio.Event()
         self._pending: list[tuple[RelayEvent, datetime]] = []
         self.finished = False
@@ -146,7 +151,7 @@ class ChainFollower:
             return False
         if Step.RELAY in self.chain.times:
             return False
-        if not self.chain.matches(event.envelope, event.received_at):
+        if not self.chain.matches(event.envelope, event.received_at) or not self._claim(event):
             return False
         self.chain.mark(Step.RELAY, event.received_at)
         self.chain.mark(Step.DESKTOP, desktop_at)

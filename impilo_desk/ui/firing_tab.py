@@ -50,13 +50,13 @@ def _table(parent: QWidget, model: ChainModel | HistoryModel, name: str) -> QTab
 
 
 class FiringTab(QWidget):
-    """Shows the test-event form, the receipt chain of the last event and the session's history.
+    """Shows the test-event form, the receipt chain of the chosen event and the session's history.
 
     The kind forms are built by :meth:`build_forms` (the contract loads after the first paint).
     The controller connects to the actions and decides what they do; this view only shows.
 
     Args:
-        chain_model: The receipt chain of the event being followed.
+        chain_model: The receipt chain of the event chosen in the history (else the newest).
         history_model: The events fired in this session.
         parent: Parent widget.
     """
@@ -264,6 +264,10 @@ class FiringTab(QWidget):
         self.reason_label.setText(sentence or "")
         self.reason_label.setVisible(bool(sentence))
         self.create_webhook_button.setVisible(offer_webhook)
+
+    def select_history_row(self, row: int) -> None:
+        """Selects the history row ``row`` (its chain is then shown)."""
+        self.history_table.selectRow(row)
 
     def selected_history_row(self) -> int:
         """The selected history row, or -1."""

@@ -33,7 +33,7 @@ class SecretController(TabController[SecretTab]):
 
     Signals:
         loaded(): The state was (re)loaded.
-        saved(): A secret was saved on Impilo and in the keyring.
+        saved(): A secret was saved on Impilo and in the local store (keyring or memory).
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
@@ -96,7 +96,8 @@ class SecretController(TabController[SecretTab]):
         """Puts a new strong secret in the field (not saved until Save)."""
         self.view.set_secret(generate_secret())
         self.view.banner.show_info(
-            "A new secret is in the field. Save it to send it to Impilo and the keyring."
+            "A new secret is in the field. Save it to send it to Impilo and keep it in "
+            f"{self.view.store_name}."
         )
 
     def save(self) -> None:
@@ -157,8 +158,9 @@ class SecretController(TabController[SecretTab]):
         try:
             await store.set(self._profile_id, webhook_secret_kind(), value)
         except Exception as exc:
+            where = self.view.store_name  # now, not before: the store may have switched meanwhile
             self.view.banner.show_error(
-                "Impilo now uses the new secret, but the keyring could not store it ("
+                f"Impilo now uses the new secret, but it could not be kept in {where} ("
                 + describe_error(exc).rstrip(".")
                 + "); copy it now."
             )
@@ -169,7 +171,7 @@ class SecretController(TabController[SecretTab]):
         self._show_state(True, True)
         self.view.show_match(True)
         self.view.banner.show_info(
-            "Saved on Impilo and in the keyring. Give the new secret to every receiver "
+            f"Saved on Impilo and in {self.view.store_name}. Give the new secret to every receiver "
             "(your relay too), or they will refuse Impilo's deliveries."
         )
         self.saved.emit()

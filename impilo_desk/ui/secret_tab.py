@@ -127,6 +127,11 @@ class SecretTab(QWidget):
         self.secret_edit.setText(value)
         self.hide_secret()
 
+    @property
+    def store_name(self) -> str:
+        """Where the secret is kept locally, as the tab names it ("the keyring", "memory …")."""
+        return self._store_name
+
     def set_store_name(self, name: str) -> None:
         """Names where the secret is kept locally ("the keyring", or "memory" for the demo)."""
         self._store_name = name

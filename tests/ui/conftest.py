@@ -113,3 +113,22 @@ def logs_tab(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, logs_seeded: An
     harness = open_tab(qtbot, qasync_loop, logs_seeded.box)
     yield harness
     close_tab(qtbot, harness)
+
+
+@pytest.fixture
+def firing_world(sandbox: Any, relay: Any) -> Iterator[Any]:
+    """The sandbox delivering to the relay, two patients (a ``firing_support.World``)."""
+    from tests.ui.firing_support import make_world
+
+    with make_world(sandbox, relay) as world:
+        yield world
+
+
+@pytest.fixture
+def open_firing_desk(
+    qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, firing_world: Any, tmp_path: Any
+) -> Any:
+    """Opens the real desk on ``firing_world``: ``open_firing_desk(environment=…)`` → ``Desk``."""
+    from tests.ui.firing_support import desk_opener
+
+    return desk_opener(qtbot, qasync_loop, firing_world, tmp_path)

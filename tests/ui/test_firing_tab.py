@@ -1,136 +1,21 @@
 """The Test events tab on real widgets, against the real sandbox, relay and subscriber over HTTP.
 
-The sandbox delivers to the relay (same secret on both); the desktop's RelaySubscriber reads the
-relay's stream into an EventStore and hands each event to the tab through the session.
+The world and the desk are built by ``tests/ui/firing_support.py`` (fixtures in conftest).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
-from impilo_desk.app import Desk, build_desk
-from impilo_desk.client import ImpiloClient
-from impilo_desk.contract import READING_KINDS, Webhook
-from impilo_desk.services.event_store import EventStore
-from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.contract import READING_KINDS
 from impilo_desk.services.receipts import Step
-from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.ui.firing_models import ChainColumn, ChainModel, Fired, HistoryModel
 from impilo_desk.ui.firing_tab import ConfirmProductionDialog
 from impilo_desk.ui.firing_values import FIRABLE_KINDS
-from impilo_desk.ui.ports import ProfileInfo, RelayStatus, Session
-from tests.fixtures.relay import RelayProcess
-from tests.fixtures.sandbox import Receiver, SandboxProcess
-from tests.ui.fakes import FakeStore
-
-FOLLOW_MS = 25_000
-
-
-@dataclass
-class Prof:
-    id: str
-    api_base_url: str
-    relay_url: str | None
-    name: str = "Sandbox for tests"
-    environment: str = "sandbox"
-    poll_interval_s: int = 30
-
-
-@dataclass
-class World:
-    sandbox: SandboxProcess
-    relay: RelayProcess
-    api: httpx.Client
-    patient_id: int
-
-    def hook(self, webhook_type: str, url: str | None = None) -> None:
-        body = {"type": webhook_type, "url": url or self.relay.ingest_url}
-        self.api.post("/api/v3/webhook", json=body).raise_for_status()
-
-    def hooks(self) -> list[Webhook]:
-        page = self.api.get("/api/v3/webhook", params={"size": 250}).raise_for_status().json()
-        return [Webhook.model_validate(h) for h in page["content"]]
-
-
-@pytest.fixture
-def world(sandbox: SandboxProcess, relay: RelayProcess) -> Iterator[World]:
-    with sandbox.client() as api:
-        api.post("/api/v3/webhook-secret", json={"secret": relay.secret}).raise_for_status()
-        patient = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
-        made = api.post("/api/v3/patient", json=patient).raise_for_status().json()
-        api.post("/api/v3/patient", json={**patient, "firstName": "Thabo", "lastName": "Mokoena"})
-        yield World(sandbox, relay, api, int(made["id"]))
-
-
-@pytest.fixture
-def open_desk(qtbot, qasync_loop, world: World, tmp_path: Path) -> Callable[..., Desk]:
-    """Builds the real desk; ``open_desk(environment=…)`` starts a session and waits for it."""
-
-    @asynccontextmanager
-    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
-        hub = EventHub()
-
-        async def feed(report: Callable[[RelayStatus], None]) -> None:
-            def on_state(state: SubscriberState) -> None:
-                report(RelayStatus(state.phase, state.attempt, state.received, state.last_error))
-
-            store = EventStore(tmp_path / "events.sqlite3")
-            subscriber = RelaySubscriber(
-                world.relay.url, world.relay.token, store, on_event=hub.on_event,
-                on_state=on_state,
-            )  # fmt: skip
-            try:
-                await subscriber.run()
-            finally:
-                store.close()
-
-        async with ImpiloClient(world.sandbox.base_url, world.sandbox.api_key) as client:
-            yield Session(profile, client, FakeStore(), feed, events=hub)
-
-    def start(environment: str = "sandbox", name: str = "Sandbox for tests") -> Desk:
-        desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
-
-        def end_session(_window: object) -> None:  # while the window (and its signals) exist
-            ending = desk.sessions.owner.spawn(desk.sessions.end_session(), name="end")
-            qtbot.waitUntil(ending.done, timeout=10_000)
-
-        qtbot.addWidget(desk.window, before_close_func=end_session)
-        desk.window.show()
-        live: list[RelayStatus] = []
-        desk.sessions.relay_status.connect(live.append)
-        profile = Prof("p1", world.sandbox.base_url, world.relay.url, name, environment)
-        with qtbot.waitSignal(desk.firing.patients_loaded, timeout=10_000):
-            desk.sessions.switch_to(profile)
-        qtbot.waitUntil(lambda: bool(live) and live[-1].phase == "live", timeout=10_000)
-        desk.window.tabs.setCurrentWidget(desk.firing.view)
-        return desk
-
-    return start
-
-
-def fire(qtbot, desk: Desk) -> str:
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as blocker:
-        qtbot.mouseClick(desk.firing.view.fire_button, Qt.MouseButton.LeftButton)
-    return str(blocker.args[0])
-
-
-def statuses(desk: Desk) -> list[str]:
-    model = desk.firing.chain_model
-    return [model.status(row) for row in range(model.rowCount())]
-
-
-def cell(desk: Desk, step: Step, column: ChainColumn) -> str:
-    model = desk.firing.chain_model
-    return str(model.data(model.index(int(step), int(column))))
+from tests.fixtures.sandbox import Receiver
+from tests.ui.firing_support import FOLLOW_MS, cell, fire, statuses
 
 
 def test_models_pass_qt_model_checks(qtmodeltester, qasync_loop):
@@ -148,14 +33,14 @@ def test_models_pass_qt_model_checks(qtmodeltester, qasync_loop):
     qtmodeltester.check(history)
 
 
-def test_each_kind_fires_and_the_chain_completes(qtbot, open_desk, world):
+def test_each_kind_fires_and_the_chain_completes(qtbot, open_firing_desk, firing_world):
     for kind in FIRABLE_KINDS:
-        world.hook(READING_KINDS[kind].webhook_type)
-    desk = open_desk()
+        firing_world.hook(READING_KINDS[kind].webhook_type)
+    desk = open_firing_desk()
     tab = desk.firing.view
     qtbot.keyClicks(tab.patient_search, "nwo")  # debounced search by name
     qtbot.waitUntil(lambda: tab.patient_combo.count() == 1, timeout=5_000)
-    assert tab.patient_id() == world.patient_id
+    assert tab.patient_id() == firing_world.patient_id
     assert "Amara Nwosu" in tab.patient_label()
     for kind in FIRABLE_KINDS:
         tab.select_kind(kind.value)
@@ -180,14 +65,14 @@ def test_each_kind_fires_and_the_chain_completes(qtbot, open_desk, world):
     assert desk.firing.history.rowCount() == len(FIRABLE_KINDS) + 1
 
 
-def test_patient_search_by_id_and_presets(qtbot, open_desk, world):
-    desk = open_desk()
+def test_patient_search_by_id_and_presets(qtbot, open_firing_desk, firing_world):
+    desk = open_firing_desk()
     tab = desk.firing.view
     assert tab.patient_combo.count() == 2
     with qtbot.waitSignal(desk.firing.patients_loaded, timeout=5_000):
-        qtbot.keyClicks(tab.patient_search, f"#{world.patient_id}")
+        qtbot.keyClicks(tab.patient_search, f"#{firing_world.patient_id}")
     assert tab.patient_combo.count() == 1
-    assert tab.patient_id() == world.patient_id
+    assert tab.patient_id() == firing_world.patient_id
     tab.select_kind("temperature")
     tab.preset_combo.setCurrentIndex(tab.preset_combo.findText("Normal (°C)"))
     tab.preset_combo.activated.emit(tab.preset_combo.currentIndex())
@@ -197,9 +82,11 @@ def test_patient_search_by_id_and_presets(qtbot, open_desk, world):
     assert form.hints["temperature"].text() == "°C · 25–45"
 
 
-def test_invalid_values_block_sending_with_the_message_beside_the_field(qtbot, open_desk, world):
-    world.hook("reading.bloodPressure")
-    desk = open_desk()
+def test_invalid_values_block_sending_with_the_message_beside_the_field(
+    qtbot, open_firing_desk, firing_world
+):
+    firing_world.hook("reading.bloodPressure")
+    desk = open_firing_desk()
     tab = desk.firing.view
     tab.select_kind("blood-pressure")
     form = tab.current_form()
@@ -223,13 +110,13 @@ def test_invalid_values_block_sending_with_the_message_beside_the_field(qtbot, o
         tab.fire_action.trigger()
     assert form.message("temperature") == "Temperature must be between 25 and 45 °C."
     assert desk.firing.history.rowCount() == 0
-    logs = world.api.get("/api/v3/webhook/logs").raise_for_status().json()["content"]
+    logs = firing_world.api.get("/api/v3/webhook/logs").raise_for_status().json()["content"]
     assert logs == []  # nothing was sent
 
 
-def test_production_asks_for_the_profile_name(qtbot, open_desk, world):
-    world.hook("reading.weight")
-    desk = open_desk(environment="production", name="Acme live")
+def test_production_asks_for_the_profile_name(qtbot, open_firing_desk, firing_world):
+    firing_world.hook("reading.weight")
+    desk = open_firing_desk(environment="production", name="Acme live")
     tab = desk.firing.view
     tab.select_kind("weight")
     assert tab.current_form() is not None
@@ -257,8 +144,10 @@ def test_production_asks_for_the_profile_name(qtbot, open_desk, world):
     assert str(blocker.args[0]).startswith("Arrived in")
 
 
-def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(qtbot, open_desk, world):
-    desk = open_desk()
+def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(
+    qtbot, open_firing_desk, firing_world
+):
+    desk = open_firing_desk()
     tab = desk.firing.view
     tab.select_kind("weight")
     tab.current_form().set_text("weight", "181.5")  # type: ignore[union-attr]
@@ -274,7 +163,9 @@ def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(qtbot, ope
 
     with qtbot.waitSignal(desk.firing.webhook_created, timeout=5_000):
         qtbot.mouseClick(tab.create_webhook_button, Qt.MouseButton.LeftButton)
-    assert [(h.type, h.url) for h in world.hooks()] == [("reading.weight", world.relay.ingest_url)]
+    assert [(h.type, h.url) for h in firing_world.hooks()] == [
+        ("reading.weight", firing_world.relay.ingest_url)
+    ]
     assert not tab.create_webhook_button.isVisible()
     assert "Fire again" in tab.banner.text
 
@@ -285,11 +176,11 @@ def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(qtbot, ope
 
 
 def test_a_failing_receiver_shows_the_delivery_retrying(
-    qtbot, open_desk, world, receiver: Receiver
+    qtbot, open_firing_desk, firing_world, receiver: Receiver
 ):
     receiver.status = 500
-    world.hook("reading.bloodOxygen", receiver.url + "/hook")
-    desk = open_desk()
+    firing_world.hook("reading.bloodOxygen", receiver.url + "/hook")
+    desk = open_firing_desk()
     tab = desk.firing.view
     tab.select_kind("blood-oxygen")
     tab.random_action.trigger()
@@ -313,5 +204,5 @@ def test_a_failing_receiver_shows_the_delivery_retrying(
     assert outcome == "Stopped before “Received by the relay” (delivery 200 · Delivered)"
     assert tab.reason_label.text() == (
         "The reading.bloodOxygen webhook points elsewhere, not at your relay "
-        f"({world.relay.ingest_url}). Add one pointing at the relay?"
+        f"({firing_world.relay.ingest_url}). Add one pointing at the relay?"
     )

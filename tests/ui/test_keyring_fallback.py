@@ -213,6 +213,9 @@ def test_secret_tab_names_memory_once_the_keyring_gives_way_mid_session(
 
     backend.broken = True  # the OS keyring fails mid-session
     secret.view.generate_action.trigger()
+    assert secret.view.banner.text.endswith(
+        "Save it to send it to Impilo and keep it in the keyring."
+    )
     with qtbot.waitSignal(app.choice.dialog_opened, timeout=10_000) as asked:
         qtbot.mouseClick(secret_button(secret.view, "Save secret"), Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(secret.saved, timeout=10_000):
@@ -220,6 +223,13 @@ def test_secret_tab_names_memory_once_the_keyring_gives_way_mid_session(
     assert secret.view.store_caption.text() == "In memory (this session only):"
     assert secret.view.keyring_state.text() == "stored in memory (this session only)"
     assert secret.view.save_action.text() == "&Save to Impilo and memory"
+    banner = secret.view.banner.text
+    assert banner.startswith("Saved on Impilo and in memory (this session only). Give the new")
+    assert "keyring" not in banner
+    secret.view.generate_action.trigger()
+    assert secret.view.banner.text.endswith(
+        "Save it to send it to Impilo and keep it in memory (this session only)."
+    )
 
 
 def secret_button(view, name: str):
