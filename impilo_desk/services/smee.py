@@ -6,7 +6,8 @@ level beside ``body``, ``query`` and ``timestamp`` (ms), e.g.
 "timestamp": 1700000000000}``; it also sends ``event: ready`` on connect and ``event: ping`` to
 keep the line open. smee checks nothing and keeps no history, so this subscriber checks the
 webhook secret itself (constant time; mismatches are dropped and counted) and reports a possible
-gap after every reconnect.
+gap after every reconnect. The events that pass are stored as the relay subscriber's are: those
+that arrive together in one transaction, in order, each once (``batch_writer.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import hmac
 import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,28 +67,28 @@ class SmeeSubscriber(SseSubscriber):
     def _drop(self, reason: str) -> None:
         self._set_state(dropped=self._state.dropped + 1, last_error=reason)
 
-    async def _handle(self, sse: ServerSentEvent) -> None:
+    def _parse(self, sse: ServerSentEvent) -> RelayEvent | None:
         if sse.event != "message" or not sse.data:
-            return  # "ready", "ping" and anything new
+            return None  # "ready", "ping" and anything new
         try:
             data = json.loads(sse.data)
         except ValueError:
             self._drop("a smee message that is not JSON")
-            return
+            return None
         if not isinstance(data, dict):
             self._drop("a smee message that is not a JSON object")
-            return
+            return None
         given = data.get(_SECRET_KEY)
         if not isinstance(given, str) or not hmac.compare_digest(
             given.encode("utf-8"), self._secret
         ):
             self._drop("an event without the right webhook secret was dropped")
-            return
+            return None
         try:
             envelope = Envelope.model_validate(data.get("body"))
         except ValidationError:
             self._drop("an event whose body is not an Impilo envelope was dropped")
-            return
+            return None
         stamp = data.get("timestamp")
         received_at = (
             datetime.fromtimestamp(stamp / 1000, UTC)
@@ -94,16 +96,15 @@ class SmeeSubscriber(SseSubscriber):
             else datetime.now(UTC)
         )
         headers = {str(k): str(v) for k, v in data.items() if k.lower() not in _NOT_HEADERS}
-        event = RelayEvent(None, received_at, envelope, headers, source="smee")
-        if await self._is_new(event):
-            self._deliver(event)
-        else:
-            self._set_state(duplicates=self._state.duplicates + 1)
+        return RelayEvent(None, received_at, envelope, headers, source="smee")
 
-    async def _is_new(self, event: RelayEvent) -> bool:
+    async def _commit(self, batch: Sequence[RelayEvent]) -> list[bool]:
         if self.store is not None:
-            return await asyncio.to_thread(self.store.add, event)
-        key = event.envelope.id
+            return await asyncio.to_thread(self.store.add_many, batch)
+        return [self._first_time(event.envelope.id) for event in batch]
+
+    def _first_time(self, key: int) -> bool:
+        """Whether ``key`` is new to the window of recent ids (which it then joins)."""
         if key in self._seen:
             return False
         self._seen[key] = None

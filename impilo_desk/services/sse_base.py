@@ -1,4 +1,4 @@
-"""What the relay and smee subscribers share: state, gaps, backoff and the reconnect loop.
+"""What the relay and smee subscribers share: state, gaps, backoff, the reconnect loop, the writer.
 
 Both subscribers are Qt-free. ``await sub.run()`` runs until the task is cancelled (its owner
 cancels it on close or profile switch). Events come out through the ``on_event`` callback and/or
@@ -7,6 +7,10 @@ through ``on_gap``. After any failure (refused connection, non-200 answer, a str
 silence past the watchdog) the subscriber reconnects with exponential backoff and jitter. A
 refused token stops the fast retries: the state becomes ``unauthorized`` and it tries again only
 after ``unauthorized_retry_s`` or when ``reconnect_now()`` is called (e.g. after the user fixed it).
+
+Each connection stores what it reads through a ``BatchWriter`` (``batch_writer.py``): the events
+that arrive together are committed in one transaction, in the stream's order, each once, and a
+connection ends only after all it read was stored.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ import abc
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
+from impilo_desk.services.batch_writer import BatchWriter
 from impilo_desk.services.event_store import RelayEvent
 
 __all__ = ["Backoff", "Gap", "Phase", "RelayEvent", "SseSubscriber", "SubscriberState"]
@@ -145,6 +150,9 @@ class SseSubscriber(abc.ABC):
         if self._on_gap is not None:
             self._on_gap(gap)
 
+    def _count_duplicates(self, count: int) -> None:
+        self._set_state(duplicates=self._state.duplicates + count)
+
     def _deliver(self, event: RelayEvent) -> None:
         self._set_state(received=self._state.received + 1)
         if self._on_event is not None:
@@ -220,15 +228,34 @@ class SseSubscriber(abc.ABC):
                 self._on_reconnected()
             self._set_state(phase="live", attempt=0, last_error=None)
             went_live = True
-            async for sse in EventSource(response).aiter_sse():
-                await self._handle(sse)
+            # A writer per connection: nothing left by an earlier one (a failed one) leaks in.
+            async with BatchWriter(
+                self._commit,
+                on_new=self._deliver,
+                on_duplicates=self._count_duplicates,
+                on_marker=self._apply_gap,
+                name=f"{type(self).__name__}-writer",
+            ) as writer:
+                async for sse in EventSource(response).aiter_sse():
+                    writer.check()  # a failed writer: stop reading, raise its error
+                    if (item := self._parse(sse)) is not None:
+                        writer.put(item)
         return went_live
 
     def _on_reconnected(self) -> None:  # noqa: B027 - optional hook
         """Called on every successful connection after the first."""
 
+    async def _apply_gap(self, gap: Gap) -> None:
+        """Reports a gap the stream announced, in its place among the events (after storing)."""
+        self._gap(gap)
+
     @abc.abstractmethod
-    async def _handle(self, sse: ServerSentEvent) -> None: ...
+    def _parse(self, sse: ServerSentEvent) -> RelayEvent | Gap | None:
+        """What a frame means: an event to store, a gap, or None (nothing to store)."""
+
+    @abc.abstractmethod
+    async def _commit(self, batch: Sequence[RelayEvent]) -> list[bool]:
+        """Stores ``batch`` in one transaction; returns, for each event, whether it was new."""
 
     @abc.abstractmethod
     def _stream_url(self) -> str: ...

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,7 @@ from impilo_desk.services.subscriber import (
     SubscriberState,
 )
 from tests.fixtures.relay import RelayProcess, make_envelope
+from tests.fixtures.stores import CountingStore
 from tests.fixtures.waiting import running, until
 
 pytestmark = pytest.mark.anyio
@@ -62,18 +62,6 @@ async def relay_history(relay: RelayProcess) -> dict[int, int]:
             held |= {e["seq"]: e["envelope"]["id"] for e in page["events"]}
             after = page["next_after"]
     return held
-
-
-class CountingStore(EventStore):
-    """The real store, noting the size of each ``add_many`` (one transaction each)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.batches: list[int] = []
-
-    def add_many(self, events: Sequence[RelayEvent]) -> list[bool]:
-        self.batches.append(len(events))
-        return super().add_many(events)
 
 
 async def test_live_events_reach_the_store_and_the_iterator(
