@@ -1,7 +1,8 @@
 """Redraws the Readings tab from its series: charts, tables, markers, the followed window.
 
-One timer (at most 30 Hz) redraws only the kinds whose data changed; tables refresh at most
-twice a second (rows are inserted, not reset, so a selection and the rows in view stay).
+One timer (at most 30 Hz) first takes in the readings that arrived, then, while the tab is
+shown, redraws only the kinds whose data changed; tables refresh at most twice a second (rows
+are inserted, not reset, so a selection and the rows in view stay).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class ReadingsDrawing(QObject):
         if not self.series or not alive(self.view):
             return 0
         self._pull()
+        if not full and not self.view.isVisible():
+            return 0  # drawn when the tab is shown again (the series keep the points)
         units = self.units()
         changed_units = units != self._units
         self._units = units

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint
 
 from impilo_desk.contract import Reading, ReadingKind
 from impilo_desk.services.reading_series import KindSeries
-from impilo_desk.ui.readings_controller import LIVE_HELD
+from impilo_desk.ui.readings_controller import TAKE_MAX
 from impilo_desk.ui.readings_page import KindPage
 from tests.ui.readings_support import readings_factory, relay_reading, weight_reading
 
@@ -106,10 +106,18 @@ def test_readings_that_arrive_while_the_tab_is_hidden_are_there_when_it_shows(
     r.tab.set_patients([(1, "Pat Stream (#1)")], 1)
     with qtbot.waitSignal(r.controller.loaded, timeout=10_000):
         r.controller.select_patient(1)
-    r.tab.hide()  # another tab is in front: no redraws
-    for i in range(LIVE_HELD + 20):  # more than are held for a redraw: charted at once
+    r.tab.show_kind(WEIGHT)
+    page = r.tab.pages[WEIGHT]
+    r.tab.hide()  # another tab is in front: nothing is drawn
+    redraws: list[int] = []
+    r.controller.redrawn.connect(redraws.append)
+    burst = 3 * TAKE_MAX + 10  # more than one tick takes: spread over several
+    for i in range(burst):
         r.hub.on_event(relay_reading(i))
-    assert r.count(WEIGHT) == LIVE_HELD
+    qtbot.waitUntil(lambda: r.count(WEIGHT) == burst)  # taken in while hidden
+    assert redraws == []
+    assert page.model.rowCount() == 0
     r.tab.show()
-    qtbot.waitUntil(lambda: r.count(WEIGHT) == LIVE_HELD + 20)  # the rest, at the next redraw
-    qtbot.waitUntil(lambda: r.tab.pages[WEIGHT].model.rowCount() == LIVE_HELD + 20)
+    qtbot.waitUntil(lambda: page.model.rowCount() == burst)
+    assert page.model.data(page.model.index(0, 1)) == f"{100 + burst - 1}"
+    assert len(page.chart.curves["weight"].yData) == burst
