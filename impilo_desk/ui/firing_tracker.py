@@ -144,6 +144,8 @@ class FollowTracker(QObject):
         self._follows.append(follow)
         body = request_body(fired.patient_id, fired.values)
         follow.task = self._spawn(self._run(follow, body), "follow")
+        # here, not in _run: a task cancelled before its first step never runs _run's body
+        follow.task.add_done_callback(lambda task: self._not_followed(follow, task))
 
     def claim(self, event: RelayEvent) -> bool:
         """Takes ``event`` for one follow; False if another follow has it already."""
@@ -177,18 +179,24 @@ class FollowTracker(QObject):
         self._schedule = None
         return len(running)
 
+    def _not_followed(self, follow: Follow, task: asyncio.Task[None]) -> None:
+        """Marks a follow whose task was cancelled (a session switch, the window closing)."""
+        if not task.cancelled():
+            return
+        fired = follow.fired
+        follow.ended = True
+        fired.outcome = NOT_FOLLOWED
+        follow.follower.result.reason = NOT_FOLLOWED_REASON
+        if alive(self) and alive(self._history):  # not when the window closed first
+            self._history.update(fired)
+            self.changed.emit(fired)
+
     async def _run(self, follow: Follow, body: dict[str, Any]) -> None:
         fired = follow.fired
         try:
             await follow.follower.run(body)
         except asyncio.CancelledError:
-            follow.ended = True
-            fired.outcome = NOT_FOLLOWED
-            follow.follower.result.reason = NOT_FOLLOWED_REASON
-            if alive(self) and alive(self._history):  # not when the window closed first
-                self._history.update(fired)
-                self.changed.emit(fired)
-            raise
+            raise  # marked by _not_followed
         except Exception as exc:  # reported through ``ended`` as a sentence, not a traceback
             follow.failure = exc
             fired.outcome = FOLLOW_FAILED

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,7 +85,7 @@ class ReadingsController(QObject):
         self.failed: dict[str, list[float]] = {}
         self.gaps: list[float] = []
         self._window_start: datetime | None = None
-        self._live: list[RelayEvent] = []  # relay events not charted yet (see _on_event)
+        self._live: deque[RelayEvent] = deque()  # relay events not charted yet (see _on_event)
         self.drawing = ReadingsDrawing(view, self.series, self._status, self.take_live, self)
         self.redrawn = self.drawing.redrawn
         view.visibility_changed.connect(self._visibility_changed)
@@ -109,7 +110,7 @@ class ReadingsController(QObject):
             self._unlisten = None
         self._api, self._hub = api, hub
         self.gaps = []
-        self._live = []
+        self._live.clear()
         self.view.banner.clear()
         self.view.set_patients([], None)
         self.patient_id = None
@@ -296,7 +297,11 @@ class ReadingsController(QObject):
         # Held for the next tick of the redraw timer, which charts them as one batch: one array
         # write per kind instead of one per reading (at 1,000 readings/s that was most of the
         # cost), and a burst of a few hundred is spread over ticks instead of stalling one.
-        if self.series:
+        # Only the shown patient's are held (the store keeps every event): a replay of other
+        # patients' events neither delays these nor grows the queue.
+        from impilo_desk.services.event_store import patient_id_of
+
+        if self.series and patient_id_of(event.envelope) == self.patient_id:
             self._live.append(event)
 
     def take_live(self) -> int:
@@ -304,11 +309,12 @@ class ReadingsController(QObject):
         from impilo_desk.services.event_store import patient_id_of
         from impilo_desk.services.reading_poller import reading_from_event
 
-        events, self._live = self._live[:TAKE_MAX], self._live[TAKE_MAX:]
+        count = min(TAKE_MAX, len(self._live))
+        events = [self._live.popleft() for _ in range(count)]
         items = []
         for event in events:
             if patient_id_of(event.envelope) != self.patient_id:
-                continue  # another patient's: not parsed at all
+                continue  # held before another patient was chosen
             try:
                 item = reading_from_event(event)
             except ValueError as exc:  # a payload that is not a reading of its kind

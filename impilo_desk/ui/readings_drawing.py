@@ -107,11 +107,18 @@ class ReadingsDrawing(QObject):
             page = self.view.pages[kind]
             if series.dirty or changed_units:
                 ecg_changed = series.latest_ecg_changed
-                page.chart.set_snapshot(series.snapshot(units))
+                snapshot = series.snapshot(units)
+                page.chart.set_snapshot(snapshot)
                 if ecg_changed:
                     page.show_ecg(series.latest_ecg)
                 self._stale_tables.add(kind)
                 count += 1
+                shown = page.model.snapshot
+                if shown is not None and shown.epoch != snapshot.epoch:
+                    # reordered or forgotten points: the table's snapshot shares the ring's
+                    # memory, which now holds other points, so it cannot wait for its turn
+                    page.model.set_snapshot(snapshot)
+                    self._stale_tables.discard(kind)
             if tables and kind in self._stale_tables:
                 page.model.set_snapshot(series.snapshot(units))
                 self._stale_tables.discard(kind)

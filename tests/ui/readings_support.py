@@ -64,9 +64,9 @@ def weight_reading(i: int, patient_id: int = 1) -> dict[str, Any]:
             "patient": patient}  # fmt: skip
 
 
-def relay_reading(i: int) -> RelayEvent:
+def relay_reading(i: int, patient_id: int = 1) -> RelayEvent:
     """Reading ``i`` as the relay subscriber hands it over."""
-    envelope = Envelope(id=i + 1, type="reading.weight", payload=weight_reading(i))
+    envelope = Envelope(id=i + 1, type="reading.weight", payload=weight_reading(i, patient_id))
     return RelayEvent(seq=i + 1, received_at=STREAM_START, envelope=envelope)
 
 

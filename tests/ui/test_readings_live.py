@@ -121,3 +121,16 @@ def test_readings_that_arrive_while_the_tab_is_hidden_are_there_when_it_shows(
     qtbot.waitUntil(lambda: page.model.rowCount() == burst)
     assert page.model.data(page.model.index(0, 1)) == f"{100 + burst - 1}"
     assert len(page.chart.curves["weight"].yData) == burst
+
+
+def test_other_patients_events_do_not_hold_up_the_shown_patients(qtbot, make, tmp_path):
+    r = make(store_path=tmp_path / "events.db")
+    r.start()
+    r.tab.set_patients([(1, "Pat Stream (#1)"), (2, "Other (#2)")], 1)
+    with qtbot.waitSignal(r.controller.loaded, timeout=10_000):
+        r.controller.select_patient(1)
+    for i in range(10 * TAKE_MAX):  # a replay of another patient's readings
+        r.hub.on_event(relay_reading(i, patient_id=2))
+    r.hub.on_event(relay_reading(10 * TAKE_MAX, patient_id=1))
+    r.controller.redraw()  # one tick
+    assert r.count(WEIGHT) == 1
