@@ -152,7 +152,6 @@ class SessionController(QObject):
 
     async def _run(self, profile: ProfileInfo) -> None:
         stop_watching: Callable[[], None] | None = None
-        tasks = self.tasks  # this session's (``_start`` made them just before)
         try:
             async with self._open_session(profile) as session:
                 self.session = session
@@ -164,12 +163,7 @@ class SessionController(QObject):
                     tab.set_session(session)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
-                try:
-                    await asyncio.Event().wait()  # the session lives until it is cancelled
-                finally:
-                    # Its tasks end first (the relay feed still stores what it had read), and
-                    # only then does the session close its event store and client under them.
-                    await tasks.aclose()
+                await asyncio.Event().wait()  # the session lives until it is cancelled
         finally:
             if stop_watching is not None:
                 stop_watching()
