@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,7 @@ class ReadingsController(QObject):
         self.gaps: list[float] = []
         self._window_start: datetime | None = None
         self._live: deque[RelayEvent] = deque()  # relay events not charted yet (see _on_event)
+        self._patient_of: Callable[[Any], int | None] = lambda _e: None  # set by _build
         self.drawing = ReadingsDrawing(view, self.series, self._status, self.take_live, self)
         self.redrawn = self.drawing.redrawn
         view.visibility_changed.connect(self._visibility_changed)
@@ -133,9 +135,11 @@ class ReadingsController(QObject):
     def _build(self) -> None:
         if self.series:
             return
+        from impilo_desk.services.event_store import patient_id_of
         from impilo_desk.services.reading_poller import CHART_KINDS
         from impilo_desk.services.reading_series import KindSeries
 
+        self._patient_of = patient_id_of
         self.view.build_pages()
         self.series.update({k.value: KindSeries(k, self.capacity) for k in CHART_KINDS})
         for page in self.view.pages.values():
@@ -181,6 +185,7 @@ class ReadingsController(QObject):
             self.view.patient_combo.blockSignals(False)
         self._stop_patient()
         self.patient_id = patient_id
+        self._live.clear()  # the previous patient's (this one's are in the store, loaded below)
         for series in self.series.values():
             series.clear()
         self.failed = {}
@@ -299,22 +304,17 @@ class ReadingsController(QObject):
         # cost), and a burst of a few hundred is spread over ticks instead of stalling one.
         # Only the shown patient's are held (the store keeps every event): a replay of other
         # patients' events neither delays these nor grows the queue.
-        from impilo_desk.services.event_store import patient_id_of
-
-        if self.series and patient_id_of(event.envelope) == self.patient_id:
+        if self.series and self._patient_of(event.envelope) == self.patient_id:
             self._live.append(event)
 
     def take_live(self) -> int:
         """Charts up to ``TAKE_MAX`` of the held relay events; returns how many were new."""
-        from impilo_desk.services.event_store import patient_id_of
         from impilo_desk.services.reading_poller import reading_from_event
 
         count = min(TAKE_MAX, len(self._live))
         events = [self._live.popleft() for _ in range(count)]
         items = []
         for event in events:
-            if patient_id_of(event.envelope) != self.patient_id:
-                continue  # held before another patient was chosen
             try:
                 item = reading_from_event(event)
             except ValueError as exc:  # a payload that is not a reading of its kind

@@ -65,11 +65,12 @@ class ReadingsTableModel(NamedColumnsModel):
             self.beginRemoveRows(QModelIndex(), len(old) - dropped, len(old) - 1)
             self._show(old, len(old) - dropped)
             self.endRemoveRows()
-        if added:
-            self.beginInsertRows(QModelIndex(), 0, added - 1)
+        if not added:
             self._show(snapshot, len(snapshot))
-            self.endInsertRows()
+            return
+        self.beginInsertRows(QModelIndex(), 0, added - 1)
         self._show(snapshot, len(snapshot))
+        self.endInsertRows()
 
     def _show(self, snapshot: Snapshot, rows: int) -> None:
         """Shows the newest ``rows`` points of ``snapshot``; formatted rows are now stale."""

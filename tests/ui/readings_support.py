@@ -107,6 +107,15 @@ class Readings:
         x, y = item.xData, item.yData  # all the data, not only what is in view
         return ([] if x is None else list(x)), ([] if y is None else list(y))
 
+    def quit(self) -> None:
+        """Ends the session and closes its store, as the app does when it exits."""
+        self.controller.set_session(None, None)
+        self.tasks.cancel_all()
+        self.qtbot.waitUntil(lambda: self.tasks.pending == 0)
+        for store in self.stores:
+            store.close()
+        self.stores.clear()
+
     def count(self, kind: str) -> int:
         """How many readings of ``kind`` are held."""
         return len(self.controller.series[kind])

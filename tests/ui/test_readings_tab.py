@@ -211,11 +211,7 @@ def test_restart_shows_stored_readings_with_the_api_unreachable(
     record(api, BP, pid, 6, systolic=140, diastolic=90, heartRate=80)
     record(api, "ecg", pid, 5, heartRate=75, samplingFrequency=250, samples=[1, 2, 3])
     qtbot.waitUntil(lambda: first.count(BP) == 1 and first.count("ecg") == 1, timeout=15_000)
-    first.controller.set_session(None, None)
-    first.tasks.cancel_all()
-    qtbot.waitUntil(lambda: first.tasks.pending == 0)
-    first.stores[0].close()
-    first.stores.clear()
+    first.quit()
     sandbox.stop()  # the API is gone
 
     again = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db")
@@ -250,11 +246,7 @@ def test_polled_readings_are_kept_and_shown_after_a_restart_offline(
     first.controller.poller.poll_now()  # ...and polling the same readings again adds none
     qtbot.waitUntil(lambda: first.controller.poller.passes > passes, timeout=10_000)
     assert len(store.query_polled(patient_id=pid)) == 2
-    first.controller.set_session(None, None)
-    first.tasks.cancel_all()
-    qtbot.waitUntil(lambda: first.tasks.pending == 0)
-    store.close()
-    first.stores.clear()
+    first.quit()
     sandbox.stop()  # the API is gone
 
     again = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db")
