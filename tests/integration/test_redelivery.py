@@ -344,3 +344,39 @@ async def test_the_secret_reaches_the_receiver_and_nothing_else(tmp_path, caplog
     assert any("Redelivery" in m for m in caplog.messages)  # the run was logged, without it
     for text in texts:
         assert SECRET not in text
+
+
+async def test_a_cancel_does_not_wait_for_a_slow_rate_limit(record):
+    async with receiver() as rec:
+        plan = deliveries(rec.url, range(1, 6))
+        # One POST per 10 s: the first goes at once, the second would wait 10 s for its turn.
+        settings = RedeliverySettings(concurrency=1, rate_per_second=0.1)
+        run: Redelivery
+
+        def on_progress(p) -> None:
+            run.cancel()
+
+        run = redelivery(plan, record, settings=settings, on_progress=on_progress)
+        async with asyncio.timeout(5):  # bounded: well under the 10 s the limiter would take
+            result = await run.run()
+    assert result.state is RunState.CANCELLED
+    assert rec.ids() == [1]
+    assert [d.event_id for d in result.not_sent] == [2, 3, 4, 5]
+
+
+async def test_the_latest_attempt_reads_beside_impilos_state(record):
+    async with receiver(lambda n, seen: 500 if n == 0 else 200) as rec:
+        plan = deliveries(rec.url, range(1, 2))
+        await redelivery(plan, record).run()
+        first = record.latest_for_logs([1001])[1001]
+        again = redelivery(plan, record)
+        await again.run()
+        with pytest.raises(RuntimeError):
+            await again.run()
+    latest = record.latest_for_logs([1001])[1001]
+    assert latest.attempt_id > first.attempt_id
+    when = latest.started_at.astimezone(UTC).strftime("%H:%M")
+    assert latest.describe(UTC) == f"resent {when}, 200"
+    assert first.describe(UTC).endswith(", 500")
+    assert len(record.runs()) == 2
+    assert len(rec.received) == 2

@@ -6,6 +6,7 @@ is what the user confirms, ``Redelivery`` sends with a concurrency and a rate li
 ``AttemptStore`` records every attempt so that it survives a restart.
 """
 
+from impilo_desk.services.redelivery.models import Attempt, Outcome, RunState, RunSummary
 from impilo_desk.services.redelivery.plan import (
     NO_EXACT_COPY,
     Delivery,
@@ -18,13 +19,7 @@ from impilo_desk.services.redelivery.plan import (
     recoverable,
     stored_ids,
 )
-from impilo_desk.services.redelivery.record import (
-    Attempt,
-    AttemptStore,
-    Outcome,
-    RunState,
-    RunSummary,
-)
+from impilo_desk.services.redelivery.record import AttemptStore
 from impilo_desk.services.redelivery.sender import (
     REDELIVERY_HEADER,
     Progress,

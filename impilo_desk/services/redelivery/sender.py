@@ -26,8 +26,9 @@ from aiolimiter import AsyncLimiter
 
 from impilo_desk import __version__
 from impilo_desk.contract import SECRET_HEADER, is_success
+from impilo_desk.services.redelivery.models import Outcome, RunState
 from impilo_desk.services.redelivery.plan import Delivery, Plan
-from impilo_desk.services.redelivery.record import AttemptStore, Outcome, RunState
+from impilo_desk.services.redelivery.record import AttemptStore
 from impilo_desk.services.redelivery.targets import (
     RedeliveryRefused,
     host_of,
@@ -169,6 +170,7 @@ class Redelivery:
         self._on_progress = on_progress
         self._transport = transport
         self._stop = asyncio.Event()
+        self._started = False
         self._next = 0
         self._begun: set[int] = set()
         self._delivered = 0
@@ -189,6 +191,9 @@ class Redelivery:
 
     async def run(self) -> RunResult:
         """Sends the plan; returns how it ended. Cancelling the task interrupts the run."""
+        if self._started:
+            raise RuntimeError("a Redelivery runs once; make another for another run")
+        self._started = True
         deliveries = self._plan.deliveries
         record = self._record
         await asyncio.to_thread(
@@ -247,10 +252,8 @@ class Redelivery:
     async def _work(self, http: httpx.AsyncClient, limiter: AsyncLimiter | None) -> None:
         deliveries = self._plan.deliveries
         while not self._stop.is_set() and self._next < len(deliveries):
-            if limiter is not None:
-                await limiter.acquire()
-                if self._stop.is_set():
-                    return
+            if limiter is not None and not await self._acquire(limiter):
+                return
             index = self._next
             if index >= len(deliveries):
                 return
@@ -281,6 +284,23 @@ class Redelivery:
             if self._on_progress is not None:
                 self._on_progress(self.progress)
 
+    async def _acquire(self, limiter: AsyncLimiter) -> bool:
+        """Waits for the rate limit; False when the run was cancelled meanwhile.
+
+        A slow rate must not hold up a cancel, so the wait also ends when the run is stopped.
+        """
+        waits = [
+            asyncio.ensure_future(limiter.acquire()),
+            asyncio.ensure_future(self._stop.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+        return not self._stop.is_set()
+
     async def _post(self, http: httpx.AsyncClient, delivery: Delivery) -> _Answer:
         headers = {
             "Content-Type": "application/json",
@@ -291,10 +311,19 @@ class Redelivery:
         body = delivery.body.encode("utf-8")
         url = delivery.target
         for _ in range(MAX_REDIRECTS + 1):
+            timeout = self.settings.timeout_s
             try:
-                response = await http.post(url, content=body, headers=headers)
+                # httpx times each phase; Impilo's 10 s are for the whole exchange.
+                async with asyncio.timeout(timeout):
+                    response = await http.post(url, content=body, headers=headers)
+            except TimeoutError:
+                return _Answer(
+                    Outcome.FAILED,
+                    None,
+                    f"{host_of(url)} did not answer within {timeout:g} seconds.",
+                )
             except httpx.HTTPError as exc:
-                return _Answer(Outcome.FAILED, None, _failure(exc, url, self.settings.timeout_s))
+                return _Answer(Outcome.FAILED, None, _failure(exc, url, timeout))
             status = response.status_code
             if is_success(status):
                 return _Answer(Outcome.DELIVERED, status, None)
