@@ -1,14 +1,12 @@
-"""Redelivery against real receivers on 127.0.0.1: what arrives, what is recorded, cancel, crash."""
+"""Redelivery against real receivers on 127.0.0.1: what arrives, what is recorded, and how."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import httpx
 import pytest
 
 from impilo_desk.contract import SECRET_HEADER, WebhookLog
@@ -18,47 +16,24 @@ from impilo_desk.services.redelivery import (
     Delivery,
     Outcome,
     Plan,
-    Redelivery,
     RedeliveryRefused,
     RedeliverySettings,
     RunState,
     plan_logs,
     recoverable,
 )
-from tests.fixtures.processes import crash, python_child
 from tests.fixtures.receiver import HOLD, Received, closed_port, receiver
+from tests.fixtures.redelivery import (
+    SECRET,
+    body,
+    deliveries,
+    redelivery,
+)
 from tests.fixtures.waiting import until
 
 pytestmark = pytest.mark.anyio
 
-SECRET = "whsec-redeliver-9d1f4e2a7b"
-FAST = RedeliverySettings(concurrency=4, rate_per_second=None)
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-def body(event_id: int) -> str:
-    return json.dumps({"id": event_id, "type": "reading.weight", "payload": {"weight": 70.5}})
-
-
-def deliveries(url: str, ids: range, path: str = "/hook") -> Plan:
-    return Plan(
-        tuple(Delivery(i, "reading.weight", body(i), url + path, "log", 1000 + i) for i in ids)
-    )
-
-
-def redelivery(plan: Plan, record: AttemptStore, **kw) -> Redelivery:
-    kw.setdefault("secret", SECRET)
-    kw.setdefault("settings", FAST)
-    return Redelivery(
-        plan, record=record, profile_id="p-1", profile_name="Staging", origin="logs", **kw
-    )
-
-
-@pytest.fixture
-def record(tmp_path: Path):
-    store = AttemptStore(AttemptStore.path_for(tmp_path, "p-1"))
-    yield store
-    store.close()
 
 
 async def test_a_post_carries_the_exact_body_the_secret_and_the_redelivery_mark(record):
@@ -155,108 +130,6 @@ async def test_bulk_recovery_sends_what_the_preview_counted(record):
     assert set(record.latest_for_logs(r.id for r in rows)) == expected
 
 
-async def test_cancel_halfway_records_exactly_what_the_receiver_got(record):
-    async with receiver() as rec:
-        plan = deliveries(rec.url, range(1, 41))
-        settings = RedeliverySettings(concurrency=3, rate_per_second=None)
-        run: Redelivery
-
-        def on_progress(p) -> None:
-            if p.done == 10:
-                run.cancel()
-
-        run = redelivery(plan, record, settings=settings, on_progress=on_progress)
-        result = await run.run()
-    attempts = record.attempts(result.run_id)
-    assert result.state is RunState.CANCELLED
-    assert 10 <= len(rec.received) < 40
-    assert sorted(a.event_id for a in attempts) == sorted(rec.ids())
-    assert {a.outcome for a in attempts} == {Outcome.DELIVERED}
-    assert {d.event_id for d in result.not_sent}.isdisjoint(rec.ids())
-    assert len(result.not_sent) + len(attempts) == 40
-    (summary,) = record.runs()
-    assert (summary.state, summary.planned, summary.delivered) == (
-        RunState.CANCELLED,
-        40,
-        len(rec.received),
-    )
-
-
-async def test_a_quit_mid_run_marks_the_posts_in_flight_unknown(tmp_path: Path):
-    path = AttemptStore.path_for(tmp_path, "p-1")
-    store = AttemptStore(path)
-    async with receiver(lambda n, seen: 200 if n < 5 else HOLD) as rec:
-        plan = deliveries(rec.url, range(1, 21))
-        run = redelivery(
-            plan, store, settings=RedeliverySettings(concurrency=2, rate_per_second=None)
-        )
-        task = asyncio.create_task(run.run())
-        await until(lambda: len(rec.received) == 7 and run.progress.done == 5, 20)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-    store.close()
-    reopened = AttemptStore(path)  # after a restart
-    try:
-        assert reopened.recovered == []  # the quit already closed the run
-        (summary,) = reopened.runs()
-        assert summary.state is RunState.INTERRUPTED
-        assert (summary.delivered, summary.unknown, summary.sending) == (5, 2, 0)
-        unknown = [a for a in reopened.attempts(run.run_id) if a.outcome is Outcome.UNKNOWN]
-        assert sorted(a.event_id for a in unknown) == [6, 7]
-        assert "may or may not have it" in (unknown[0].error or "")
-    finally:
-        reopened.close()
-
-
-CHILD = """
-import asyncio, json, sys
-from pathlib import Path
-from impilo_desk.services.redelivery import *
-url, db = sys.argv[1], Path(sys.argv[2])
-plan = Plan(tuple(
-    Delivery(i, "reading.weight", json.dumps({"id": i, "type": "reading.weight", "payload": {}}),
-             url, "log", i)
-    for i in range(1, 21)))
-run = Redelivery(plan, secret="child-secret-123456", record=AttemptStore(db), profile_id="p-1",
-                 profile_name="Staging", origin="logs",
-                 settings=RedeliverySettings(concurrency=2, rate_per_second=None))
-asyncio.run(run.run())
-"""
-
-
-def delivered_in_file(path: Path) -> int:
-    with sqlite3.connect(path) as conn:  # read only: opening an AttemptStore would recover
-        return conn.execute("SELECT COUNT(*) FROM attempts WHERE outcome = 'delivered'").fetchone()[
-            0
-        ]
-
-
-async def test_a_crash_mid_run_shows_what_it_did_after_a_restart(tmp_path: Path):
-    path = AttemptStore.path_for(tmp_path, "p-1")
-    async with receiver(lambda n, seen: 200 if n < 4 else HOLD) as rec:
-        with python_child("-c", CHILD, rec.url + "/hook", str(path)) as child:
-            await until(lambda: len(rec.received) == 6, 30)
-            await until(lambda: path.exists() and delivered_in_file(path) == 4, 30)
-            crash(child)
-    assert child.returncode != 0
-    store = AttemptStore(path)
-    try:
-        (summary,) = store.runs()
-        assert store.recovered == [summary.run_id]
-        assert summary.state is RunState.INTERRUPTED
-        attempts = store.attempts(summary.run_id)
-        delivered = sorted(a.event_id for a in attempts if a.outcome is Outcome.DELIVERED)
-        unknown = sorted(a.event_id for a in attempts if a.outcome is Outcome.UNKNOWN)
-        assert delivered == [1, 2, 3, 4]
-        assert unknown == [5, 6]
-        assert sorted(rec.ids()) == delivered + unknown
-        latest = store.latest_for_logs(range(1, 21))
-        assert sorted(latest) == [1, 2, 3, 4, 5, 6]
-    finally:
-        store.close()
-
-
 async def test_the_concurrency_limit_holds(record):
     async with receiver(lambda n, seen: HOLD if n < 3 else 200) as rec:
         plan = deliveries(rec.url, range(1, 31))
@@ -346,37 +219,22 @@ async def test_the_secret_reaches_the_receiver_and_nothing_else(tmp_path, caplog
         assert SECRET not in text
 
 
-async def test_a_cancel_does_not_wait_for_a_slow_rate_limit(record):
-    async with receiver() as rec:
-        plan = deliveries(rec.url, range(1, 6))
-        # One POST per 10 s: the first goes at once, the second would wait 10 s for its turn.
-        settings = RedeliverySettings(concurrency=1, rate_per_second=0.1)
-        run: Redelivery
-
-        def on_progress(p) -> None:
-            run.cancel()
-
-        run = redelivery(plan, record, settings=settings, on_progress=on_progress)
-        async with asyncio.timeout(5):  # bounded: well under the 10 s the limiter would take
-            result = await run.run()
-    assert result.state is RunState.CANCELLED
-    assert rec.ids() == [1]
-    assert [d.event_id for d in result.not_sent] == [2, 3, 4, 5]
-
-
-async def test_the_latest_attempt_reads_beside_impilos_state(record):
-    async with receiver(lambda n, seen: 500 if n == 0 else 200) as rec:
-        plan = deliveries(rec.url, range(1, 2))
-        await redelivery(plan, record).run()
-        first = record.latest_for_logs([1001])[1001]
-        again = redelivery(plan, record)
-        await again.run()
-        with pytest.raises(RuntimeError):
-            await again.run()
-    latest = record.latest_for_logs([1001])[1001]
-    assert latest.attempt_id > first.attempt_id
-    when = latest.started_at.astimezone(UTC).strftime("%H:%M")
-    assert latest.describe(UTC) == f"resent {when}, 200"
-    assert first.describe(UTC).endswith(", 500")
-    assert len(record.runs()) == 2
-    assert len(rec.received) == 2
+async def test_replay_to_the_relay_arrives_once_marked_and_without_the_secret(record, relay):
+    plan = deliveries(relay.url, range(1, 4), path="/hooks")
+    first = await redelivery(plan, record, secret=relay.secret).run()
+    again = await redelivery(plan, record, secret=relay.secret).run()  # same ids: stored once
+    wrong = await redelivery(plan, record, secret="not-the-relays-secret").run()
+    assert (first.delivered, again.delivered, wrong.failed) == (3, 3, 3)
+    assert {a.status for a in record.attempts(wrong.run_id)} == {401}
+    async with httpx.AsyncClient(trust_env=False) as http:
+        answer = await http.get(
+            relay.url + "/events/history",
+            params={"after": "0"},
+            headers={"Authorization": f"Bearer {relay.token}"},
+        )
+    events = answer.json()["events"]
+    assert sorted(e["envelope"]["id"] for e in events) == [1, 2, 3]
+    assert all(e["headers"][REDELIVERY_HEADER.lower()] == "1" for e in events)
+    assert relay.secret not in answer.text
+    stored = b"".join(p.read_bytes() for p in relay.db_path.parent.glob("relay.sqlite3*"))
+    assert relay.secret.encode() not in stored

@@ -71,6 +71,9 @@ _ATTEMPT_COLUMNS = (
 )
 
 
+_ATTEMPT_FROM = "attempts a JOIN runs r USING (run_id)"
+
+
 def _attempt(r: Sequence[Any]) -> Attempt:
     return Attempt(
         attempt_id=int(r[0]),
@@ -240,8 +243,9 @@ class AttemptStore:
         for start in range(0, len(wanted), 500):  # SQLite bounds the number of parameters
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
+            # Only constants and "?" marks are formatted in.
             sql = (
-                f"SELECT {_ATTEMPT_COLUMNS} FROM attempts a JOIN runs r USING (run_id)"  # noqa: S608 - constants and "?" marks
+                f"SELECT {_ATTEMPT_COLUMNS} FROM {_ATTEMPT_FROM}"  # noqa: S608
                 " WHERE a.attempt_id IN (SELECT MAX(attempt_id) FROM attempts"
                 f" WHERE log_id IN ({marks}) GROUP BY log_id)"
             )
@@ -255,7 +259,7 @@ class AttemptStore:
     def attempts(self, run_id: str) -> list[Attempt]:
         """Every attempt of a run, in the order they started."""
         sql = (
-            f"SELECT {_ATTEMPT_COLUMNS} FROM attempts a JOIN runs r USING (run_id)"  # noqa: S608 - constant
+            f"SELECT {_ATTEMPT_COLUMNS} FROM {_ATTEMPT_FROM}"  # noqa: S608 - constants
             " WHERE a.run_id = ? ORDER BY a.attempt_id"
         )
         with self._lock:
