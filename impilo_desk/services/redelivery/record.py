@@ -98,7 +98,8 @@ class AttemptStore:
     """SQLite record of manual redeliveries. Thread-safe; one connection guarded by a lock.
 
     Opening it closes the runs an earlier process left ``running`` (it crashed or was killed):
-    they become ``interrupted``, and their in-flight attempts ``unknown``.
+    they become ``interrupted``, and their in-flight attempts ``unknown``. This assumes one app
+    process per profile at a time, as the profile's event store does.
     """
 
     def __init__(self, path: Path) -> None:
@@ -227,6 +228,14 @@ class AttemptStore:
                             None if ended_at is None else _ts(ended_at),
                             run,
                         ),
+                    )
+                if run_id is None:
+                    # No run is in progress when the store opens, so no POST is in flight: a
+                    # row still "sending" was cut short (even one of a run closed meanwhile,
+                    # whose start was being written when its task was cancelled).
+                    conn.execute(
+                        "UPDATE attempts SET outcome = ?, error = ? WHERE outcome = ?",
+                        (Outcome.UNKNOWN.value, LOST_IN_FLIGHT, Outcome.SENDING.value),
                     )
                 conn.execute("COMMIT")
             except BaseException:
