@@ -54,7 +54,7 @@ async def history(request: Request) -> Response:
         after = parse_seq(request.query_params.get("after"), "after") or 0
         limit = parse_seq(request.query_params.get("limit"), "limit")
         if limit == 0:
-            raise RejectedError("bad_parameter", "limit must be 1 or more")
+            raise RejectedError("bad_parameter", "limit must be an integer of 1 or more")
     except RejectedError as exc:
         relay.metrics.rejected[exc.reason] += 1
         return _error(400, exc.message)
