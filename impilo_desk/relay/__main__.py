@@ -14,7 +14,7 @@ import sys
 import uvicorn
 
 from impilo_desk.relay.app import create_app
-from impilo_desk.relay.config import ConfigError, RelayConfig, config_from_args
+from impilo_desk.relay.config import BACKLOG, ConfigError, RelayConfig, config_from_args
 from impilo_desk.relay.limits import limited_protocol, quiet_accept_errors
 
 
@@ -65,7 +65,7 @@ async def serve(config: RelayConfig) -> None:
         timeout_graceful_shutdown=2,
         timeout_keep_alive=config.keep_alive_timeout_s,  # type: ignore[arg-type]
         server_header=False,
-        backlog=2048,
+        backlog=BACKLOG,
     )
     await _Server(server_config, _url(sock)).serve(sockets=[sock])
 

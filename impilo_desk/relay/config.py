@@ -21,6 +21,9 @@ DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_MAX_CONNECTIONS = 4096
 DEFAULT_MAX_SUBSCRIBERS = 2000
 FD_RESERVE = 64  # open files kept for the database, logs and the listening socket
+# asyncio accepts up to this many connections in one go, closing those over the cap only after,
+# so they too must fit in the open-file limit; it is also the listen queue.
+BACKLOG = 256
 
 
 class ConfigError(Exception):
@@ -87,7 +90,7 @@ def fd_limit() -> int:
 
 def default_max_connections() -> int:
     """What fits in the open-file limit, at most ``DEFAULT_MAX_CONNECTIONS``."""
-    return max(1, min(DEFAULT_MAX_CONNECTIONS, fd_limit() - FD_RESERVE))
+    return max(1, min(DEFAULT_MAX_CONNECTIONS, fd_limit() - FD_RESERVE - BACKLOG))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_at_least_one,
         default=None,
         help=f"open connections at most (default {DEFAULT_MAX_CONNECTIONS}, or the open-file "
-        f"limit less {FD_RESERVE}); more are answered 503 and closed",
+        f"limit less {FD_RESERVE + BACKLOG}); more are answered 503 and closed",
     )
     p.add_argument(
         "--max-subscribers",

@@ -126,7 +126,10 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
     default = loop.get_exception_handler()
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if "socket.accept() out of system resource" in str(context.get("message", "")):
+        message = str(context.get("message", ""))
+        if "_start_serving" in message and isinstance(context.get("exception"), ValueError):
+            return  # a retry of the above that asyncio scheduled, run after the socket closed
+        if "socket.accept() out of system resource" in message:
             if loop.time() - last_logged[0] > 60:  # asyncio retries every second
                 last_logged[0] = loop.time()
                 log.error(
