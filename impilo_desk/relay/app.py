@@ -139,6 +139,7 @@ def reload_secrets(relay: Relay) -> None:
         return
     relay.credentials.replace_secrets(found)
     relay.metrics.secrets_configured = len(found)
+    relay.metrics.accepted_by_secret.clear()  # positions may now mean other secrets
     log.warning("SIGHUP: %d webhook secret(s) now accepted, from %s", len(found), path)
 
 
