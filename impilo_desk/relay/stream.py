@@ -44,6 +44,8 @@ async def event_stream(
     """
     loop = asyncio.get_running_loop()
     idle_flag: list[bool] = []  # non-empty once the keep-alive timer fired
+    idle: asyncio.TimerHandle | None = None
+    sent_at = loop.time()
     sub = broadcaster.subscribe()
     try:
         bounds = await asyncio.to_thread(store.bounds)
@@ -85,12 +87,18 @@ async def event_stream(
             if sub.overflowed:
                 continue
             sub.wakeup.clear()
-            # A timer, not wait_for: that makes a task per wait, and this runs per stream.
-            idle = loop.call_later(keepalive_s, _ping, sub, idle_flag)
+            # One timer that lives across wake-ups (not wait_for, which makes a task per wait,
+            # nor a timer per wait): this runs per stream and per flush.
+            if idle is None:
+                idle = loop.call_later(keepalive_s, _ping, sub, idle_flag)
             await sub.wakeup.wait()
-            idle.cancel()
             if idle_flag:
                 idle_flag.clear()
-                yield b": keep-alive\n\n"
+                idle = None
+                if loop.time() - sent_at >= keepalive_s * 0.5:
+                    yield b": keep-alive\n\n"
+            sent_at = loop.time()
     finally:
+        if idle is not None:
+            idle.cancel()
         broadcaster.unsubscribe(sub)

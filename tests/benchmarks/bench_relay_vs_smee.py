@@ -31,7 +31,7 @@ import pytest
 
 from tests.fixtures.relay import RelayProcess
 
-RUNS = 3
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))  # fewer while developing
 WRK = ["-t2", "-c32", "-d10s"]
 HERE = Path(__file__).parent
 SMEE = Path(os.environ.get("SMEE_ANCHOR", "/work/shared/anchors/smee.io"))
