@@ -2,9 +2,10 @@
 
 An event that could never be stored or streamed is refused here with a clear 400, so that it
 never reaches a group commit and can never fail one for the other events in it. JSON is parsed
-strictly (RFC 8259): no NaN or Infinity, no lone surrogates, at most ``orjson``'s 1,024 levels of
-nesting; the envelope is stored as the bytes Impilo sent (every integer exact), with line breaks
-between tokens turned into spaces so that it fits on one SSE ``data:`` line.
+strictly (RFC 8259): no NaN or Infinity, no lone surrogates, at most ``MAX_DEPTH`` levels of
+nesting (what every subscriber's JSON parser can take). The envelope is stored as the bytes
+Impilo sent (every integer exact), with line breaks between tokens turned into spaces so that
+it fits on one SSE ``data:`` line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import orjson
 
 from impilo_desk.contract import API_KEY_HEADER, SECRET_HEADER
 
+MAX_DEPTH = 512  # below Python's recursion limit, so every subscriber can parse what it gets
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -70,6 +72,10 @@ def parse_event(raw: bytes) -> Parsed:
         raise RejectedError("bad_json", f"the body is not valid JSON ({_why(exc)})") from None
     if not isinstance(body, dict):
         raise RejectedError("not_envelope", "the body is not a JSON object")
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(body, MAX_DEPTH):
+        raise RejectedError(
+            "bad_json", f"the body's JSON is nested more than {MAX_DEPTH} levels deep"
+        )
     event_id = body.get("id")
     if isinstance(event_id, bool) or not isinstance(event_id, int):
         raise RejectedError("not_envelope", "the body has no integer id")
@@ -83,6 +89,20 @@ def parse_event(raw: bytes) -> Parsed:
     if "\n" in text or "\r" in text:
         text = text.replace("\r", " ").replace("\n", " ")
     return Parsed(event_id, text)
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` deep (a walk without recursion)."""
+    todo: list[tuple[object, int]] = [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            todo.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            todo.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
 
 
 def _why(exc: orjson.JSONDecodeError) -> str:
