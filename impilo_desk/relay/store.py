@@ -54,7 +54,7 @@ class Incoming:
     event_id: int
     received_at: str
     received_ts: float
-    envelope: str  # compact JSON, no newlines
+    envelope: str  # JSON on one line (as received, see validate.py)
     headers: str  # compact JSON
 
 
