@@ -21,26 +21,26 @@ from PySide6.QtGui import QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
-from impilo_desk.ui.firing_controller import FiringController
-from impilo_desk.ui.firing_models import ChainModel, HistoryModel
-from impilo_desk.ui.firing_tab import FiringTab
-from impilo_desk.ui.keyring_choice import KeyringChoiceController
-from impilo_desk.ui.logs_controller import LogsController
-from impilo_desk.ui.logs_model import LogsModel, state_icons
-from impilo_desk.ui.logs_tab import LogsTab
-from impilo_desk.ui.main_controller import SessionController
-from impilo_desk.ui.main_window import MainWindow
-from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.qt_messages import route_qt_messages
-from impilo_desk.ui.readings_controller import ReadingsController
-from impilo_desk.ui.readings_tab import ReadingsTab
-from impilo_desk.ui.secret_controller import SecretController
-from impilo_desk.ui.secret_tab import SecretTab
-from impilo_desk.ui.tasks import TaskOwner
-from impilo_desk.ui.webhooks_controller import WebhooksController
-from impilo_desk.ui.webhooks_model import WebhooksModel
-from impilo_desk.ui.webhooks_tab import WebhooksTab
+from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.logs.controller import LogsController
+from impilo_desk.ui.logs.model import LogsModel, state_icons
+from impilo_desk.ui.logs.view import LogsTab
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.profiles.keyring_choice import KeyringChoiceController
+from impilo_desk.ui.readings.controller import ReadingsController
+from impilo_desk.ui.readings.view import ReadingsTab
+from impilo_desk.ui.secret.controller import SecretController
+from impilo_desk.ui.secret.view import SecretTab
+from impilo_desk.ui.shell.main_window import MainWindow
+from impilo_desk.ui.shell.qt_messages import route_qt_messages
+from impilo_desk.ui.shell.session_controller import SessionController
+from impilo_desk.ui.test_events.controller import FiringController
+from impilo_desk.ui.test_events.models import ChainModel, HistoryModel
+from impilo_desk.ui.test_events.view import FiringTab
+from impilo_desk.ui.webhooks.controller import WebhooksController
+from impilo_desk.ui.webhooks.model import WebhooksModel
+from impilo_desk.ui.webhooks.view import WebhooksTab
 
 if TYPE_CHECKING:
     from impilo_desk.client.ports import ReadingsApi

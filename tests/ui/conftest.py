@@ -118,7 +118,7 @@ def logs_tab(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, logs_seeded: An
 @pytest.fixture
 def firing_world(sandbox: Any, relay: Any) -> Iterator[Any]:
     """The sandbox delivering to the relay, two patients (a ``firing_support.World``)."""
-    from tests.ui.firing_support import make_world
+    from tests.ui.test_events_support import make_world
 
     with make_world(sandbox, relay) as world:
         yield world
@@ -129,6 +129,6 @@ def open_firing_desk(
     qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, firing_world: Any, tmp_path: Any
 ) -> Any:
     """Opens the real desk on ``firing_world``: ``open_firing_desk(environment=…)`` → ``Desk``."""
-    from tests.ui.firing_support import desk_opener
+    from tests.ui.test_events_support import desk_opener
 
     return desk_opener(qtbot, qasync_loop, firing_world, tmp_path)

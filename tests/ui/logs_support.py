@@ -185,11 +185,11 @@ def open_tab(
     from PySide6.QtWidgets import QApplication
 
     from impilo_desk.services.server_info import fetch_time_scale
-    from impilo_desk.ui.logs_controller import LogsController
-    from impilo_desk.ui.logs_model import LogsModel, state_icons
-    from impilo_desk.ui.logs_tab import LogsTab
-    from impilo_desk.ui.ports import Session
-    from impilo_desk.ui.tasks import TaskOwner
+    from impilo_desk.session import Session
+    from impilo_desk.ui.kit.tasks import TaskOwner
+    from impilo_desk.ui.logs.controller import LogsController
+    from impilo_desk.ui.logs.model import LogsModel, state_icons
+    from impilo_desk.ui.logs.view import LogsTab
 
     api = RecordingApi(ImpiloClient(box.base_url, box.api_key, retry=NO_RETRY))
     tasks = TaskOwner(loop, name="logs-test")

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from impilo_desk.app import Desk, build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.credentials import KeyringCredentialStore, SecretKind
-from impilo_desk.ui.dialogs import alive
-from impilo_desk.ui.ports import ProfileDraft
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.tasks import TaskOwner
-from impilo_desk.ui.webhook_dialog import WebhookDialog
+from impilo_desk.session import ProfileDraft
+from impilo_desk.ui.kit.dialogs import alive
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.webhooks.dialog import WebhookDialog
 from impilo_desk.wiring import DeskServices, build_services
 
 SERVICE = "impilo-desk"

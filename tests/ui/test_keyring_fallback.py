@@ -21,10 +21,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 from impilo_desk.app import build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.credentials import KeyringCredentialStore
-from impilo_desk.ui.keyring_choice import KEEP_IN_MEMORY, KeyringChoiceController
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.profiles_dialog import ProfilesDialog, WelcomeDialog
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.profiles.dialog import ProfilesDialog, WelcomeDialog
+from impilo_desk.ui.profiles.keyring_choice import KEEP_IN_MEMORY, KeyringChoiceController
 from impilo_desk.wiring import build_services
 
 

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.app import build_desk
-from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, Session
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.profiles_dialog import ProfilesDialog, WelcomeDialog
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.session import ProfileDraft, ProfileInfo, Session
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.profiles.dialog import ProfilesDialog, WelcomeDialog
 from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
 
 

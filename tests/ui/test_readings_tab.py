@@ -11,7 +11,7 @@ import pytest
 
 from impilo_desk.contract import READING_KINDS, ReadingKind
 from impilo_desk.services.sse_base import Gap
-from impilo_desk.ui.readings_model import ReadingsTableModel
+from impilo_desk.ui.readings.model import ReadingsTableModel
 from tests.ui.readings_support import add_patient, readings_factory, record, send_readings_to
 
 BP = ReadingKind.BLOOD_PRESSURE.value

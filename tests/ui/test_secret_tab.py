@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from impilo_desk.app import Desk, build_desk
-from impilo_desk.ui.ports import ProfileInfo, Session
+from impilo_desk.session import ProfileInfo, Session
 from tests.ui.fakes import FakeApi, FakeStore
 from tests.ui.test_webhooks_tab import Prof
 

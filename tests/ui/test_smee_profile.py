@@ -7,7 +7,7 @@ server sending smee's exact frames (``tests/fixtures/smee.py``).
 from __future__ import annotations
 
 from impilo_desk.services.credentials import SecretKind
-from impilo_desk.ui.ports import ProfileDraft
+from impilo_desk.session import ProfileDraft
 from tests.fixtures.relay import make_envelope
 from tests.ui import test_desk_real
 from tests.ui.test_desk_real import SERVICE, World

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from impilo_desk.app import Desk, build_desk
 from impilo_desk.contract import READING_EVENT_TYPES, Webhook
-from impilo_desk.ui.ports import ProfileInfo, Session
-from impilo_desk.ui.webhook_dialog import WebhookDialog
+from impilo_desk.session import ProfileInfo, Session
+from impilo_desk.ui.webhooks.dialog import WebhookDialog
 from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
 
 
@@ -52,7 +52,7 @@ def start(qtbot, desk: Desk, profile: Prof | None = None) -> None:
 
 
 def test_model_passes_qt_model_checks(qtmodeltester, qasync_loop):
-    from impilo_desk.ui.webhooks_model import WebhooksModel
+    from impilo_desk.ui.webhooks.model import WebhooksModel
 
     model = WebhooksModel()
     model.set_webhooks([Webhook(id=1, type="reading.weight", url="https://a.example/h")])

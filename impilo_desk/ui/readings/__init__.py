@@ -1,0 +1,1 @@
+"""The Readings tab: charts and tables of readings, live from a relay or polled."""

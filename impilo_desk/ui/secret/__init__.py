@@ -1,0 +1,1 @@
+"""The Secret tab: the account's webhook secret, on Impilo and in the keyring."""

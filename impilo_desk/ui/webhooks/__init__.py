@@ -1,0 +1,1 @@
+"""The Webhooks tab: list, create, change and delete webhooks."""
