@@ -1,4 +1,4 @@
-"""What the UI needs from the layers below, as protocols: the one place the UI names them.
+"""What a profile session hands the tabs, and what the UI needs of profiles; Qt-free.
 
 The controllers speak to an Impilo client, a credential store and a profile only through these
 shapes, so tests can hand them the real objects (against the sandbox) or small stand-ins.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the client, services and contract load after the first paint
-    from impilo_desk.client.ports import WebhookApi
+    from impilo_desk.client.ports import ImpiloApi
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.reading_feed import EventHub
 
@@ -80,13 +80,39 @@ RelayFeed = Callable[[Callable[[RelayStatus], None]], Coroutine[Any, Any, None]]
 """Runs the relay subscription until cancelled, reporting each change of state."""
 
 
+class Notice:
+    """A call to every listener, for news without a payload (Qt-free, so the session can hold it).
+
+    Listeners are called in the order they were added; each :meth:`listen` returns the call that
+    removes its listener again.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls ``listener`` on every :meth:`notify` until the returned call removes it."""
+        self._listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return stop
+
+    def notify(self) -> None:
+        """Calls every listener."""
+        for listener in list(self._listeners):
+            listener()
+
+
 @dataclass
 class Session:
     """Everything the tabs need while one profile is active.
 
     Attributes:
         profile: The active profile.
-        api: Its Impilo client (open).
+        api: Its Impilo client (open); each tab keeps only its own port of it.
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
         store_name: How the Secret tab names ``store`` ("the keyring", "memory").
@@ -95,15 +121,18 @@ class Session:
         watch_store_name: Calls a listener with ``store``'s new name when that changes (the
             keyring gives way to memory mid-session); returns the call that stops it. None:
             the name never changes.
+        secrets_changed: Told when the tabs changed the session's secrets (the Secret tab saved
+            one), so that the relay feed restarts and reads them afresh.
     """
 
     profile: ProfileInfo
-    api: WebhookApi
+    api: ImpiloApi
     store: CredentialStore
     relay_feed: RelayFeed | None = None
     store_name: str = "the keyring"
     events: EventHub | None = None
     watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
+    secrets_changed: Notice = field(default_factory=Notice)
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

@@ -27,7 +27,7 @@ from impilo_desk.services.receipts import ReceiptChain, Step, missing_step_reaso
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
-    from impilo_desk.client.ports import FiringApi
+    from impilo_desk.client.ports import TestEventsApi
     from impilo_desk.services.event_store import RelayEvent
 
 LOG_LOOKBACK = timedelta(seconds=5)  # the server's clock may run a little behind ours
@@ -81,7 +81,7 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-async def fetch_webhooks(api: FiringApi) -> list[Webhook]:
+async def fetch_webhooks(api: TestEventsApi) -> list[Webhook]:
     """Every webhook of the account (bounded paging)."""
     hooks: list[Webhook] = []
     for number in range(1, MAX_WEBHOOK_PAGES + 1):
@@ -115,7 +115,7 @@ class ChainFollower:
 
     def __init__(
         self,
-        api: FiringApi,
+        api: TestEventsApi,
         kind: ReadingKind,
         patient_id: int,
         values: Mapping[str, Any],

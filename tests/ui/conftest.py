@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -132,3 +132,46 @@ def open_firing_desk(
     from tests.ui.test_events_support import desk_opener
 
     return desk_opener(qtbot, qasync_loop, firing_world, tmp_path)
+
+
+@pytest.fixture
+def make_desk(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """Builds the desk as the app does (``build_desk``, the app's tab list), shown.
+
+    ``make_desk(open_session)`` or ``make_desk(api=…, store=…, events=…, relay_feed=…)`` (a
+    session on those: the fakes of ``tests/ui/fakes.py``, or a client the test opened) returns a
+    ``tests.fixtures.desk.BuiltDesk``. With ``end_session_first``, closing the window at the end
+    of the test first ends the session and waits for it (a session on live servers).
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from tests.fixtures.desk import built_desk, session_opener
+    from tests.ui.fakes import FakeApi, FakeStore
+
+    def make(
+        open_session: Any = None,
+        *,
+        api: Any = None,
+        store: Any = None,
+        events: Any = None,
+        relay_feed: Any = None,
+        end_session_first: bool = False,
+    ) -> Any:
+        if open_session is None:
+            open_session = session_opener(
+                api if api is not None else FakeApi(),
+                store if store is not None else FakeStore(),
+                relay_feed=relay_feed,
+                events=events,
+            )
+        desk = built_desk(qasync_loop, QApplication.clipboard(), open_session)
+
+        def end_session(_window: object) -> None:  # while the window (and its signals) exist
+            ending = desk.sessions.owner.spawn(desk.sessions.end_session(), name="end")
+            qtbot.waitUntil(ending.done, timeout=10_000)
+
+        qtbot.addWidget(desk.window, before_close_func=end_session if end_session_first else None)
+        desk.window.show()
+        return desk
+
+    return make

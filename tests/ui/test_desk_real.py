@@ -15,7 +15,6 @@ from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from impilo_desk.app import Desk, build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.credentials import KeyringCredentialStore, SecretKind
 from impilo_desk.session import ProfileDraft
@@ -24,6 +23,7 @@ from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.profiles.controller import ProfilesController
 from impilo_desk.ui.webhooks.dialog import WebhookDialog
 from impilo_desk.wiring import DeskServices, build_services
+from tests.fixtures.desk import BuiltDesk, built_desk
 
 SERVICE = "impilo-desk"
 
@@ -33,7 +33,7 @@ class World:
 
     def __init__(
         self,
-        desk: Desk,
+        desk: BuiltDesk,
         services: DeskServices,
         profiles: ProfilesController,
         backend: PlaintextKeyring,
@@ -55,7 +55,7 @@ def world(qtbot, qasync_loop, tmp_path, monkeypatch):
     redactor = SecretRedactor()
     handler = setup_logging(paths, redactor)
     services = build_services(paths, redactor, KeyringCredentialStore(SERVICE, backend=backend))
-    desk = build_desk(qasync_loop, QApplication.clipboard(), services.open_session)
+    desk = built_desk(qasync_loop, QApplication.clipboard(), services.open_session)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     profiles = ProfilesController(

@@ -17,7 +17,6 @@ import httpx
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from impilo_desk.app import Desk, build_desk
 from impilo_desk.client import ImpiloClient
 from impilo_desk.contract import Webhook
 from impilo_desk.services.event_store import EventStore
@@ -26,6 +25,7 @@ from impilo_desk.services.receipts import Step
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.session import ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.test_events.models import ChainColumn
+from tests.fixtures.desk import BuiltDesk, built_desk
 from tests.fixtures.relay import RelayProcess
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.fakes import FakeStore
@@ -78,7 +78,7 @@ def make_world(sandbox: SandboxProcess, relay: RelayProcess) -> Iterator[World]:
         yield World(sandbox, relay, api, int(made["id"]))
 
 
-def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable[..., Desk]:
+def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable[..., BuiltDesk]:
     """Builds the real desk; ``open_desk(environment=…)`` starts a session and waits for it."""
 
     @asynccontextmanager
@@ -102,8 +102,8 @@ def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable
         async with ImpiloClient(world.sandbox.base_url, world.sandbox.api_key) as client:
             yield Session(profile, client, FakeStore(), feed, events=hub)
 
-    def start(environment: str = "sandbox", name: str = "Sandbox for tests") -> Desk:
-        desk = build_desk(loop, QApplication.clipboard(), open_session)
+    def start(environment: str = "sandbox", name: str = "Sandbox for tests") -> BuiltDesk:
+        desk = built_desk(loop, QApplication.clipboard(), open_session)
 
         def end_session(_window: object) -> None:  # while the window (and its signals) exist
             ending = desk.sessions.owner.spawn(desk.sessions.end_session(), name="end")
@@ -113,33 +113,33 @@ def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable
         desk.window.show()
         profile = Prof("p1", world.sandbox.base_url, world.relay.url, name, environment)
         switch(qtbot, desk, profile)
-        desk.window.tabs.setCurrentWidget(desk.firing.view)
+        desk.window.tabs.setCurrentWidget(desk.test_events.view)
         return desk
 
     return start
 
 
-def switch(qtbot: Any, desk: Desk, profile: Prof) -> None:
+def switch(qtbot: Any, desk: BuiltDesk, profile: Prof) -> None:
     """Switches the desk to ``profile`` and waits until its patients and relay feed are in."""
     live: list[RelayStatus] = []
     desk.sessions.relay_status.connect(live.append)
-    with qtbot.waitSignal(desk.firing.patients_loaded, timeout=10_000):
+    with qtbot.waitSignal(desk.test_events.patients_loaded, timeout=10_000):
         desk.sessions.switch_to(profile)
     qtbot.waitUntil(lambda: bool(live) and live[-1].phase == "live", timeout=10_000)
     desk.sessions.relay_status.disconnect(live.append)
 
 
-def fire(qtbot: Any, desk: Desk) -> str:
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as blocker:
-        qtbot.mouseClick(desk.firing.view.fire_button, Qt.MouseButton.LeftButton)
+def fire(qtbot: Any, desk: BuiltDesk) -> str:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as blocker:
+        qtbot.mouseClick(desk.test_events.view.fire_button, Qt.MouseButton.LeftButton)
     return str(blocker.args[0])
 
 
-def statuses(desk: Desk) -> list[str]:
-    model = desk.firing.chain_model
+def statuses(desk: BuiltDesk) -> list[str]:
+    model = desk.test_events.chain_model
     return [model.status(row) for row in range(model.rowCount())]
 
 
-def cell(desk: Desk, step: Step, column: ChainColumn) -> str:
-    model = desk.firing.chain_model
+def cell(desk: BuiltDesk, step: Step, column: ChainColumn) -> str:
+    model = desk.test_events.chain_model
     return str(model.data(model.index(int(step), int(column))))

@@ -18,7 +18,6 @@ from keyring.errors import KeyringError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 
-from impilo_desk.app import build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.credentials import KeyringCredentialStore
 from impilo_desk.ui.kit.tasks import TaskOwner
@@ -26,6 +25,7 @@ from impilo_desk.ui.profiles.controller import ProfilesController
 from impilo_desk.ui.profiles.dialog import ProfilesDialog, WelcomeDialog
 from impilo_desk.ui.profiles.keyring_choice import KEEP_IN_MEMORY, KeyringChoiceController
 from impilo_desk.wiring import build_services
+from tests.fixtures.desk import built_desk
 
 
 class App:
@@ -76,7 +76,7 @@ def app(qtbot, qasync_loop, tmp_path, monkeypatch, backend):
     paths = AppPaths.from_env()
     redactor = SecretRedactor()
     handler = setup_logging(paths, redactor)
-    desk = build_desk(qasync_loop, QApplication.clipboard(), lambda p: services.open_session(p))
+    desk = built_desk(qasync_loop, QApplication.clipboard(), lambda p: services.open_session(p))
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     choice = KeyringChoiceController(desk.window, tasks, desk.window)

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from impilo_desk.app import build_desk
 from impilo_desk.session import ProfileDraft, ProfileInfo, Session
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.profiles.controller import ProfilesController
 from impilo_desk.ui.profiles.dialog import ProfilesDialog, WelcomeDialog
+from tests.fixtures.desk import built_desk
 from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
 
 
@@ -80,7 +80,7 @@ def setup(qtbot, qasync_loop):
         demo_calls.append(1)
         return P("demo", "Sandbox (demo)", "http://127.0.0.1:1", None, "sandbox")
 
-    desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
+    desk = built_desk(qasync_loop, QApplication.clipboard(), open_session)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     profiles = ProfilesController(desk.window, book, desk.sessions, tasks, start_demo, desk.window)

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from impilo_desk.app import Desk, build_desk
 from impilo_desk.session import ProfileInfo, Session
+from tests.fixtures.desk import BuiltDesk, built_desk
 from tests.ui.fakes import FakeApi, FakeStore
 from tests.ui.test_webhooks_tab import Prof
 
@@ -18,14 +18,14 @@ def parts() -> tuple[FakeApi, FakeStore]:
 
 
 @pytest.fixture
-def desk(qtbot, qasync_loop, parts) -> Desk:
+def desk(qtbot, qasync_loop, parts) -> BuiltDesk:
     api, store = parts
 
     @asynccontextmanager
     async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
         yield Session(profile, api, store)
 
-    desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
+    desk = built_desk(qasync_loop, QApplication.clipboard(), open_session)
     qtbot.addWidget(desk.window)
     desk.window.show()
     desk.window.tabs.setCurrentWidget(desk.secret.view)

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from impilo_desk.app import Desk
 from impilo_desk.contract import READING_KINDS, ReadingKind
 from impilo_desk.services.receipts import Step
 from impilo_desk.ui.test_events.models import ChainColumn, HistoryColumn
+from tests.fixtures.desk import BuiltDesk
 from tests.ui.test_events_support import FOLLOW_MS, Prof, cell, statuses, switch
 
 KINDS = ("blood-pressure", "weight", "temperature")
@@ -21,22 +21,22 @@ def label_of(kind: str) -> str:
     return READING_KINDS[ReadingKind(kind)].label
 
 
-def fire_and_go_on(qtbot, desk: Desk, kind: str) -> None:
+def fire_and_go_on(qtbot, desk: BuiltDesk, kind: str) -> None:
     """Fires random values of ``kind`` and returns at once, as a user firing a series does."""
-    tab = desk.firing.view
+    tab = desk.test_events.view
     tab.select_kind(kind)
     tab.random_action.trigger()
     qtbot.mouseClick(tab.fire_button, Qt.MouseButton.LeftButton)
 
 
-def history_column(desk: Desk, column: HistoryColumn) -> list[str]:
-    model = desk.firing.history
+def history_column(desk: BuiltDesk, column: HistoryColumn) -> list[str]:
+    model = desk.test_events.history
     return [str(model.data(model.index(row, int(column)))) for row in range(model.rowCount())]
 
 
-def chain_of(desk: Desk, row: int) -> list[str]:
+def chain_of(desk: BuiltDesk, row: int) -> list[str]:
     """Selects history row ``row`` and returns the step statuses the chain panel then shows."""
-    desk.firing.view.history_table.selectRow(row)
+    desk.test_events.view.history_table.selectRow(row)
     return statuses(desk)
 
 
@@ -56,9 +56,9 @@ def test_events_fired_in_a_row_are_each_followed_to_their_end(
     for kind in KINDS:
         firing_world.hook(READING_KINDS[ReadingKind(kind)].webhook_type)
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     ended: list[str] = []
-    desk.firing.followed.connect(ended.append)
+    desk.test_events.followed.connect(ended.append)
     for kind in KINDS:  # without waiting: each fire leaves the earlier follows running
         fire_and_go_on(qtbot, desk, kind)
     qtbot.waitUntil(lambda: len(ended) == len(KINDS), timeout=FOLLOW_MS)
@@ -91,23 +91,23 @@ def test_a_session_switch_stops_every_follow(qtbot, open_firing_desk, firing_wor
     for kind in KINDS[:2]:
         firing_world.hook(READING_KINDS[ReadingKind(kind)].webhook_type, silent_url)
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     for kind in KINDS[:2]:
         fire_and_go_on(qtbot, desk, kind)
     waiting = ["✔ Done"] * 2 + ["… Waiting"] * 3  # accepted; the delivery is still in flight
     qtbot.waitUntil(
         lambda: (
-            desk.firing.history.rowCount() == 2
+            desk.test_events.history.rowCount() == 2
             and chain_of(desk, 0) == waiting
             and chain_of(desk, 1) == waiting
         ),
         timeout=FOLLOW_MS,
     )
     assert history_column(desk, HistoryColumn.OUTCOME) == ["Following…"] * 2
-    assert desk.firing.tracker.running == 2
+    assert desk.test_events.tracker.running == 2
 
     switch(qtbot, desk, Prof("p2", firing_world.sandbox.base_url, firing_world.relay.url))
-    assert desk.firing.tracker.running == 0
+    assert desk.test_events.tracker.running == 0
     assert history_column(desk, HistoryColumn.OUTCOME) == ["Not followed further"] * 2
     for row, kind in enumerate(reversed(KINDS[:2])):
         assert chain_of(desk, row) == ["✔ Done"] * 2 + ["✘ Missing"] * 3

@@ -37,7 +37,7 @@ def test_each_kind_fires_and_the_chain_completes(qtbot, open_firing_desk, firing
     for kind in FIRABLE_KINDS:
         firing_world.hook(READING_KINDS[kind].webhook_type)
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     qtbot.keyClicks(tab.patient_search, "nwo")  # debounced search by name
     qtbot.waitUntil(lambda: tab.patient_combo.count() == 1, timeout=5_000)
     assert tab.patient_id() == firing_world.patient_id
@@ -53,23 +53,23 @@ def test_each_kind_fires_and_the_chain_completes(qtbot, open_firing_desk, firing
         assert cell(desk, Step.RELAY, ChainColumn.LATENCY).startswith("+")
         assert cell(desk, Step.DESKTOP, ChainColumn.TIME)
         assert not tab.reason_label.isVisible()
-    assert desk.firing.history.rowCount() == len(FIRABLE_KINDS)
+    assert desk.test_events.history.rowCount() == len(FIRABLE_KINDS)
     assert "ECG" in tab.chain_title.text()
     assert "2500 samples" in tab.chain_title.text()
 
     tab.history_table.selectRow(len(FIRABLE_KINDS) - 1)  # the first one fired: blood pressure
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as blocker:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as blocker:
         tab.fire_again_action.trigger()
     assert str(blocker.args[0]).startswith("Arrived in")
     assert tab.current_kind() == "blood-pressure"
-    assert desk.firing.history.rowCount() == len(FIRABLE_KINDS) + 1
+    assert desk.test_events.history.rowCount() == len(FIRABLE_KINDS) + 1
 
 
 def test_patient_search_by_id_and_presets(qtbot, open_firing_desk, firing_world):
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     assert tab.patient_combo.count() == 2
-    with qtbot.waitSignal(desk.firing.patients_loaded, timeout=5_000):
+    with qtbot.waitSignal(desk.test_events.patients_loaded, timeout=5_000):
         qtbot.keyClicks(tab.patient_search, f"#{firing_world.patient_id}")
     assert tab.patient_combo.count() == 1
     assert tab.patient_id() == firing_world.patient_id
@@ -87,14 +87,14 @@ def test_invalid_values_block_sending_with_the_message_beside_the_field(
 ):
     firing_world.hook("reading.bloodPressure")
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     tab.select_kind("blood-pressure")
     form = tab.current_form()
     assert form is not None
     form.set_text("systolic", "300")
     form.set_text("diastolic", "eighty")
     form.set_text("heartRate", "")
-    with qtbot.waitSignal(desk.firing.blocked, timeout=2_000):
+    with qtbot.waitSignal(desk.test_events.blocked, timeout=2_000):
         qtbot.mouseClick(tab.fire_button, Qt.MouseButton.LeftButton)
     assert form.message("systolic") == "Systolic must be between 60 and 260 mmHg."
     assert form.message("diastolic") == "Diastolic must be a whole number."
@@ -106,10 +106,10 @@ def test_invalid_values_block_sending_with_the_message_beside_the_field(
     assert form is not None
     form.inputs["temperatureUnit"].setCurrentText("celsius")  # type: ignore[attr-defined]
     form.set_text("temperature", "98.6")  # fine in °F, not in °C
-    with qtbot.waitSignal(desk.firing.blocked, timeout=2_000):
+    with qtbot.waitSignal(desk.test_events.blocked, timeout=2_000):
         tab.fire_action.trigger()
     assert form.message("temperature") == "Temperature must be between 25 and 45 °C."
-    assert desk.firing.history.rowCount() == 0
+    assert desk.test_events.history.rowCount() == 0
     logs = firing_world.api.get("/api/v3/webhook/logs").raise_for_status().json()["content"]
     assert logs == []  # nothing was sent
 
@@ -117,29 +117,29 @@ def test_invalid_values_block_sending_with_the_message_beside_the_field(
 def test_production_asks_for_the_profile_name(qtbot, open_firing_desk, firing_world):
     firing_world.hook("reading.weight")
     desk = open_firing_desk(environment="production", name="Acme live")
-    tab = desk.firing.view
+    tab = desk.test_events.view
     tab.select_kind("weight")
     assert tab.current_form() is not None
     tab.current_form().set_text("weight", "170.2")  # type: ignore[union-attr]
 
     tab.fire_action.trigger()
-    qtbot.waitUntil(lambda: isinstance(desk.firing.open_dialog, ConfirmProductionDialog))
-    dialog = desk.firing.open_dialog
+    qtbot.waitUntil(lambda: isinstance(desk.test_events.open_dialog, ConfirmProductionDialog))
+    dialog = desk.test_events.open_dialog
     assert isinstance(dialog, ConfirmProductionDialog)
     assert not dialog.fire_button.isEnabled()
     dialog.reject()
     qtbot.waitUntil(lambda: "Not fired" in tab.banner.text)
-    assert desk.firing.history.rowCount() == 0
+    assert desk.test_events.history.rowCount() == 0
 
     tab.fire_action.trigger()
-    qtbot.waitUntil(lambda: isinstance(desk.firing.open_dialog, ConfirmProductionDialog))
-    dialog = desk.firing.open_dialog
+    qtbot.waitUntil(lambda: isinstance(desk.test_events.open_dialog, ConfirmProductionDialog))
+    dialog = desk.test_events.open_dialog
     assert isinstance(dialog, ConfirmProductionDialog)
     qtbot.keyClicks(dialog.name_edit, "Acme")
     assert not dialog.fire_button.isEnabled()
     qtbot.keyClicks(dialog.name_edit, " live")
     assert dialog.fire_button.isEnabled()
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as blocker:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as blocker:
         qtbot.mouseClick(dialog.fire_button, Qt.MouseButton.LeftButton)
     assert str(blocker.args[0]).startswith("Arrived in")
 
@@ -148,7 +148,7 @@ def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(
     qtbot, open_firing_desk, firing_world
 ):
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     tab.select_kind("weight")
     tab.current_form().set_text("weight", "181.5")  # type: ignore[union-attr]
     outcome = fire(qtbot, desk)
@@ -161,7 +161,7 @@ def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(
     assert statuses(desk)[2:] == ["✘ Missing"] * 3
     assert tab.create_webhook_button.isVisible()
 
-    with qtbot.waitSignal(desk.firing.webhook_created, timeout=5_000):
+    with qtbot.waitSignal(desk.test_events.webhook_created, timeout=5_000):
         qtbot.mouseClick(tab.create_webhook_button, Qt.MouseButton.LeftButton)
     assert [(h.type, h.url) for h in firing_world.hooks()] == [
         ("reading.weight", firing_world.relay.ingest_url)
@@ -169,7 +169,7 @@ def test_missing_webhook_is_explained_and_fixed_by_the_offered_button(
     assert not tab.create_webhook_button.isVisible()
     assert "Fire again" in tab.banner.text
 
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as blocker:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as blocker:
         qtbot.mouseClick(tab.fire_again_button, Qt.MouseButton.LeftButton)
     assert str(blocker.args[0]).startswith("Arrived in")
     assert statuses(desk) == ["✔ Done"] * 5
@@ -181,7 +181,7 @@ def test_a_failing_receiver_shows_the_delivery_retrying(
     receiver.status = 500
     firing_world.hook("reading.bloodOxygen", receiver.url + "/hook")
     desk = open_firing_desk()
-    tab = desk.firing.view
+    tab = desk.test_events.view
     tab.select_kind("blood-oxygen")
     tab.random_action.trigger()
     outcome = fire(qtbot, desk)

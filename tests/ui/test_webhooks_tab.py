@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from impilo_desk.app import Desk, build_desk
 from impilo_desk.contract import READING_EVENT_TYPES, Webhook
 from impilo_desk.session import ProfileInfo, Session
 from impilo_desk.ui.webhooks.dialog import WebhookDialog
+from tests.fixtures.desk import BuiltDesk, built_desk
 from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
 
 
@@ -32,7 +32,7 @@ def api() -> FakeApi:
 
 
 @pytest.fixture
-def desk(qtbot, qasync_loop, api) -> Desk:
+def desk(qtbot, qasync_loop, api) -> BuiltDesk:
     store = FakeStore()
 
     @asynccontextmanager
@@ -40,13 +40,13 @@ def desk(qtbot, qasync_loop, api) -> Desk:
         yield Session(profile, api, store)
 
     clipboard = QApplication.clipboard()
-    desk = build_desk(qasync_loop, clipboard, open_session)
+    desk = built_desk(qasync_loop, clipboard, open_session)
     qtbot.addWidget(desk.window)
     desk.window.show()
     return desk
 
 
-def start(qtbot, desk: Desk, profile: Prof | None = None) -> None:
+def start(qtbot, desk: BuiltDesk, profile: Prof | None = None) -> None:
     with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
         desk.sessions.switch_to(profile or Prof())
 

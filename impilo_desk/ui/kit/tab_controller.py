@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
 
+from impilo_desk.ui.kit.tab import TabPage
 from impilo_desk.ui.kit.tasks import TaskOwner
 
-ViewT = TypeVar("ViewT", bound=QWidget)
+if TYPE_CHECKING:
+    from impilo_desk.session import Session
+
+ViewT = TypeVar("ViewT", bound=TabPage)
 
 
 class TabController(QObject, Generic[ViewT]):
     """The base of a tab's controller: it drives ``view`` and runs its work as owned tasks.
 
-    The session controller hands each new profile session's :class:`TaskOwner` to
-    :meth:`set_tasks`, and shows ``api_ok`` and ``api_failed`` in the status bar.
+    It is a :class:`~impilo_desk.ui.kit.tab.Tab`: the session controller binds it to each new
+    profile session (and its :class:`TaskOwner`) with :meth:`bind`, and shows ``api_ok`` and
+    ``api_failed`` in the status bar.
 
     Signals:
         api_ok(): A call to Impilo succeeded.
@@ -24,7 +28,7 @@ class TabController(QObject, Generic[ViewT]):
 
     Args:
         view: The tab.
-        tasks: Owner of the tasks (replaced per session by :meth:`set_tasks`).
+        tasks: Owner of the tasks (replaced per session by :meth:`bind`).
         parent: QObject parent.
     """
 
@@ -39,3 +43,10 @@ class TabController(QObject, Generic[ViewT]):
     def set_tasks(self, tasks: TaskOwner) -> None:
         """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
         self._tasks = tasks
+
+    def bind(self, session: Session | None, tasks: TaskOwner) -> None:
+        """Follows ``session`` (None: none), its work owned by ``tasks``; see the subclasses."""
+        raise NotImplementedError
+
+    def window_closing(self) -> None:
+        """The window is closing; nothing to drop by default."""

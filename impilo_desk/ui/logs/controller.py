@@ -101,12 +101,14 @@ class LogsController(TabController[LogsTab]):
 
     # -- session ----------------------------------------------------------------------------
 
+    def bind(self, session: Session | None, tasks: TaskOwner) -> None:
+        """Follows ``session`` (its client), or none."""
+        self.set_tasks(tasks)
+        self.set_session(session)
+
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""
-        from impilo_desk.client.ports import LogsApi  # loads the client: after the first paint
-
-        api = session.api if session is not None else None
-        self._api = api if isinstance(api, LogsApi) else None
+        self._api = session.api if session is not None else None
         self._generation += 1
         self._load_task = None
         self.exporter.cancel()

@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
-from impilo_desk.ui.webhooks.view import action_button, page_action
 
 PAGE_SIZES = (15, 25, 50, 100, 250)
 AUTO_REFRESH_DEFAULT_S = 30
 
 
-class LogsTab(QWidget):
+class LogsTab(TabPage):
     """Shows the delivery log: filters, table, pager, payload, export progress.
 
     The controller connects to the actions and widgets and decides what they do; this view

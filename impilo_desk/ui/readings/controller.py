@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.services.failure_sentence import describe_error
+from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.readings import export as readings_export
 from impilo_desk.ui.readings.drawing import ReadingsDrawing
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
     from impilo_desk.services.reading_poller import KindReading, ReadingPoller
     from impilo_desk.services.reading_series import KindSeries
     from impilo_desk.services.sse_base import Gap
+    from impilo_desk.session import Session
     from impilo_desk.ui.readings.page import KindPage
 
 _log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ _log = logging.getLogger(__name__)
 TAKE_MAX = 200  # relay events charted per redraw at most (6,000/s): a burst spreads over ticks
 
 
-class ReadingsController(QObject):
+class ReadingsController(TabController[ReadingsTab]):
     """Feeds the Readings tab from the event store, the reading endpoints and the relay.
 
     Signals:
@@ -46,7 +48,7 @@ class ReadingsController(QObject):
         received(int): This many new readings arrived (any source) for the shown patient.
         redrawn(int): A redraw updated this many kinds (the drawing's signal, forwarded).
         exported(str): A file was written (its path).
-        api_failed(str): A call to Impilo failed; the sentence says why.
+        api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
         view: The tab.
@@ -59,7 +61,6 @@ class ReadingsController(QObject):
     loaded = Signal(int)
     received = Signal(int)
     exported = Signal(str)
-    api_failed = Signal(str)
 
     def __init__(
         self,
@@ -70,9 +71,7 @@ class ReadingsController(QObject):
         poll_interval_s: float = 30.0,
         capacity: int = 100_000,
     ) -> None:
-        super().__init__(parent)
-        self.view = view
-        self._tasks = tasks
+        super().__init__(view, tasks, parent)
         self.poll_interval_s = poll_interval_s
         self.capacity = capacity
         self._api: ReadingsApi | None = None
@@ -100,9 +99,14 @@ class ReadingsController(QObject):
 
     # -- session -----------------------------------------------------------------------------
 
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks (a new profile session)."""
-        self._tasks = tasks
+    def bind(self, session: Session | None, tasks: TaskOwner) -> None:
+        """Follows ``session`` (its client, relay events and poll interval), or none."""
+        self.set_tasks(tasks)
+        if session is None:
+            self.set_session(None, None)
+            return
+        self.poll_interval_s = session.profile.poll_interval_s
+        self.set_session(session.api, session.events)
 
     def set_session(self, api: ReadingsApi | None, hub: EventHub | None) -> None:
         """Shows the readings of another session (client and/or relay hub), or none."""
@@ -158,6 +162,7 @@ class ReadingsController(QObject):
             try:
                 names.update({p.id: p.display_name for p in await fetch_patients(self._api)
                               if p.id is not None})  # fmt: skip
+                self.api_ok.emit()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -236,6 +241,7 @@ class ReadingsController(QObject):
         first = asyncio.get_running_loop().create_future()
 
         def passed(_count: int) -> None:
+            self.api_ok.emit()
             if not first.done():
                 first.set_result(None)
             self._fetch_failures()

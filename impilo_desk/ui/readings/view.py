@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
-from impilo_desk.ui.webhooks.view import action_button, page_action
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
 if TYPE_CHECKING:
     from impilo_desk.ui.readings.page import KindPage
@@ -39,7 +39,7 @@ RANGE_PRESETS: tuple[tuple[str, float | None], ...] = (
 DEFAULT_RANGE = 3  # 30 days: what the demo seeds
 
 
-class ReadingsTab(QWidget):
+class ReadingsTab(TabPage):
     """Shows the charts and tables of one patient's readings; the controller decides.
 
     Signals:

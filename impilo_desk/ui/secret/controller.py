@@ -19,6 +19,7 @@ from impilo_desk.ui.secret.view import SecretTab
 if TYPE_CHECKING:
     from impilo_desk.client.ports import WebhookApi
     from impilo_desk.services.credentials import CredentialStore
+    from impilo_desk.session import Session
 
 MIN_SECRET_LENGTH = 16
 
@@ -57,7 +58,34 @@ class SecretController(TabController[SecretTab]):
         view.save_action.triggered.connect(self.save)
         view.generate_action.triggered.connect(self.generate)
         view.secret_edit.textChanged.connect(self._update_save)
+        self._session: Session | None = None
+        self._stop_watching: Callable[[], None] | None = None
+        self.saved.connect(self._tell_session)
         self.set_session(None, None, "")
+
+    def bind(self, session: Session | None, tasks: TaskOwner) -> None:
+        """Follows ``session`` (its client, secret store and the store's name), or none."""
+        self.set_tasks(tasks)
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
+        self._session = session
+        if session is None:
+            self.set_session(None, None, "")
+            return
+        self.set_session(session.api, session.store, session.profile.id, session.store_name)
+        if session.watch_store_name is not None:
+            self._stop_watching = session.watch_store_name(self.store_renamed)
+
+    def window_closing(self) -> None:
+        """Clears the clipboard if it still holds a secret copied from this tab."""
+        if alive(self.view):
+            self.view.clear_clipboard()
+
+    def _tell_session(self) -> None:
+        # a relay feed that checks secrets itself (smee) must read the new one
+        if self._session is not None:
+            self._session.secrets_changed.notify()
 
     def set_session(
         self,

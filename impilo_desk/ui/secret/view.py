@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
-from impilo_desk.ui.webhooks.view import action_button, page_action
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
 REVEAL_MS = 5_000
 CLIPBOARD_CLEAR_MS = 30_000
@@ -29,7 +29,7 @@ EXPLANATION = (
 )
 
 
-class SecretTab(QWidget):
+class SecretTab(TabPage):
     """Shows the secret's state (on Impilo, in the keyring, do they match) and the secret.
 
     The secret is masked; Reveal shows it for a few seconds. Copy puts it on the clipboard and

@@ -5,32 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.kit.dialogs import alive
+from impilo_desk.ui.kit.tab import Tab
 from impilo_desk.ui.kit.tasks import TaskOwner
-from impilo_desk.ui.secret.controller import SecretController
 from impilo_desk.ui.shell.main_window import MainWindow
 from impilo_desk.ui.shell.status_bar import ApiState, RelayPhase
-from impilo_desk.ui.webhooks.controller import WebhooksController
 
 _log = logging.getLogger(__name__)
-
-
-class SessionTab(Protocol):
-    """A tab controller that follows the active session (Logs, and the tabs after it)."""
-
-    api_ok: Any
-    api_failed: Any
-
-    def set_tasks(self, tasks: TaskOwner) -> None:
-        """Uses ``tasks`` as the owner of new tasks."""
-
-    def set_session(self, session: Session | None) -> None:
-        """Switches to ``session`` (None: no session)."""
 
 
 class SessionController(QObject):
@@ -47,13 +32,10 @@ class SessionController(QObject):
 
     Args:
         window: The main window.
-        webhooks: The Webhooks tab's controller.
-        secret: The Secret tab's controller.
+        tabs: Every tab, in display order; each follows the session through :class:`Tab`.
         open_session: Opens a session for a profile (from the composition root).
         loop: The qasync loop.
         parent: QObject parent.
-        tabs: More tab controllers that follow the session (``set_tasks(owner)``,
-            ``set_session(session or None)``, signals ``api_ok`` and ``api_failed``).
     """
 
     session_started = Signal(str)
@@ -63,17 +45,13 @@ class SessionController(QObject):
     def __init__(
         self,
         window: MainWindow,
-        webhooks: WebhooksController,
-        secret: SecretController,
+        tabs: Sequence[Tab],
         open_session: OpenSession,
         loop: asyncio.AbstractEventLoop,
         parent: QObject | None = None,
-        tabs: Sequence[SessionTab] = (),
     ) -> None:
         super().__init__(parent)
         self.window = window
-        self._webhooks = webhooks
-        self._secret = secret
         self._open_session = open_session
         self._loop = loop
         self._owner = TaskOwner(loop, self._session_failed, name="sessions")
@@ -85,15 +63,9 @@ class SessionController(QObject):
         self._feed_generation = 0
         self._switching: asyncio.Task[None] | None = None
         self._tabs = tuple(tabs)
-        sources: tuple[WebhooksController | SecretController | SessionTab, ...] = (
-            webhooks,
-            secret,
-            *self._tabs,
-        )
-        for source in sources:
-            source.api_ok.connect(self._api_ok)
-            source.api_failed.connect(self._api_failed)
-        secret.saved.connect(self._restart_relay_feed)  # a smee feed checks the new secret
+        for tab in self._tabs:
+            tab.api_ok.connect(self._api_ok)
+            tab.api_failed.connect(self._api_failed)
         window.closing.connect(self.close)
 
     @property
@@ -133,16 +105,12 @@ class SessionController(QObject):
         """Cancels every task (window closing); they end on the next turns of the loop."""
         self.tasks.cancel_all(close=True)
         self._owner.cancel_all(close=True)
-        if alive(self._secret.view):
-            self._secret.view.clear_clipboard()
+        for tab in self._tabs:
+            tab.window_closing()
 
     def _start(self, profile: ProfileInfo) -> None:
         self.profile = profile
         self.tasks = self._new_session_tasks(profile.id)
-        self._webhooks.set_tasks(self.tasks)
-        self._secret.set_tasks(self.tasks)
-        for tab in self._tabs:
-            tab.set_tasks(self.tasks)
         self.window.environment_banner.set_environment(profile.environment)
         self.window.status.set_profile(profile.name)
         self.window.status.set_api(ApiState.CHECKING)
@@ -151,28 +119,24 @@ class SessionController(QObject):
         self._runner = self._owner.spawn(self._run(profile), name=f"session:{profile.id}")
 
     async def _run(self, profile: ProfileInfo) -> None:
-        stop_watching: Callable[[], None] | None = None
+        tasks = self.tasks
+        stop_listening: Callable[[], None] | None = None
         try:
             async with self._open_session(profile) as session:
                 self.session = session
-                self._webhooks.set_session(session.api, profile.relay_url)
-                self._secret.set_session(session.api, session.store, profile.id, session.store_name)
-                if session.watch_store_name is not None:
-                    stop_watching = session.watch_store_name(self._secret.store_renamed)
                 for tab in self._tabs:
-                    tab.set_session(session)
+                    tab.bind(session, tasks)
+                stop_listening = session.secrets_changed.listen(self._restart_relay_feed)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
         finally:
-            if stop_watching is not None:
-                stop_watching()
+            if stop_listening is not None:
+                stop_listening()
             self.session = None
-            if alive(self._webhooks) and alive(self._secret):
-                self._webhooks.set_session(None, None)
-                self._secret.set_session(None, None, "")
-                for tab in self._tabs:  # children of the window, like the two above
-                    tab.set_session(None)
+            if alive(self.window):  # the tabs are the window's children
+                for tab in self._tabs:
+                    tab.bind(None, tasks)
 
     def _restart_relay_feed(self) -> None:
         """(Re)starts the session's relay feed, so that it reads the stored secrets afresh."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDialog
@@ -17,10 +17,10 @@ from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.test_events.models import ChainModel, Fired, HistoryModel, format_clock
 from impilo_desk.ui.test_events.tracker import Follow, FollowTracker
-from impilo_desk.ui.test_events.view import ConfirmProductionDialog, FiringTab
+from impilo_desk.ui.test_events.view import ConfirmProductionDialog, TestEventsTab
 
 if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the first paint
-    from impilo_desk.client.ports import FiringApi
+    from impilo_desk.client.ports import TestEventsApi
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.test_event_follow import FollowTimes
     from impilo_desk.session import ProfileInfo, Session
@@ -29,7 +29,7 @@ SEARCH_DEBOUNCE_MS = 300
 PATIENT_PAGE = 50
 
 
-class FiringController(TabController[FiringTab]):
+class TestEventsController(TabController[TestEventsTab]):
     """Decides what the Test events tab does and runs it as owned tasks.
 
     Every fired event is followed at once by :attr:`tracker`; the chain panel shows the chain of
@@ -52,6 +52,8 @@ class FiringController(TabController[FiringTab]):
         parent: QObject parent.
     """
 
+    __test__ = False  # a class of the app, not a pytest test class despite its name
+
     patients_loaded = Signal(int)
     blocked = Signal(str)
     chain_changed = Signal()
@@ -60,7 +62,7 @@ class FiringController(TabController[FiringTab]):
 
     def __init__(
         self,
-        view: FiringTab,
+        view: TestEventsTab,
         chain_model: ChainModel,
         history: HistoryModel,
         tasks: TaskOwner,
@@ -71,7 +73,7 @@ class FiringController(TabController[FiringTab]):
         self.chain_model = chain_model
         self.history = history
         self._times = follow_times
-        self._api: FiringApi | None = None
+        self._api: TestEventsApi | None = None
         self._profile: ProfileInfo | None = None
         self._ingest_url: str | None = None
         self.tracker = FollowTracker(history, self._spawn, self)
@@ -100,6 +102,10 @@ class FiringController(TabController[FiringTab]):
 
     # -- session ---------------------------------------------------------------------------
 
+    def bind(self, session: Session | None, tasks: TaskOwner) -> None:
+        """Follows ``session`` (its client, profile and relay events), or none."""
+        self.set_session(session, tasks)
+
     def set_session(self, session: Session | None, tasks: TaskOwner | None = None) -> None:
         """Switches to another profile's session (or none): a new client, relay, history.
 
@@ -114,9 +120,7 @@ class FiringController(TabController[FiringTab]):
             return
         self._search_timer.stop()
         self.tracker.cancel_all()  # the old session's follows end with it (its client closes)
-        # The session's API client is the full ImpiloClient; the port names only what the
-        # Webhooks tab needs, so the Test events tab's part is named by FiringApi.
-        self._api = cast("FiringApi", session.api) if session is not None else None
+        self._api = session.api if session is not None else None
         self._profile = session.profile if session is not None else None
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
         if session is not None and session.events is not None:

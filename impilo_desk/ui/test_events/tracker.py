@@ -14,7 +14,7 @@ from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.test_events.models import Fired, HistoryModel
 
 if TYPE_CHECKING:  # the client and services (pydantic) load after the first paint
-    from impilo_desk.client.ports import FiringApi
+    from impilo_desk.client.ports import TestEventsApi
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.test_event_follow import ChainFollower, FollowTimes
 
@@ -109,7 +109,7 @@ class FollowTracker(QObject):
         self,
         fired: Fired,
         title: str,
-        api: FiringApi,
+        api: TestEventsApi,
         api_base_url: str,
         ingest_url: str | None,
         times: FollowTimes,

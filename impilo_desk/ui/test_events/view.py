@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.test_events.models import ChainColumn, ChainModel, HistoryColumn, HistoryModel
-from impilo_desk.ui.webhooks.view import action_button, page_action
 
 if TYPE_CHECKING:
     from impilo_desk.ui.test_events.form import KindForm
@@ -49,7 +49,7 @@ def _table(parent: QWidget, model: ChainModel | HistoryModel, name: str) -> QTab
     return table
 
 
-class FiringTab(QWidget):
+class TestEventsTab(TabPage):
     """Shows the test-event form, the receipt chain of the chosen event and the session's history.
 
     The kind forms are built by :meth:`build_forms` (the contract loads after the first paint).
@@ -60,6 +60,8 @@ class FiringTab(QWidget):
         history_model: The events fired in this session.
         parent: Parent widget.
     """
+
+    __test__ = False  # a class of the app, not a pytest test class despite its name
 
     title = "Test events"
 

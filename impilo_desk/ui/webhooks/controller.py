@@ -20,6 +20,7 @@ from impilo_desk.ui.webhooks.view import WebhooksTab
 if TYPE_CHECKING:  # the contract (pydantic) and the dialog load after the first paint
     from impilo_desk.client.ports import WebhookApi
     from impilo_desk.contract import Webhook
+    from impilo_desk.session import Session
 
 PAGE_SIZE = 250
 MAX_PAGES = 40  # 10 000 webhooks: far more than an account has; keeps the loop bounded
@@ -72,6 +73,14 @@ class WebhooksController(TabController[WebhooksTab]):
         view.delete_action.triggered.connect(self.delete)
         view.relay_action.triggered.connect(self.send_readings_to_relay)
         self.set_session(None, None)
+
+    def bind(self, session: Session | None, tasks: TaskOwner) -> None:
+        """Follows ``session`` (its client and relay URL), or none."""
+        self.set_tasks(tasks)
+        if session is None:
+            self.set_session(None, None)
+        else:
+            self.set_session(session.api, session.profile.relay_url)
 
     def set_session(self, api: WebhookApi | None, relay_url: str | None) -> None:
         """Switches to another profile's client (or none) and reloads."""

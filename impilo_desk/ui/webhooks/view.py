@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.webhooks.model import WebhookColumn, WebhooksModel
 
 
-def page_action(parent: QWidget, text: str, name: str, shortcut: QKeySequence | None) -> QAction:
-    """An action of a tab page: its shortcut works while the page is the visible tab."""
-    action = QAction(text, parent)
-    action.setObjectName(name)
-    if shortcut is not None:
-        action.setShortcut(shortcut)
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setToolTip(f"{text.replace('&', '')} ({shortcut.toString()})")
-    parent.addAction(action)
-    return action
-
-
-def action_button(parent: QWidget, action: QAction, accessible_name: str) -> QToolButton:
-    """A text button driven by ``action`` (enabled state, text and click follow the action)."""
-    button = QToolButton(parent)
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    button.setAccessibleName(accessible_name)
-    button.setMinimumHeight(28)
-    return button
-
-
-class WebhooksTab(QWidget):
+class WebhooksTab(TabPage):
     """Shows webhooks and offers refresh, new, change URL, delete and "send readings to relay".
 
     The controller connects to the actions and decides what they do; this view only shows.
