@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QClipboard
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
 from impilo_desk.ui import logs, readings, secret, test_events, webhooks
@@ -320,7 +320,7 @@ async def _wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
 
 
 def _excepthook(
-    window: MainWindow, log_file: Path
+    window: QWidget, log_file: Path
 ) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
     """Logs an uncaught exception (secrets removed) and says so in a readable dialog."""
 

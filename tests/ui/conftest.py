@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -66,7 +66,7 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         widget.deleteLater()
     _settle(qapp)
     asyncio.events._set_running_loop(None)  # else later asyncio users see a running loop
-    loop._QEventLoop__is_running = False  # type: ignore[attr-defined] - close() refuses otherwise
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]  # close() refuses otherwise
     loop.close()
     # close() only marks qasync's timer object stopped: the Qt timers it still has pending stay
     # registered until they fire. Were that parentless object freed later by the garbage
@@ -125,53 +125,71 @@ def firing_world(sandbox: Any, relay: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def open_firing_desk(
-    qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, firing_world: Any, tmp_path: Any
-) -> Any:
+def open_firing_desk(qtbot: Any, make_desk: Any, firing_world: Any, tmp_path: Any) -> Any:
     """Opens the real desk on ``firing_world``: ``open_firing_desk(environment=…)`` → ``Desk``."""
     from tests.ui.test_events_support import desk_opener
 
-    return desk_opener(qtbot, qasync_loop, firing_world, tmp_path)
+    return desk_opener(qtbot, make_desk, firing_world, tmp_path)
 
 
 @pytest.fixture
-def make_desk(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
-    """Builds the desk as the app does (``build_desk``, the app's tab list), shown.
+def make_desk(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
+    """Builds the desk as the app does: every UI test's desk comes from here.
 
-    ``make_desk(open_session)`` or ``make_desk(api=…, store=…, events=…, relay_feed=…)`` (a
-    session on those: the fakes of ``tests/ui/fakes.py``, or a client the test opened) returns a
-    ``tests.fixtures.desk.BuiltDesk``. With ``end_session_first``, closing the window at the end
-    of the test first ends the session and waits for it (a session on live servers).
+    A ``tests.fixtures.desk.DeskMaker``: ``make_desk(api=…, store=…, events=…)`` or
+    ``make_desk(open_session)``; every desk it made is closed after the test.
     """
-    from PySide6.QtWidgets import QApplication
+    from tests.fixtures.desk import DeskMaker
 
-    from tests.fixtures.desk import built_desk, session_opener
-    from tests.ui.fakes import FakeApi, FakeStore
+    maker = DeskMaker(qtbot, qasync_loop)
+    try:
+        yield maker
+    finally:
+        maker.close_all()
 
-    def make(
-        open_session: Any = None,
-        *,
-        api: Any = None,
-        store: Any = None,
-        events: Any = None,
-        relay_feed: Any = None,
-        end_session_first: bool = False,
-    ) -> Any:
-        if open_session is None:
-            open_session = session_opener(
-                api if api is not None else FakeApi(),
-                store if store is not None else FakeStore(),
-                relay_feed=relay_feed,
-                events=events,
-            )
-        desk = built_desk(qasync_loop, QApplication.clipboard(), open_session)
 
-        def end_session(_window: object) -> None:  # while the window (and its signals) exist
-            ending = desk.sessions.owner.spawn(desk.sessions.end_session(), name="end")
-            qtbot.waitUntil(ending.done, timeout=10_000)
+@pytest.fixture
+def world(
+    qtbot: Any,
+    qasync_loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+    monkeypatch: Any,
+    make_desk: Any,
+) -> Iterator[Any]:
+    """The real app wiring (services, keyring API, profiles) around the desk: a ``World``.
 
-        qtbot.addWidget(desk.window, before_close_func=end_session if end_session_first else None)
-        desk.window.show()
-        return desk
+    The keyring is keyring's plain-text file backend in a folder of its own (toolchain.md §5),
+    outside the app's config, data and log folders, which all live under a temporary
+    IMPILO_DESK_HOME.
+    """
+    import logging
 
-    return make
+    from keyrings.alt.file import PlaintextKeyring
+
+    from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
+    from impilo_desk.services.credentials import KeyringCredentialStore
+    from impilo_desk.ui.kit.tasks import TaskOwner
+    from impilo_desk.ui.profiles.controller import ProfilesController
+    from impilo_desk.wiring import build_services
+    from tests.fixtures.desk import KEYRING_SERVICE, World
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    paths = AppPaths.from_env()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring" / "keyring.cfg")
+    redactor = SecretRedactor()
+    handler = setup_logging(paths, redactor)
+    store = KeyringCredentialStore(KEYRING_SERVICE, backend=backend)
+    services = build_services(paths, redactor, store)
+    desk = make_desk(services.open_session, closed_by_test=True)
+    tasks = TaskOwner(qasync_loop, name="app")
+    desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
+    profiles = ProfilesController(
+        desk.window, services.book, desk.sessions, tasks, services.start_demo, desk.window
+    )
+    try:
+        yield World(desk, services, profiles, backend, paths)
+    finally:
+        make_desk.close(desk)  # every task ends before the log handler goes
+        logging.getLogger().removeHandler(handler)
+        handler.close()

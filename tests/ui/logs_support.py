@@ -19,7 +19,7 @@ from impilo_desk.sandbox.store.schema import SCHEMA
 from tests.fixtures.sandbox import Receiver, SandboxProcess, wait_until
 
 PATIENT = {"firstName": "Amara", "lastName": "Nwosu", "email": "amara@example.org", "siteId": 1}
-BODIES = {
+BODIES: dict[str, dict[str, Any]] = {
     "blood-pressure": {"systolic": 120, "diastolic": 80, "heartRate": 70},
     "weight": {"weight": 172.4},
     "blood-glucose": {"glucose": 110},

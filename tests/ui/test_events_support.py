@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from impilo_desk.client import ImpiloClient
 from impilo_desk.contract import Webhook
@@ -25,22 +24,12 @@ from impilo_desk.services.receipts import Step
 from impilo_desk.services.subscriber import RelaySubscriber, SubscriberState
 from impilo_desk.session import ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.test_events.models import ChainColumn
-from tests.fixtures.desk import BuiltDesk, built_desk
+from tests.fixtures.desk import BuiltDesk, DeskMaker, ProfileStub
 from tests.fixtures.relay import RelayProcess
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.fakes import FakeStore
 
 FOLLOW_MS = 25_000
-
-
-@dataclass
-class Prof:
-    id: str
-    api_base_url: str
-    relay_url: str | None
-    name: str = "Sandbox for tests"
-    environment: str = "sandbox"
-    poll_interval_s: int = 30
 
 
 @dataclass
@@ -78,7 +67,9 @@ def make_world(sandbox: SandboxProcess, relay: RelayProcess) -> Iterator[World]:
         yield World(sandbox, relay, api, int(made["id"]))
 
 
-def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable[..., BuiltDesk]:
+def desk_opener(
+    qtbot: Any, make_desk: DeskMaker, world: World, tmp_path: Path
+) -> Callable[..., BuiltDesk]:
     """Builds the real desk; ``open_desk(environment=…)`` starts a session and waits for it."""
 
     @asynccontextmanager
@@ -103,15 +94,10 @@ def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable
             yield Session(profile, client, FakeStore(), feed, events=hub)
 
     def start(environment: str = "sandbox", name: str = "Sandbox for tests") -> BuiltDesk:
-        desk = built_desk(loop, QApplication.clipboard(), open_session)
-
-        def end_session(_window: object) -> None:  # while the window (and its signals) exist
-            ending = desk.sessions.owner.spawn(desk.sessions.end_session(), name="end")
-            qtbot.waitUntil(ending.done, timeout=10_000)
-
-        qtbot.addWidget(desk.window, before_close_func=end_session)
-        desk.window.show()
-        profile = Prof("p1", world.sandbox.base_url, world.relay.url, name, environment)
+        desk = make_desk(open_session, end_session_first=True)
+        profile = ProfileStub(
+            "p1", name, world.sandbox.base_url, world.relay.url, environment=environment
+        )
         switch(qtbot, desk, profile)
         desk.window.tabs.setCurrentWidget(desk.test_events.view)
         return desk
@@ -119,7 +105,7 @@ def desk_opener(qtbot: Any, loop: Any, world: World, tmp_path: Path) -> Callable
     return start
 
 
-def switch(qtbot: Any, desk: BuiltDesk, profile: Prof) -> None:
+def switch(qtbot: Any, desk: BuiltDesk, profile: ProfileStub) -> None:
     """Switches the desk to ``profile`` and waits until its patients and relay feed are in."""
     live: list[RelayStatus] = []
     desk.sessions.relay_status.connect(live.append)

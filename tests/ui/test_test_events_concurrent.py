@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from impilo_desk.contract import READING_KINDS, ReadingKind
 from impilo_desk.services.receipts import Step
 from impilo_desk.ui.test_events.models import ChainColumn, HistoryColumn
-from tests.fixtures.desk import BuiltDesk
-from tests.ui.test_events_support import FOLLOW_MS, Prof, cell, statuses, switch
+from tests.fixtures.desk import BuiltDesk, ProfileStub
+from tests.ui.test_events_support import FOLLOW_MS, cell, statuses, switch
 
 KINDS = ("blood-pressure", "weight", "temperature")
 
@@ -106,7 +106,10 @@ def test_a_session_switch_stops_every_follow(qtbot, open_firing_desk, firing_wor
     assert history_column(desk, HistoryColumn.OUTCOME) == ["Following…"] * 2
     assert desk.test_events.tracker.running == 2
 
-    switch(qtbot, desk, Prof("p2", firing_world.sandbox.base_url, firing_world.relay.url))
+    profile = ProfileStub(
+        "p2", "Sandbox for tests", firing_world.sandbox.base_url, firing_world.relay.url
+    )
+    switch(qtbot, desk, profile)
     assert desk.test_events.tracker.running == 0
     assert history_column(desk, HistoryColumn.OUTCOME) == ["Not followed further"] * 2
     for row, kind in enumerate(reversed(KINDS[:2])):
