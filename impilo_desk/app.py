@@ -26,16 +26,12 @@ from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.profiles.controller import ProfilesController
 from impilo_desk.ui.profiles.keyring_choice import KeyringChoiceController
-from impilo_desk.ui.readings.controller import ReadingsController
-from impilo_desk.ui.secret.controller import SecretController
 from impilo_desk.ui.shell.main_window import MainWindow
 from impilo_desk.ui.shell.qt_messages import route_qt_messages
 from impilo_desk.ui.shell.session_controller import SessionController
-from impilo_desk.ui.test_events.controller import TestEventsController
-from impilo_desk.ui.webhooks.controller import WebhooksController
 
 if TYPE_CHECKING:
-    from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
+    from impilo_desk.session import OpenSession, ProfileInfo, Session
     from impilo_desk.wiring import DeskServices
 
 TABS: tuple[TabFactory, ...] = (
@@ -51,7 +47,6 @@ TabT = TypeVar("TabT")
 
 _log = logging.getLogger(__name__)
 SECOND_STAGE_FALLBACK_MS = 400
-READY_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -143,7 +138,13 @@ def run(options: Options) -> int:
         profiles = stage.start(desk, app_tasks)
         profiles.start(demo=options.demo)
         if options.smoke_test is not None or options.screenshots is not None:
-            app_tasks.spawn(_capture(desk, options, finish), name="capture")
+            from impilo_desk.ui.capture import capture
+
+            status = desk.sessions.relay_status
+            shots = capture(
+                desk.window, status, desk.tabs, options.smoke_test, options.screenshots, finish
+            )
+            app_tasks.spawn(shots, name="capture")
 
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook(desk.window, paths.log_file)
@@ -234,89 +235,6 @@ def _report_first_paint(options: Options, finish: Callable[[int], None]) -> None
     print(json.dumps({"event": "first-paint", "seconds": round(elapsed, 4)}), flush=True)
     if options.smoke_test is None and options.screenshots is None:
         finish(0)
-
-
-async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) -> None:
-    """Smoke test and screenshots: waits for real data, grabs the window, exits."""
-    loaded = asyncio.Event()
-    desk.tab(WebhooksController).loaded.connect(lambda _n: loaded.set())
-    relay: list[RelayStatus] = []
-    desk.sessions.relay_status.connect(relay.append)
-    try:
-        await asyncio.wait_for(loaded.wait(), READY_TIMEOUT_S)
-        if options.screenshots is not None:
-            await _wait_until(
-                lambda: desk.tab(SecretController).view.impilo_state.text() != "unknown", 15
-            )
-            await _wait_until(lambda: bool(relay) and relay[-1].phase == "live", 15)
-            await _wait_until(lambda: relay[-1].received > 0, 30)
-    except TimeoutError:
-        print(json.dumps({"event": "capture-failed", "reason": "no data"}), flush=True)
-        finish(1)
-        return
-    window = desk.window
-    if options.smoke_test is not None:
-        options.smoke_test.parent.mkdir(parents=True, exist_ok=True)
-        ok = window.grab().save(str(options.smoke_test))
-        print(json.dumps({"event": "smoke-test", "ok": ok, "png": str(options.smoke_test)}))
-        if not ok:
-            finish(1)
-            return
-    if options.screenshots is not None:
-        options.screenshots.mkdir(parents=True, exist_ok=True)
-        await _follow_example(desk)
-        for index in range(window.tabs.count()):
-            window.tabs.setCurrentIndex(index)
-            await asyncio.sleep(0.3)  # let the tab lay out and paint
-            name = window.tabs.tabText(index).lower().replace(" ", "-")
-            path = options.screenshots / f"{name}.png"
-            window.grab().save(str(path))
-            print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
-        for kind in ("ecg", "blood-glucose"):
-            await _capture_kind(desk, options.screenshots, kind)
-    finish(0)
-
-
-async def _capture_kind(desk: Desk, folder: Path, kind: str) -> None:
-    """Also shows the page of ``kind``: the first patient whose readings of it have loaded."""
-    window, tab = desk.window, desk.tab(ReadingsController).view
-    window.tabs.setCurrentWidget(tab)
-    tab.show_kind(kind)
-    page = tab.pages.get(kind)
-    if page is None:
-        return
-    for index in range(min(tab.patient_combo.count(), 8)):
-        tab.patient_combo.setCurrentIndex(index)
-        try:
-            await _wait_until(lambda: page.model.rowCount() > 0, 5)
-        except TimeoutError:
-            continue
-        await asyncio.sleep(0.3)  # let the chart lay out and paint
-        path = folder / f"readings-{kind}.png"
-        window.grab().save(str(path))
-        print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
-        return
-    _log.warning("no patient with %s readings to show in the screenshot", kind)
-
-
-async def _follow_example(desk: Desk) -> None:
-    """Fires a test event and follows it, so the Test events tab shows a receipt chain."""
-    followed = asyncio.Event()
-    desk.tab(TestEventsController).followed.connect(lambda _outcome: followed.set())
-    try:
-        await _wait_until(lambda: desk.tab(TestEventsController).view.patient_id() is not None, 15)
-        if desk.tab(TestEventsController).fire_example():
-            await asyncio.wait_for(followed.wait(), 30)
-    except TimeoutError:
-        _log.warning("the example test event was not followed to its end in time")
-
-
-async def _wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.1)
 
 
 def _excepthook(

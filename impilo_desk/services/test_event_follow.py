@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from impilo_desk.client.paging import paginate
 from impilo_desk.contract import (
     DeliveryPhase,
     ReadingKind,
@@ -83,13 +84,10 @@ def now_utc() -> datetime:
 
 async def fetch_webhooks(api: TestEventsApi) -> list[Webhook]:
     """Every webhook of the account (bounded paging)."""
-    hooks: list[Webhook] = []
-    for number in range(1, MAX_WEBHOOK_PAGES + 1):
-        page = await api.list_webhooks(page=number, size=250)
-        hooks.extend(page.content)
-        if page.last or len(page.content) < 250:
-            break
-    return hooks
+    pages = paginate(
+        lambda n: api.list_webhooks(page=n, size=250), size=250, max_pages=MAX_WEBHOOK_PAGES
+    )
+    return [hook async for page in pages for hook in page.content]
 
 
 def _same_url(a: str | None, b: str | None) -> bool:

@@ -117,8 +117,8 @@ def logs_tab(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, logs_seeded: An
 
 @pytest.fixture
 def firing_world(sandbox: Any, relay: Any) -> Iterator[Any]:
-    """The sandbox delivering to the relay, two patients (a ``firing_support.World``)."""
-    from tests.ui.test_events_support import make_world
+    """The sandbox delivering to the relay, two patients (a ``receipts_support.World``)."""
+    from tests.ui.receipts_support import make_world
 
     with make_world(sandbox, relay) as world:
         yield world
@@ -127,7 +127,7 @@ def firing_world(sandbox: Any, relay: Any) -> Iterator[Any]:
 @pytest.fixture
 def open_firing_desk(qtbot: Any, make_desk: Any, firing_world: Any, tmp_path: Any) -> Any:
     """Opens the real desk on ``firing_world``: ``open_firing_desk(environment=…)`` → ``Desk``."""
-    from tests.ui.test_events_support import desk_opener
+    from tests.ui.receipts_support import desk_opener
 
     return desk_opener(qtbot, make_desk, firing_world, tmp_path)
 

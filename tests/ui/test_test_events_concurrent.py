@@ -12,7 +12,7 @@ from impilo_desk.contract import READING_KINDS, ReadingKind
 from impilo_desk.services.receipts import Step
 from impilo_desk.ui.test_events.models import ChainColumn, HistoryColumn
 from tests.fixtures.desk import BuiltDesk, ProfileStub
-from tests.ui.test_events_support import FOLLOW_MS, cell, statuses, switch
+from tests.ui.receipts_support import FOLLOW_MS, cell, statuses, switch
 
 KINDS = ("blood-pressure", "weight", "temperature")
 

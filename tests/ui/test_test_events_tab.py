@@ -1,6 +1,6 @@
 """The Test events tab on real widgets, against the real sandbox, relay and subscriber over HTTP.
 
-The world and the desk are built by ``tests/ui/firing_support.py`` (fixtures in conftest).
+The world and the desk are built by ``tests/ui/receipts_support.py`` (fixtures in conftest).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from impilo_desk.services.test_event_values import FIRABLE_KINDS
 from impilo_desk.ui.test_events.models import ChainColumn, ChainModel, Fired, HistoryModel
 from impilo_desk.ui.test_events.view import ConfirmProductionDialog
 from tests.fixtures.sandbox import Receiver
-from tests.ui.test_events_support import FOLLOW_MS, cell, fire, statuses
+from tests.ui.receipts_support import FOLLOW_MS, cell, fire, statuses
 
 
 def test_models_pass_qt_model_checks(qtmodeltester, qasync_loop):

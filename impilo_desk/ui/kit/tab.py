@@ -16,15 +16,22 @@ from PySide6.QtCore import QObject, Qt, SignalInstance
 from PySide6.QtGui import QAction, QClipboard, QKeySequence
 from PySide6.QtWidgets import QToolButton, QWidget
 
+from impilo_desk.ui.kit.banners import MessageBanner
+
 if TYPE_CHECKING:
     from impilo_desk.session import Session
     from impilo_desk.ui.kit.tasks import TaskOwner
 
 
 class TabPage(QWidget):
-    """The widget a tab shows: a page of the main window, under its ``title``."""
+    """The widget a tab shows: a page of the main window, under its ``title``.
+
+    Each page has a :class:`MessageBanner` (``banner``) on top, where its controller says what
+    went wrong.
+    """
 
     title: ClassVar[str] = ""
+    banner: MessageBanner
 
 
 def page_action(parent: QWidget, text: str, name: str, shortcut: QKeySequence | None) -> QAction:

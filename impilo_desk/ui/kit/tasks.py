@@ -101,7 +101,7 @@ def spawn_action(
     tasks: TaskOwner,
     action: QAction,
     work: Callable[[], Awaitable[None]],
-    on_error: Callable[[Exception], None],
+    on_error: Callable[[Exception], object],
     *,
     name: str,
     enabled_after: Callable[[], bool],

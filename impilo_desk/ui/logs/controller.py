@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
@@ -235,17 +234,13 @@ class LogsController(TabController[LogsTab]):
         self.loaded.emit(len(result.content))
 
     def _failed(self, exc: Exception) -> None:
-        sentence = describe_error(exc)
-        self.view.banner.show_error(sentence)
+        sentence = self.report_failure(exc)
         if self.model.rowCount() == 0:
             self.view.show_message(f"The delivery log could not be loaded. {sentence}")
-        self.api_failed.emit(sentence)
 
     def _read_filters(self) -> LogFilters | None:
-        from impilo_desk.client import LogFilters
-
         try:
-            filters = LogFilters(**asdict(self.view.filters.values()))
+            filters = self.view.filters.values()
         except ValueError as exc:
             self.view.banner.show_error(str(exc))
             return None

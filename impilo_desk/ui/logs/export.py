@@ -36,19 +36,21 @@ async def matching_pages(
     New deliveries logged while walking push older ones onto later pages (the log is newest
     first); a record seen on an earlier page is skipped rather than written twice.
     """
+    from impilo_desk.client.paging import paginate  # the client loads after the first paint
+
     seen: set[int] = set()
-    for number in range(1, MAX_EXPORT_PAGES + 1):
-        page = await api.list_logs(filters, page=number, size=size)
-        if number == 1:
+    pages = paginate(
+        lambda n: api.list_logs(filters, page=n, size=size), size=size, max_pages=MAX_EXPORT_PAGES
+    )
+    first = True
+    async for page in pages:
+        if first:
             on_total(page.total)
+            first = False
         fresh = [r for r in page.content if r.id is None or r.id not in seen]
         seen.update(r.id for r in fresh if r.id is not None)
         if fresh:
             yield fresh
-        if page.last or len(page.content) < size:
-            return
-        if page.total is not None and number * size >= page.total:
-            return
 
 
 class LogsExporter(QObject):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QIntValidator
@@ -21,22 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+if TYPE_CHECKING:
+    from impilo_desk.client import LogFilters
+
 DEBOUNCE_MS = 400
 ANY = "Any"
-
-
-@dataclass(frozen=True)
-class FilterValues:
-    """The filters as typed (``None``: no filter); the controller turns them into a query."""
-
-    webhook_type: str | None = None
-    retry_attempts_min: int | None = None
-    retry_attempts_max: int | None = None
-    last_response_status: int | None = None
-    start_last_retry: datetime | None = None
-    end_last_retry: datetime | None = None
-    start: datetime | None = None
-    end: datetime | None = None
 
 
 class _DateBound(QWidget):
@@ -160,11 +149,17 @@ class LogsFilterBar(QWidget):
     def _edited(self, *_args: object) -> None:
         self.debounce.start()
 
-    def values(self) -> FilterValues:
-        """The filters as they are now."""
+    def values(self) -> LogFilters:
+        """The filters as they are now.
+
+        Raises:
+            ValueError: With one sentence, if they contradict each other (a range upside down).
+        """
+        from impilo_desk.client import LogFilters  # the client loads after the first paint
+
         status = self.status_edit.text().strip()
         low, high = self.retries_min.value(), self.retries_max.value()
-        return FilterValues(
+        return LogFilters(
             webhook_type=self.type_box.currentData(),
             retry_attempts_min=None if low < 0 else low,
             retry_attempts_max=None if high < 0 else high,
@@ -175,7 +170,7 @@ class LogsFilterBar(QWidget):
             end=self.created_to.value(),
         )
 
-    def set_values(self, values: FilterValues) -> None:
+    def set_values(self, values: LogFilters) -> None:
         """Shows ``values`` (``changed`` follows, debounced, as for typing)."""
         index = self.type_box.findData(values.webhook_type) if values.webhook_type else 0
         self.type_box.setCurrentIndex(max(0, index))
@@ -195,7 +190,9 @@ class LogsFilterBar(QWidget):
 
     def clear(self) -> None:
         """Removes every filter."""
-        self.set_values(FilterValues())
+        from impilo_desk.client import LogFilters
+
+        self.set_values(LogFilters())
 
     def flush(self) -> None:
         """Sends a pending debounced change now (Enter in a field)."""

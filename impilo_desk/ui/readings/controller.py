@@ -13,7 +13,6 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -21,8 +20,8 @@ from PySide6.QtCore import QObject, Signal
 from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
-from impilo_desk.ui.readings import export as readings_export
 from impilo_desk.ui.readings.drawing import ReadingsDrawing
+from impilo_desk.ui.readings.export import ReadingsExporter
 from impilo_desk.ui.readings.view import ReadingsTab
 
 if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
@@ -33,7 +32,6 @@ if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
     from impilo_desk.services.reading_series import KindSeries
     from impilo_desk.services.sse_base import Gap
     from impilo_desk.session import Session
-    from impilo_desk.ui.readings.page import KindPage
 
 _log = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ class ReadingsController(TabController[ReadingsTab]):
         loaded(int): A patient's history is shown (stored and first poll pass); how many readings.
         received(int): This many new readings arrived (any source) for the shown patient.
         redrawn(int): A redraw updated this many kinds (the drawing's signal, forwarded).
-        exported(str): A file was written (its path).
+        exported(str): A file was written (its path; :attr:`exporter`'s signal, forwarded).
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
@@ -60,7 +58,6 @@ class ReadingsController(TabController[ReadingsTab]):
 
     loaded = Signal(int)
     received = Signal(int)
-    exported = Signal(str)
 
     def __init__(
         self,
@@ -89,11 +86,13 @@ class ReadingsController(TabController[ReadingsTab]):
         self._patient_of: Callable[[Any], int | None] = lambda _e: None  # set by _build
         self.drawing = ReadingsDrawing(view, self.series, self._status, self.take_live, self)
         self.redrawn = self.drawing.redrawn
+        self.exporter = ReadingsExporter(view, self.redraw, lambda: self.patient_id, self)
+        self.exported = self.exporter.exported
         view.visibility_changed.connect(self._visibility_changed)
         view.patient_combo.currentIndexChanged.connect(lambda _i: self._patient_chosen())
         view.range_combo.currentIndexChanged.connect(lambda _i: self._range_changed())
-        view.png_action.triggered.connect(lambda: self._ask_export("png"))
-        view.csv_action.triggered.connect(lambda: self._ask_export("csv"))
+        view.png_action.triggered.connect(lambda: self.exporter.ask("png", self._tasks))
+        view.csv_action.triggered.connect(lambda: self.exporter.ask("csv", self._tasks))
         view.png_action.setEnabled(False)
         view.csv_action.setEnabled(False)
 
@@ -160,8 +159,8 @@ class ReadingsController(TabController[ReadingsTab]):
             names.update(await asyncio.to_thread(stored_patients, store))
         if self._api is not None:
             try:
-                names.update({p.id: p.display_name for p in await fetch_patients(self._api)
-                              if p.id is not None})  # fmt: skip
+                found = await fetch_patients(self._api)
+                names.update({p.id: p.display_name for p in found if p.id is not None})
                 self.api_ok.emit()
             except asyncio.CancelledError:
                 raise
@@ -176,9 +175,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self.select_patient(self.view.selected_patient())
 
     def _offline(self, exc: Exception) -> None:
-        sentence = describe_error(exc)
-        self.view.banner.show_error(f"{sentence} Showing the readings stored on this computer.")
-        self.api_failed.emit(sentence)
+        self.report_failure(exc, shown="{} Showing the readings stored on this computer.".format)
 
     # -- patient and window -----------------------------------------------------------------
 
@@ -252,9 +249,15 @@ class ReadingsController(TabController[ReadingsTab]):
                 first.set_result(None)
 
         self.poller = ReadingPoller(
-            self._api, patient_id, self.ingest, start=start, interval_s=self.poll_interval_s,
-            on_error=failed, on_pass=passed, store=store,
-        )  # fmt: skip
+            self._api,
+            patient_id,
+            self.ingest,
+            start=start,
+            interval_s=self.poll_interval_s,
+            on_error=failed,
+            on_pass=passed,
+            store=store,
+        )
         run = self._tasks.spawn(self.poller.run(), name="readings.poll")
         self._patient_tasks.append(run)
         await first
@@ -364,43 +367,3 @@ class ReadingsController(TabController[ReadingsTab]):
         if self._api is not None:
             sources.append(f"polled every {self.poll_interval_s:g} s")
         return f"{count} readings of this kind · {self.shown()} in all · " + " and ".join(sources)
-
-    # -- export -----------------------------------------------------------------------------
-
-    def _ask_export(self, fmt: str) -> None:
-        page = self.view.current_page()
-        if page is None:
-            return
-        suggested = f"{page.kind.value}-readings-patient-{self.patient_id}.{fmt}"
-        caption = "Export chart as PNG" if fmt == "png" else "Export readings as CSV"
-        path = self.view.ask_save_path(caption, suggested, f"{fmt.upper()} files (*.{fmt})")
-        if path:
-            self._tasks.spawn(self._export(fmt, Path(path)), name="readings.export")
-
-    async def _export(self, fmt: str, path: Path) -> None:
-        try:
-            if fmt == "png":
-                self.export_png(path)
-            else:
-                await self.export_csv(path)
-        except OSError as exc:
-            self.view.banner.show_error(f"Could not write {path}: {exc.strerror or exc}.")
-
-    def _page(self, kind: str | None) -> KindPage:
-        self.redraw(full=True)
-        page = self.view.pages[kind] if kind else self.view.current_page()
-        if page is None:
-            raise ValueError("no readings page is shown")
-        return page
-
-    def export_png(self, path: Path, kind: str | None = None) -> Path:
-        """Saves the chart of ``kind`` (default: the one in view) as a PNG."""
-        readings_export.export_png(self._page(kind), path)
-        self.exported.emit(str(path))
-        return path
-
-    async def export_csv(self, path: Path, kind: str | None = None) -> Path:
-        """Saves the readings of ``kind`` (default: the one in view) as CSV, as charted."""
-        await readings_export.export_csv(self._page(kind), path)
-        self.exported.emit(str(path))
-        return path

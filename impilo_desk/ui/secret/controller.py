@@ -13,7 +13,7 @@ from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.session import is_rotation_unsupported, webhook_secret_kind
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
-from impilo_desk.ui.kit.tasks import TaskOwner, spawn_action
+from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.secret.view import SecretTab
 
 if TYPE_CHECKING:
@@ -135,17 +135,14 @@ class SecretController(TabController[SecretTab]):
     def _start(self, action: QAction, work: Callable[[], Awaitable[None]], name: str) -> None:
         if self._api is None:
             return
-        spawn_action(
-            self._tasks, action, work, self._report, name=name,
-            enabled_after=lambda: self._api is not None, after=self._update_save,
-        )  # fmt: skip
-
-    def _report(self, exc: Exception) -> None:
-        sentence = describe_error(exc)
-        if alive(self.view):
-            self.view.banner.show_error(sentence)
-        if hasattr(exc, "status"):  # an API error, not the keyring's
-            self.api_failed.emit(sentence)
+        self.run_action(
+            action,
+            work,
+            name,
+            enabled_after=lambda: self._api is not None,
+            after=self._update_save,
+            on_error=lambda exc: self.report_failure(exc, to_status=hasattr(exc, "status")),
+        )  # an API error has a status; the keyring's goes to the banner only
 
     async def _load(self) -> None:
         api, store = self._require()

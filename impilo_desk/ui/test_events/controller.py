@@ -7,15 +7,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
-from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.services.url_checks import relay_ingest_url
 from impilo_desk.ui.kit.dialogs import accepted, alive, run_dialog
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.test_events.models import ChainModel, Fired, HistoryModel, format_clock
+from impilo_desk.ui.test_events.patients import PatientSearch
 from impilo_desk.ui.test_events.tracker import Follow, FollowTracker
 from impilo_desk.ui.test_events.view import ConfirmProductionDialog, TestEventsTab
 
@@ -24,9 +24,6 @@ if TYPE_CHECKING:  # the contract, client and services (pydantic) load after the
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.test_event_follow import FollowTimes
     from impilo_desk.session import ProfileInfo, Session
-
-SEARCH_DEBOUNCE_MS = 300
-PATIENT_PAGE = 50
 
 
 class TestEventsController(TabController[TestEventsTab]):
@@ -79,20 +76,17 @@ class TestEventsController(TabController[TestEventsTab]):
         self.tracker = FollowTracker(history, self._spawn, self)
         self.tracker.changed.connect(self._chain_changed)
         self.tracker.ended.connect(self._follow_ended)
-        self._search_task: asyncio.Task[None] | None = None
         self._stop_listening: Callable[[], None] | None = None
         self._busy = False
         self.open_dialog: QDialog | None = None
-        self._search_timer = QTimer(self)
-        self._search_timer.setObjectName("patient-search-debounce")
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
-        self._search_timer.timeout.connect(self._search_now)
+        self.patients = PatientSearch(view, self._spawn, self)
+        self.patients.loaded.connect(self.patients_loaded)
+        self.patients.answered.connect(self.api_ok)
+        self.patients.failed.connect(self.report_failure)
         view.fire_action.triggered.connect(self.fire)
         view.fire_again_action.triggered.connect(self.fire_again)
         view.random_action.triggered.connect(self.random_values)
         view.create_webhook_action.triggered.connect(self.create_relay_webhook)
-        view.patient_search.textEdited.connect(lambda _text: self._search_timer.start())
         view.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
         view.preset_combo.activated.connect(lambda _i: self._apply_preset())
         view.history_table.selectionModel().selectionChanged.connect(
@@ -118,9 +112,10 @@ class TestEventsController(TabController[TestEventsTab]):
             self._stop_listening = None
         if not alive(self.view):  # the window is gone (a session ending at shutdown)
             return
-        self._search_timer.stop()
+        self.patients.timer.stop()
         self.tracker.cancel_all()  # the old session's follows end with it (its client closes)
         self._api = session.api if session is not None else None
+        self.patients.api = self._api
         self._profile = session.profile if session is not None else None
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
         if session is not None and session.events is not None:
@@ -139,7 +134,7 @@ class TestEventsController(TabController[TestEventsTab]):
         if connected:
             self.view.build_forms()
             self._kind_changed()
-            self._search_now()
+            self.patients.search_now()
 
     def on_relay_event(self, event: RelayEvent) -> None:
         """Takes an event the relay feed received (for the follow it belongs to)."""
@@ -235,12 +230,6 @@ class TestEventsController(TabController[TestEventsTab]):
         self.view.banner.show_error(sentence)
         self.blocked.emit(sentence)
 
-    def _fail(self, exc: Exception) -> None:
-        sentence = describe_error(exc)
-        if alive(self.view):
-            self.view.banner.show_error(sentence)
-        self.api_failed.emit(sentence)
-
     async def _fire(self, kind: str, patient_id: int, label: str, values: dict[str, Any]) -> None:
         from impilo_desk.contract import READING_KINDS, ReadingKind
         from impilo_desk.services.test_event_follow import FollowTimes
@@ -263,14 +252,23 @@ class TestEventsController(TabController[TestEventsTab]):
             if alive(self.view):
                 self.view.fire_action.setEnabled(self._api is not None)
         fired = Fired(
-            kind, info.label, patient_id, label, dict(values), summarize(info, values),
+            kind,
+            info.label,
+            patient_id,
+            label,
+            dict(values),
+            summarize(info, values),
             datetime.now(UTC),
-        )  # fmt: skip
+        )
         title = f"{info.label} for {label} ({fired.summary}), fired at "
         await self.tracker.follow(
-            fired, title + format_clock(fired.fired_at), api, profile.api_base_url,
-            self._ingest_url, self._times or FollowTimes(),
-        )  # fmt: skip
+            fired,
+            title + format_clock(fired.fired_at),
+            api,
+            profile.api_base_url,
+            self._ingest_url,
+            self._times or FollowTimes(),
+        )
         self.view.banner.clear()
         self.view.select_history_row(0)  # show the chain of what was just fired
 
@@ -301,10 +299,9 @@ class TestEventsController(TabController[TestEventsTab]):
             return
         error = follow.follower.result.error
         if follow.failure is not None:
-            self._fail(follow.failure)
+            self.report_failure(follow.failure)
         elif error is not None:
-            self.view.banner.show_error(error)
-            self.api_failed.emit(error)
+            self.report(error)
         else:
             self.api_ok.emit()
         self._chain_changed(fired)
@@ -330,7 +327,7 @@ class TestEventsController(TabController[TestEventsTab]):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._fail(exc)
+            self.report_failure(exc)
             return
         finally:
             if alive(self.view):
@@ -364,39 +361,3 @@ class TestEventsController(TabController[TestEventsTab]):
         from impilo_desk.services.test_event_values import presets
 
         form.set_values(presets(ReadingKind(kind))[str(name)])
-
-    def _search_now(self) -> None:
-        if self._api is None:
-            return
-        if self._search_task is not None and not self._search_task.done():
-            self._search_task.cancel()
-        self._search_task = self._spawn(self._search(self.view.patient_search.text()), "search")
-
-    async def _search(self, text: str) -> None:
-        api = self._api
-        if api is None:
-            return
-        query = text.strip().lstrip("#")
-        self.view.patient_note.setText("Searching…")
-        try:
-            if query.isdigit():
-                page = await api.list_patients(patient_id=int(query), size=PATIENT_PAGE)
-            else:
-                page = await api.list_patients(name=query or None, size=PATIENT_PAGE)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.view.patient_note.setText("")
-            self._fail(exc)
-            return
-        patients = [(p.id, p.display_name) for p in page.content if p.id is not None]
-        more = page.total is not None and page.total > len(patients)
-        count = f"{page.total if more else len(patients)}"
-        note = f"{count} match{'es' if count != '1' else ''}" + (
-            ", showing the first 50" if more else ""
-        )
-        if not patients:
-            note = "No patient matches; try part of a name, or an id."
-        self.view.set_patients(patients, note)
-        self.api_ok.emit()
-        self.patients_loaded.emit(len(patients))

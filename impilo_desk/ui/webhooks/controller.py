@@ -13,7 +13,7 @@ from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.services.url_checks import relay_ingest_url
 from impilo_desk.ui.kit.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.kit.tab_controller import TabController
-from impilo_desk.ui.kit.tasks import TaskOwner, spawn_action
+from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.webhooks.model import WebhooksModel
 from impilo_desk.ui.webhooks.view import WebhooksTab
 
@@ -28,13 +28,12 @@ MAX_PAGES = 40  # 10 000 webhooks: far more than an account has; keeps the loop 
 
 async def fetch_all_webhooks(api: WebhookApi) -> list[Webhook]:
     """Every webhook of the account, page by page (bounded)."""
-    hooks: list[Webhook] = []
-    for number in range(1, MAX_PAGES + 1):
-        page = await api.list_webhooks(page=number, size=PAGE_SIZE)
-        hooks.extend(page.content)
-        if page.last or len(page.content) < PAGE_SIZE:
-            break
-    return hooks
+    from impilo_desk.client.paging import paginate  # the client loads after the first paint
+
+    pages = paginate(
+        lambda n: api.list_webhooks(page=n, size=PAGE_SIZE), size=PAGE_SIZE, max_pages=MAX_PAGES
+    )
+    return [hook async for page in pages for hook in page.content]
 
 
 class WebhooksController(TabController[WebhooksTab]):
@@ -128,18 +127,8 @@ class WebhooksController(TabController[WebhooksTab]):
     # -- the work --------------------------------------------------------------------------
 
     def _start(self, action: QAction, work: Callable[[], Awaitable[None]], name: str) -> None:
-        if self._api is None:
-            return
-        spawn_action(
-            self._tasks, action, work, self._fail, name=name,
-            enabled_after=lambda: self._api is not None,
-        )  # fmt: skip
-
-    def _fail(self, exc: Exception) -> None:
-        sentence = describe_error(exc)
-        if alive(self.view):
-            self.view.banner.show_error(sentence)
-        self.api_failed.emit(sentence)
+        if self._api is not None:
+            self.run_action(action, work, name, enabled_after=lambda: self._api is not None)
 
     async def _refresh(self) -> None:
         api = self._require_api()
