@@ -167,10 +167,15 @@ async def _capture_kind(
     page = tab.pages.get(kind)
     if page is None:
         return
+
+    def has_rows() -> bool:
+        readings.redraw(full=True)  # the table holds this patient's rows now, not the last one's
+        return page.model.rowCount() > 0
+
     for index in range(min(tab.patient_combo.count(), 8)):
         tab.patient_combo.setCurrentIndex(index)
         try:
-            await until(lambda: page.model.rowCount() > 0, [readings.loaded, readings.redrawn], 5)
+            await until(has_rows, [readings.loaded, readings.received], 5)
         except TimeoutError:
             continue
         await shown_and_painted(window, tab)
