@@ -33,6 +33,7 @@ lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases tests/ui tests/fixtures
 	$(BIN)/lint-imports
 
 test: lint
