@@ -256,7 +256,7 @@ class _SecondStage:
             self._services.close()
 
 
-def _quit_on_signals(loop: asyncio.AbstractEventLoop, quit_app: Callable[[], None]) -> None:
+def _quit_on_signals(loop: asyncio.AbstractEventLoop, quit_app: Callable[[], object]) -> None:
     """SIGTERM (``kill``, a logout) and SIGINT (Ctrl+C) quit as File › Quit does.
 
     So the session ends as usual: its event store is checkpointed and closed, the demo's

@@ -65,7 +65,7 @@ def _top_growth(base: tracemalloc.Snapshot, limit: int = 8) -> str:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads RSS from /proc")
-@pytest.mark.timeout(int(MINUTES * 60 * (1 + CATCH_UP) + 600))
+@pytest.mark.timeout(int(MINUTES * 60 * (1 + CATCH_UP) + 900))
 def test_rss_stays_flat_under_a_long_live_load(qtbot: Any, loop: Any, tmp_path: Path) -> None:  # noqa: F811 - the fixture
     seconds = MINUTES * 60
     total = int(RATE * seconds)
@@ -125,14 +125,12 @@ def test_rss_stays_flat_under_a_long_live_load(qtbot: Any, loop: Any, tmp_path: 
         sampler.start()
         try:
             with python_child(*args, env=env) as sender:
-                qtbot.waitUntil(
-                    lambda: sender.poll() is not None, timeout=int(seconds * 1000 + 90_000)
+                qtbot.waitUntil(  # late posts (a loaded machine) make it longer
+                    lambda: sender.poll() is not None,
+                    timeout=int(seconds * (1 + CATCH_UP) * 1000 + 90_000),
                 )
                 tally = first_json_line(sender)
-            qtbot.waitUntil(
-                lambda: statuses[-1].received >= tally["accepted"],
-                timeout=int(seconds * CATCH_UP * 1000 + 60_000),
-            )
+            qtbot.waitUntil(lambda: statuses[-1].received >= tally["accepted"], timeout=120_000)
             charted = min(tally["accepted"], controller.capacity)
             series = controller.series["blood-pressure"]
             qtbot.waitUntil(lambda: len(series) == charted, timeout=10_000)
