@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request, Response
@@ -59,12 +59,14 @@ _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 def _text_not_number(value: Any) -> Any:
     """Pydantic would read a number as seconds since the epoch; the schema says ISO 8601."""
     if not isinstance(value, str) or _NUMBER.fullmatch(value):
-        raise ValueError("give an ISO 8601 date-time such as 2026-11-02T08:15:30Z")
+        raise ValueError("give an ISO 8601 date or date-time such as 2026-11-02T08:15:30Z")
     return value
 
 
 When = Annotated[datetime, BeforeValidator(_text_not_number)]
 """A date-time in ISO 8601 text (in a query or a body); without a zone it is UTC."""
+Day = Annotated[date, BeforeValidator(_text_not_number)]
+"""A date in ISO 8601 text (``YYYY-MM-DD``)."""
 
 
 def path_id(alias: str, description: str | None = None) -> Any:

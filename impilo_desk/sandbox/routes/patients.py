@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from impilo_desk.contract import Page, Patient, PatientRequest
 from impilo_desk.sandbox.common import (
     ASSUMED,
+    Day,
     Id,
     PagingDep,
     SandboxDep,
@@ -84,8 +85,8 @@ async def list_patients(
     name: Text = None,
     archived: bool | None = None,
     enrolled: bool | None = None,
-    dob_min: Annotated[date | None, Query(alias="dateOfBirthMin")] = None,
-    dob_max: Annotated[date | None, Query(alias="dateOfBirthMax")] = None,
+    dob_min: Annotated[Day | None, Query(alias="dateOfBirthMin")] = None,
+    dob_max: Annotated[Day | None, Query(alias="dateOfBirthMax")] = None,
     postal_code: Annotated[Text, Query(alias="postalCode")] = None,
     country: Text = None,
     sort: Literal["firstName", "lastName", "patientId"] = "patientId",
