@@ -180,3 +180,11 @@ def test_bad_input_is_400_with_the_error_body_and_ranges_are_stated(
     assert (peak["minimum"], peak["maximum"]) == (50, 900)
     heart = schemas["TestBloodPressureRequest"]["properties"]["heartRate"]
     assert (heart["minimum"], heart["maximum"]) == (20, 250)
+
+
+def test_a_site_id_beyond_64_bits_is_400_not_a_server_error(box: SandboxProcess) -> None:
+    """Found by the schemathesis test: SQLite cannot take the number, the lookup failed (500)."""
+    body = {"firstName": "Ada", "lastName": "Lovelace", "siteId": 10**30}
+    answer = httpx.post(box.base_url + "/api/v3/patient", json=body, headers=box.headers)
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("Site 1000000000000000000000000000000")
