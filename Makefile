@@ -41,7 +41,7 @@ test: lint
 
 bench: deps
 	@bash tools/system-deps.sh --bench
-	QT_QPA_PLATFORM=offscreen timeout -k 30 3000 $(BIN)/python -m pytest -q -s -o python_files='bench_*.py' -o timeout=1800 tests/benchmarks $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen timeout -k 30 7200 $(BIN)/python -m pytest -q -s -o python_files='bench_*.py' -o timeout=1800 tests/benchmarks $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -168,11 +169,13 @@ def run(options: Options) -> int:
     fallback.timeout.connect(second_stage)
     fallback.start(SECOND_STAGE_FALLBACK_MS)
     desk.window.show()
+    _quit_on_signals(loop, desk.window.close)
     _log.info("started (demo=%s)", options.demo)
     try:
         with loop:
             loop.run_forever()
             loop.run_until_complete(_shutdown(desk, app_tasks))
+        _log.info("shut down cleanly (exit code %d)", exit_code)
     finally:
         stage.close()
         sys.excepthook = previous_hook
@@ -221,6 +224,25 @@ class _SecondStage:
     def close(self) -> None:
         if self._services is not None:
             self._services.close()
+
+
+def _quit_on_signals(loop: asyncio.AbstractEventLoop, quit_app: Callable[[], object]) -> None:
+    """SIGTERM (``kill``, a logout) and SIGINT (Ctrl+C) quit as File › Quit does.
+
+    So the session ends as usual: its event store is checkpointed and closed, the demo's
+    children are stopped. Without this, SIGTERM ended the process at once (leaving ``-wal``
+    and ``-shm`` beside the store). Loops without signal handlers (Windows) are left as they are.
+    """
+
+    def on_signal(number: signal.Signals) -> None:
+        _log.info("%s received: quitting", number.name)
+        quit_app()
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(number, on_signal, number)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals on this loop
+            return
 
 
 async def _shutdown(desk: Desk, app_tasks: TaskOwner) -> None:

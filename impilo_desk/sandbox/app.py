@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Security
 
 from impilo_desk.contract import API_PREFIX, scaled_schedule
-from impilo_desk.sandbox import errors
+from impilo_desk.sandbox import errors, openapi
 from impilo_desk.sandbox.common import Sandbox
 from impilo_desk.sandbox.config import VERSION, SandboxConfig
 from impilo_desk.sandbox.delivery import DeliveryWorker
@@ -62,6 +62,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Security(API_KEY_SCHEME)])
     for module in (logs, webhooks, secret, fire, readings, patients):  # logs before /{id}
         api.include_router(module.router)

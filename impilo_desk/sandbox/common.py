@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request, Response
+from pydantic import BeforeValidator
 
 from impilo_desk.contract import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from impilo_desk.sandbox.config import SandboxConfig
@@ -50,6 +52,21 @@ Id = Annotated[int, Query(ge=1, le=INT64_MAX)]
 
 Text = Annotated[str | None, Query(max_length=200)]
 """An optional text filter in a query."""
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _text_not_number(value: Any) -> Any:
+    """Pydantic would read a number as seconds since the epoch; the schema says ISO 8601."""
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        raise ValueError("give an ISO 8601 date or date-time such as 2026-11-02T08:15:30Z")
+    return value
+
+
+When = Annotated[datetime, BeforeValidator(_text_not_number)]
+"""A date-time in ISO 8601 text (in a query or a body); without a zone it is UTC."""
+Day = Annotated[date, BeforeValidator(_text_not_number)]
+"""A date in ISO 8601 text (``YYYY-MM-DD``)."""
 
 
 def path_id(alias: str, description: str | None = None) -> Any:

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from impilo_desk.contract import format_timestamp
 
@@ -79,12 +80,29 @@ async def _problem(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.message, request.url.path)
 
 
+def _allowed(request: Request) -> str:
+    """Every method of the request's path (for ``Allow``).
+
+    FastAPI makes a route per method, and the one that answers 405 names only its own.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
     if exc.status_code == HTTPStatus.NOT_FOUND and message == "Not Found":
         message = f"No route for {request.method} {request.url.path}."
-    return error_response(exc.status_code, message, request.url.path, exc.headers)
+    elif exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = _allowed(request)
+        message = f"{request.method} is not allowed here; use {headers['Allow']}."
+    return error_response(exc.status_code, message, request.url.path, headers or None)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

@@ -10,6 +10,7 @@ Every method is synchronous and thread-safe: call them from asyncio with ``async
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,8 @@ from typing import Any, Literal
 import platformdirs
 
 from impilo_desk.contract import Envelope
+
+_log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -189,6 +192,7 @@ class EventStore:
         self.path = path or default_event_store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._closed = False
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -196,9 +200,25 @@ class EventStore:
         self._conn.executescript(SCHEMA)
 
     def close(self) -> None:
-        """Closes the file."""
+        """Writes the write-ahead log back into the file and closes it (idempotent).
+
+        SQLite removes ``-wal`` and ``-shm`` when the last connection closes after a full
+        checkpoint; the explicit ``TRUNCATE`` checkpoint makes that so even if another
+        connection (a reader elsewhere) kept them, and the file alone is then complete.
+        """
         with self._lock:
-            self._conn.close()
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if busy:
+                    _log.warning("event store %s: another connection kept its log", self.path)
+            except sqlite3.Error as exc:  # closing still goes on: the log is replayed at open
+                _log.warning("event store %s not checkpointed: %s", self.path, exc)
+            finally:
+                self._conn.close()
+        _log.info("event store %s closed", self.path.name)
 
     def add(self, event: RelayEvent) -> bool:
         """Stores one event; returns False when its Impilo id was already stored."""

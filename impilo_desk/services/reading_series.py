@@ -29,6 +29,9 @@ MEAL_FIELD = "meal"
 BEFORE_MEAL, AFTER_MEAL = 1.0, 2.0
 NAN = math.nan
 
+Key = tuple[str, int | None, str | None]
+"""What makes a reading the same (``reading_key``)."""
+
 
 @dataclass(frozen=True)
 class Units:
@@ -127,7 +130,12 @@ class KindSeries:
     latest_ecg: Reading | None = None
     latest_ecg_changed: bool = False
     _buffers: dict[str, RingBuffer] = field(default_factory=dict)
-    _keys: set[tuple[str, int | None, str | None]] = field(default_factory=set)
+    # The keys of the points in the buffers, for de-duplication: a key ring beside the buffers
+    # (same length, same order), so a key goes when its point falls off. A set of every key
+    # ever seen grew by about 100 bytes a reading, without bound, under a live load.
+    _keys: set[Key] = field(default_factory=set)
+    _key_ring: list[Key] = field(default_factory=list)
+    _key_next: int = 0
     _last_t: float = -math.inf
     _ordered: bool = True
     _epoch: int = 0
@@ -155,6 +163,7 @@ class KindSeries:
         for buffer in self._buffers.values():
             buffer.clear()
         self._keys.clear()
+        self._key_ring, self._key_next = [], 0
         self._last_t, self._ordered = -math.inf, True
         self._epoch, self._added = self._epoch + 1, 0
         self.latest_ecg, self.latest_ecg_changed = None, True
@@ -186,7 +195,7 @@ class KindSeries:
             t = _timestamp(reading)
             if t is None or key in self._keys:
                 continue
-            self._keys.add(key)
+            self._remember(key)
             times.append(t)
             rows.append(self._row(reading))
             if self.kind is ReadingKind.ECG and reading.value("samples"):
@@ -204,6 +213,21 @@ class KindSeries:
         self._added += len(times)
         return len(times)
 
+    def _remember(self, key: Key) -> None:
+        """Keeps ``key`` for the point about to be appended; forgets the one it pushes out."""
+        self._keys.add(key)
+        if len(self._key_ring) < self.capacity:
+            self._key_ring.append(key)
+            return
+        self._keys.discard(self._key_ring[self._key_next])
+        self._key_ring[self._key_next] = key
+        self._key_next = (self._key_next + 1) % self.capacity
+
+    def _keys_in_order(self) -> list[Key]:
+        """The keys oldest first: the order of the buffers' ``view()``."""
+        ring, start = self._key_ring, self._key_next
+        return ring[start:] + ring[:start] if start else list(ring)
+
     def _sort(self) -> None:
         """Puts the buffers in time order again (after history arrived behind live points)."""
         t, _ = next(iter(self._buffers.values())).view()
@@ -213,6 +237,8 @@ class KindSeries:
             bt, by = bt[order], by[order]
             buffer.clear()
             buffer.extend(bt, by)
+        keys = self._keys_in_order()
+        self._key_ring, self._key_next = [keys[i] for i in order.tolist()], 0
         self._ordered = True
         self._epoch, self._added = self._epoch + 1, len(order)
 

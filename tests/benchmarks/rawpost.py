@@ -4,6 +4,7 @@ is not the bottleneck of a loopback benchmark on a small machine."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from urllib.parse import urlsplit
 
@@ -21,6 +22,11 @@ class RawConnection:
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
+    async def reopen(self) -> None:
+        """A new connection in place of one the server closed (an idle keep-alive timeout)."""
+        await self.close()
+        await self.open()
+
     async def post_json(self, body: dict[str, object]) -> int:
         assert self.reader is not None
         assert self.writer is not None
@@ -31,6 +37,8 @@ class RawConnection:
         ).encode()
         self.writer.write(head + data)
         status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionResetError("the server closed the connection")
         status = int(status_line.split()[1])
         length = 0
         while True:
@@ -46,4 +54,5 @@ class RawConnection:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            await self.writer.wait_closed()
+            with contextlib.suppress(OSError):  # already closed by the server
+                await self.writer.wait_closed()

@@ -1,5 +1,9 @@
 """The desktop's local event store: dedupe, resume point, queries; survives a reopen."""
 
+import contextlib
+import logging
+import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,3 +111,25 @@ def test_polled_readings_dedupe_by_kind_and_id_apart_from_relay_events(tmp_path:
     assert again.query_polled(patient_id=8) == []
     assert [pid for pid, _ in again.polled_patients()] == [7]
     again.close()
+
+
+def test_close_writes_everything_into_the_file_itself(tmp_path: Path, caplog) -> None:
+    """Closing checkpoints the write-ahead log: the file alone holds every event, even when
+    another connection kept the log open; no ``-wal``/``-shm`` are left after the last one."""
+    path = tmp_path / "events.sqlite3"
+    wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+    store = EventStore(path)
+    store.add_many([reading(i, 7, T0) for i in range(1, 51)])
+    reader = sqlite3.connect(path)  # another reader of the file (a second window, a tool)
+    reader.execute("SELECT COUNT(*) FROM events").fetchone()
+    with caplog.at_level(logging.INFO, logger="impilo_desk.services.event_store"):
+        store.close()
+        store.close()  # idempotent
+    assert [r.getMessage() for r in caplog.records] == ["event store events.sqlite3 closed"]
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copyfile(path, copy)  # the main file without its log
+    with contextlib.closing(sqlite3.connect(copy)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 50
+    reader.close()
+    assert not wal.exists()
+    assert not shm.exists()

@@ -1,5 +1,9 @@
 """Ring buffers, unit conversions and reading points for the charts."""
 
+import itertools
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
 
@@ -106,3 +110,47 @@ def test_snapshots_tell_appends_from_reorders() -> None:
     assert third.values["weight"][0] == 105.0
     series.clear()
     assert series.snapshot().epoch not in (first.epoch, third.epoch)
+
+
+def test_a_reading_is_shown_once_while_its_point_is_kept() -> None:
+    """De-duplication covers the points in the ring, also after a reorder, and no more."""
+    series = KindSeries(ReadingKind.WEIGHT, capacity=10)
+    assert series.add(_weights(range(10, 18))) == 8
+    assert series.add(_weights(range(14, 22))) == 4  # 14..17 are shown already
+    series.add(_weights(range(5, 6)))  # behind the others: reordered at the next snapshot
+    series.snapshot()
+    assert series.add(_weights([5, 13, 21])) == 0  # still shown, after the reorder too
+    assert series.add(_weights(range(22, 30))) == 8  # 5 and 13..19 fall off (the oldest)
+    assert series.add(_weights([5, 13])) == 2  # no longer shown: they may come back
+    assert series.add(_weights([13, 29])) == 0  # (20 and 21 fell off for them)
+    assert series.add(_weights([21])) == 1
+    assert len(series) == 10
+
+
+def test_memory_stays_bounded_once_the_ring_is_full() -> None:
+    """A live load of many times the ring's capacity: what is kept stops growing (it grew
+    about 100 bytes a reading, for the de-duplication keys, without bound)."""
+    series = KindSeries(ReadingKind.WEIGHT, capacity=1_000)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    ids = itertools.count(1)
+
+    def batch(n: int) -> list[Reading]:
+        return [
+            Reading.model_validate(
+                {"id": i, "readingTimestamp": start + timedelta(seconds=i), "weight": 70.0}
+            )
+            for i in itertools.islice(ids, n)
+        ]
+
+    tracemalloc.start()
+    try:
+        for _ in range(3):  # full, and turned over more than once
+            series.add(batch(1_000))
+        warm, _ = tracemalloc.get_traced_memory()
+        for _ in range(20):  # 20,000 readings more
+            series.add(batch(1_000))
+            series.snapshot()
+        grown = tracemalloc.get_traced_memory()[0] - warm
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000  # < 5 bytes a reading (it was ~2 MB)

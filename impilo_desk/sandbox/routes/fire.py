@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from impilo_desk.contract import API_PREFIX, READING_KINDS, Envelope, KindInfo
 from impilo_desk.sandbox.common import ASSUMED, SandboxDep, json_response, time_ms
+from impilo_desk.sandbox.openapi import answers
 from impilo_desk.sandbox.recording import fire_test_event
 from impilo_desk.sandbox.routes.reading_models import extra_names, fire_model
 from impilo_desk.sandbox.routes.readings import check_values
@@ -43,6 +44,7 @@ def _add_route(info: KindInfo) -> None:
         methods=["POST"],
         response_model=Envelope,
         summary=f"Fire a test {info.webhook_type} event",
+        responses=answers({404: "No such patient."}),
         description=f"Sends a {info.webhook_type} event for the patient to every webhook of "
         "that type, delivered and logged like any other delivery (with retries). "
         + ("The path and body are documented. " if documented else "")

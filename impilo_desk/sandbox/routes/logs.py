@@ -5,17 +5,17 @@ Registered before ``/webhook/{webhookId}`` so that the literal ``logs`` wins.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from impilo_desk.contract import Page, WebhookLog
+from impilo_desk.contract import EVENT_TYPES, Page, WebhookLog
 from impilo_desk.sandbox.common import (
     ASSUMED,
     INT64_MAX,
     PagingDep,
     SandboxDep,
+    When,
     json_response,
     time_ms,
 )
@@ -27,6 +27,7 @@ from impilo_desk.sandbox.store.logs import LogQuery
 router = APIRouter(tags=["webhook logs"])
 
 Int = Annotated[int | None, Query(ge=-INT64_MAX, le=INT64_MAX)]
+TYPES = sorted(EVENT_TYPES)  # any other webhookType is 400
 
 DESCRIPTION = (
     "Past deliveries, newest first by createTimestamp (ASSUMPTION: the order is not "
@@ -51,14 +52,17 @@ DESCRIPTION = (
 async def list_logs(
     sandbox: SandboxDep,
     paging: PagingDep,
-    webhook_type: Annotated[str | None, Query(alias="webhookType", max_length=200)] = None,
+    webhook_type: Annotated[
+        str | None,
+        Query(alias="webhookType", max_length=200, json_schema_extra={"enum": TYPES}),
+    ] = None,
     retry_attempts_min: Annotated[Int, Query(alias="retryAttemptsMin")] = None,
     retry_attempts_max: Annotated[Int, Query(alias="retryAttemptsMax")] = None,
     last_response_status: Annotated[Int, Query(alias="lastResponseStatus")] = None,
-    start_last_retry: Annotated[datetime | None, Query(alias="startLastRetryTimestamp")] = None,
-    end_last_retry: Annotated[datetime | None, Query(alias="endLastRetryTimestamp")] = None,
-    start: Annotated[datetime | None, Query(alias="startTimestamp")] = None,
-    end: Annotated[datetime | None, Query(alias="endTimestamp")] = None,
+    start_last_retry: Annotated[When | None, Query(alias="startLastRetryTimestamp")] = None,
+    end_last_retry: Annotated[When | None, Query(alias="endLastRetryTimestamp")] = None,
+    start: Annotated[When | None, Query(alias="startTimestamp")] = None,
+    end: Annotated[When | None, Query(alias="endTimestamp")] = None,
 ) -> Response:
     """Lists delivery log records."""
     if webhook_type is not None:

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Query, Response
 from impilo_desk.contract import Page, Patient, PatientRequest
 from impilo_desk.sandbox.common import (
     ASSUMED,
+    INT64_MAX,
+    Day,
     Id,
     PagingDep,
     SandboxDep,
@@ -48,8 +50,11 @@ def _save(
     conn: sqlite3.Connection, patient_id: int | None, data: dict[str, Any]
 ) -> tuple[dict[str, Any], list[int]]:
     site_id = data.get("siteId")
-    if site_id is not None and not people.site_exists(conn, site_id):
-        raise ApiProblem(400, f"Site {site_id} does not exist.")
+    # beyond SQLite's 64-bit integers no site can exist (and the lookup would fail: a 500)
+    if site_id is not None and not (
+        -INT64_MAX <= site_id <= INT64_MAX and people.site_exists(conn, site_id)
+    ):
+        raise ApiProblem(400, f"Site {str(site_id)[:40]} does not exist.")
     if patient_id is None:
         patient_id = people.add_patient(conn, data)
         event = "patient.created"
@@ -84,8 +89,8 @@ async def list_patients(
     name: Text = None,
     archived: bool | None = None,
     enrolled: bool | None = None,
-    dob_min: Annotated[date | None, Query(alias="dateOfBirthMin")] = None,
-    dob_max: Annotated[date | None, Query(alias="dateOfBirthMax")] = None,
+    dob_min: Annotated[Day | None, Query(alias="dateOfBirthMin")] = None,
+    dob_max: Annotated[Day | None, Query(alias="dateOfBirthMax")] = None,
     postal_code: Annotated[Text, Query(alias="postalCode")] = None,
     country: Text = None,
     sort: Literal["firstName", "lastName", "patientId"] = "patientId",

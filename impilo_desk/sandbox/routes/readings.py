@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -15,6 +14,7 @@ from impilo_desk.sandbox.common import (
     PagingDep,
     SandboxDep,
     Text,
+    When,
     json_response,
     not_found,
     page_response,
@@ -23,6 +23,7 @@ from impilo_desk.sandbox.common import (
     time_ms,
 )
 from impilo_desk.sandbox.errors import ApiProblem
+from impilo_desk.sandbox.openapi import answers
 from impilo_desk.sandbox.recording import Source, record
 from impilo_desk.sandbox.routes.reading_models import extra_names, record_model
 from impilo_desk.sandbox.store import readings as store
@@ -62,8 +63,8 @@ def _add_routes(info: KindInfo) -> None:
         patient_id: Annotated[Id | None, Query(alias="patientId")] = None,
         external_identifier: Annotated[Text, Query(alias="externalIdentifier")] = None,
         external_id: Annotated[Text, Query(alias="externalId")] = None,
-        start: Annotated[datetime | None, Query(alias="startTimestamp")] = None,
-        end: Annotated[datetime | None, Query(alias="endTimestamp")] = None,
+        start: Annotated[When | None, Query(alias="startTimestamp")] = None,
+        end: Annotated[When | None, Query(alias="endTimestamp")] = None,
     ) -> Response:
         query = ReadingQuery(
             info.kind,
@@ -133,6 +134,7 @@ def _add_routes(info: KindInfo) -> None:
         methods=["POST"],
         response_model=info.model,
         summary=f"Record a {label} reading",
+        responses=answers({404: "No such patient or device."}),
         description="Needs exactly one of deviceId, deviceIdentifier or patientId "
         f"(documented) and fires {info.webhook_type} to every webhook of that type. "
         + _assumption(info)

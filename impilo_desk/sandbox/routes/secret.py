@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from impilo_desk.contract import WebhookSecret
 from impilo_desk.sandbox.common import ASSUMED, EXTENSION, SandboxDep, json_response, require
 from impilo_desk.sandbox.errors import ApiProblem
+from impilo_desk.sandbox.openapi import answers
 from impilo_desk.sandbox.store import webhooks as store
 
 router = APIRouter(tags=["webhook secret"])
@@ -51,6 +52,7 @@ def generate() -> str:
     "/webhook-secret",
     response_model=WebhookSecret,
     summary="Create webhook secret",
+    responses=answers({409: "The account already has a secret."}),
     description="Creates the account's secret, sent as-is in Impilo-Webhook-Secret on every "
     "delivery (documented); creating one when one exists is an error (documented). "
     + ASSUMED
@@ -71,6 +73,7 @@ async def create_secret(
     "/webhook-secret",
     response_model=WebhookSecret,
     summary="Get webhook secret (sandbox extension)",
+    responses=answers({404: "The account has no secret."}),
     description=EXTENSION + "200 with the secret, 404 when the account has none.",
     tags=["sandbox extension"],
 )
@@ -99,6 +102,7 @@ async def replace_secret(body: SecretReplace, sandbox: SandboxDep) -> Response:
     status_code=204,
     response_class=Response,
     summary="Delete webhook secret (sandbox extension)",
+    responses=answers({404: "The account has no secret."}),
     description=EXTENSION + "204; 404 when the account has none. Deliveries then go "
     "without the Impilo-Webhook-Secret header.",
     tags=["sandbox extension"],

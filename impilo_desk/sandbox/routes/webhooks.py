@@ -19,12 +19,12 @@ from impilo_desk.sandbox.common import (
     require,
 )
 from impilo_desk.sandbox.errors import ApiProblem
+from impilo_desk.sandbox.openapi import MAX_URL
 from impilo_desk.sandbox.store import webhooks as store
 
 router = APIRouter(tags=["webhooks"])
 
 WebhookId = Annotated[int, path_id("webhookId", "The webhook's id.")]
-MAX_URL = 2048
 
 
 def check_type(type_: str) -> None:
