@@ -28,9 +28,9 @@ from PySide6.QtCore import QTimer
 from impilo_desk.feeds import relay_feed
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.reading_feed import EventHub
-from impilo_desk.ui.main_window import MainWindow
-from impilo_desk.ui.ports import RelayStatus
-from impilo_desk.ui.status_bar import RelayPhase
+from impilo_desk.session import RelayStatus
+from impilo_desk.ui.shell.main_window import MainWindow
+from impilo_desk.ui.shell.status_bar import RelayPhase
 from tests.benchmarks.bench_readings import RATE, _close, _readings_tab, loop  # noqa: F401
 from tests.fixtures.processes import first_json_line, python_child
 from tests.fixtures.relay import RelayProcess
