@@ -16,6 +16,7 @@ from impilo_desk.client.bodies import jsonable, read_secret, webhook_request
 from impilo_desk.client.errors import (
     ApiError,
     BadResponse,
+    EndpointMissing,
     NotFound,
     SecretRotationUnsupported,
     TlsFailure,
@@ -205,9 +206,16 @@ class ImpiloClient:
     # -- secret --------------------------------------------------------------------------------
 
     async def get_secret(self) -> WebhookSecret | None:
-        """The account's webhook secret, or None when it has none (404)."""
+        """The account's webhook secret, or None when it has none (404).
+
+        Raises:
+            MethodNotAllowed: The server does not show the secret (405; the docs have only POST).
+            EndpointMissing: The server has no such endpoint (Spring's 404 "No static resource").
+        """
         try:
             data = await self._get_json("/webhook-secret")
+        except EndpointMissing:
+            raise
         except NotFound:
             return None
         if data is None:
