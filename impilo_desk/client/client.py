@@ -240,9 +240,11 @@ class ImpiloClient:
             response = await self._call("PUT", "/webhook-secret", body={"secret": secret})
         except ApiError as exc:
             if exc.status in (404, 405, 501):
-                raise SecretRotationUnsupported(
+                unsupported = SecretRotationUnsupported(
                     status=exc.status, server_message=exc.server_message
-                ) from exc
+                )
+                unsupported.method, unsupported.path = exc.method, exc.path
+                raise unsupported from exc
             raise
         return read_secret(response, secret)
 

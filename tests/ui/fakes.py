@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from impilo_desk.client import SecretRotationUnsupported
+from impilo_desk.client import Conflict, SecretRotationUnsupported
 from impilo_desk.contract import Page, Webhook, WebhookSecret
 
 
@@ -65,7 +65,7 @@ class FakeApi:
     async def create_secret(self, secret: str | None = None) -> WebhookSecret:
         await self._enter("create_secret")
         if self.secret is not None:
-            raise FakeApiError("A secret already exists.", 409)
+            raise Conflict(status=409, server_message="A secret already exists.")
         self.secret = secret or "generated-by-server-0123456789"
         return WebhookSecret(secret=self.secret)
 
