@@ -74,6 +74,7 @@ class FiringController(TabController[FiringTab]):
         self._api: FiringApi | None = None
         self._profile: ProfileInfo | None = None
         self._ingest_url: str | None = None
+        self._unavailable: dict[str, str] = {}  # kind -> why, until the profile is opened again
         self.tracker = FollowTracker(history, self._spawn, self)
         self.tracker.changed.connect(self._chain_changed)
         self.tracker.ended.connect(self._follow_ended)
@@ -119,6 +120,7 @@ class FiringController(TabController[FiringTab]):
         self._api = cast("FiringApi", session.api) if session is not None else None
         self._profile = session.profile if session is not None else None
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
+        self._unavailable = {}  # this server's missing test endpoints are asked again next time
         if session is not None and session.events is not None:
             from impilo_desk.services.reading_feed import HubListener  # after the first paint
 
@@ -134,6 +136,7 @@ class FiringController(TabController[FiringTab]):
         self.view.set_patients([], "" if connected else "Connect a profile to fire test events.")
         if connected:
             self.view.build_forms()
+            self.view.mark_unavailable(set())
             self._kind_changed()
             self._search_now()
 
@@ -168,6 +171,12 @@ class FiringController(TabController[FiringTab]):
             return
         if patient_id is None:
             self._block("Choose a patient first: search by name or id.")
+            return
+        if kind in self._unavailable:
+            self._block(
+                self._unavailable[kind].rstrip(".") + "; it is not asked again until this "
+                "profile is opened again (Ctrl+P)."
+            )
             return
         self._spawn(self._fire(kind, patient_id, self.view.patient_label(), values), "fire")
 
@@ -263,8 +272,11 @@ class FiringController(TabController[FiringTab]):
             datetime.now(UTC),
         )  # fmt: skip
         title = f"{info.label} for {label} ({fired.summary}), fired at "
+        from impilo_desk.services.server_info import may_ask_sandbox_info
+
+        info_url = profile.api_base_url if may_ask_sandbox_info(profile.environment) else None
         await self.tracker.follow(
-            fired, title + format_clock(fired.fired_at), api, profile.api_base_url,
+            fired, title + format_clock(fired.fired_at), api, info_url,
             self._ingest_url, self._times or FollowTimes(),
         )  # fmt: skip
         self.view.banner.clear()
@@ -299,6 +311,9 @@ class FiringController(TabController[FiringTab]):
         if follow.failure is not None:
             self._fail(follow.failure)
         elif error is not None:
+            if follow.follower.result.endpoint_missing:
+                self._unavailable[fired.kind] = error
+                self.view.mark_unavailable(set(self._unavailable))
             self.view.banner.show_error(error)
             self.api_failed.emit(error)
         else:

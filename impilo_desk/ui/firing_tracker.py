@@ -110,7 +110,7 @@ class FollowTracker(QObject):
         fired: Fired,
         title: str,
         api: FiringApi,
-        api_base_url: str,
+        api_base_url: str | None,
         ingest_url: str | None,
         times: FollowTimes,
     ) -> None:
@@ -120,7 +120,8 @@ class FollowTracker(QObject):
             fired: What to fire (kind, patient, values).
             title: What the chain panel says above its chain.
             api: The session's Impilo client.
-            api_base_url: The server's address (its retry time scale is asked once).
+            api_base_url: The sandbox's address, whose retry time scale is asked once; None
+                for any other server (never probed: it runs the documented schedule).
             ingest_url: The profile's relay ingest URL, if it has a relay.
             times: Time-out and polling pace of the follow.
         """
@@ -134,7 +135,8 @@ class FollowTracker(QObject):
                 from impilo_desk.contract import scaled_schedule
                 from impilo_desk.services.server_info import fetch_time_scale
 
-                self._schedule = scaled_schedule(await fetch_time_scale(api_base_url))
+                scale = await fetch_time_scale(api_base_url) if api_base_url else 1.0
+                self._schedule = scaled_schedule(scale)
         follower = ChainFollower(
             api, ReadingKind(fired.kind), fired.patient_id, fired.values, ingest_url, times,
             lambda: self.changed.emit(fired), schedule=self._schedule, claim=self.claim,

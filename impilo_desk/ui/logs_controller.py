@@ -131,13 +131,19 @@ class LogsController(TabController[LogsTab]):
         self.countdown.start()
         self._auto_changed()
         self.view.show_message("Loading the delivery log…")
-        self._tasks.spawn(self._begin(api_now, self._generation), name="logs.begin")
+        from impilo_desk.services.server_info import may_ask_sandbox_info
 
-    async def _begin(self, api: LogsApi, generation: int) -> None:
-        """Learns the server's retry time scale (for the state column), then loads page 1."""
+        ask = session is not None and may_ask_sandbox_info(session.profile.environment)
+        self._tasks.spawn(self._begin(api_now, self._generation, ask), name="logs.begin")
+
+    async def _begin(self, api: LogsApi, generation: int, ask_scale: bool) -> None:
+        """Learns the server's retry time scale (for the state column), then loads page 1.
+
+        Only a sandbox is asked (``ask_scale``); any other server runs the documented schedule.
+        """
         from impilo_desk.contract import scaled_schedule
 
-        scale = await self._time_scale_of(api.base_url)
+        scale = await self._time_scale_of(api.base_url) if ask_scale else 1.0
         if api is not self._api or not alive(self.view):
             return
         self.time_scale = scale
