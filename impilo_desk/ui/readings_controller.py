@@ -26,6 +26,7 @@ from impilo_desk.ui.tasks import TaskOwner
 
 if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
     from impilo_desk.client.ports import ReadingsApi
+    from impilo_desk.contract import ReadingKind
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.reading_feed import EventHub
     from impilo_desk.services.reading_poller import KindReading, ReadingPoller
@@ -245,9 +246,16 @@ class ReadingsController(QObject):
             if not first.done():
                 first.set_result(None)
 
+        def unavailable(kind: ReadingKind, exc: Exception) -> None:
+            page = self.view.pages.get(kind.value)
+            if page is not None:
+                page.chart.set_unavailable(describe_error(exc))
+
+        for page in self.view.pages.values():  # a new poller asks every kind again
+            page.chart.set_unavailable(None)
         self.poller = ReadingPoller(
             self._api, patient_id, self.ingest, start=start, interval_s=self.poll_interval_s,
-            on_error=failed, on_pass=passed, store=store,
+            on_error=failed, on_pass=passed, store=store, on_unavailable=unavailable,
         )  # fmt: skip
         run = self._tasks.spawn(self.poller.run(), name="readings.poll")
         self._patient_tasks.append(run)
@@ -353,11 +361,12 @@ class ReadingsController(QObject):
 
     def _status(self, count: int) -> str:
         sources = []
-        if self._hub is not None:
+        if self._hub is not None and self._hub.live:  # not while the relay is off or away
             sources.append("live from the relay")
         if self._api is not None:
             sources.append(f"polled every {self.poll_interval_s:g} s")
-        return f"{count} readings of this kind · {self.shown()} in all · " + " and ".join(sources)
+        where = " and ".join(sources) or "from this computer's store only"
+        return f"{count} readings of this kind · {self.shown()} in all · {where}"
 
     # -- export -----------------------------------------------------------------------------
 
