@@ -73,6 +73,9 @@ class LogsController(TabController[LogsTab]):
         self._generation = 0
         self._load_task: asyncio.Task[None] | None = None
         self.time_scale = 1.0
+        self._hide_unmatched = False  # rows failing a filter Impilo ignored: hidden on request
+        self._ignored_shown = False
+        self._last_page: tuple[Page[WebhookLog], int, int] | None = None
         self.exporter = LogsExporter(view, lambda: self._api, lambda: self._filters, self)
         self.countdown = QTimer(self)
         self.countdown.setObjectName("logs-countdown")
@@ -109,6 +112,8 @@ class LogsController(TabController[LogsTab]):
         self._api = api if isinstance(api, LogsApi) else None
         self._generation += 1
         self._load_task = None
+        self._hide_unmatched = self._ignored_shown = False
+        self._last_page = None
         self.exporter.cancel()
         self.model.set_records([])
         self.view.banner.clear()
@@ -202,10 +207,17 @@ class LogsController(TabController[LogsTab]):
         self._show_page(result, page, size, keep)
 
     def _show_page(self, result: Page[WebhookLog], page: int, size: int, keep: bool) -> None:
+        from impilo_desk.client.filters import check_filters, matching_rows
+
         view = self.view
         selected = self.model.record_at(view.selected_row()) if keep else None
         scroll = view.table.verticalScrollBar().value() if keep else 0
-        self.model.set_records(result.content)
+        self._last_page = (result, page, size)
+        ignored = check_filters(self._filters, result.content)  # never pass them off as filtered
+        rows = result.content
+        if ignored is not None and self._hide_unmatched:
+            rows = matching_rows(self._filters, rows)
+        self.model.set_records(rows)
         total = (
             result.total if result.total is not None else (page - 1) * size + len(result.content)
         )
@@ -233,10 +245,30 @@ class LogsController(TabController[LogsTab]):
                 "each delivery shows up here."
             )
         self._show_payload()
-        if view.banner.kind == "error":
+        if ignored is not None:
+            self._show_ignored(ignored.sentence())
+        elif view.banner.kind == "error" or self._ignored_shown:
             view.banner.clear()
+        self._ignored_shown = ignored is not None
         self.api_ok.emit()
-        self.loaded.emit(len(result.content))
+        self.loaded.emit(len(rows))
+
+    def _show_ignored(self, sentence: str) -> None:
+        """Says which filters Impilo ignored, and offers to hide (or show) the rows that fail."""
+        if self._hide_unmatched:
+            self.view.banner.show_info(
+                sentence.replace(" shown that don't match", " that don't match are hidden"),
+                ("Show them", lambda: self._set_hide_unmatched(False)),
+            )
+        else:
+            self.view.banner.show_info(
+                sentence, ("Hide them", lambda: self._set_hide_unmatched(True))
+            )
+
+    def _set_hide_unmatched(self, hide: bool) -> None:
+        self._hide_unmatched = hide
+        if self._last_page is not None:
+            self._show_page(*self._last_page, keep=True)
 
     def _failed(self, exc: Exception) -> None:
         sentence = describe_error(exc)
