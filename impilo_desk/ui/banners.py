@@ -20,7 +20,10 @@ _ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
 
 
 class EnvironmentBanner(QLabel):
-    """A full-width strip naming the profile's environment in words and colour."""
+    """A full-width strip naming the profile's environment in words and colour.
+
+    Hidden until a profile's environment is set.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -28,11 +31,12 @@ class EnvironmentBanner(QLabel):
         self.setAccessibleName("Environment")
         self.setMargin(6)
         self.environment = ""
-        self.set_environment("sandbox")
+        self.hide()  # no profile yet: there is no environment to announce
 
     def set_environment(self, environment: str) -> None:
         """Shows ``environment`` (production, staging or sandbox; anything else as-is)."""
         self.environment = environment
+        self.show()
         text, background, foreground = _ENVIRONMENTS.get(
             environment, (environment.upper() or "NO PROFILE", "#455a64", "#ffffff")
         )
