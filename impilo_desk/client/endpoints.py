@@ -56,7 +56,7 @@ def endpoint_name(method: str | None, path: str | None) -> str:
         if relative.startswith(_relative(info.path) + "/"):
             return f"{_lower(info.label)} reading"
     if re.fullmatch(r"webhook/\d+", relative):
-        return "change-webhook-URL (PATCH)" if method == "PATCH" else "webhook"
+        return f"{method} webhook" if method in ("PATCH", "PUT") else "webhook"
     named = {"webhook": "webhook list", "webhook/logs": "delivery log", "patient": "patient list"}
     if relative in named:
         return named[relative]

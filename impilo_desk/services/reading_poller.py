@@ -245,6 +245,29 @@ def stored_patients(store: EventStore, limit: int = 20_000) -> dict[int, str]:
     return names
 
 
+def status_line(
+    count: int, total: int, *, live: bool, polled_every_s: float | None, unavailable: bool
+) -> str:
+    """The Readings tab's line under a chart: how many readings, and where they come from.
+
+    Args:
+        count: Readings of the kind shown.
+        total: Readings of every kind.
+        live: Whether the relay stream is live now (never claimed while it is off or away).
+        polled_every_s: The poll interval, or None when there is no API to poll.
+        unavailable: The server has no endpoint for the kind shown (it is not polled).
+    """
+    sources = ["live from the relay"] if live else []
+    if polled_every_s is not None:
+        sources.append(
+            "not polled: this server has no endpoint for it"
+            if unavailable
+            else f"polled every {polled_every_s:g} s"
+        )
+    where = " and ".join(sources) or "from this computer's store only"
+    return f"{count} readings of this kind · {total} in all · {where}"
+
+
 class ReadingPoller:
     """Polls the reading endpoints per kind for one patient until cancelled.
 

@@ -62,7 +62,9 @@ def outcome(follower: ChainFollower) -> str:
     if chain.complete:
         total = chain.times[Step.DESKTOP] - chain.times[Step.SENT]
         return f"Arrived in {total.total_seconds():.2f} s{status}"
-    missing = next(s for s in Step if s not in chain.times)
+    missing = next((s for s in Step if s not in chain.times and s not in chain.not_followed), None)
+    if missing is None:  # every step that could be followed was seen (no relay to follow)
+        return f"Logged, not followed past Impilo (no relay){status}"
     return f"Stopped before “{missing.label}”{status}"
 
 

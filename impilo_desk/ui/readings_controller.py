@@ -360,13 +360,14 @@ class ReadingsController(QObject):
             self.drawing.redraw()  # at once: what changed while another tab was in front
 
     def _status(self, count: int) -> str:
-        sources = []
-        if self._hub is not None and self._hub.live:  # not while the relay is off or away
-            sources.append("live from the relay")
-        if self._api is not None:
-            sources.append(f"polled every {self.poll_interval_s:g} s")
-        where = " and ".join(sources) or "from this computer's store only"
-        return f"{count} readings of this kind · {self.shown()} in all · {where}"
+        from impilo_desk.services.reading_poller import status_line
+
+        page, poller = self.view.current_page(), self.poller
+        return status_line(
+            count, self.shown(), live=self._hub is not None and self._hub.live,
+            polled_every_s=self.poll_interval_s if self._api is not None else None,
+            unavailable=poller is not None and page is not None and page.kind in poller.unavailable,
+        )  # fmt: skip
 
     # -- export -----------------------------------------------------------------------------
 

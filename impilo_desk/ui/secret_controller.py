@@ -161,7 +161,7 @@ class SecretController(TabController[SecretTab]):
             self._portal_only = True
             self._exists = True
             self.view.set_save_mode(portal_only=True)
-            self.view.set_secret(self._on_impilo or "")
+            self.view.set_secret(self._on_impilo or self._in_keyring or "")
             self._show_state(True, self._in_keyring is not None)
             self.view.banner.show_error(describe_error(exc))
             return

@@ -51,6 +51,7 @@ class SecretTab(QWidget):
         self._store_name = "the keyring"
         self._place = "keyring"
         self._portal_only = False
+        self._hidden = False  # the server does not show its secret (set by show_state)
         self.refresh_action = page_action(self, "&Refresh", "refresh", QKeySequence("F5"))
         self.generate_action = page_action(self, "&Generate a strong secret", "generate", None)
         self.save_action = page_action(self, "&Save to Impilo and keyring", "save", None)
@@ -158,6 +159,7 @@ class SecretTab(QWidget):
 
         ``not_shown``: the server does not show its secret, which is said instead of "unknown".
         """
+        self._hidden = not_shown
         impilo = _yes_no(on_impilo, "Impilo has a secret", "Impilo has none")
         if on_impilo is None and not_shown:
             impilo = "Impilo does not show the current secret"
@@ -168,9 +170,10 @@ class SecretTab(QWidget):
 
     def show_match(self, match: bool | None) -> None:
         """Shows whether Impilo's secret and the keyring's are the same."""
-        self.match_state.setText(
-            _yes_no(match, "yes, the same value", "no — they differ; save one to both")
-        )
+        text = _yes_no(match, "yes, the same value", "no — they differ; save one to both")
+        if match is None and self._hidden:
+            text = "unknown: Impilo does not show its secret to compare"
+        self.match_state.setText(text)
         self.match_state.setStyleSheet("color: #b71c1c;" if match is False else "")
 
     def reveal_secret(self) -> None:

@@ -67,7 +67,7 @@ def test_production_profile_without_relay_fires_and_is_never_probed(
     model = desk.firing.chain_model
     assert model.data(model.index(1, 4)) == "no event id: matching by values"  # the empty 200
     assert "✘ Missing" not in statuses(desk)
-    assert str(ended.args[0]).startswith("Stopped")
+    assert str(ended.args[0]).startswith("Logged, not followed past Impilo (no relay)")
     receiver.wait_for(1)
     # Neither this tab nor the Logs tab asked the production server for sandbox extensions.
     assert desk.logs.model.rowCount() >= 0

@@ -57,3 +57,6 @@ def test_each_kind_is_polled_on_its_own_and_a_missing_one_says_so_in_its_chart(
     status = readings.view.status_label.text()
     assert "live from the relay" not in status
     assert "polled every" in status
+    readings.view.kinds.setCurrentWidget(readings.view.pages[ReadingKind.ECG.value])
+    readings.drawing.show_status()
+    assert "not polled: this server has no endpoint for it" in readings.view.status_label.text()

@@ -282,7 +282,7 @@ def no_static_resource(path: str) -> Reply:
         ("POST", "/api/v3/test/weight-webhook", "fire_weight", "no weight test-event endpoint"),
         ("POST", "/api/v3/test/ecg-webhook", "fire_ecg", "no ECG test-event endpoint"),
         ("GET", "/api/v3/ecg-reading", "list_ecg", "no ECG reading list endpoint"),
-        ("PATCH", HOOK, "patch", "no change-webhook-URL (PATCH) endpoint"),
+        ("PATCH", HOOK, "patch", "no PATCH webhook endpoint"),
     ],
 )
 async def test_missing_endpoint_is_named_as_missing(
