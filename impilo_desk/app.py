@@ -14,119 +14,83 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QClipboard
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
-from impilo_desk.ui.firing_controller import FiringController
-from impilo_desk.ui.firing_models import ChainModel, HistoryModel
-from impilo_desk.ui.firing_tab import FiringTab
-from impilo_desk.ui.keyring_choice import KeyringChoiceController
-from impilo_desk.ui.logs_controller import LogsController
-from impilo_desk.ui.logs_model import LogsModel, state_icons
-from impilo_desk.ui.logs_tab import LogsTab
-from impilo_desk.ui.main_controller import SessionController
-from impilo_desk.ui.main_window import MainWindow
-from impilo_desk.ui.ports import OpenSession, ProfileInfo, RelayStatus, Session
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.qt_messages import route_qt_messages
-from impilo_desk.ui.readings_controller import ReadingsController
-from impilo_desk.ui.readings_tab import ReadingsTab
-from impilo_desk.ui.secret_controller import SecretController
-from impilo_desk.ui.secret_tab import SecretTab
-from impilo_desk.ui.tasks import TaskOwner
-from impilo_desk.ui.webhooks_controller import WebhooksController
-from impilo_desk.ui.webhooks_model import WebhooksModel
-from impilo_desk.ui.webhooks_tab import WebhooksTab
+from impilo_desk.ui import logs, readings, secret, test_events, webhooks
+from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.profiles.keyring_choice import KeyringChoiceController
+from impilo_desk.ui.shell.main_window import MainWindow
+from impilo_desk.ui.shell.qt_messages import route_qt_messages
+from impilo_desk.ui.shell.session_controller import SessionController
 
 if TYPE_CHECKING:
-    from impilo_desk.client.ports import ReadingsApi
+    from impilo_desk.session import OpenSession, ProfileInfo, Session
     from impilo_desk.wiring import DeskServices
+
+TABS: tuple[TabFactory, ...] = (
+    webhooks.build,
+    secret.build,
+    logs.build,
+    test_events.build,
+    readings.build,
+)
+"""Every tab of the window, in display order. A new tab is a package under ``ui/`` and a line."""
+
+TabT = TypeVar("TabT")
 
 _log = logging.getLogger(__name__)
 SECOND_STAGE_FALLBACK_MS = 400
-READY_TIMEOUT_S = 60.0
 
 
 @dataclass
 class Desk:
-    """The window and its controllers, as built by :func:`build_desk`."""
+    """The window, its session controller and its tabs, as built by :func:`build_desk`."""
 
     window: MainWindow
-    webhooks: WebhooksController
-    secret: SecretController
     sessions: SessionController
-    logs: LogsController
-    firing: FiringController
-    readings: ReadingsController
+    tabs: tuple[Tab, ...]
+
+    def tab(self, kind: type[TabT]) -> TabT:
+        """The tab whose controller is a ``kind``.
+
+        Raises:
+            LookupError: If no tab is one.
+        """
+        for tab in self.tabs:
+            if isinstance(tab, kind):
+                return tab
+        raise LookupError(f"no {kind.__name__} tab")
 
 
 def build_desk(
-    loop: asyncio.AbstractEventLoop, clipboard: QClipboard, open_session: OpenSession
+    loop: asyncio.AbstractEventLoop,
+    clipboard: QClipboard,
+    open_session: OpenSession,
+    tabs: tuple[TabFactory, ...] = TABS,
 ) -> Desk:
-    """Builds the main window with its tabs and controllers.
+    """Builds the main window with its tabs and the session controller.
 
     Args:
         loop: The qasync loop every task runs on.
-        clipboard: The clipboard the Secret tab copies to.
+        clipboard: The clipboard the tabs copy to.
         open_session: Opens a session (client, credential store, relay feed) for a profile.
+        tabs: The tabs' factories, in display order.
     """
     window = MainWindow()
     idle = TaskOwner(loop, name="idle")  # replaced by each session's owner
-    webhooks_model = WebhooksModel(window)
-    webhooks_tab = WebhooksTab(webhooks_model)
-    secret_tab = SecretTab(clipboard)
-    window.add_page(webhooks_tab)
-    window.add_page(secret_tab)
-    webhooks = WebhooksController(webhooks_tab, webhooks_model, idle, window)
-    secret = SecretController(secret_tab, idle, window)
-    logs = _logs_tab(window, idle, clipboard)
-    sessions = SessionController(window, webhooks, secret, open_session, loop, window, [logs])
-    firing = _firing_tab(window, sessions, idle)
-    readings_tab = ReadingsTab()
-    window.add_page(readings_tab)
-    readings = ReadingsController(readings_tab, idle, window)
-
-    def readings_session(_profile_id: str) -> None:
-        session = sessions.session
-        readings.set_tasks(sessions.tasks)
-        if session is not None:
-            readings.poll_interval_s = session.profile.poll_interval_s
-        api = cast("ReadingsApi", session.api) if session is not None else None
-        readings.set_session(api, session.events if session is not None else None)
-
-    sessions.session_started.connect(readings_session)
-    sessions.session_ended.connect(lambda _profile_id: readings.set_session(None, None))
-    return Desk(window, webhooks, secret, sessions, logs, firing, readings)
-
-
-def _logs_tab(window: MainWindow, idle: TaskOwner, clipboard: QClipboard) -> LogsController:
-    async def time_scale_of(base_url: str) -> float:
-        from impilo_desk.services.server_info import fetch_time_scale
-
-        return await fetch_time_scale(base_url)
-
-    model = LogsModel(lambda: datetime.now(UTC), state_icons(), window)
-    tab = LogsTab(model, clipboard)
-    window.add_page(tab)
-    return LogsController(tab, model, idle, time_scale_of, window)
-
-
-def _firing_tab(
-    window: MainWindow, sessions: SessionController, idle: TaskOwner
-) -> FiringController:
-    chain_model, history_model = ChainModel(window), HistoryModel(window)
-    firing_tab = FiringTab(chain_model, history_model)
-    window.add_page(firing_tab)
-    firing = FiringController(firing_tab, chain_model, history_model, idle, parent=window)
-    sessions.session_started.connect(
-        lambda _id: firing.set_session(sessions.session, sessions.tasks)
-    )
-    sessions.session_ended.connect(lambda _id: firing.set_session(None))
-    return firing
+    parts = TabParts(window, clipboard, lambda: datetime.now(UTC), idle)
+    built = tuple(factory(parts) for factory in tabs)
+    for tab in built:
+        window.add_page(tab.view)
+    sessions = SessionController(window, built, open_session, loop, window)
+    return Desk(window, sessions, built)
 
 
 @dataclass
@@ -174,7 +138,13 @@ def run(options: Options) -> int:
         profiles = stage.start(desk, app_tasks)
         profiles.start(demo=options.demo)
         if options.smoke_test is not None or options.screenshots is not None:
-            app_tasks.spawn(_capture(desk, options, finish), name="capture")
+            from impilo_desk.ui.capture import capture
+
+            status = desk.sessions.relay_status
+            shots = capture(
+                desk.window, status, desk.tabs, options.smoke_test, options.screenshots, finish
+            )
+            app_tasks.spawn(shots, name="capture")
 
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook(desk.window, paths.log_file)
@@ -192,7 +162,7 @@ def run(options: Options) -> int:
             frozen = True
             gc.freeze()
 
-    desk.sessions.session_started.connect(freeze_startup_objects)  # after the Readings tab's
+    desk.sessions.session_started.connect(freeze_startup_objects)  # after every tab is bound
     fallback = QTimer(desk.window)  # a window that is never painted (minimised) still starts
     fallback.setSingleShot(True)
     fallback.timeout.connect(second_stage)
@@ -267,89 +237,8 @@ def _report_first_paint(options: Options, finish: Callable[[int], None]) -> None
         finish(0)
 
 
-async def _capture(desk: Desk, options: Options, finish: Callable[[int], None]) -> None:
-    """Smoke test and screenshots: waits for real data, grabs the window, exits."""
-    loaded = asyncio.Event()
-    desk.webhooks.loaded.connect(lambda _n: loaded.set())
-    relay: list[RelayStatus] = []
-    desk.sessions.relay_status.connect(relay.append)
-    try:
-        await asyncio.wait_for(loaded.wait(), READY_TIMEOUT_S)
-        if options.screenshots is not None:
-            await _wait_until(lambda: desk.secret.view.impilo_state.text() != "unknown", 15)
-            await _wait_until(lambda: bool(relay) and relay[-1].phase == "live", 15)
-            await _wait_until(lambda: relay[-1].received > 0, 30)
-    except TimeoutError:
-        print(json.dumps({"event": "capture-failed", "reason": "no data"}), flush=True)
-        finish(1)
-        return
-    window = desk.window
-    if options.smoke_test is not None:
-        options.smoke_test.parent.mkdir(parents=True, exist_ok=True)
-        ok = window.grab().save(str(options.smoke_test))
-        print(json.dumps({"event": "smoke-test", "ok": ok, "png": str(options.smoke_test)}))
-        if not ok:
-            finish(1)
-            return
-    if options.screenshots is not None:
-        options.screenshots.mkdir(parents=True, exist_ok=True)
-        await _follow_example(desk)
-        for index in range(window.tabs.count()):
-            window.tabs.setCurrentIndex(index)
-            await asyncio.sleep(0.3)  # let the tab lay out and paint
-            name = window.tabs.tabText(index).lower().replace(" ", "-")
-            path = options.screenshots / f"{name}.png"
-            window.grab().save(str(path))
-            print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
-        for kind in ("ecg", "blood-glucose"):
-            await _capture_kind(desk, options.screenshots, kind)
-    finish(0)
-
-
-async def _capture_kind(desk: Desk, folder: Path, kind: str) -> None:
-    """Also shows the page of ``kind``: the first patient whose readings of it have loaded."""
-    window, tab = desk.window, desk.readings.view
-    window.tabs.setCurrentWidget(tab)
-    tab.show_kind(kind)
-    page = tab.pages.get(kind)
-    if page is None:
-        return
-    for index in range(min(tab.patient_combo.count(), 8)):
-        tab.patient_combo.setCurrentIndex(index)
-        try:
-            await _wait_until(lambda: page.model.rowCount() > 0, 5)
-        except TimeoutError:
-            continue
-        await asyncio.sleep(0.3)  # let the chart lay out and paint
-        path = folder / f"readings-{kind}.png"
-        window.grab().save(str(path))
-        print(json.dumps({"event": "screenshot", "png": str(path)}), flush=True)
-        return
-    _log.warning("no patient with %s readings to show in the screenshot", kind)
-
-
-async def _follow_example(desk: Desk) -> None:
-    """Fires a test event and follows it, so the Test events tab shows a receipt chain."""
-    followed = asyncio.Event()
-    desk.firing.followed.connect(lambda _outcome: followed.set())
-    try:
-        await _wait_until(lambda: desk.firing.view.patient_id() is not None, 15)
-        if desk.firing.fire_example():
-            await asyncio.wait_for(followed.wait(), 30)
-    except TimeoutError:
-        _log.warning("the example test event was not followed to its end in time")
-
-
-async def _wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.1)
-
-
 def _excepthook(
-    window: MainWindow, log_file: Path
+    window: QWidget, log_file: Path
 ) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
     """Logs an uncaught exception (secrets removed) and says so in a readable dialog."""
 

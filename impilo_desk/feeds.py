@@ -1,7 +1,7 @@
 """Relay feeds of a session: our relay (with a bearer token) or a smee.io channel.
 
 Qt-free: a feed is a coroutine that runs the subscriber until cancelled and reports each change
-as a :class:`~impilo_desk.ui.ports.RelayStatus` for the status bar, with the last gap, if any.
+as a :class:`~impilo_desk.session.RelayStatus` for the status bar, with the last gap, if any.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.sse_base import SseSubscriber
 from impilo_desk.services.subscriber import Gap, RelaySubscriber, SmeeSubscriber, SubscriberState
-from impilo_desk.ui.ports import RelayFeed, RelayStatus
+from impilo_desk.session import RelayFeed, RelayStatus
 
 RELAY = "relay"
 SMEE = "smee"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
-from impilo_desk.demo import DemoStack, sweep_stale_workdirs
+from impilo_desk.demo_stack import DemoStack, sweep_stale_workdirs
 from impilo_desk.feeds import SMEE, relay_feed, smee_feed
 from impilo_desk.services.credentials import (
     CredentialStore,
@@ -30,7 +30,7 @@ from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
-from impilo_desk.ui.ports import (
+from impilo_desk.session import (
     ProfileDraft,
     ProfileInfo,
     RelayFeed,

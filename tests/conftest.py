@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.relay",
     "tests.fixtures.smee",
+    "tests.fixtures.redelivery",
 ]
 
 

@@ -23,6 +23,7 @@ from impilo_desk.client.errors import (
     ValidationFailed,
 )
 from impilo_desk.client.filters import LogFilters, QueryValue, build_query
+from impilo_desk.client.paging import paginate
 from impilo_desk.client.policy import RetryPolicy
 from impilo_desk.client.reader import parse_json, read_model, read_page
 from impilo_desk.client.transport import ApiKey, normalize_base_url, send_once
@@ -347,21 +348,10 @@ class ImpiloClient:
         Raises:
             BadResponse: The list did not end within ``max_pages`` pages.
         """
-        seen = 0
-        previous: list[T] | None = None
-        for number in range(1, self._max_pages + 1):
-            page = await fetch_page(number)
-            if page.content == previous or (page.page is not None and page.page < number):
-                return  # the server ignores ``page`` and answered the same page again
+        limit = self._max_pages
+        message = f"The list did not end after {limit} pages; narrow it down with filters."
+        async for page in paginate(
+            fetch_page, max_pages=limit, too_many=lambda: BadResponse(message)
+        ):
             for item in page.content:
                 yield item
-            seen += len(page.content)
-            short = page.size is not None and len(page.content) < page.size
-            if not page.content or page.last or short:
-                return
-            if page.total is not None and seen >= page.total:
-                return
-            previous = page.content
-        raise BadResponse(
-            f"The list did not end after {self._max_pages} pages; narrow it down with filters."
-        )

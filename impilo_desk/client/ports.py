@@ -8,7 +8,7 @@ before its first paint import it for type checking only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -27,10 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DeliveryLogApi",
-    "FiringApi",
+    "ImpiloApi",
     "LogsApi",
     "PatientsApi",
     "ReadingsApi",
+    "TestEventsApi",
     "WebhookApi",
     "WebhookListApi",
 ]
@@ -69,7 +70,6 @@ class WebhookListApi(Protocol):
         """Creates a webhook."""
 
 
-@runtime_checkable
 class LogsApi(DeliveryLogApi, Protocol):
     """What the Logs tab uses: the delivery log, and the base URL for its curl command."""
 
@@ -114,8 +114,15 @@ class ReadingsApi(PatientsApi, DeliveryLogApi, Protocol):
         """One page of readings of a kind, oldest first (``end`` exclusive)."""
 
 
-class FiringApi(WebhookListApi, PatientsApi, DeliveryLogApi, Protocol):
+class TestEventsApi(WebhookListApi, PatientsApi, DeliveryLogApi, Protocol):
     """What the Test events tab uses: fire, find the patient and the webhook, follow the log."""
 
     async def fire_test(self, kind: ReadingKind, body: dict[str, Any]) -> Envelope:
         """Fires a test event; returns the envelope sent."""
+
+
+class ImpiloApi(WebhookApi, LogsApi, ReadingsApi, TestEventsApi, Protocol):
+    """Everything the desktop calls: what a session hands its tabs (``ImpiloClient`` is one).
+
+    Each tab keeps only its own narrower port of it, so a tab's code names what it calls.
+    """

@@ -14,7 +14,8 @@ import sys
 import uvicorn
 
 from impilo_desk.relay.app import create_app
-from impilo_desk.relay.config import ConfigError, RelayConfig, config_from_args
+from impilo_desk.relay.config import BACKLOG, ConfigError, RelayConfig, config_from_args
+from impilo_desk.relay.limits import limited_protocol, quiet_accept_errors
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -53,13 +54,18 @@ class _Server(uvicorn.Server):
 async def serve(config: RelayConfig) -> None:
     """Runs the relay until SIGINT/SIGTERM."""
     sock = _bind(config.host, config.port)
+    app = create_app(config)
+    quiet_accept_errors(asyncio.get_running_loop())
     server_config = uvicorn.Config(
-        create_app(config),
+        app,
+        http=limited_protocol(app.metrics, config.max_connections, config.header_timeout_s),
         log_level=config.log_level,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=config.keep_alive_timeout_s,  # type: ignore[arg-type]
         server_header=False,
+        backlog=BACKLOG,
     )
     await _Server(server_config, _url(sock)).serve(sockets=[sock])
 

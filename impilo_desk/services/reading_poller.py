@@ -17,16 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from impilo_desk.client import LogFilters
+from impilo_desk.client.paging import paginate
 from impilo_desk.client.ports import ReadingsApi
 from impilo_desk.contract import (
     MAX_PAGE_SIZE,
     READING_KINDS,
+    Page,
     Patient,
     Reading,
     ReadingKind,
@@ -104,28 +106,28 @@ async def fetch_readings(
         on_page: Called with each page as it arrives (so a long history draws as it loads).
     """
     found: list[KindReading] = []
-    for number in range(1, max_pages + 1):
-        page = await api.list_readings(
+
+    def fetch(number: int) -> Awaitable[Page[Reading]]:
+        return api.list_readings(
             kind, patient_id=patient_id, start=start, end=end, page=number, size=size
         )
+
+    async for page in paginate(fetch, size=size, max_pages=max_pages):
         batch = [KindReading(kind, _patient_of(r, patient_id), r) for r in page.content]
         found.extend(batch)
         if on_page is not None and batch:
             on_page(batch)
-        if page.last or len(page.content) < size:
-            break
     return found
 
 
 async def fetch_patients(api: ReadingsApi, max_pages: int = MAX_PATIENT_PAGES) -> list[Patient]:
     """Every patient, page by page (bounded)."""
-    patients: list[Patient] = []
-    for number in range(1, max_pages + 1):
-        page = await api.list_patients(page=number, size=MAX_PAGE_SIZE)
-        patients.extend(page.content)
-        if page.last or len(page.content) < MAX_PAGE_SIZE:
-            break
-    return patients
+    pages = paginate(
+        lambda n: api.list_patients(page=n, size=MAX_PAGE_SIZE),
+        size=MAX_PAGE_SIZE,
+        max_pages=max_pages,
+    )
+    return [patient async for page in pages for patient in page.content]
 
 
 def _log_patient(log: WebhookLog) -> int | None:
@@ -155,8 +157,12 @@ async def failed_deliveries(
     """
     filters = LogFilters(webhook_type=READING_KINDS[kind].webhook_type, start=start)
     times: list[datetime] = []
-    for number in range(1, max_pages + 1):
-        page = await api.list_logs(filters, page=number, size=MAX_PAGE_SIZE)
+    pages = paginate(
+        lambda n: api.list_logs(filters, page=n, size=MAX_PAGE_SIZE),
+        size=MAX_PAGE_SIZE,
+        max_pages=max_pages,
+    )
+    async for page in pages:
         for log in page.content:
             status = log.lastResponseStatus
             if status is None or is_success(status):
@@ -167,8 +173,6 @@ async def failed_deliveries(
             when = log.lastRetryTimestamp or log.createTimestamp
             if when is not None:
                 times.append(when)
-        if page.last or len(page.content) < MAX_PAGE_SIZE:
-            break
     return times
 
 

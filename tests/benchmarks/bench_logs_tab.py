@@ -29,7 +29,7 @@ from impilo_desk.contract import WebhookLog
 from impilo_desk.sandbox.store import logs as store_logs
 from impilo_desk.sandbox.store.db import connect
 from impilo_desk.sandbox.store.schema import SCHEMA
-from impilo_desk.ui.logs_model import LogsModel, state_icons
+from impilo_desk.ui.logs.model import LogsModel, state_icons
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.logs_support import close_tab, open_tab
 

@@ -32,13 +32,13 @@ from impilo_desk.feeds import relay_feed
 from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.reading_series import Column, Snapshot
-from impilo_desk.ui.charts import ChartPanel
-from impilo_desk.ui.main_window import MainWindow
-from impilo_desk.ui.ports import RelayStatus
-from impilo_desk.ui.readings_controller import ReadingsController
-from impilo_desk.ui.readings_tab import ReadingsTab
-from impilo_desk.ui.status_bar import RelayPhase
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.session import RelayStatus
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.readings.charts import ChartPanel
+from impilo_desk.ui.readings.controller import ReadingsController
+from impilo_desk.ui.readings.view import ReadingsTab
+from impilo_desk.ui.shell.main_window import MainWindow
+from impilo_desk.ui.shell.status_bar import RelayPhase
 from tests.fixtures.processes import first_json_line, python_child
 from tests.fixtures.relay import RelayProcess
 

@@ -11,7 +11,7 @@ import pytest
 from impilo_desk.feeds import relay_feed
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.reading_feed import EventHub, HubListener
-from impilo_desk.ui.ports import RelayStatus
+from impilo_desk.session import RelayStatus
 from tests.fixtures.relay import RelayProcess
 from tests.fixtures.waiting import until
 from tests.integration.test_subscriber import post_all

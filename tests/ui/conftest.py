@@ -66,7 +66,7 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         widget.deleteLater()
     _settle(qapp)
     asyncio.events._set_running_loop(None)  # else later asyncio users see a running loop
-    loop._QEventLoop__is_running = False  # type: ignore[attr-defined] - close() refuses otherwise
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]  # close() refuses otherwise
     loop.close()
     # close() only marks qasync's timer object stopped: the Qt timers it still has pending stay
     # registered until they fire. Were that parentless object freed later by the garbage
@@ -117,18 +117,79 @@ def logs_tab(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, logs_seeded: An
 
 @pytest.fixture
 def firing_world(sandbox: Any, relay: Any) -> Iterator[Any]:
-    """The sandbox delivering to the relay, two patients (a ``firing_support.World``)."""
-    from tests.ui.firing_support import make_world
+    """The sandbox delivering to the relay, two patients (a ``receipts_support.World``)."""
+    from tests.ui.receipts_support import make_world
 
     with make_world(sandbox, relay) as world:
         yield world
 
 
 @pytest.fixture
-def open_firing_desk(
-    qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, firing_world: Any, tmp_path: Any
-) -> Any:
+def open_firing_desk(qtbot: Any, make_desk: Any, firing_world: Any, tmp_path: Any) -> Any:
     """Opens the real desk on ``firing_world``: ``open_firing_desk(environment=…)`` → ``Desk``."""
-    from tests.ui.firing_support import desk_opener
+    from tests.ui.receipts_support import desk_opener
 
-    return desk_opener(qtbot, qasync_loop, firing_world, tmp_path)
+    return desk_opener(qtbot, make_desk, firing_world, tmp_path)
+
+
+@pytest.fixture
+def make_desk(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
+    """Builds the desk as the app does: every UI test's desk comes from here.
+
+    A ``tests.fixtures.desk.DeskMaker``: ``make_desk(api=…, store=…, events=…)`` or
+    ``make_desk(open_session)``; every desk it made is closed after the test.
+    """
+    from tests.fixtures.desk import DeskMaker
+
+    maker = DeskMaker(qtbot, qasync_loop)
+    try:
+        yield maker
+    finally:
+        maker.close_all()
+
+
+@pytest.fixture
+def world(
+    qtbot: Any,
+    qasync_loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+    monkeypatch: Any,
+    make_desk: Any,
+) -> Iterator[Any]:
+    """The real app wiring (services, keyring API, profiles) around the desk: a ``World``.
+
+    The keyring is keyring's plain-text file backend in a folder of its own (toolchain.md §5),
+    outside the app's config, data and log folders, which all live under a temporary
+    IMPILO_DESK_HOME.
+    """
+    import logging
+
+    from keyrings.alt.file import PlaintextKeyring
+
+    from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
+    from impilo_desk.services.credentials import KeyringCredentialStore
+    from impilo_desk.ui.kit.tasks import TaskOwner
+    from impilo_desk.ui.profiles.controller import ProfilesController
+    from impilo_desk.wiring import build_services
+    from tests.fixtures.desk import KEYRING_SERVICE, World
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    paths = AppPaths.from_env()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring" / "keyring.cfg")
+    redactor = SecretRedactor()
+    handler = setup_logging(paths, redactor)
+    store = KeyringCredentialStore(KEYRING_SERVICE, backend=backend)
+    services = build_services(paths, redactor, store)
+    desk = make_desk(services.open_session, closed_by_test=True)
+    tasks = TaskOwner(qasync_loop, name="app")
+    desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
+    profiles = ProfilesController(
+        desk.window, services.book, desk.sessions, tasks, services.start_demo, desk.window
+    )
+    try:
+        yield World(desk, services, profiles, backend, paths)
+    finally:
+        make_desk.close(desk)  # every task ends before the log handler goes
+        logging.getLogger().removeHandler(handler)
+        handler.close()

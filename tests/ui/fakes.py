@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from typing import Any
 
-from impilo_desk.client import Conflict, SecretRotationUnsupported
-from impilo_desk.contract import Page, Webhook, WebhookSecret
+from impilo_desk.client import Conflict, LogFilters, SecretRotationUnsupported
+from impilo_desk.contract import (
+    Envelope,
+    Page,
+    Patient,
+    Reading,
+    ReadingKind,
+    Webhook,
+    WebhookLog,
+    WebhookSecret,
+)
 
 
 class FakeApiError(Exception):
@@ -18,7 +29,16 @@ class FakeApiError(Exception):
 
 
 class FakeApi:
+    """The whole client protocol (``ImpiloApi``) in memory: webhooks and the secret are kept;
+    the log, patients and readings are empty unless a test puts some in ``patients`` or makes a
+    call fail through ``fail_on`` (method name -> error) or hold on ``gates`` (method name)."""
+
+    base_url = "http://127.0.0.1:1"  # nothing listens: the Logs tab's time-scale probe gets 1
+
     def __init__(self) -> None:
+        self.patients: list[Patient] = []
+        self.fail_on: dict[str, Exception] = {}
+        self.gates: dict[str, asyncio.Event] = {}
         self.hooks: dict[int, Webhook] = {}
         self.secret: str | None = None
         self.next_id = 1
@@ -75,6 +95,54 @@ class FakeApi:
             raise SecretRotationUnsupported(status=405)
         self.secret = secret
         return WebhookSecret(secret=secret)
+
+    async def _other(self, name: str) -> None:
+        # the calls the Webhooks and Secret tests do not count (other tabs', at session start)
+        gate = self.gates.get(name)
+        if gate is not None:
+            await gate.wait()
+        failure = self.fail_on.get(name) or self.fail_with
+        if failure is not None:
+            raise failure
+
+    async def list_logs(
+        self, filters: LogFilters | None = None, page: int = 1, size: int = 15
+    ) -> Page[WebhookLog]:
+        await self._other("list_logs")
+        return Page[WebhookLog](content=[], page=page, size=size, total=0, last=True)
+
+    async def list_patients(
+        self,
+        *,
+        name: str | None = None,
+        patient_id: int | None = None,
+        page: int = 1,
+        size: int = 15,
+    ) -> Page[Patient]:
+        await self._other("list_patients")
+        found = [p for p in self.patients if patient_id is None or p.id == patient_id]
+        chunk = found[(page - 1) * size : page * size]
+        return Page[Patient](
+            content=chunk, page=page, size=size, total=len(found), last=page * size >= len(found)
+        )
+
+    async def list_readings(
+        self,
+        kind: ReadingKind,
+        *,
+        patient_id: int | None = None,
+        external_identifier: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page: int = 1,
+        size: int = 250,
+    ) -> Page[Reading]:
+        await self._other("list_readings")
+        return Page[Reading](content=[], page=page, size=size, total=0, last=True)
+
+    async def fire_test(self, kind: ReadingKind, body: dict[str, Any]) -> Envelope:
+        await self._other("fire_test")
+        raise FakeApiError("Test events are not faked here.", 501)
 
 
 class FakeStore:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from impilo_desk.ui.ports import ProfileDraft
+from impilo_desk.session import ProfileDraft
+from tests.fixtures.desk import World
 
 LIKE_PRODUCTION = ("--like-production",)
 
 
 def connect_as(
-    qtbot: Any, world: Any, box: Any, *, environment: str, relay: Any = None, name: str = "Acme"
+    qtbot: Any, world: World, box: Any, *, environment: str, relay: Any = None, name: str = "Acme"
 ) -> str:
     """Saves a profile of ``environment`` for ``box`` (and ``relay``) and switches to it."""
     draft = ProfileDraft(
@@ -38,7 +39,7 @@ def secret_on_sandbox(box: Any) -> str | None:
     return None if row is None else str(row[0])
 
 
-def app_log(world: Any) -> str:
+def app_log(world: World) -> str:
     """The app's own log file, as written so far."""
     path = world.paths.log_file
     return path.read_text(encoding="utf-8") if path.exists() else ""

@@ -19,7 +19,7 @@ from impilo_desk.sandbox.store.schema import SCHEMA
 from tests.fixtures.sandbox import Receiver, SandboxProcess, wait_until
 
 PATIENT = {"firstName": "Amara", "lastName": "Nwosu", "email": "amara@example.org", "siteId": 1}
-BODIES = {
+BODIES: dict[str, dict[str, Any]] = {
     "blood-pressure": {"systolic": 120, "diastolic": 80, "heartRate": 70},
     "weight": {"weight": 172.4},
     "blood-glucose": {"glucose": 110},
@@ -185,11 +185,11 @@ def open_tab(
     from PySide6.QtWidgets import QApplication
 
     from impilo_desk.services.server_info import fetch_time_scale
-    from impilo_desk.ui.logs_controller import LogsController
-    from impilo_desk.ui.logs_model import LogsModel, state_icons
-    from impilo_desk.ui.logs_tab import LogsTab
-    from impilo_desk.ui.ports import Session
-    from impilo_desk.ui.tasks import TaskOwner
+    from impilo_desk.session import Session
+    from impilo_desk.ui.kit.tasks import TaskOwner
+    from impilo_desk.ui.logs.controller import LogsController
+    from impilo_desk.ui.logs.model import LogsModel, state_icons
+    from impilo_desk.ui.logs.view import LogsTab
 
     api = RecordingApi(ImpiloClient(box.base_url, box.api_key, retry=NO_RETRY))
     tasks = TaskOwner(loop, name="logs-test")

@@ -17,10 +17,10 @@ from impilo_desk.contract import Envelope
 from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.subscriber import Backoff, RelaySubscriber
-from impilo_desk.ui.dialogs import alive
-from impilo_desk.ui.readings_controller import ReadingsController
-from impilo_desk.ui.readings_tab import ReadingsTab
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.ui.kit.dialogs import alive
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.readings.controller import ReadingsController
+from impilo_desk.ui.readings.view import ReadingsTab
 
 FAST = Backoff(initial_s=0.05, max_s=0.2)
 NO_RETRY = RetryPolicy(attempts=1, total_timeout=5.0)

@@ -37,7 +37,7 @@ def test_uncaught_error_is_logged_without_secrets_and_shown_readably(qtbot, tmp_
 def test_qt_messages_go_to_the_log_not_stderr(qtbot, tmp_path, capfd):
     from PySide6.QtCore import qWarning
 
-    from impilo_desk.ui.qt_messages import route_qt_messages
+    from impilo_desk.ui.shell.qt_messages import route_qt_messages
 
     paths = AppPaths.from_env({HOME_ENV: str(tmp_path)})
     handler = setup_logging(paths, SecretRedactor())

@@ -6,79 +6,17 @@ the app's config, data and log folders, which all live under a temporary IMPILO_
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
-import pytest
-from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
-from impilo_desk.app import Desk, build_desk
-from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
-from impilo_desk.services.credentials import KeyringCredentialStore, SecretKind
-from impilo_desk.ui.dialogs import alive
-from impilo_desk.ui.ports import ProfileDraft
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.tasks import TaskOwner
-from impilo_desk.ui.webhook_dialog import WebhookDialog
-from impilo_desk.wiring import DeskServices, build_services
-
-SERVICE = "impilo-desk"
-
-
-class World:
-    """The app as the composition root builds it, on real servers, plus handles for asserts."""
-
-    def __init__(
-        self,
-        desk: Desk,
-        services: DeskServices,
-        profiles: ProfilesController,
-        backend: PlaintextKeyring,
-        paths: AppPaths,
-    ) -> None:
-        self.desk = desk
-        self.services = services
-        self.profiles = profiles
-        self.backend = backend
-        self.paths = paths
-
-
-@pytest.fixture
-def world(qtbot, qasync_loop, tmp_path, monkeypatch):
-    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
-    paths = AppPaths.from_env()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring.cfg")
-    redactor = SecretRedactor()
-    handler = setup_logging(paths, redactor)
-    services = build_services(paths, redactor, KeyringCredentialStore(SERVICE, backend=backend))
-    desk = build_desk(qasync_loop, QApplication.clipboard(), services.open_session)
-    tasks = TaskOwner(qasync_loop, name="app")
-    desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
-    profiles = ProfilesController(
-        desk.window, services.book, desk.sessions, tasks, services.start_demo, desk.window
-    )
-    desk.window.show()  # not qtbot.addWidget: deleted below, once its tasks have ended
-    try:
-        yield World(desk, services, profiles, backend, paths)
-    finally:
-        # Closing cancels every task (sessions, relay feed, dialogs); they unwind into the
-        # window's controllers, so the window is deleted only after the last one has ended.
-        if alive(desk.window):
-            desk.window.close()
-        qtbot.waitUntil(
-            lambda: all(t.done() for t in asyncio.all_tasks(qasync_loop)), timeout=20_000
-        )
-        if alive(desk.window):
-            desk.window.deleteLater()
-        import logging
-
-        logging.getLogger().removeHandler(handler)
-        handler.close()
-        services.close()
+from impilo_desk.services.credentials import SecretKind
+from impilo_desk.session import ProfileDraft
+from impilo_desk.ui.webhooks.dialog import WebhookDialog
+from tests.fixtures.desk import KEYRING_SERVICE as SERVICE
+from tests.fixtures.desk import World
 
 
 def connect(qtbot, world: World, sandbox, relay=None, name="Sandbox") -> str:

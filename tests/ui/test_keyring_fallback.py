@@ -8,6 +8,7 @@ wires it.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -16,16 +17,16 @@ from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
 from keyring.errors import KeyringError
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
+from PySide6.QtWidgets import QMessageBox, QToolButton
 
-from impilo_desk.app import build_desk
 from impilo_desk.applog import HOME_ENV, AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.credentials import KeyringCredentialStore
-from impilo_desk.ui.keyring_choice import KEEP_IN_MEMORY, KeyringChoiceController
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.profiles_dialog import ProfilesDialog, WelcomeDialog
-from impilo_desk.ui.tasks import TaskOwner
-from impilo_desk.wiring import build_services
+from impilo_desk.session import ProfileInfo, Session
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.profiles.dialog import ProfilesDialog, WelcomeDialog
+from impilo_desk.ui.profiles.keyring_choice import KEEP_IN_MEMORY, KeyringChoiceController
+from impilo_desk.wiring import DeskServices, build_services
 
 
 class App:
@@ -71,12 +72,18 @@ def backend(request):
 
 
 @pytest.fixture
-def app(qtbot, qasync_loop, tmp_path, monkeypatch, backend):
+def app(qtbot, qasync_loop, tmp_path, monkeypatch, backend, make_desk):
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
     paths = AppPaths.from_env()
     redactor = SecretRedactor()
     handler = setup_logging(paths, redactor)
-    desk = build_desk(qasync_loop, QApplication.clipboard(), lambda p: services.open_session(p))
+    services: DeskServices | None = None  # built below: it needs the keyring choice's dialog
+
+    def open_session(profile: ProfileInfo) -> AbstractAsyncContextManager[Session]:
+        assert services is not None
+        return services.open_session(profile)
+
+    desk = make_desk(open_session, closed_by_test=True)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     choice = KeyringChoiceController(desk.window, tasks, desk.window)
@@ -93,9 +100,8 @@ def app(qtbot, qasync_loop, tmp_path, monkeypatch, backend):
         check_secrets=services.secrets.check,
         keyring_choice=choice,
     )
-    qtbot.addWidget(desk.window)
-    desk.window.show()
     yield App(desk, services, profiles, choice, paths)
+    make_desk.close(desk)  # every task ends before the services close
     logging.getLogger().removeHandler(handler)
     handler.close()
     services.close()

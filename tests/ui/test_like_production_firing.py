@@ -6,18 +6,18 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from impilo_desk.services.receipts import NO_RELAY, NOT_REACHED
-from impilo_desk.ui.firing_tab import ConfirmProductionDialog
+from impilo_desk.ui.test_events.view import ConfirmProductionDialog
+from tests.fixtures.desk import BuiltDesk, World
 from tests.fixtures.sandbox import Receiver
 from tests.ui.like_production_support import LIKE_PRODUCTION, app_log, connect_as
-from tests.ui.test_desk_real import world  # noqa: F401 - the fixture
 
 PROBE = "like-production: GET /sandbox/info"
 FOLLOW_MS = 30_000
 ADDRESS = {"lineOne": "1 Road", "city": "Town", "state": "WC", "zipCode": "8001", "country": "ZA"}
 
 
-def statuses(desk) -> list[str]:
-    model = desk.firing.chain_model
+def statuses(desk: BuiltDesk) -> list[str]:
+    model = desk.test_events.chain_model
     return [model.status(row) for row in range(model.rowCount())]
 
 
@@ -30,18 +30,19 @@ def a_patient(box) -> int:
         return int(made.json()["id"])
 
 
-def fire_confirmed(qtbot, desk, name: str) -> None:
+def fire_confirmed(qtbot, desk: BuiltDesk, name: str) -> None:
     """Fires the form's event on a production profile, typing the profile's name to confirm."""
-    desk.firing.view.fire_action.trigger()
-    qtbot.waitUntil(lambda: isinstance(desk.firing.open_dialog, ConfirmProductionDialog))
-    dialog = desk.firing.open_dialog
+    desk.test_events.view.fire_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(desk.test_events.open_dialog, ConfirmProductionDialog))
+    dialog = desk.test_events.open_dialog
+    assert isinstance(dialog, ConfirmProductionDialog)
     qtbot.keyClicks(dialog.name_edit, name)
     qtbot.mouseClick(dialog.fire_button, Qt.MouseButton.LeftButton)
 
 
 def test_production_profile_without_relay_fires_and_is_never_probed(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
     receiver: Receiver,
 ):
@@ -52,19 +53,19 @@ def test_production_profile_without_relay_fires_and_is_never_probed(
         http.post("/api/v3/webhook", json=body).raise_for_status()
     connect_as(qtbot, world, box, environment="production", name="Acme")
     desk = world.desk
-    tab = desk.firing.view
+    tab = desk.test_events.view
     desk.window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.patient_combo.count() == 1, timeout=10_000)
     tab.select_patient(patient, "Amara Nwosu")
     tab.select_kind("blood-pressure")
     tab.random_action.trigger()
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as ended:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as ended:
         fire_confirmed(qtbot, desk, "Acme")
         # From the start, not after a time-out: nothing brings the event to this desktop.
         qtbot.waitUntil(lambda: statuses(desk)[:2] == ["✔ Done"] * 2, timeout=10_000)
         assert statuses(desk)[2:4] == [NO_RELAY] * 2
     assert statuses(desk) == ["✔ Done", "✔ Done", NO_RELAY, NO_RELAY, "✔ Done"]
-    model = desk.firing.chain_model
+    model = desk.test_events.chain_model
     assert model.data(model.index(1, 4)) == "no event id: matching by values"  # the empty 200
     assert "✘ Missing" not in statuses(desk)
     assert str(ended.args[0]).startswith("Logged, not followed past Impilo (no relay)")
@@ -76,7 +77,7 @@ def test_production_profile_without_relay_fires_and_is_never_probed(
 
 def test_a_sandbox_profile_is_asked_for_its_time_scale(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
 ):
     box = sandbox_factory(extra_args=LIKE_PRODUCTION)
@@ -86,20 +87,20 @@ def test_a_sandbox_profile_is_asked_for_its_time_scale(
 
 def test_missing_test_endpoint_is_named_and_marked_and_the_rest_still_fires(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
 ):
     box = sandbox_factory(extra_args=LIKE_PRODUCTION)
     patient = a_patient(box)
     connect_as(qtbot, world, box, environment="staging")
     desk = world.desk
-    tab = desk.firing.view
+    tab = desk.test_events.view
     desk.window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.patient_combo.count() == 1, timeout=10_000)
     tab.select_patient(patient, "Amara Nwosu")
     tab.select_kind("weight")
     tab.current_form().set_text("weight", "170.2")  # type: ignore[union-attr]
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as ended:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as ended:
         tab.fire_action.trigger()
     assert str(ended.args[0]).startswith("Not accepted")
     assert tab.banner.text == (
@@ -107,20 +108,23 @@ def test_missing_test_endpoint_is_named_and_marked_and_the_rest_still_fires(
         "No static resource api/v3/test/weight-webhook."
     )
     assert statuses(desk) == ["✔ Done"] + [NOT_REACHED] * 4
+    api_label = desk.window.status.api_label
+    assert api_label.text() == f"API: {tab.banner.text}"  # the latest call failed: not "ok"
     weight = tab.kind_combo.findData("weight")
     assert tab.kind_combo.itemText(weight) == "Weight (not on this server)"
     # Asked again, it is refused here, without another request.
-    with qtbot.waitSignal(desk.firing.blocked, timeout=5_000) as blocked:
+    with qtbot.waitSignal(desk.test_events.blocked, timeout=5_000) as blocked:
         tab.fire_action.trigger()
     assert "no weight test-event endpoint" in str(blocked.args[0])
-    assert desk.firing.history.rowCount() == 1
+    assert desk.test_events.history.rowCount() == 1
     # The kinds the server has still fire.
     tab.select_kind("blood-glucose")
     tab.random_action.trigger()
-    with qtbot.waitSignal(desk.firing.followed, timeout=FOLLOW_MS) as second:
+    with qtbot.waitSignal(desk.test_events.followed, timeout=FOLLOW_MS) as second:
         tab.fire_action.trigger()
     assert not str(second.args[0]).startswith("Not accepted")
     assert statuses(desk)[:2] == ["✔ Done"] * 2
+    assert api_label.text() == "API: ok"  # and this latest call went through
     log = app_log(world)
     assert log.count("POST /api/v3/test/weight-webhook -> 404") == 1
     assert "No static resource api/v3/test/weight-webhook" in log

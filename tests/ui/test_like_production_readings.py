@@ -4,16 +4,16 @@ ECG reading endpoints are missing; every other kind is still polled and charted.
 from __future__ import annotations
 
 from impilo_desk.contract import ReadingKind
+from tests.fixtures.desk import World
 from tests.ui.like_production_support import LIKE_PRODUCTION, app_log, connect_as
 from tests.ui.readings_support import record
-from tests.ui.test_desk_real import world  # noqa: F401 - the fixture
 
 MISSING = {ReadingKind.TEMPERATURE, ReadingKind.ECG}
 
 
 def test_each_kind_is_polled_on_its_own_and_a_missing_one_says_so_in_its_chart(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
 ):
     box = sandbox_factory(extra_args=LIKE_PRODUCTION)

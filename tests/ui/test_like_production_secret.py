@@ -4,19 +4,20 @@ portal sentence is shown, and the keyring's state is always shown (issue 13)."""
 from __future__ import annotations
 
 from impilo_desk.services.credentials import SecretKind
+from tests.fixtures.desk import KEYRING_SERVICE as SERVICE
+from tests.fixtures.desk import World
 from tests.ui.like_production_support import (
     LIKE_PRODUCTION,
     app_log,
     connect_as,
     secret_on_sandbox,
 )
-from tests.ui.test_desk_real import SERVICE, world  # noqa: F401 - the fixture
 
 NEW = "new-secret-from-the-desk-0123456789"
 PORTAL = "the-portals-secret-0123456789abcdef"
 
 
-def open_secret_tab(qtbot, world, box) -> str:  # noqa: F811 - the fixture's name
+def open_secret_tab(qtbot, world: World, box) -> str:
     profile_id = connect_as(qtbot, world, box, environment="production")
     secret = world.desk.secret
     world.desk.window.tabs.setCurrentWidget(secret.view)
@@ -24,13 +25,13 @@ def open_secret_tab(qtbot, world, box) -> str:  # noqa: F811 - the fixture's nam
     return profile_id
 
 
-def keyring_value(world, profile_id: str) -> str | None:  # noqa: F811
+def keyring_value(world: World, profile_id: str) -> str | None:
     return world.backend.get_password(SERVICE, f"{profile_id}/{SecretKind.WEBHOOK_SECRET.value}")
 
 
 def test_405_on_reading_shows_not_shown_and_the_keyring_and_save_sets_it(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
 ):
     box = sandbox_factory(extra_args=LIKE_PRODUCTION)
@@ -50,7 +51,7 @@ def test_405_on_reading_shows_not_shown_and_the_keyring_and_save_sets_it(
 
 def test_an_existing_secret_ends_in_the_portal_sentence_then_save_keeps_it_locally(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
 ):
     box = sandbox_factory(extra_args=LIKE_PRODUCTION)
@@ -66,6 +67,8 @@ def test_an_existing_secret_ends_in_the_portal_sentence_then_save_keeps_it_local
     assert "paste it here and press Save to keep it for this profile" in sentence
     assert "relay and smee checks" in sentence
     assert "400" not in sentence.split(";")[0]  # not the raw 400 of the POST
+    # The status bar follows this latest call: it failed, so it does not say "API: ok".
+    assert world.desk.window.status.api_label.text() == f"API: {sentence}"
     assert secret_on_sandbox(box) == PORTAL  # nothing changed on Impilo
     assert view.impilo_state.text() == "Impilo has a secret"
     assert "keyring only" in view.save_action.text()
@@ -87,7 +90,7 @@ def test_an_existing_secret_ends_in_the_portal_sentence_then_save_keeps_it_local
 
 def test_keyring_state_is_shown_when_impilo_does_not_show_its_secret(
     qtbot,
-    world,  # noqa: F811
+    world: World,
     sandbox_factory,
 ):
     box = sandbox_factory(extra_args=LIKE_PRODUCTION)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from impilo_desk.ui.logs_model import LogColumn
+from impilo_desk.ui.logs.model import LogColumn
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.logs_support import Harness, close_tab, open_tab, seed_db
 

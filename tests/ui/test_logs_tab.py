@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from impilo_desk.contract import EVENT_TYPES, WebhookLog, format_timestamp
-from impilo_desk.ui.logs_model import LogColumn, LogsModel, state_icons
+from impilo_desk.ui.logs.model import LogColumn, LogsModel, state_icons
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.logs_support import (
     NON_JSON,

@@ -1,35 +1,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
-from impilo_desk.app import build_desk
-from impilo_desk.ui.ports import ProfileDraft, ProfileInfo, Session
-from impilo_desk.ui.profiles_controller import ProfilesController
-from impilo_desk.ui.profiles_dialog import ProfilesDialog, WelcomeDialog
-from impilo_desk.ui.tasks import TaskOwner
+from impilo_desk.session import ProfileDraft
+from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.profiles.controller import ProfilesController
+from impilo_desk.ui.profiles.dialog import ProfilesDialog, WelcomeDialog
+from tests.fixtures.desk import ProfileStub
 from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
-
-
-@dataclass(frozen=True)
-class P:
-    id: str
-    name: str
-    api_base_url: str
-    relay_url: str | None
-    environment: str
-    poll_interval_s: int = 30
 
 
 class FakeBook:
     def __init__(self) -> None:
-        self.saved: list[P] = []
+        self.saved: list[ProfileStub] = []
         self.keys: dict[str, str] = {}
         self.tokens: dict[str, str] = {}
         self.drafts: list[ProfileDraft] = []
@@ -40,7 +27,7 @@ class FakeBook:
     async def save(self, draft: ProfileDraft, api_key, relay_token=None):
         if not draft.api_base_url.startswith("http"):
             raise FakeApiError("The API base URL must start with https://.")
-        profile = P(
+        profile = ProfileStub(
             draft.id or uuid.uuid4().hex,
             draft.name,
             draft.api_base_url,
@@ -67,25 +54,19 @@ class FakeBook:
 
 
 @pytest.fixture
-def setup(qtbot, qasync_loop):
+def setup(qtbot, qasync_loop, make_desk):
     book = FakeBook()
     api, store = FakeApi(), FakeStore()
     demo_calls = []
 
-    @asynccontextmanager
-    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
-        yield Session(profile, api, store)
-
     async def start_demo():
         demo_calls.append(1)
-        return P("demo", "Sandbox (demo)", "http://127.0.0.1:1", None, "sandbox")
+        return ProfileStub("demo", "Sandbox (demo)", "http://127.0.0.1:1", None, "sandbox")
 
-    desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
+    desk = make_desk(api=api, store=store)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     profiles = ProfilesController(desk.window, book, desk.sessions, tasks, start_demo, desk.window)
-    qtbot.addWidget(desk.window)
-    desk.window.show()
     return desk, profiles, book, demo_calls
 
 
@@ -116,7 +97,7 @@ def test_welcome_account_saves_profile_and_key(qtbot, setup):
 
 def test_profiles_dialog_add_edit_delete(qtbot, setup):
     desk, profiles, book, _ = setup
-    book.saved = [P("a", "Alpha", "https://a.example.com", None, "staging")]
+    book.saved = [ProfileStub("a", "Alpha", "https://a.example.com", None, "staging")]
     book.keys["a"] = "key-a-123456"
     with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
         profiles.start(demo=False)
@@ -152,6 +133,7 @@ def test_profiles_dialog_add_edit_delete(qtbot, setup):
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.findChild(QMessageBox) is not None)
     box = dialog.findChild(QMessageBox)
+    assert box is not None
     assert "Beta" in box.text()
     with qtbot.waitSignal(profiles.profiles_changed, timeout=5000):
         qtbot.mouseClick(

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPoint
 
 from impilo_desk.contract import Reading, ReadingKind
 from impilo_desk.services.reading_series import KindSeries
-from impilo_desk.ui.readings_controller import TAKE_MAX
-from impilo_desk.ui.readings_page import KindPage
+from impilo_desk.ui.readings.controller import TAKE_MAX
+from impilo_desk.ui.readings.page import KindPage
 from tests.ui.readings_support import readings_factory, relay_reading, weight_reading
 
 WEIGHT = ReadingKind.WEIGHT.value

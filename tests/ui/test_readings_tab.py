@@ -11,7 +11,7 @@ import pytest
 
 from impilo_desk.contract import READING_KINDS, ReadingKind
 from impilo_desk.services.sse_base import Gap
-from impilo_desk.ui.readings_model import ReadingsTableModel
+from impilo_desk.ui.readings.model import ReadingsTableModel
 from tests.ui.readings_support import add_patient, readings_factory, record, send_readings_to
 
 BP = ReadingKind.BLOOD_PRESSURE.value
@@ -148,7 +148,7 @@ def test_export_csv_and_png(qtbot, make, sandbox, api, tmp_path):
     r = make(base_url=sandbox.base_url)
     r.start()
     r.tab.show_kind("blood-glucose")
-    run_csv = r.loop.create_task(r.controller.export_csv(tmp_path / "g.csv"))
+    run_csv = r.loop.create_task(r.controller.exporter.export_csv(tmp_path / "g.csv"))
     qtbot.waitUntil(run_csv.done)
     with (tmp_path / "g.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -156,7 +156,7 @@ def test_export_csv_and_png(qtbot, make, sandbox, api, tmp_path):
     assert [row[1] for row in rows[1:]] == ["90", "91", "92", "93", "94"]
     assert [row[2] for row in rows[1:]] == ["before meal", "after meal"] * 2 + ["before meal"]
     assert all(row[0].endswith("Z") for row in rows[1:])
-    png = r.controller.export_png(tmp_path / "g.png")
+    png = r.controller.exporter.export_png(tmp_path / "g.png")
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG")
     assert len(data) > 2000

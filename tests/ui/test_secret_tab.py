@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from impilo_desk.app import Desk, build_desk
-from impilo_desk.ui.ports import ProfileInfo, Session
+from tests.fixtures.desk import BuiltDesk, ProfileStub
 from tests.ui.fakes import FakeApi, FakeStore
-from tests.ui.test_webhooks_tab import Prof
 
 
 @pytest.fixture
@@ -18,19 +13,12 @@ def parts() -> tuple[FakeApi, FakeStore]:
 
 
 @pytest.fixture
-def desk(qtbot, qasync_loop, parts) -> Desk:
+def desk(qtbot, make_desk, parts) -> BuiltDesk:
     api, store = parts
-
-    @asynccontextmanager
-    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
-        yield Session(profile, api, store)
-
-    desk = build_desk(qasync_loop, QApplication.clipboard(), open_session)
-    qtbot.addWidget(desk.window)
-    desk.window.show()
+    desk = make_desk(api=api, store=store)
     desk.window.tabs.setCurrentWidget(desk.secret.view)
     with qtbot.waitSignal(desk.secret.loaded, timeout=5000):
-        desk.sessions.switch_to(Prof())
+        desk.sessions.switch_to(ProfileStub(relay_url="http://127.0.0.1:9/"))
     return desk
 
 

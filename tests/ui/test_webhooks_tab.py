@@ -1,29 +1,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
-from impilo_desk.app import Desk, build_desk
 from impilo_desk.contract import READING_EVENT_TYPES, Webhook
-from impilo_desk.ui.ports import ProfileInfo, Session
-from impilo_desk.ui.webhook_dialog import WebhookDialog
-from tests.ui.fakes import FakeApi, FakeApiError, FakeStore
+from impilo_desk.ui.webhooks.dialog import WebhookDialog
+from tests.fixtures.desk import BuiltDesk, ProfileStub
+from tests.ui.fakes import FakeApi, FakeApiError
 
-
-@dataclass
-class Prof:
-    id: str = "p1"
-    name: str = "Test profile"
-    api_base_url: str = "http://127.0.0.1:1"
-    relay_url: str | None = "http://127.0.0.1:9/"
-    environment: str = "sandbox"
-    poll_interval_s: int = 30
+Prof = partial(ProfileStub, relay_url="http://127.0.0.1:9/")  # nothing listens there
 
 
 @pytest.fixture
@@ -32,27 +21,17 @@ def api() -> FakeApi:
 
 
 @pytest.fixture
-def desk(qtbot, qasync_loop, api) -> Desk:
-    store = FakeStore()
-
-    @asynccontextmanager
-    async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
-        yield Session(profile, api, store)
-
-    clipboard = QApplication.clipboard()
-    desk = build_desk(qasync_loop, clipboard, open_session)
-    qtbot.addWidget(desk.window)
-    desk.window.show()
-    return desk
+def desk(make_desk, api) -> BuiltDesk:
+    return make_desk(api=api)
 
 
-def start(qtbot, desk: Desk, profile: Prof | None = None) -> None:
+def start(qtbot, desk: BuiltDesk, profile: ProfileStub | None = None) -> None:
     with qtbot.waitSignal(desk.webhooks.loaded, timeout=5000):
         desk.sessions.switch_to(profile or Prof())
 
 
 def test_model_passes_qt_model_checks(qtmodeltester, qasync_loop):
-    from impilo_desk.ui.webhooks_model import WebhooksModel
+    from impilo_desk.ui.webhooks.model import WebhooksModel
 
     model = WebhooksModel()
     model.set_webhooks([Webhook(id=1, type="reading.weight", url="https://a.example/h")])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from impilo_desk.demo import ChildProcess, DemoFailed
+from impilo_desk.demo_stack import ChildProcess, DemoFailed
 from tests.fixtures.processes import crash, first_json_line, needs_pdeathsig, python_child
 from tests.fixtures.waiting import wait_until
 
@@ -58,7 +58,7 @@ def test_children_die_when_the_app_is_killed(tmp_path):
     app = (
         "import asyncio, json, sys\n"
         "from pathlib import Path\n"
-        "from impilo_desk.demo import ChildProcess\n"
+        "from impilo_desk.demo_stack import ChildProcess\n"
         f"child = ChildProcess('server', ['-c', {SERVER!r}], Path({str(tmp_path)!r}) / 's.log')\n"
         "ready = asyncio.run(child.start())\n"
         "print(json.dumps({'child': ready['pid']}), flush=True)\n"

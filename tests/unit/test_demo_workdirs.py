@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from impilo_desk.demo import WORKDIR_PREFIX, DemoStack, make_workdir, sweep_stale_workdirs
+from impilo_desk.demo_stack import WORKDIR_PREFIX, DemoStack, make_workdir, sweep_stale_workdirs
 from tests.fixtures.processes import crash, first_json_line, needs_pdeathsig, python_child
 
 
@@ -56,7 +56,7 @@ def test_folder_of_a_crashed_app_is_swept_on_the_next_start(tmp_path):
     app = (
         "import asyncio, json\n"
         "from pathlib import Path\n"
-        "from impilo_desk.demo import DemoStack\n"
+        "from impilo_desk.demo_stack import DemoStack\n"
         f"base = Path({str(tmp_path)!r})\n"
         "demo = DemoStack(base / 'log', temp_base=base)\n"
         "asyncio.run(demo.start())\n"

@@ -1,0 +1,1 @@
+"""Small shared Qt parts every tab uses: task owner, dialogs, table model, banners."""

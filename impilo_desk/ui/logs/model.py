@@ -1,0 +1,270 @@
+"""The table model of delivery-log records, with a delivery-state column that counts down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from impilo_desk.ui.kit.table_model import NamedColumnsModel, TitledColumn
+
+if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
+    from impilo_desk.contract import DeliveryState, WebhookLog
+
+_Index = QModelIndex | QPersistentModelIndex
+Clock = Callable[[], datetime]
+
+
+class LogColumn(TitledColumn):
+    """The model's columns, by name, with their titles."""
+
+    CREATED = 0, "Created"
+    WEBHOOK_ID = 1, "Webhook"
+    TYPE = 2, "Event type"
+    URL = 3, "URL"
+    STATUS = 4, "Last status"
+    RETRIES = 5, "Retries"
+    LAST_RETRY = 6, "Last retry"
+    STATE = 7, "Delivery state"
+
+
+_RIGHT = {int(LogColumn.WEBHOOK_ID), int(LogColumn.STATUS), int(LogColumn.RETRIES)}
+# Plain ints: data() runs for every visible cell and role, and enum lookups cost there.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_STATE = int(LogColumn.STATE)
+_COLUMNS = len(LogColumn)
+
+# A glyph and a colour per phase: the shape tells the state without the colour.
+_GLYPHS: dict[str, tuple[str, str]] = {
+    "delivered": ("✓", "#2e7d32"),
+    "retrying": ("↻", "#b26a00"),
+    "failed": ("✕", "#c62828"),
+    "pending": ("…", "#455a64"),
+}
+
+
+def state_icons(size: int = 16) -> dict[str, QIcon]:
+    """One small icon per delivery phase (a distinct glyph on a coloured disc)."""
+    icons: dict[str, QIcon] = {}
+    for phase, (glyph, colour) in _GLYPHS.items():
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor(colour))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(0, 0, size, size)
+        painter.setPen(QColor("#ffffff"))
+        font = painter.font()
+        font.setBold(True)
+        font.setPixelSize(int(size * 0.75))
+        painter.setFont(font)
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
+        painter.end()
+        icons[phase] = QIcon(pixmap)
+    return icons
+
+
+def local_time(value: datetime | None) -> str:
+    """A timestamp in the computer's time zone, to the second; ``""`` for none."""
+    if value is None:
+        return ""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def describe_state(state: DeliveryState, now: datetime) -> str:
+    """The state cell: "Delivered", "Retry 2 of 3 at 14:05:10 (in 4m 10s)", "Failed for good…"."""
+    from impilo_desk.contract import MAX_RETRIES, DeliveryPhase
+    from impilo_desk.contract.retry import format_duration
+
+    if state.phase is not DeliveryPhase.RETRYING or state.next_retry_at is None:
+        return state.describe(now)
+    due = state.next_retry_at
+    at = due.astimezone().strftime("%H:%M:%S")
+    left = due - now
+    when = "due now" if left <= timedelta(0) else f"in {format_duration(left)}"
+    return f"Retry {state.next_retry} of {MAX_RETRIES} at {at} ({when})"
+
+
+class LogsModel(NamedColumnsModel):
+    """Log records as rows; :meth:`set_records` replaces them, :meth:`tick` updates the states.
+
+    The delivery state of each row comes from ``contract.delivery_state`` with the retry schedule
+    the server uses (scaled by its time scale) and the injected clock. Only the state column
+    changes as time passes: :meth:`tick` emits ``dataChanged`` for that column alone.
+
+    Args:
+        clock: Returns the current time (aware UTC); tests pass a fixed one.
+        icons: Icon per delivery phase value (``delivered``, ``retrying``, ``failed``,
+            ``pending``); default: none (the text alone).
+        parent: QObject parent.
+    """
+
+    columns = LogColumn
+
+    def __init__(
+        self,
+        clock: Clock,
+        icons: Mapping[str, QIcon] | None = None,
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._icons = dict(icons or {})
+        self._rows: list[WebhookLog] = []
+        self._schedule: tuple[timedelta, ...] | None = None
+        self._now: datetime | None = None
+        self._states: list[DeliveryState | None] = []
+        self._state_texts: list[str | None] = []
+        self._texts: list[list[str] | None] = []
+
+    # -- contents ---------------------------------------------------------------------------
+
+    def set_records(self, records: Sequence[WebhookLog]) -> None:
+        """Replaces every row (cells are formatted when first shown)."""
+        self.beginResetModel()
+        self._rows = list(records)
+        self._states = [None] * len(self._rows)
+        self._state_texts = [None] * len(self._rows)
+        self._texts = [None] * len(self._rows)
+        self._now = self._clock()
+        self.endResetModel()
+
+    def set_schedule(self, schedule: Sequence[timedelta]) -> None:
+        """Uses the server's (scaled) retry schedule for the state column."""
+        self._schedule = tuple(schedule)
+        self._refresh_states()
+
+    def tick(self) -> None:
+        """Reads the clock again and updates the state column (countdowns)."""
+        self._now = self._clock()
+        self._refresh_states()
+
+    def records(self) -> list[WebhookLog]:
+        """Every row, in order."""
+        return list(self._rows)
+
+    def record_at(self, row: int) -> WebhookLog | None:
+        """The record of ``row``, or None when out of range."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, record_id: int | None) -> int:
+        """The row of the record with ``record_id``, or -1."""
+        if record_id is None:
+            return -1
+        for row, record in enumerate(self._rows):
+            if record.id == record_id:
+                return row
+        return -1
+
+    def state_at(self, row: int) -> DeliveryState:
+        """The delivery state of ``row`` at the model's current time."""
+        state = self._states[row]
+        if state is None:
+            from impilo_desk.contract import RETRY_SCHEDULE, delivery_state
+
+            state = delivery_state(
+                self._rows[row], self._current(), self._schedule or RETRY_SCHEDULE
+            )
+            self._states[row] = state
+        return state
+
+    def state_text(self, row: int) -> str:
+        """The state cell's text for ``row``."""
+        text = self._state_texts[row]
+        if text is None:
+            text = self._state_texts[row] = describe_state(self.state_at(row), self._current())
+        return text
+
+    def _current(self) -> datetime:
+        if self._now is None:
+            self._now = self._clock()
+        return self._now
+
+    def _refresh_states(self) -> None:
+        if not self._rows:
+            return
+        self._states = [None] * len(self._rows)
+        self._state_texts = [None] * len(self._rows)
+        column = _STATE
+        self.dataChanged.emit(
+            self.index(0, column),
+            self.index(len(self._rows) - 1, column),
+            [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole],
+        )
+
+    # -- Qt model API -----------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+        """Rows under ``parent`` (none under a valid parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """The cell's text, icon, tooltip or alignment."""
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None  # also an invalid index (row -1)
+        column = index.column()
+        if role in (_DISPLAY, _ACCESSIBLE):
+            if column == _STATE:
+                return self.state_text(row)
+            texts = self._texts[row]
+            if texts is None:
+                record = self._rows[row]
+                texts = self._texts[row] = [_cell_text(record, c) for c in LogColumn]
+            return texts[column]
+        if role == _DECORATION:
+            return self._icons.get(self.state_at(row).phase.value) if column == _STATE else None
+        if role == _TOOLTIP:
+            return self._tooltip(row, LogColumn(column))
+        if role == _ALIGNMENT and column in _RIGHT:
+            return _ALIGN_RIGHT
+        return None
+
+    def _tooltip(self, row: int, column: LogColumn) -> str | None:
+        from impilo_desk.contract import format_timestamp
+
+        record = self._rows[row]
+        if column is LogColumn.CREATED and record.createTimestamp is not None:
+            return f"{format_timestamp(record.createTimestamp)} (UTC); log id {record.id}"
+        if column is LogColumn.LAST_RETRY and record.lastRetryTimestamp is not None:
+            return f"{format_timestamp(record.lastRetryTimestamp)} (UTC)"
+        if column is LogColumn.URL:
+            return record.webhookUrl
+        if column is LogColumn.STATE:
+            state = self.state_at(row)
+            if state.next_retry_at is not None:
+                return f"Next retry due {format_timestamp(state.next_retry_at)} (UTC)"
+        return None
+
+
+def _cell_text(record: WebhookLog, column: LogColumn) -> str:
+    match column:
+        case LogColumn.CREATED:
+            return local_time(record.createTimestamp)
+        case LogColumn.WEBHOOK_ID:
+            return _text(record.webhookId)
+        case LogColumn.TYPE:
+            return record.webhookType or ""
+        case LogColumn.URL:
+            return record.webhookUrl or ""
+        case LogColumn.STATUS:
+            status = record.lastResponseStatus
+            return "no answer" if status == 0 else _text(status)
+        case LogColumn.RETRIES:
+            return _text(record.retryAttempts)
+        case LogColumn.LAST_RETRY:
+            return local_time(record.lastRetryTimestamp)
+    return ""
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)

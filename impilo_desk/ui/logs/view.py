@@ -1,0 +1,272 @@
+"""The Logs tab (view): filters, the paged delivery log, payload viewer, export."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QClipboard, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desk.contract import EVENT_TYPES
+from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
+from impilo_desk.ui.logs.filters import LogsFilterBar
+from impilo_desk.ui.logs.model import LogColumn, LogsModel
+
+PAGE_SIZES = (15, 25, 50, 100, 250)
+AUTO_REFRESH_DEFAULT_S = 30
+
+
+class LogsTab(TabPage):
+    """Shows the delivery log: filters, table, pager, payload, export progress.
+
+    The controller connects to the actions and widgets and decides what they do; this view
+    only shows.
+
+    Args:
+        model: The table model to show.
+        clipboard: Where "copy" puts text.
+        parent: Parent widget.
+    """
+
+    title = "Logs"
+
+    def __init__(
+        self,
+        model: LogsModel,
+        clipboard: QClipboard,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Logs tab")
+        self.clipboard = clipboard
+        self.refresh_action = page_action(self, "&Refresh", "logs-refresh", QKeySequence("F5"))
+        self.curl_action = page_action(self, "Copy as &curl", "logs-curl", None)
+        self.export_action = page_action(self, "&Export…", "logs-export", None)
+        self.banner = MessageBanner(self)
+        self.filters = LogsFilterBar(self)
+
+        self.redact_box = QCheckBox("Redact patient details in exports", self)
+        self.redact_box.setChecked(True)
+        self.auto_box = QCheckBox("Auto-refresh every", self)
+        self.auto_interval = QSpinBox(self)
+        self.auto_interval.setRange(5, 3600)
+        self.auto_interval.setValue(AUTO_REFRESH_DEFAULT_S)
+        self.auto_interval.setSuffix(" s")
+        self.auto_interval.setAccessibleName("Auto-refresh interval")
+        self.busy_label = QLabel("", self)
+        self.busy_label.setAccessibleName("Logs loading state")
+        actions = QHBoxLayout()
+        for action, name in (
+            (self.refresh_action, "Refresh the log"),
+            (self.curl_action, "Copy the request as curl"),
+            (self.export_action, "Export every matching record"),
+        ):
+            actions.addWidget(action_button(self, action, name))
+        actions.addWidget(self.redact_box)
+        actions.addSpacing(16)
+        actions.addWidget(self.auto_box)
+        actions.addWidget(self.auto_interval)
+        actions.addStretch(1)
+        actions.addWidget(self.busy_label)
+
+        self.export_bar = QWidget(self)
+        self.export_label = QLabel("", self.export_bar)
+        self.export_progress = QProgressBar(self.export_bar)
+        self.export_progress.setAccessibleName("Export progress")
+        self.export_cancel = QPushButton("Cancel export", self.export_bar)
+        row = QHBoxLayout(self.export_bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.export_label)
+        row.addWidget(self.export_progress, 1)
+        row.addWidget(self.export_cancel)
+        self.export_bar.hide()
+
+        self.table = self._table(model)
+        self.message = QLabel("", self)
+        self.message.setAccessibleName("Logs state")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setMargin(24)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.message)
+
+        self.payload_title = QLabel("Payload: select a row", self)
+        self.payload_copy = QToolButton(self)
+        self.payload_copy.setText("Copy payload")
+        self.payload_copy.setAccessibleName("Copy payload")
+        self.payload_copy.setEnabled(False)
+        self.payload_view = QPlainTextEdit(self)
+        self.payload_view.setReadOnly(True)
+        self.payload_view.setAccessibleName("Payload")
+        self.payload_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        payload_panel = QWidget(self)
+        payload_layout = QVBoxLayout(payload_panel)
+        payload_layout.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(self.payload_title, 1)
+        head.addWidget(self.payload_copy)
+        payload_layout.addLayout(head)
+        payload_layout.addWidget(self.payload_view, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(payload_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.filters)
+        layout.addLayout(actions)
+        layout.addWidget(self.export_bar)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(self._pager())
+
+    def _table(self, model: LogsModel) -> QTableView:
+        table = QTableView(self)
+        table.setAccessibleName("Delivery log")
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        width = table.fontMetrics().horizontalAdvance
+        # The widest catalogue type as the table draws it (e.g. "reading.sleepMatDuration").
+        longest_type = max(EVENT_TYPES, key=width)
+        for column, sample in (
+            (LogColumn.CREATED, "2026-10-31 23:59:59  "),
+            (LogColumn.WEBHOOK_ID, "Webhook "),
+            (LogColumn.TYPE, longest_type + "    "),
+            (LogColumn.STATUS, "no answer "),
+            (LogColumn.RETRIES, "Retries "),
+            (LogColumn.LAST_RETRY, "2026-10-31 23:59:59  "),
+            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s)      "),
+        ):
+            header.resizeSection(column, width(sample) + 12)
+        header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        return table
+
+    def _pager(self) -> QHBoxLayout:
+        self.first_button = QPushButton("« First", self)
+        self.previous_button = QPushButton("◀ Previous", self)
+        self.next_button = QPushButton("Next ▶", self)
+        self.last_button = QPushButton("Last »", self)
+        for button, name in (
+            (self.first_button, "First page"),
+            (self.previous_button, "Previous page"),
+            (self.next_button, "Next page"),
+            (self.last_button, "Last page"),
+        ):
+            button.setAccessibleName(name)
+            button.setEnabled(False)
+        self.page_spin = QSpinBox(self)
+        self.page_spin.setRange(1, 1)
+        self.page_spin.setAccessibleName("Page number")
+        self.page_spin.setKeyboardTracking(False)  # only Enter or focus-out asks for the page
+        self.page_label = QLabel("", self)
+        self.page_label.setAccessibleName("Page position")
+        self.size_box = QComboBox(self)
+        self.size_box.setAccessibleName("Rows per page")
+        for size in PAGE_SIZES:
+            self.size_box.addItem(str(size), size)
+        pager = QHBoxLayout()
+        pager.addWidget(self.first_button)
+        pager.addWidget(self.previous_button)
+        pager.addWidget(QLabel("Go to page", self))
+        pager.addWidget(self.page_spin)
+        pager.addWidget(self.next_button)
+        pager.addWidget(self.last_button)
+        pager.addSpacing(12)
+        pager.addWidget(self.page_label)
+        pager.addStretch(1)
+        pager.addWidget(QLabel("Rows per page", self))
+        pager.addWidget(self.size_box)
+        return pager
+
+    # -- what the controller calls -----------------------------------------------------------
+
+    def page_size(self) -> int:
+        """The chosen page size (15 to 250)."""
+        return int(self.size_box.currentData())
+
+    def set_page_size(self, size: int) -> None:
+        """Chooses ``size`` (one of :data:`PAGE_SIZES`)."""
+        self.size_box.setCurrentIndex(max(0, self.size_box.findData(size)))
+
+    def show_position(self, page: int, pages: int, total: int) -> None:
+        """Shows "page k of n, total t" and enables the pager buttons that make sense."""
+        self.page_label.setText(f"Page {page} of {pages}, total {total:,}")
+        self.page_spin.blockSignals(True)
+        self.page_spin.setRange(1, max(1, pages, page))
+        self.page_spin.setValue(page)
+        self.page_spin.blockSignals(False)
+        self.first_button.setEnabled(page > 1)
+        self.previous_button.setEnabled(page > 1)
+        self.next_button.setEnabled(page < pages)
+        self.last_button.setEnabled(page != pages and pages > 0)
+
+    def show_table(self) -> None:
+        """Shows the rows (the state message goes away)."""
+        self.stack.setCurrentWidget(self.table)
+
+    def show_message(self, text: str) -> None:
+        """Shows ``text`` where the rows go: empty, loading or error states."""
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def set_busy(self, busy: bool, text: str = "Loading…") -> None:
+        """Shows or hides the busy note."""
+        self.busy_label.setText(text if busy else "")
+
+    def selected_row(self) -> int:
+        """The selected row, or -1."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def select_row(self, row: int) -> None:
+        """Selects ``row`` (and makes it current, for the keyboard) without scrolling."""
+        model = self.table.model()
+        if 0 <= row < model.rowCount():
+            self.table.selectionModel().setCurrentIndex(
+                model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    def show_payload(self, title: str, text: str, is_json: bool) -> None:
+        """Shows a payload (pretty JSON or the text as it is)."""
+        kind = "JSON" if is_json else "text, not JSON"
+        self.payload_title.setText(f"{title} ({kind})" if text else title)
+        self.payload_view.setPlainText(text)
+        self.payload_copy.setEnabled(bool(text))
+
+    def show_export(self, running: bool, text: str = "") -> None:
+        """Shows or hides the export progress row."""
+        self.export_bar.setVisible(running)
+        self.export_label.setText(text)
+        self.export_action.setEnabled(not running)
+        if running:
+            self.export_progress.setRange(0, 0)
+            self.export_progress.setValue(0)

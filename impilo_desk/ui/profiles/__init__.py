@@ -1,0 +1,1 @@
+"""The connection-profile dialogs: welcome, profiles, keyring choice."""

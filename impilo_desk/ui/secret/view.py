@@ -1,0 +1,208 @@
+"""The Secret tab (view): the account's webhook secret, masked, with reveal and copy."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QClipboard, QKeySequence
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
+
+REVEAL_MS = 5_000
+CLIPBOARD_CLEAR_MS = 30_000
+
+EXPLANATION = (
+    "The webhook secret is one value for the whole Impilo account. Impilo sends it as-is in the "
+    "<b>Impilo-Webhook-Secret</b> header of every delivery, so a receiver can tell Impilo's "
+    "requests from anyone else's. It is not a signature of the body: anyone who learns it can "
+    "send requests that look like Impilo's, so keep it out of chats and tickets. When it "
+    "changes, every receiver, your relay too, must get the new value, or it will refuse the "
+    "deliveries."
+)
+
+
+class SecretTab(TabPage):
+    """Shows the secret's state (on Impilo, in the keyring, do they match) and the secret.
+
+    The secret is masked; Reveal shows it for a few seconds. Copy puts it on the clipboard and
+    clears the clipboard after 30 s if it still holds the secret. Masking and the clipboard are
+    this view's business; loading, generating and saving belong to the controller.
+
+    Args:
+        clipboard: The clipboard Copy writes to.
+        parent: Parent widget.
+    """
+
+    title = "Secret"
+
+    def __init__(self, clipboard: QClipboard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Secret tab")
+        self._clipboard = clipboard
+        self._copied = ""
+        self._store_name = "the keyring"
+        self._place = "keyring"
+        self._portal_only = False
+        self._hidden = False  # the server does not show its secret (set by show_state)
+        self.refresh_action = page_action(self, "&Refresh", "refresh", QKeySequence("F5"))
+        self.generate_action = page_action(self, "&Generate a strong secret", "generate", None)
+        self.save_action = page_action(self, "&Save to Impilo and keyring", "save", None)
+        self.reveal_action = page_action(self, "Re&veal for 5 s", "reveal", None)
+        self.copy_action = page_action(self, "&Copy", "copy", None)
+
+        self.banner = MessageBanner(self)
+        explanation = QLabel(EXPLANATION, self)
+        explanation.setWordWrap(True)
+        explanation.setAccessibleName("What the secret is")
+        explanation.setMaximumWidth(900)
+
+        self.impilo_state = QLabel("—", self)
+        self.impilo_state.setAccessibleName("Secret on Impilo")
+        self.keyring_state = QLabel("—", self)
+        self.keyring_state.setAccessibleName("Secret in the keyring")
+        self.match_state = QLabel("—", self)
+        self.match_state.setAccessibleName("Secrets match")
+        self.secret_edit = QLineEdit(self)
+        self.secret_edit.setAccessibleName("Webhook secret")
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_edit.setPlaceholderText("No secret yet: type one or generate one")
+        self.secret_edit.setMinimumWidth(420)
+        self.secret_edit.setMaximumWidth(560)
+
+        form = QFormLayout()
+        form.addRow("On Impilo:", self.impilo_state)
+        self.store_caption = QLabel("In the keyring:", self)
+        form.addRow(self.store_caption, self.keyring_state)
+        form.addRow("Match:", self.match_state)
+        form.addRow("&Secret:", self.secret_edit)
+        field_buttons = QHBoxLayout()
+        for action, name in (
+            (self.reveal_action, "Reveal secret"),
+            (self.copy_action, "Copy secret"),
+            (self.generate_action, "Generate secret"),
+        ):
+            field_buttons.addWidget(action_button(self, action, name))
+        field_buttons.addStretch(1)
+        form.addRow("", field_buttons)
+        main_buttons = QHBoxLayout()
+        main_buttons.addWidget(action_button(self, self.save_action, "Save secret"))
+        main_buttons.addWidget(action_button(self, self.refresh_action, "Refresh secret state"))
+        main_buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(explanation)
+        layout.addSpacing(8)
+        layout.addLayout(form)
+        layout.addLayout(main_buttons)
+        layout.addStretch(1)
+
+        self.reveal_timer = QTimer(self)
+        self.reveal_timer.setSingleShot(True)
+        self.reveal_timer.setInterval(REVEAL_MS)
+        self.reveal_timer.timeout.connect(self.hide_secret)
+        self.clipboard_timer = QTimer(self)
+        self.clipboard_timer.setSingleShot(True)
+        self.clipboard_timer.setInterval(CLIPBOARD_CLEAR_MS)
+        self.clipboard_timer.timeout.connect(self.clear_clipboard)
+        self.reveal_action.triggered.connect(self.reveal_secret)
+        self.copy_action.triggered.connect(self.copy_secret)
+
+    @property
+    def revealed(self) -> bool:
+        """Whether the secret is readable on screen."""
+        return self.secret_edit.echoMode() == QLineEdit.EchoMode.Normal
+
+    def secret(self) -> str:
+        """The secret in the field, trimmed."""
+        return self.secret_edit.text().strip()
+
+    def set_secret(self, value: str) -> None:
+        """Puts ``value`` in the field, masked."""
+        self.secret_edit.setText(value)
+        self.hide_secret()
+
+    @property
+    def store_name(self) -> str:
+        """Where the secret is kept locally, as the tab names it ("the keyring", "memory …")."""
+        return self._store_name
+
+    def set_store_name(self, name: str) -> None:
+        """Names where the secret is kept locally ("the keyring", or "memory" for the demo)."""
+        self._store_name = name
+        self.store_caption.setText(f"In {name}:")
+        self.keyring_state.setAccessibleName(f"Secret in {name}")
+        self._place = "keyring" if "keyring" in name else "memory"
+        self.set_save_mode(portal_only=self._portal_only)
+
+    def set_save_mode(self, *, portal_only: bool) -> None:
+        """Names what Save does: to Impilo and the keyring, or (``portal_only``) the keyring."""
+        self._portal_only = portal_only
+        if portal_only:
+            where = "the keyring" if self._place == "keyring" else "memory"
+            self.save_action.setText(f"&Save in {where} only (this profile)")
+        else:
+            self.save_action.setText(f"&Save to Impilo and {self._place}")
+
+    def show_state(
+        self, on_impilo: bool | None, in_keyring: bool | None, *, not_shown: bool = False
+    ) -> None:
+        """Shows where a secret exists (None: not known, e.g. after an error).
+
+        ``not_shown``: the server does not show its secret, which is said instead of "unknown".
+        """
+        self._hidden = not_shown
+        impilo = _yes_no(on_impilo, "Impilo has a secret", "Impilo has none")
+        if on_impilo is None and not_shown:
+            impilo = "Impilo does not show the current secret"
+        self.impilo_state.setText(impilo)
+        self.keyring_state.setText(
+            _yes_no(in_keyring, f"stored in {self._store_name}", f"not in {self._store_name}")
+        )
+
+    def show_match(self, match: bool | None) -> None:
+        """Shows whether Impilo's secret and the keyring's are the same."""
+        text = _yes_no(match, "yes, the same value", "no — they differ; save one to both")
+        if match is None and self._hidden:
+            text = "unknown: Impilo does not show its secret to compare"
+        self.match_state.setText(text)
+        self.match_state.setStyleSheet("color: #b71c1c;" if match is False else "")
+
+    def reveal_secret(self) -> None:
+        """Shows the secret for a few seconds."""
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Normal)
+        self.reveal_timer.start()
+
+    def hide_secret(self) -> None:
+        """Hides the secret again."""
+        self.reveal_timer.stop()
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+
+    def copy_secret(self) -> None:
+        """Copies the secret; the clipboard is cleared in 30 s if it still holds it."""
+        value = self.secret()
+        if not value:
+            return
+        self._copied = value
+        self._clipboard.setText(value)
+        self.clipboard_timer.start()
+        self.banner.show_info("Copied. The clipboard will be cleared in 30 seconds.")
+
+    def clear_clipboard(self) -> None:
+        """Clears the clipboard if it still holds the copied secret."""
+        if self._copied and self._clipboard.text() == self._copied:
+            self._clipboard.clear()
+        self._copied = ""
+        self.clipboard_timer.stop()
+
+
+def _yes_no(value: bool | None, yes: str, no: str) -> str:
+    return "unknown" if value is None else (yes if value else no)

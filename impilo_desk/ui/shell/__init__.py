@@ -1,0 +1,1 @@
+"""The window shell: main window, status bar, environment banner and session controller."""
