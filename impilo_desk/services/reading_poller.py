@@ -287,7 +287,8 @@ class ReadingPoller:
         kinds: The kinds to poll.
         on_error: Called with the first exception of a pass in which a kind failed (that kind is
             tried again next time; the others were still asked).
-        on_pass: Called after every pass with how many readings it brought.
+        on_pass: Called after a pass in which every kind answered (or has no endpoint), with
+            how many readings it brought; a pass in which a kind failed calls ``on_error``.
         on_unavailable: Called once per kind the server has no endpoint for, with the error
             that says so; that kind is not asked again (until a new poller: the next refresh).
         store: Where to keep what it fetches (written off the loop), so the history that was
@@ -351,9 +352,10 @@ class ReadingPoller:
             except Exception as exc:
                 first_error = first_error or exc
         self.passes += 1
-        if first_error is not None and self._on_error is not None:
-            self._on_error(first_error)
-        if self._on_pass is not None:
+        if first_error is not None:  # the pass's news is its failure, not a success
+            if self._on_error is not None:
+                self._on_error(first_error)
+        elif self._on_pass is not None:
             self._on_pass(total)
         return total
 
