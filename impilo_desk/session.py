@@ -52,13 +52,6 @@ class ProfileInfo(Protocol):
         """Seconds between polls of the API (readings)."""
 
 
-def is_rotation_unsupported(exc: BaseException) -> bool:
-    """Whether ``exc`` says the account cannot replace its secret through the API."""
-    from impilo_desk.client.errors import SecretRotationUnsupported
-
-    return isinstance(exc, SecretRotationUnsupported)
-
-
 @dataclass(frozen=True)
 class RelayStatus:
     """What the relay feed reports: the subscriber's phase and counters.

@@ -16,6 +16,7 @@ from impilo_desk.client.bodies import jsonable, read_secret, webhook_request
 from impilo_desk.client.errors import (
     ApiError,
     BadResponse,
+    EndpointMissing,
     NotFound,
     SecretRotationUnsupported,
     TlsFailure,
@@ -206,9 +207,16 @@ class ImpiloClient:
     # -- secret --------------------------------------------------------------------------------
 
     async def get_secret(self) -> WebhookSecret | None:
-        """The account's webhook secret, or None when it has none (404)."""
+        """The account's webhook secret, or None when it has none (404).
+
+        Raises:
+            MethodNotAllowed: The server does not show the secret (405; the docs have only POST).
+            EndpointMissing: The server has no such endpoint (Spring's 404 "No static resource").
+        """
         try:
             data = await self._get_json("/webhook-secret")
+        except EndpointMissing:
+            raise
         except NotFound:
             return None
         if data is None:
@@ -233,9 +241,11 @@ class ImpiloClient:
             response = await self._call("PUT", "/webhook-secret", body={"secret": secret})
         except ApiError as exc:
             if exc.status in (404, 405, 501):
-                raise SecretRotationUnsupported(
+                unsupported = SecretRotationUnsupported(
                     status=exc.status, server_message=exc.server_message
-                ) from exc
+                )
+                unsupported.method, unsupported.path = exc.method, exc.path
+                raise unsupported from exc
             raise
         return read_secret(response, secret)
 

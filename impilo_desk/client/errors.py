@@ -19,9 +19,13 @@ class ApiError(Exception):
         status: The HTTP status, or None when no answer arrived.
         server_message: The server's ``message`` (or equivalent), or None.
         user_message: One sentence for a support person: what happened and what to do.
+        method: The request's method, once the transport has set it (for the app's log).
+        path: The request's path without the query, likewise.
     """
 
     default_message = "The request to Impilo failed."
+    method: str | None = None
+    path: str | None = None
 
     def __init__(
         self,
@@ -63,6 +67,18 @@ class NotFound(ApiError):
     default_message = (
         "Impilo does not know this item (404); it may have been deleted, so refresh the list."
     )
+
+
+class EndpointMissing(NotFound):
+    """404 for an endpoint the server does not have (Spring's "No static resource …")."""
+
+    default_message = "This Impilo server has no such endpoint (404)."
+
+
+class MethodNotAllowed(ApiError):
+    """405: the server has the path but not this method (e.g. reading the webhook secret)."""
+
+    default_message = "This Impilo server does not allow this request (405)."
 
 
 class Conflict(ApiError):
@@ -168,6 +184,8 @@ def error_for_status(
     server_message: str | None,
     *,
     retry_after: float | None = None,
+    method: str | None = None,
+    path: str | None = None,
 ) -> ApiError:
     """The error for a non-2xx answer.
 
@@ -175,11 +193,45 @@ def error_for_status(
         status: The HTTP status.
         server_message: The server's message, already extracted from the body.
         retry_after: For 429, the parsed ``Retry-After`` in seconds.
+        method: The request's method (names the endpoint of a 404 or 405).
+        path: The request's path (tells a missing endpoint from a missing item).
 
     Returns:
-        An instance of the matching ``ApiError`` subclass with a user message.
+        An instance of the matching ``ApiError`` subclass with a user message, carrying
+        ``method`` and ``path``.
     """
-    msg = _shorten(server_message)
+    error = _error_for_status(status, _shorten(server_message), retry_after, method, path)
+    error.method, error.path = method, path
+    return error
+
+
+def _error_for_status(
+    status: int,
+    msg: str | None,
+    retry_after: float | None,
+    method: str | None,
+    path: str | None,
+) -> ApiError:
+    from impilo_desk.client.endpoints import endpoint_name, is_missing_endpoint
+
+    if status == 404 and path is not None and is_missing_endpoint(path, msg):
+        text = _with_server(
+            f"This Impilo server has no {endpoint_name(method, path)} endpoint (404).", msg
+        )
+        return EndpointMissing(text, status=status, server_message=msg)
+    if status == 404 and msg:
+        text = _with_server(
+            "Impilo does not know this item (404); it may have been deleted, so refresh the list.",
+            msg,
+        )
+        return NotFound(text, status=status, server_message=msg)
+    if status == 405:
+        text = _with_server(
+            f"This Impilo server does not allow {method or 'this request'} on the "
+            f"{endpoint_name(None, path)} endpoint (405).",
+            msg,
+        )
+        return MethodNotAllowed(text, status=status, server_message=msg)
     if status == 401:
         return Unauthorized(status=status, server_message=msg)
     if status == 403:

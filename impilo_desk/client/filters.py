@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from impilo_desk.contract import format_timestamp, utc
+from impilo_desk.contract import WebhookLog, format_timestamp, utc
 
 QueryValue = str | int | float | bool | datetime | date | None
 
@@ -77,3 +78,101 @@ class LogFilters:
                 "endTimestamp": self.end,
             }
         )
+
+
+_LABELS = {
+    "webhookType": "event type",
+    "retryAttemptsMin": "minimum retries",
+    "retryAttemptsMax": "maximum retries",
+    "lastResponseStatus": "last response status",
+    "startLastRetryTimestamp": "last retry from",
+    "endLastRetryTimestamp": "last retry until",
+    "startTimestamp": "created from",
+    "endTimestamp": "created before",
+}
+
+
+def _failed_filters(filters: LogFilters, row: WebhookLog) -> list[str]:
+    """The API names of the filters ``row`` does not satisfy (an unknown field satisfies all)."""
+    failed: list[str] = []
+
+    def check(name: str, wanted: object, ok: bool) -> None:
+        if wanted is not None and not ok:
+            failed.append(name)
+
+    f = row
+    check(
+        "webhookType",
+        filters.webhook_type or None,
+        f.webhookType is None or f.webhookType == filters.webhook_type,
+    )
+    tries = f.retryAttempts
+    low, high = filters.retry_attempts_min, filters.retry_attempts_max
+    check("retryAttemptsMin", low, tries is None or low is None or tries >= low)
+    check("retryAttemptsMax", high, tries is None or high is None or tries <= high)
+    status = filters.last_response_status
+    check(
+        "lastResponseStatus", status, f.lastResponseStatus is None or f.lastResponseStatus == status
+    )
+    created, retried = f.createTimestamp, f.lastRetryTimestamp
+    start, end = filters.start, filters.end
+    check("startTimestamp", start, created is None or start is None or utc(created) >= utc(start))
+    check("endTimestamp", end, created is None or end is None or utc(created) < utc(end))
+    r_start, r_end = filters.start_last_retry, filters.end_last_retry
+    check(
+        "startLastRetryTimestamp",
+        r_start,
+        retried is None or r_start is None or utc(retried) >= utc(r_start),
+    )
+    check(
+        "endLastRetryTimestamp",
+        r_end,
+        retried is None or r_end is None or utc(retried) <= utc(r_end),
+    )
+    return failed  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IgnoredFilters:
+    """What the tolerant reader found when it checked a page against the filters it sent.
+
+    Attributes:
+        names: The API names of the filters some row does not satisfy (the server ignored them).
+        rows: How many rows of the page fail at least one filter.
+    """
+
+    names: tuple[str, ...]
+    rows: int
+
+    def sentence(self) -> str:
+        """One sentence: which filters Impilo ignored and how many rows don't match."""
+        labels = [_LABELS.get(n, n) for n in self.names]
+        which = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        plural = "filter" if len(labels) == 1 else "filters"
+        rows = f"{self.rows} row{'s' if self.rows != 1 else ''}"
+        return f"Impilo ignored the {which} {plural}; {rows} shown that don't match."
+
+
+def check_filters(filters: LogFilters | None, rows: Iterable[WebhookLog]) -> IgnoredFilters | None:
+    """Checks each row against the filters sent; None when every row satisfies them."""
+    if filters is None:
+        return None
+    names: list[str] = []
+    bad = 0
+    for row in rows:
+        failed = _failed_filters(filters, row)
+        if failed:
+            bad += 1
+            names.extend(n for n in failed if n not in names)
+    if not bad:
+        return None
+    order = list(_LABELS)
+    return IgnoredFilters(tuple(sorted(names, key=order.index)), bad)
+
+
+def matching_rows(filters: LogFilters | None, rows: Iterable[WebhookLog]) -> list[WebhookLog]:
+    """The rows that satisfy every filter (what a server that honours them would have sent)."""
+    rows = list(rows)
+    if filters is None:
+        return rows
+    return [row for row in rows if not _failed_filters(filters, row)]

@@ -174,6 +174,7 @@ async def send_once(
         )
     except httpx.HTTPError as exc:
         error = transport_error(exc, host, timeout_s)
+        error.method, error.path = method, path
         log.debug("%s %s failed: %s", method, path, type(error).__name__)
         raise error from exc
     elapsed_ms = (time.monotonic() - started) * 1000
@@ -182,9 +183,13 @@ async def send_once(
     if 200 <= status < 300:
         return response
     if 300 <= status < 400:
-        raise redirect_error(response)
+        error = redirect_error(response)
+        error.method, error.path = method, path
+        raise error
     raise error_for_status(
         status,
         server_message(response.content, response.headers.get("Content-Type")),
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        method=method,
+        path=path,
     )

@@ -1,7 +1,7 @@
 """``impilo-sandbox``: serve the sandbox and print one JSON "ready" line with its address.
 
 impilo-sandbox [--host 127.0.0.1] [--port 0] [--db PATH] [--api-key KEY]...
-               [--time-scale N] [--demo]
+               [--time-scale N] [--demo] [--like-production [--missing SPEC]...]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import uvicorn
 
 from impilo_desk.sandbox.app import create_app
 from impilo_desk.sandbox.config import SandboxConfig
+from impilo_desk.sandbox.like_production import DEFAULT_MISSING, LikeProduction, parse_missing
 
 
 def _positive(text: str) -> float:
@@ -52,7 +53,31 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="divide the 15/30/60-minute retry delays by this (60: seconds)",
     )
     parser.add_argument("--demo", action="store_true", help="seed demo data, keep recording")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--like-production",
+        action="store_true",
+        help="answer as a real Spring-based Impilo plausibly does where the docs are silent: "
+        "webhook-secret POST is 400 when one exists and GET/PUT/DELETE are 405; the --missing "
+        "endpoints are 404 'No static resource'; the log ignores lastResponseStatus; test "
+        "endpoints answer 200 with an empty body; /sandbox/info is 401",
+    )
+    parser.add_argument(
+        "--missing",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="with --like-production: an endpoint to leave out, '[METHOD ]path' under /api/v3 "
+        "('*' matches anything; a path covers its items), repeatable; 'none' for none. "
+        f"Default: {', '.join(repr(s) for s in DEFAULT_MISSING)}",
+    )
+    args = parser.parse_args(argv)
+    if args.missing and not args.like_production:
+        parser.error("--missing needs --like-production")
+    try:
+        args.missing = parse_missing(args.missing) if args.missing else DEFAULT_MISSING
+    except ValueError as exc:
+        parser.error(f"--missing {exc}")
+    return args
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -98,12 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         time_scale=args.time_scale,
         demo=args.demo,
         base_url=base_url,
+        like_production=LikeProduction(missing=args.missing) if args.like_production else None,
     )
     ready = {
         "event": "ready",
         "base_url": base_url,
         "api_key": keys[0],
         "time_scale": args.time_scale,
+        "like_production": args.like_production,
     }
     server = _Server(
         uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on"),

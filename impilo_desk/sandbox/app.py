@@ -68,5 +68,9 @@ def create_app(config: SandboxConfig) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(info.router)
+    if config.like_production is not None:  # added first: it runs inside the key check
+        from impilo_desk.sandbox.like_production import LikeProductionMiddleware
+
+        app.add_middleware(LikeProductionMiddleware, behaviour=config.like_production)
     app.add_middleware(ApiKeyMiddleware, keys=config.api_keys)
     return app

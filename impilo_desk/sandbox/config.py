@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from impilo_desk import __version__
+
+if TYPE_CHECKING:
+    from impilo_desk.sandbox.like_production import LikeProduction
 
 VERSION = __version__
 
@@ -20,6 +24,7 @@ class SandboxConfig:
         demo: Seed demo data and keep recording readings.
         base_url: Where the sandbox itself is reachable (demo webhooks point at its sink).
         demo_interval_s: Seconds between live demo readings.
+        like_production: Answer as a real platform plausibly does (``--like-production``).
     """
 
     db_path: str
@@ -28,9 +33,11 @@ class SandboxConfig:
     demo: bool = False
     base_url: str | None = None
     demo_interval_s: float = 3.0
+    like_production: LikeProduction | None = None
 
     def __repr__(self) -> str:
         return (
             f"SandboxConfig(db_path={self.db_path!r}, api_keys=<{len(self.api_keys)} hidden>, "
-            f"time_scale={self.time_scale}, demo={self.demo}, base_url={self.base_url!r})"
+            f"time_scale={self.time_scale}, demo={self.demo}, base_url={self.base_url!r}, "
+            f"like_production={self.like_production is not None})"
         )

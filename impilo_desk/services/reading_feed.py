@@ -45,6 +45,12 @@ class EventHub:
     _listeners: list[HubListener] = field(default_factory=list)
     _was_live: bool = False
     _broken: bool = False
+    _phase: str = ""
+
+    @property
+    def live(self) -> bool:
+        """Whether the relay stream is live right now (False with no relay, or while it is away)."""
+        return self._phase == "live"
 
     def add_listener(self, listener: HubListener) -> Callable[[], None]:
         """Starts calling ``listener``; returns the function that stops it."""
@@ -71,6 +77,7 @@ class EventHub:
 
     def on_state(self, state: SubscriberState) -> None:
         """The subscriber's ``on_state``: notices a return to ``live`` after a break."""
+        self._phase = state.phase
         if state.phase == "live":
             if self._was_live and self._broken:
                 now = self.clock()

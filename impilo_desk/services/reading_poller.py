@@ -249,6 +249,29 @@ def stored_patients(store: EventStore, limit: int = 20_000) -> dict[int, str]:
     return names
 
 
+def status_line(
+    count: int, total: int, *, live: bool, polled_every_s: float | None, unavailable: bool
+) -> str:
+    """The Readings tab's line under a chart: how many readings, and where they come from.
+
+    Args:
+        count: Readings of the kind shown.
+        total: Readings of every kind.
+        live: Whether the relay stream is live now (never claimed while it is off or away).
+        polled_every_s: The poll interval, or None when there is no API to poll.
+        unavailable: The server has no endpoint for the kind shown (it is not polled).
+    """
+    sources = ["live from the relay"] if live else []
+    if polled_every_s is not None:
+        sources.append(
+            "not polled: this server has no endpoint for it"
+            if unavailable
+            else f"polled every {polled_every_s:g} s"
+        )
+    where = " and ".join(sources) or "from this computer's store only"
+    return f"{count} readings of this kind · {total} in all · {where}"
+
+
 class ReadingPoller:
     """Polls the reading endpoints per kind for one patient until cancelled.
 
@@ -262,8 +285,12 @@ class ReadingPoller:
         start: The window's start (None: all history).
         interval_s: Seconds between passes.
         kinds: The kinds to poll.
-        on_error: Called with the exception when a pass fails (it is tried again next time).
-        on_pass: Called after every complete pass with how many readings it brought.
+        on_error: Called with the first exception of a pass in which a kind failed (that kind is
+            tried again next time; the others were still asked).
+        on_pass: Called after a pass in which every kind answered (or has no endpoint), with
+            how many readings it brought; a pass in which a kind failed calls ``on_error``.
+        on_unavailable: Called once per kind the server has no endpoint for, with the error
+            that says so; that kind is not asked again (until a new poller: the next refresh).
         store: Where to keep what it fetches (written off the loop), so the history that was
             seen is still there after a restart with the API unreachable.
     """
@@ -280,8 +307,11 @@ class ReadingPoller:
         on_error: Callable[[Exception], None] | None = None,
         on_pass: Callable[[int], None] | None = None,
         store: EventStore | None = None,
+        on_unavailable: Callable[[ReadingKind, Exception], None] | None = None,
     ) -> None:
         self._api = api
+        self._on_unavailable = on_unavailable
+        self.unavailable: dict[ReadingKind, str] = {}
         self._store = store
         self.patient_id = patient_id
         self._on_readings = on_readings
@@ -298,24 +328,49 @@ class ReadingPoller:
         self._wake.set()
 
     async def poll_once(self) -> int:
-        """One pass over every kind; returns how many readings it brought."""
+        """One pass over every kind, each on its own; returns how many readings it brought.
+
+        A kind that fails does not keep the others from being asked: its error is reported
+        (``on_error``, once per pass) and it is asked again next pass. A kind the server has no
+        endpoint for is reported through ``on_unavailable`` and not asked again by this poller.
+        """
+        from impilo_desk.client.errors import EndpointMissing
+
         total = 0
+        first_error: Exception | None = None
         for kind in self.kinds:
-            found = await fetch_readings(
-                self._api, kind, self.patient_id, self._since[kind], on_page=self._on_readings
-            )
-            if self._store is not None and found:
-                await asyncio.to_thread(store_polled, self._store, found)
-            stamps = [r.reading.readingTimestamp for r in found if r.reading.readingTimestamp]
-            if stamps:
-                newest = max(stamps)
-                since = self._since[kind]
-                self._since[kind] = newest if since is None else max(since, newest)
-            total += len(found)
+            if kind in self.unavailable:
+                continue
+            try:
+                total += await self._poll_kind(kind)
+            except asyncio.CancelledError:
+                raise
+            except EndpointMissing as exc:
+                self.unavailable[kind] = exc.user_message
+                if self._on_unavailable is not None:
+                    self._on_unavailable(kind, exc)
+            except Exception as exc:
+                first_error = first_error or exc
         self.passes += 1
-        if self._on_pass is not None:
+        if first_error is not None:  # the pass's news is its failure, not a success
+            if self._on_error is not None:
+                self._on_error(first_error)
+        elif self._on_pass is not None:
             self._on_pass(total)
         return total
+
+    async def _poll_kind(self, kind: ReadingKind) -> int:
+        found = await fetch_readings(
+            self._api, kind, self.patient_id, self._since[kind], on_page=self._on_readings
+        )
+        if self._store is not None and found:
+            await asyncio.to_thread(store_polled, self._store, found)
+        stamps = [r.reading.readingTimestamp for r in found if r.reading.readingTimestamp]
+        if stamps:
+            newest = max(stamps)
+            since = self._since[kind]
+            self._since[kind] = newest if since is None else max(since, newest)
+        return len(found)
 
     async def run(self) -> None:
         """Passes every ``interval_s`` (or at once after ``poll_now``) until cancelled."""

@@ -25,6 +25,12 @@ from impilo_desk.contract import (
 
 MATCH_WINDOW = timedelta(minutes=2)
 
+DONE = "✔ Done"
+WAITING = "… Waiting"
+MISSING = "✘ Missing"
+NOT_REACHED = "not reached"
+NO_RELAY = "not followed: this profile has no relay"
+
 
 class Step(IntEnum):
     """The steps of a receipt chain, in order."""
@@ -62,6 +68,9 @@ class ReceiptChain:
         times: When each step happened.
         log_status: The delivery's last response status, once logged.
         log_phase: The delivery's phase (delivered, retrying…), once logged.
+        not_followed: Steps that will not be watched, with why ("not followed: this profile
+            has no relay"), known from the start.
+        rejected: Impilo refused the test event: the steps after sending are not reached.
     """
 
     event_type: str
@@ -71,6 +80,18 @@ class ReceiptChain:
     times: dict[Step, datetime] = field(default_factory=dict)
     log_status: int | None = None
     log_phase: DeliveryPhase | None = None
+    not_followed: dict[Step, str] = field(default_factory=dict)
+    rejected: bool = False
+
+    def status(self, step: Step, finished: bool) -> str:
+        """How ``step`` reads: done, waiting, missing, not followed (and why) or not reached."""
+        if step in self.times:
+            return DONE
+        if self.rejected and step > Step.SENT:
+            return NOT_REACHED
+        if step in self.not_followed:
+            return self.not_followed[step]
+        return MISSING if finished else WAITING
 
     def mark(self, step: Step, at: datetime) -> bool:
         """Records a step the first time it is seen; returns whether it was new."""

@@ -12,6 +12,15 @@ TIMEOUT_S = 3.0
 _log = logging.getLogger(__name__)
 
 
+def may_ask_sandbox_info(environment: str) -> bool:
+    """Whether ``/sandbox/info`` may be asked of a profile's server: only of a sandbox.
+
+    The request carries no API key, so a real Impilo would log it as a 401 in the customer's
+    account; a production or staging profile is never asked (its schedule is the documented one).
+    """
+    return environment == "sandbox"
+
+
 async def fetch_time_scale(base_url: str, *, wait_s: float = TIMEOUT_S) -> float:
     """The retry time scale of the server at ``base_url``.
 

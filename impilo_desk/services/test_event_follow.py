@@ -24,7 +24,7 @@ from impilo_desk.contract import (
 )
 from impilo_desk.contract.retry import RETRY_SCHEDULE, delivery_state
 from impilo_desk.services.failure_sentence import describe_error
-from impilo_desk.services.receipts import ReceiptChain, Step, missing_step_reason
+from impilo_desk.services.receipts import NO_RELAY, ReceiptChain, Step, missing_step_reason
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
@@ -60,9 +60,11 @@ class FollowResult:
         reason: Why the chain stopped, when it did not complete.
         offer_webhook: Whether creating a webhook to the relay would fix it.
         details: A short note per step (the envelope id, the relay's sequence, the log status).
+        endpoint_missing: The server has no test endpoint for this kind (its 404 said so).
     """
 
     error: str | None = None
+    endpoint_missing: bool = False
     reason: str | None = None
     offer_webhook: bool = False
     details: dict[Step, str] = field(default_factory=dict)
@@ -128,6 +130,9 @@ class ChainFollower:
 
         self.kind = kind
         self.chain = ReceiptChain(READING_KINDS[kind].webhook_type, patient_id, dict(values))
+        if ingest_url is None:  # nothing will bring the event to this desktop: say so at once
+            for step in (Step.RELAY, Step.DESKTOP):
+                self.chain.not_followed[step] = NO_RELAY
         self.result = FollowResult()
         self._api = api
         self._ingest_url = ingest_url
@@ -177,7 +182,11 @@ class ChainFollower:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            from impilo_desk.client.errors import EndpointMissing
+
             self.result.error = describe_error(exc)
+            self.result.endpoint_missing = isinstance(exc, EndpointMissing)
+            chain.rejected = True
             self.result.reason = missing_step_reason(chain, [], self._ingest_url)
             return self._finish()
         chain.envelope = envelope if envelope.id else None

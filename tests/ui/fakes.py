@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from impilo_desk.client import LogFilters, SecretRotationUnsupported
+from impilo_desk.client import Conflict, LogFilters, SecretRotationUnsupported
 from impilo_desk.contract import (
     Envelope,
     Page,
@@ -85,7 +85,7 @@ class FakeApi:
     async def create_secret(self, secret: str | None = None) -> WebhookSecret:
         await self._enter("create_secret")
         if self.secret is not None:
-            raise FakeApiError("A secret already exists.", 409)
+            raise Conflict(status=409, server_message="A secret already exists.")
         self.secret = secret or "generated-by-server-0123456789"
         return WebhookSecret(secret=self.secret)
 

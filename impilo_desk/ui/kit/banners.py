@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
@@ -18,7 +20,10 @@ _ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
 
 
 class EnvironmentBanner(QLabel):
-    """A full-width strip naming the profile's environment in words and colour."""
+    """A full-width strip naming the profile's environment in words and colour.
+
+    Hidden until a profile's environment is set.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -26,11 +31,12 @@ class EnvironmentBanner(QLabel):
         self.setAccessibleName("Environment")
         self.setMargin(6)
         self.environment = ""
-        self.set_environment("sandbox")
+        self.hide()  # no profile yet: there is no environment to announce
 
     def set_environment(self, environment: str) -> None:
         """Shows ``environment`` (production, staging or sandbox; anything else as-is)."""
         self.environment = environment
+        self.show()
         text, background, foreground = _ENVIRONMENTS.get(
             environment, (environment.upper() or "NO PROFILE", "#455a64", "#ffffff")
         )
@@ -43,7 +49,8 @@ class EnvironmentBanner(QLabel):
 class MessageBanner(QFrame):
     """An inline banner of one sentence: an error (red) or a notice (blue), with a close button.
 
-    Hidden while there is nothing to say.
+    A notice may offer one action (a button after the sentence). Hidden while there is nothing
+    to say.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,6 +60,10 @@ class MessageBanner(QFrame):
         self._label = QLabel(self)
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action_button = QToolButton(self)
+        self.action_button.hide()
+        self.action_button.clicked.connect(self._act)
+        self._on_action: Callable[[], None] | None = None
         close = QToolButton(self)
         close.setText("✕")
         close.setAccessibleName("Dismiss message")
@@ -60,6 +71,7 @@ class MessageBanner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self._label, 1)
+        layout.addWidget(self.action_button)
         layout.addWidget(close)
         self.kind = ""
         self.hide()
@@ -73,17 +85,32 @@ class MessageBanner(QFrame):
         """Shows ``sentence`` as an error."""
         self._show(sentence, "error", "#fdecea", "#8a1c1c")
 
-    def show_info(self, sentence: str) -> None:
-        """Shows ``sentence`` as a notice."""
+    def show_info(
+        self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
+    ) -> None:
+        """Shows ``sentence`` as a notice; ``action`` (text, call) adds a button after it."""
         self._show(sentence, "info", "#e8f1fb", "#0d3c61")
+        if action is not None:
+            text, self._on_action = action
+            self.action_button.setText(text)
+            self.action_button.setAccessibleName(text)
+            self.action_button.show()
 
     def clear(self) -> None:
         """Hides the banner."""
         self.kind = ""
+        self._on_action = None
+        self.action_button.hide()
         self._label.clear()
         self.hide()
 
+    def _act(self) -> None:
+        if self._on_action is not None:
+            self._on_action()
+
     def _show(self, sentence: str, kind: str, background: str, foreground: str) -> None:
+        self._on_action = None
+        self.action_button.hide()
         self.kind = kind
         self._label.setText(sentence)
         self.setStyleSheet(

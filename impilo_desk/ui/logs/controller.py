@@ -72,6 +72,9 @@ class LogsController(TabController[LogsTab]):
         self._generation = 0
         self._load_task: asyncio.Task[None] | None = None
         self.time_scale = 1.0
+        self._hide_unmatched = False  # rows failing a filter Impilo ignored: hidden on request
+        self._ignored_shown = False
+        self._last_page: tuple[Page[WebhookLog], int, int] | None = None
         self.exporter = LogsExporter(view, lambda: self._api, lambda: self._filters, self)
         self.countdown = QTimer(self)
         self.countdown.setObjectName("logs-countdown")
@@ -110,6 +113,8 @@ class LogsController(TabController[LogsTab]):
         self._api = session.api if session is not None else None
         self._generation += 1
         self._load_task = None
+        self._hide_unmatched = self._ignored_shown = False
+        self._last_page = None
         self.exporter.cancel()
         self.model.set_records([])
         self.view.banner.clear()
@@ -132,13 +137,19 @@ class LogsController(TabController[LogsTab]):
         self.countdown.start()
         self._auto_changed()
         self.view.show_message("Loading the delivery log…")
-        self._tasks.spawn(self._begin(api_now, self._generation), name="logs.begin")
+        from impilo_desk.services.server_info import may_ask_sandbox_info
 
-    async def _begin(self, api: LogsApi, generation: int) -> None:
-        """Learns the server's retry time scale (for the state column), then loads page 1."""
+        ask = session is not None and may_ask_sandbox_info(session.profile.environment)
+        self._tasks.spawn(self._begin(api_now, self._generation, ask), name="logs.begin")
+
+    async def _begin(self, api: LogsApi, generation: int, ask_scale: bool) -> None:
+        """Learns the server's retry time scale (for the state column), then loads page 1.
+
+        Only a sandbox is asked (``ask_scale``); any other server runs the documented schedule.
+        """
         from impilo_desk.contract import scaled_schedule
 
-        scale = await self._time_scale_of(api.base_url)
+        scale = await self._time_scale_of(api.base_url) if ask_scale else 1.0
         if api is not self._api or not alive(self.view):
             return
         self.time_scale = scale
@@ -197,10 +208,17 @@ class LogsController(TabController[LogsTab]):
         self._show_page(result, page, size, keep)
 
     def _show_page(self, result: Page[WebhookLog], page: int, size: int, keep: bool) -> None:
+        from impilo_desk.client.filters import check_filters, matching_rows
+
         view = self.view
         selected = self.model.record_at(view.selected_row()) if keep else None
         scroll = view.table.verticalScrollBar().value() if keep else 0
-        self.model.set_records(result.content)
+        self._last_page = (result, page, size)
+        ignored = check_filters(self._filters, result.content)  # never pass them off as filtered
+        rows = result.content
+        if ignored is not None and self._hide_unmatched:
+            rows = matching_rows(self._filters, rows)
+        self.model.set_records(rows)
         total = (
             result.total if result.total is not None else (page - 1) * size + len(result.content)
         )
@@ -228,10 +246,30 @@ class LogsController(TabController[LogsTab]):
                 "each delivery shows up here."
             )
         self._show_payload()
-        if view.banner.kind == "error":
+        if ignored is not None:
+            self._show_ignored(ignored.sentence())
+        elif view.banner.kind == "error" or self._ignored_shown:
             view.banner.clear()
+        self._ignored_shown = ignored is not None
         self.api_ok.emit()
-        self.loaded.emit(len(result.content))
+        self.loaded.emit(len(rows))
+
+    def _show_ignored(self, sentence: str) -> None:
+        """Says which filters Impilo ignored, and offers to hide (or show) the rows that fail."""
+        if self._hide_unmatched:
+            self.view.banner.show_info(
+                sentence.replace(" shown that don't match", " that don't match are hidden"),
+                ("Show them", lambda: self._set_hide_unmatched(False)),
+            )
+        else:
+            self.view.banner.show_info(
+                sentence, ("Hide them", lambda: self._set_hide_unmatched(True))
+            )
+
+    def _set_hide_unmatched(self, hide: bool) -> None:
+        self._hide_unmatched = hide
+        if self._last_page is not None:
+            self._show_page(*self._last_page, keep=True)
 
     def _failed(self, exc: Exception) -> None:
         sentence = self.report_failure(exc)

@@ -104,6 +104,7 @@ class ChartPanel(QWidget):
         self.plot: pg.PlotItem = self.widget.getPlotItem()
         adopt_menus(self, self.plot)
         style_plot(self.plot)
+        self._title = title
         self.plot.setTitle(title, color=AXIS_COLOR, size="11pt")
         # under the chart, in one row: a legend inside the plot would cover the newest values
         self.legend = pg.LegendItem(colCount=8, labelTextColor=AXIS_COLOR, frame=False)
@@ -160,6 +161,15 @@ class ChartPanel(QWidget):
             for value, item in self.meal_items.items():
                 mask = snapshot.meal == value
                 item.setData(snapshot.t[mask], main[mask])
+
+    def set_unavailable(self, sentence: str | None) -> None:
+        """Says in the chart that its data cannot be had from this server (None: it can)."""
+        if sentence is None:
+            self.plot.setTitle(self._title, color=AXIS_COLOR, size="11pt")
+            self.readout.setText("Point at the chart to read its values.")
+            return
+        self.plot.setTitle(f"{self._title}: not available", color="#b71c1c", size="11pt")
+        self.readout.setText(sentence)
 
     def set_markers(self, failed: Sequence[float], gaps: Sequence[float]) -> None:
         """Vertical lines at failed deliveries and relay gaps (times in seconds)."""

@@ -26,6 +26,7 @@ from impilo_desk.ui.readings.view import ReadingsTab
 
 if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
     from impilo_desk.client.ports import ReadingsApi
+    from impilo_desk.contract import ReadingKind
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.reading_feed import EventHub
     from impilo_desk.services.reading_poller import KindReading, ReadingPoller
@@ -248,6 +249,13 @@ class ReadingsController(TabController[ReadingsTab]):
             if not first.done():
                 first.set_result(None)
 
+        def unavailable(kind: ReadingKind, exc: Exception) -> None:
+            page = self.view.pages.get(kind.value)
+            if page is not None:
+                page.chart.set_unavailable(describe_error(exc))
+
+        for page in self.view.pages.values():  # a new poller asks every kind again
+            page.chart.set_unavailable(None)
         self.poller = ReadingPoller(
             self._api,
             patient_id,
@@ -257,6 +265,7 @@ class ReadingsController(TabController[ReadingsTab]):
             on_error=failed,
             on_pass=passed,
             store=store,
+            on_unavailable=unavailable,
         )
         run = self._tasks.spawn(self.poller.run(), name="readings.poll")
         self._patient_tasks.append(run)
@@ -361,9 +370,13 @@ class ReadingsController(TabController[ReadingsTab]):
             self.drawing.redraw()  # at once: what changed while another tab was in front
 
     def _status(self, count: int) -> str:
-        sources = []
-        if self._hub is not None:
-            sources.append("live from the relay")
-        if self._api is not None:
-            sources.append(f"polled every {self.poll_interval_s:g} s")
-        return f"{count} readings of this kind · {self.shown()} in all · " + " and ".join(sources)
+        from impilo_desk.services.reading_poller import status_line
+
+        page, poller = self.view.current_page(), self.poller
+        return status_line(
+            count,
+            self.shown(),
+            live=self._hub is not None and self._hub.live,
+            polled_every_s=self.poll_interval_s if self._api is not None else None,
+            unavailable=poller is not None and page is not None and page.kind in poller.unavailable,
+        )

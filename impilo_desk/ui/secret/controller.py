@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
-from impilo_desk.services.failure_sentence import describe_error
-from impilo_desk.session import is_rotation_unsupported, webhook_secret_kind
+from impilo_desk.session import webhook_secret_kind
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
@@ -31,6 +30,9 @@ def generate_secret() -> str:
 
 class SecretController(TabController[SecretTab]):
     """Loads the secret from Impilo and the keyring, and saves a new one to both in one step.
+
+    A server that does not show its secret (405) still gets the keyring's state shown; one that
+    cannot replace it ends in the portal sentence, after which Save keeps a secret locally only.
 
     Signals:
         loaded(): The state was (re)loaded.
@@ -97,6 +99,10 @@ class SecretController(TabController[SecretTab]):
         """Switches to another profile (or none) and reloads; ``store_name`` names ``store``."""
         self._api, self._store, self._profile_id = api, store, profile_id
         self._on_impilo = self._in_keyring = None
+        self._exists: bool | None = None  # None: Impilo does not show its secret
+        self._portal_only = False  # Impilo has one it cannot replace: Save keeps it locally
+        self._hidden = False  # the server does not show its secret (GET is 405 or missing)
+        self.view.set_save_mode(portal_only=False)
         self.view.banner.clear()
         self.view.set_store_name(store_name)
         self.view.clear_clipboard()
@@ -145,18 +151,24 @@ class SecretController(TabController[SecretTab]):
         )  # an API error has a status; the keyring's goes to the banner only
 
     async def _load(self) -> None:
+        from impilo_desk.services.secret_flow import read_impilo_secret  # after the first paint
+
         api, store = self._require()
-        on_impilo = await api.get_secret()
+        on_impilo = await read_impilo_secret(api)
         self.api_ok.emit()
-        self._on_impilo = on_impilo.secret if on_impilo is not None else None
+        self._exists = on_impilo.exists
+        self._hidden = not on_impilo.shown
+        self._on_impilo = on_impilo.value
         self._in_keyring = await store.get(self._profile_id, webhook_secret_kind())
-        self._show_state(self._on_impilo is not None, self._in_keyring is not None)
+        self._show_state(self._exists, self._in_keyring is not None)
         both = self._on_impilo is not None and self._in_keyring is not None
         self.view.show_match(self._on_impilo == self._in_keyring if both else None)
         self.view.set_secret(self._on_impilo or self._in_keyring or "")
         self.loaded.emit()
 
     async def _save(self) -> None:
+        from impilo_desk.services.secret_flow import PortalOnlyError, set_impilo_secret
+
         api, store = self._require()
         value = self.view.secret()
         if len(value) < MIN_SECRET_LENGTH:
@@ -164,46 +176,61 @@ class SecretController(TabController[SecretTab]):
                 f"Use at least {MIN_SECRET_LENGTH} characters, or press Generate for a strong one."
             )
             return
-        if self._on_impilo is not None:
-            try:
-                await api.replace_secret(value)
-            except Exception as exc:
-                if not is_rotation_unsupported(exc):
-                    raise
-                self.view.set_secret(self._on_impilo)
-                self.view.banner.show_error(
-                    "This Impilo account cannot replace its secret through the API; rotate it "
-                    "in the Impilo portal. The old secret is still in use."
-                )
-                return
-        else:
-            await api.create_secret(value)
+        if self._portal_only:  # Impilo's secret is the portal's business: keep it locally only
+            await self._keep(store, value, on_impilo=False)
+            return
+        try:
+            await set_impilo_secret(api, value, self._exists)
+        except PortalOnlyError as exc:
+            self._portal_only = True
+            self._exists = True
+            self.view.set_save_mode(portal_only=True)
+            self.view.set_secret(self._on_impilo or self._in_keyring or "")
+            self._show_state(True, self._in_keyring is not None)
+            self.report_failure(exc)  # the status bar too: this call did not go through
+            return
         self.api_ok.emit()
-        self._on_impilo = value
+        self._on_impilo, self._exists = value, True
+        await self._keep(store, value, on_impilo=True)
+
+    async def _keep(self, store: CredentialStore, value: str, *, on_impilo: bool) -> None:
+        """Stores ``value`` locally; ``on_impilo``: Impilo has just taken it too."""
         try:
             await store.set(self._profile_id, webhook_secret_kind(), value)
         except Exception as exc:
             where = self.view.store_name  # now, not before: the store may have switched meanwhile
-            self.view.banner.show_error(
-                f"Impilo now uses the new secret, but it could not be kept in {where} ("
-                + describe_error(exc).rstrip(".")
-                + "); copy it now."
+            done = "Impilo now uses the new secret, but it" if on_impilo else "The secret"
+            self.report_failure(  # the keyring's failure, not Impilo's: the banner only
+                exc,
+                to_status=False,
+                shown=lambda sentence: (
+                    f"{done} could not be kept in {where} ({sentence.rstrip('.')}); copy it now."
+                ),
             )
-            self._show_state(True, self._in_keyring is not None)
-            self.view.show_match(False if self._in_keyring is not None else None)
+            self._show_state(self._exists, self._in_keyring is not None)
+            self.view.show_match(False if self._in_keyring is not None and on_impilo else None)
             return
         self._in_keyring = value
-        self._show_state(True, True)
-        self.view.show_match(True)
-        self.view.banner.show_info(
-            f"Saved on Impilo and in {self.view.store_name}. Give the new secret to every receiver "
-            "(your relay too), or they will refuse Impilo's deliveries."
-        )
+        self._show_state(self._exists, True)
+        if on_impilo:
+            self.view.show_match(True)
+            self.view.banner.show_info(
+                f"Saved on Impilo and in {self.view.store_name}. Give the new secret to every "
+                "receiver (your relay too), or they will refuse Impilo's deliveries."
+            )
+        else:
+            known = self._on_impilo is not None
+            self.view.show_match(value == self._on_impilo if known else None)
+            self.view.banner.show_info(
+                f"Kept in {self.view.store_name} for this profile; Impilo was not changed. It must "
+                "be the secret the Impilo portal shows, or the relay and smee checks will refuse "
+                "Impilo's deliveries."
+            )
         self.saved.emit()
 
     def _show_state(self, on_impilo: bool | None, in_store: bool | None) -> None:
         self._shown = (on_impilo, in_store)
-        self.view.show_state(on_impilo, in_store)
+        self.view.show_state(on_impilo, in_store, not_shown=self._hidden)
 
     def _update_save(self) -> None:
         value = self.view.secret()

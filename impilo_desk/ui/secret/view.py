@@ -49,6 +49,9 @@ class SecretTab(TabPage):
         self._clipboard = clipboard
         self._copied = ""
         self._store_name = "the keyring"
+        self._place = "keyring"
+        self._portal_only = False
+        self._hidden = False  # the server does not show its secret (set by show_state)
         self.refresh_action = page_action(self, "&Refresh", "refresh", QKeySequence("F5"))
         self.generate_action = page_action(self, "&Generate a strong secret", "generate", None)
         self.save_action = page_action(self, "&Save to Impilo and keyring", "save", None)
@@ -137,21 +140,40 @@ class SecretTab(TabPage):
         self._store_name = name
         self.store_caption.setText(f"In {name}:")
         self.keyring_state.setAccessibleName(f"Secret in {name}")
-        place = "keyring" if "keyring" in name else "memory"
-        self.save_action.setText(f"&Save to Impilo and {place}")
+        self._place = "keyring" if "keyring" in name else "memory"
+        self.set_save_mode(portal_only=self._portal_only)
 
-    def show_state(self, on_impilo: bool | None, in_keyring: bool | None) -> None:
-        """Shows where a secret exists (None: not known, e.g. after an error)."""
-        self.impilo_state.setText(_yes_no(on_impilo, "Impilo has a secret", "Impilo has none"))
+    def set_save_mode(self, *, portal_only: bool) -> None:
+        """Names what Save does: to Impilo and the keyring, or (``portal_only``) the keyring."""
+        self._portal_only = portal_only
+        if portal_only:
+            where = "the keyring" if self._place == "keyring" else "memory"
+            self.save_action.setText(f"&Save in {where} only (this profile)")
+        else:
+            self.save_action.setText(f"&Save to Impilo and {self._place}")
+
+    def show_state(
+        self, on_impilo: bool | None, in_keyring: bool | None, *, not_shown: bool = False
+    ) -> None:
+        """Shows where a secret exists (None: not known, e.g. after an error).
+
+        ``not_shown``: the server does not show its secret, which is said instead of "unknown".
+        """
+        self._hidden = not_shown
+        impilo = _yes_no(on_impilo, "Impilo has a secret", "Impilo has none")
+        if on_impilo is None and not_shown:
+            impilo = "Impilo does not show the current secret"
+        self.impilo_state.setText(impilo)
         self.keyring_state.setText(
             _yes_no(in_keyring, f"stored in {self._store_name}", f"not in {self._store_name}")
         )
 
     def show_match(self, match: bool | None) -> None:
         """Shows whether Impilo's secret and the keyring's are the same."""
-        self.match_state.setText(
-            _yes_no(match, "yes, the same value", "no — they differ; save one to both")
-        )
+        text = _yes_no(match, "yes, the same value", "no — they differ; save one to both")
+        if match is None and self._hidden:
+            text = "unknown: Impilo does not show its secret to compare"
+        self.match_state.setText(text)
         self.match_state.setStyleSheet("color: #b71c1c;" if match is False else "")
 
     def reveal_secret(self) -> None:

@@ -73,6 +73,7 @@ class TestEventsController(TabController[TestEventsTab]):
         self._api: TestEventsApi | None = None
         self._profile: ProfileInfo | None = None
         self._ingest_url: str | None = None
+        self._unavailable: dict[str, str] = {}  # kind -> why, until the profile is opened again
         self.tracker = FollowTracker(history, self._spawn, self)
         self.tracker.changed.connect(self._chain_changed)
         self.tracker.ended.connect(self._follow_ended)
@@ -118,6 +119,7 @@ class TestEventsController(TabController[TestEventsTab]):
         self.patients.api = self._api
         self._profile = session.profile if session is not None else None
         self._ingest_url = relay_ingest_url(self._profile.relay_url if self._profile else None)
+        self._unavailable = {}  # this server's missing test endpoints are asked again next time
         if session is not None and session.events is not None:
             from impilo_desk.services.reading_feed import HubListener  # after the first paint
 
@@ -133,6 +135,7 @@ class TestEventsController(TabController[TestEventsTab]):
         self.view.set_patients([], "" if connected else "Connect a profile to fire test events.")
         if connected:
             self.view.build_forms()
+            self.view.mark_unavailable(set())
             self._kind_changed()
             self.patients.search_now()
 
@@ -167,6 +170,12 @@ class TestEventsController(TabController[TestEventsTab]):
             return
         if patient_id is None:
             self._block("Choose a patient first: search by name or id.")
+            return
+        if kind in self._unavailable:
+            self._block(
+                self._unavailable[kind].rstrip(".") + "; it is not asked again until this "
+                "profile is opened again (Ctrl+P)."
+            )
             return
         self._spawn(self._fire(kind, patient_id, self.view.patient_label(), values), "fire")
 
@@ -261,11 +270,14 @@ class TestEventsController(TabController[TestEventsTab]):
             datetime.now(UTC),
         )
         title = f"{info.label} for {label} ({fired.summary}), fired at "
+        from impilo_desk.services.server_info import may_ask_sandbox_info
+
+        info_url = profile.api_base_url if may_ask_sandbox_info(profile.environment) else None
         await self.tracker.follow(
             fired,
             title + format_clock(fired.fired_at),
             api,
-            profile.api_base_url,
+            info_url,
             self._ingest_url,
             self._times or FollowTimes(),
         )
@@ -301,6 +313,9 @@ class TestEventsController(TabController[TestEventsTab]):
         if follow.failure is not None:
             self.report_failure(follow.failure)
         elif error is not None:
+            if follow.follower.result.endpoint_missing:
+                self._unavailable[fired.kind] = error
+                self.view.mark_unavailable(set(self._unavailable))
             self.report(error)
         else:
             self.api_ok.emit()

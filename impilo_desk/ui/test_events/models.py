@@ -93,9 +93,7 @@ class ChainModel(NamedColumnsModel):
             return ""
         from impilo_desk.services.receipts import Step
 
-        if Step(row) in self._chain.times:
-            return "✔ Done"
-        return "✘ Missing" if self._finished else "… Waiting"
+        return self._chain.status(Step(row), self._finished)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         """Five steps once something was fired (none under a valid parent)."""
@@ -125,9 +123,11 @@ class ChainModel(NamedColumnsModel):
         if role == Qt.ItemDataRole.ToolTipRole and column is ChainColumn.DETAIL:
             return self._details.get(step) or None
         if role == Qt.ItemDataRole.ForegroundRole and column is ChainColumn.STATUS:
+            from impilo_desk.services.receipts import MISSING
+
             if step in chain.times:
                 return QBrush(_DONE)
-            return QBrush(_MISSING if self._finished else _WAITING)
+            return QBrush(_MISSING if chain.status(step, self._finished) == MISSING else _WAITING)
         if role == Qt.ItemDataRole.TextAlignmentRole and column is ChainColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

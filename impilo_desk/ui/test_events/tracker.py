@@ -62,7 +62,9 @@ def outcome(follower: ChainFollower) -> str:
     if chain.complete:
         total = chain.times[Step.DESKTOP] - chain.times[Step.SENT]
         return f"Arrived in {total.total_seconds():.2f} s{status}"
-    missing = next(s for s in Step if s not in chain.times)
+    missing = next((s for s in Step if s not in chain.times and s not in chain.not_followed), None)
+    if missing is None:  # every step that could be followed was seen (no relay to follow)
+        return f"Logged, not followed past Impilo (no relay){status}"
     return f"Stopped before “{missing.label}”{status}"
 
 
@@ -110,7 +112,7 @@ class FollowTracker(QObject):
         fired: Fired,
         title: str,
         api: TestEventsApi,
-        api_base_url: str,
+        api_base_url: str | None,
         ingest_url: str | None,
         times: FollowTimes,
     ) -> None:
@@ -120,7 +122,8 @@ class FollowTracker(QObject):
             fired: What to fire (kind, patient, values).
             title: What the chain panel says above its chain.
             api: The session's Impilo client.
-            api_base_url: The server's address (its retry time scale is asked once).
+            api_base_url: The sandbox's address, whose retry time scale is asked once; None
+                for any other server (never probed: it runs the documented schedule).
             ingest_url: The profile's relay ingest URL, if it has a relay.
             times: Time-out and polling pace of the follow.
         """
@@ -134,7 +137,8 @@ class FollowTracker(QObject):
                 from impilo_desk.contract import scaled_schedule
                 from impilo_desk.services.server_info import fetch_time_scale
 
-                self._schedule = scaled_schedule(await fetch_time_scale(api_base_url))
+                scale = await fetch_time_scale(api_base_url) if api_base_url else 1.0
+                self._schedule = scaled_schedule(scale)
         follower = ChainFollower(
             api, ReadingKind(fired.kind), fired.patient_id, fired.values, ingest_url, times,
             lambda: self.changed.emit(fired), schedule=self._schedule, claim=self.claim,

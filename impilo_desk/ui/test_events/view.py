@@ -214,6 +214,15 @@ class TestEventsTab(TabPage):
         kind = self.current_kind()
         return self.forms.get(kind) if kind is not None else None
 
+    def mark_unavailable(self, kinds: set[str]) -> None:
+        """Labels the kinds this server has no test endpoint for ("… (not on this server)")."""
+        for index in range(self.kind_combo.count()):
+            kind = str(self.kind_combo.itemData(index))
+            label = self.forms[kind].info.label if kind in self.forms else kind
+            self.kind_combo.setItemText(
+                index, f"{label} (not on this server)" if kind in kinds else label
+            )
+
     def select_kind(self, kind: str) -> None:
         """Chooses the kind ``kind`` (a path slug such as ``blood-pressure``)."""
         index = self.kind_combo.findData(kind)

@@ -9,8 +9,10 @@ from impilo_desk.client import (
     ApiError,
     BadResponse,
     Conflict,
+    EndpointMissing,
     Forbidden,
     ImpiloClient,
+    MethodNotAllowed,
     NotFound,
     RateLimited,
     RequestTimeout,
@@ -66,7 +68,7 @@ def client(server: FaultServer, **kw: object) -> ImpiloClient:
             ValidationFailed,
             "url: Field required",
         ),
-        (Reply(405, spring(405, "Method Not Allowed", "PATCH only")), ApiError, "405"),
+        (Reply(405, spring(405, "Method Not Allowed", "PATCH only")), MethodNotAllowed, "405"),
         (Reply(501, "Not Implemented", content_type="text/plain"), ServerError, "501"),
     ],
 )
@@ -263,3 +265,90 @@ def test_missing_certificate_bundle_is_a_tls_failure(monkeypatch: pytest.MonkeyP
     with pytest.raises(TlsFailure) as info:
         ImpiloClient("https://app.impiloplatform.com", API_KEY)
     assert "certificate bundle could not be loaded" in info.value.user_message
+
+
+# -- what a real (Spring) Impilo may answer where the docs are silent (issue 13) ---------------
+
+
+def no_static_resource(path: str) -> Reply:
+    """Spring 6's answer for a path it has no handler for."""
+    body = spring(404, "Not Found", f"No static resource {path.lstrip('/')}.")
+    return Reply(404, {**body, "path": path})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "call", "words"),
+    [
+        ("POST", "/api/v3/test/weight-webhook", "fire_weight", "no weight test-event endpoint"),
+        ("POST", "/api/v3/test/ecg-webhook", "fire_ecg", "no ECG test-event endpoint"),
+        ("GET", "/api/v3/ecg-reading", "list_ecg", "no ECG reading list endpoint"),
+        ("PATCH", HOOK, "patch", "no PATCH webhook endpoint"),
+    ],
+)
+async def test_missing_endpoint_is_named_as_missing(
+    server: FaultServer, method: str, path: str, call: str, words: str
+) -> None:
+    from impilo_desk.contract import ReadingKind
+
+    server.route(method, path, no_static_resource(path))
+    calls = {
+        "fire_weight": lambda c: c.fire_test(ReadingKind.WEIGHT, {"patientId": 1, "weight": 150}),
+        "fire_ecg": lambda c: c.fire_test(ReadingKind.ECG, {"patientId": 1, "heartRate": 60}),
+        "list_ecg": lambda c: c.list_readings(ReadingKind.ECG),
+        "patch": lambda c: c.update_webhook_url(7, "reading.weight", "https://a.example/h"),
+    }
+    async with client(server) as c:
+        with pytest.raises(EndpointMissing) as info:
+            await calls[call](c)
+    exc = info.value
+    assert isinstance(exc, NotFound)  # still a 404 for code that only asks that
+    assert f"This Impilo server has {words} (404)" in exc.user_message
+    assert f"No static resource {path.lstrip('/')}" in exc.user_message  # the server's words
+    assert "refresh the list" not in exc.user_message
+    assert (exc.method, exc.path, exc.status) == (method, path, 404)
+
+
+async def test_missing_item_is_still_a_missing_item_with_the_servers_message(
+    server: FaultServer,
+) -> None:
+    server.route("GET", HOOK, Reply(404, spring(404, "Not Found", "Webhook 7 does not exist")))
+    server.route("GET", "/api/v3/ecg-reading", Reply(404, spring(404, "Not Found", "nothing")))
+    async with client(server) as c:
+        with pytest.raises(NotFound) as item:
+            await c.get_webhook(7)
+        with pytest.raises(EndpointMissing):  # a collection has no id that could be unknown
+            await c.list_readings("ecg")  # type: ignore[arg-type]
+    assert type(item.value) is NotFound
+    assert "Impilo does not know this item (404)" in item.value.user_message
+    assert "Webhook 7 does not exist" in item.value.user_message
+
+
+async def test_reading_the_secret_may_be_405_and_creating_one_may_be_400(
+    server: FaultServer,
+) -> None:
+    server.route(
+        "GET", SECRET,
+        Reply(405, spring(405, "Method Not Allowed", "Request method 'GET' is not supported")),
+    )  # fmt: skip
+    server.route(
+        "POST", SECRET,
+        Reply(400, spring(400, "Bad Request", "A webhook secret already exists for this account")),
+    )  # fmt: skip
+    async with client(server) as c:
+        with pytest.raises(MethodNotAllowed) as read:
+            await c.get_secret()
+        with pytest.raises(ValidationFailed) as create:
+            await c.create_secret("a-new-secret-0123456789")
+    assert "Request method 'GET' is not supported" in read.value.user_message
+    assert (read.value.method, read.value.path) == ("GET", SECRET)
+    assert "A webhook secret already exists for this account" in create.value.user_message
+
+
+async def test_secret_404_without_spring_words_still_means_none(server: FaultServer) -> None:
+    server.route("GET", SECRET, Reply(404, spring(404, "Not Found", "no secret")))
+    async with client(server) as c:
+        assert await c.get_secret() is None
+    server.route("GET", SECRET, no_static_resource(SECRET))
+    async with client(server) as c:
+        with pytest.raises(EndpointMissing):
+            await c.get_secret()

@@ -194,3 +194,28 @@ async def test_iter_all_walks_pages_and_is_bounded(server: FaultServer) -> None:
     async with ImpiloClient(server.base_url, API_KEY, max_pages=5, retry=FAST_RETRY) as c:
         with pytest.raises(Exception, match="did not end after 5 pages"):
             _ = [w async for w in c.iter_all(lambda p: c.list_webhooks(page=p))]
+
+
+async def test_a_server_that_ignores_a_filter_is_caught_by_checking_the_rows(
+    server: FaultServer,
+) -> None:
+    from impilo_desk.client.filters import check_filters, matching_rows
+
+    rows = [
+        {"id": 1, "webhookType": "reading.weight", "lastResponseStatus": 503},
+        {"id": 2, "webhookType": "reading.weight", "lastResponseStatus": 200},
+        {"id": 3, "webhookType": "reading.weight", "lastResponseStatus": 200},
+    ]
+    server.route("GET", HOOKS + "/logs", Reply(200, {"content": rows, "total": 3}))
+    filters = LogFilters(webhook_type="reading.weight", last_response_status=503)
+    async with client(server) as c:
+        page = await c.list_logs(filters)
+    assert server.requests[-1].query["lastResponseStatus"] == ["503"]  # it was sent
+    found = check_filters(filters, page.content)
+    assert found is not None
+    assert found.names == ("lastResponseStatus",)
+    assert found.sentence() == (
+        "Impilo ignored the last response status filter; 2 rows shown that don't match."
+    )
+    assert [r.id for r in matching_rows(filters, page.content)] == [1]
+    assert check_filters(LogFilters(webhook_type="reading.weight"), page.content) is None
