@@ -23,13 +23,16 @@ from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.config import RelayConfig
 from impilo_desk.relay.ingest import IngestWriter, WriterClosedError
 from impilo_desk.relay.metrics import CONTENT_TYPE, Metrics
-from impilo_desk.relay.store import Incoming, RelayStore
+from impilo_desk.relay.store import Incoming
+from impilo_desk.relay.stores import EventStore, StoreUnavailableError, fanout, open_store
 from impilo_desk.relay.stream import event_stream
 
 log = logging.getLogger("impilo_desk.relay")
 HISTORY_MAX = 1000
+RETRY_AFTER_S = "5"  # told to a sender when the event could not be stored (store down)
 DAY_S = 86400
 _SECRET_LOWER = SECRET_HEADER.lower()
+_RETRY_AFTER = {"Retry-After": RETRY_AFTER_S}
 
 
 class BodyTooLargeError(Exception):
@@ -41,7 +44,7 @@ class Relay:
     """The running relay's parts, created at startup and closed at shutdown."""
 
     config: RelayConfig
-    store: RelayStore
+    store: EventStore
     metrics: Metrics
     broadcaster: Broadcaster
     writer: IngestWriter
@@ -115,7 +118,8 @@ async def hooks(request: Request) -> Response:
     try:
         result = await relay.writer.submit(item)
     except WriterClosedError:
-        return _error(503, "the relay is shutting down; retry later")
+        # Never 200 without a commit: the store is down or the relay is stopping.
+        return _error(503, "the relay could not store the event now; retry later", **_RETRY_AFTER)
     return JSONResponse({"seq": result.seq, "duplicate": not result.new})
 
 
@@ -148,10 +152,19 @@ async def events(request: Request) -> Response:
         retry_ms=relay.config.retry_ms,
     )
     return StreamingResponse(
-        stream,
+        _ends_quietly(stream),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def _ends_quietly(stream: AsyncIterator[str]) -> AsyncIterator[str]:
+    """Ends a stream whose store became unreachable (the client resumes with Last-Event-ID)."""
+    try:
+        async for chunk in stream:
+            yield chunk
+    except StoreUnavailableError as exc:
+        log.warning("a stream ended: %s", exc)
 
 
 async def history(request: Request) -> Response:
@@ -181,8 +194,17 @@ async def history(request: Request) -> Response:
 async def healthz(request: Request) -> Response:
     """``GET /healthz``: liveness and a few facts (no secrets)."""
     relay: Relay = request.app.state.relay
-    bounds = await asyncio.to_thread(relay.store.bounds)
+    try:
+        bounds = await asyncio.to_thread(relay.store.bounds)  # a real round trip: checked now
+    except StoreUnavailableError as exc:
+        body = {"status": "unavailable", "reason": str(exc)}
+        return JSONResponse(body, status_code=503, headers=_RETRY_AFTER)
     return JSONResponse({"status": "ok", "subscribers": relay.metrics.subscribers, **bounds})
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    """Any route whose store call found the store unreachable: 503, in one sentence."""
+    return _error(503, str(exc), **_RETRY_AFTER)
 
 
 async def metrics(request: Request) -> Response:
@@ -215,28 +237,36 @@ async def _retention(relay: Relay) -> None:
         await asyncio.sleep(cfg.retention_interval_s)
 
 
-def create_app(config: RelayConfig) -> Starlette:
-    """Builds the relay app; its lifespan opens the store and owns the writer and retention."""
+def create_app(config: RelayConfig, store: EventStore | None = None) -> Starlette:
+    """Builds the relay app; its lifespan owns the store, the writer and retention.
+
+    Args:
+        config: The relay's configuration.
+        store: The store, already open (``__main__`` opens it first, to report a database that
+            cannot be reached in one sentence); ``None``: opened here from ``config``.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = RelayStore(config.db_path, synchronous=config.synchronous)
+        opened = store if store is not None else await asyncio.to_thread(open_store, config)
         metrics_ = Metrics()
-        broadcaster = Broadcaster(metrics_, config.queue_size)
-        writer = IngestWriter(store, broadcaster, metrics_)
-        relay = Relay(config, store, metrics_, broadcaster, writer)
-        app.state.relay = relay
-        writer.start()
-        retention = asyncio.create_task(_retention(relay), name="relay-retention")
         try:
-            yield
+            async with fanout(opened, metrics_, config.queue_size) as broadcaster:
+                writer = IngestWriter(opened, broadcaster, metrics_)
+                relay = Relay(config, opened, metrics_, broadcaster, writer)
+                app.state.relay = relay
+                writer.start()
+                retention = asyncio.create_task(_retention(relay), name="relay-retention")
+                try:
+                    yield
+                finally:
+                    broadcaster.close()
+                    retention.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await retention
+                    await writer.close()
         finally:
-            broadcaster.close()
-            retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retention
-            await writer.close()
-            store.close()
+            opened.close()
 
     routes = [
         Route("/hooks", hooks, methods=["POST"]),
@@ -245,4 +275,8 @@ def create_app(config: RelayConfig) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={StoreUnavailableError: _store_unavailable},
+    )

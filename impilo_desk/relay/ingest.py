@@ -18,7 +18,8 @@ from typing import TypeVar
 
 from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.metrics import Metrics
-from impilo_desk.relay.store import Incoming, RelayStore, StoredEvent, WriteResult
+from impilo_desk.relay.store import Incoming, StoredEvent, WriteResult
+from impilo_desk.relay.stores import EventStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,7 +34,7 @@ class IngestWriter:
 
     def __init__(
         self,
-        store: RelayStore,
+        store: EventStore,
         broadcaster: Broadcaster,
         metrics: Metrics,
         *,

@@ -13,7 +13,8 @@ import json
 from collections.abc import AsyncIterator
 
 from impilo_desk.relay.broadcaster import Broadcaster
-from impilo_desk.relay.store import RelayStore, StoredEvent
+from impilo_desk.relay.store import StoredEvent
+from impilo_desk.relay.stores import EventStore
 
 PAGE = 500
 
@@ -30,7 +31,7 @@ def gap_frame(after: int, resume_after: int, reason: str) -> str:
 
 
 async def event_stream(
-    store: RelayStore,
+    store: EventStore,
     broadcaster: Broadcaster,
     after: int | None,
     *,
