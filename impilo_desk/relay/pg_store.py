@@ -86,6 +86,11 @@ _INSERT = (
 )
 
 
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
 class SchemaError(Exception):
     """The database was set up by a newer relay; this one must not write to it."""
 
@@ -110,17 +115,19 @@ class PgRelayStore:
         self.url = url
         self.display = redact_db_url(url)
         self._before_commit = before_commit
+        self._down = False  # set by a failed call, cleared by the first one that succeeds
+        self._connect_kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "application_name": "impilo-relay",
+        }
         self._pool = ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             open=False,
             timeout=POOL_WAIT_S,
-            kwargs={
-                "autocommit": True,
-                "connect_timeout": CONNECT_TIMEOUT_S,
-                "application_name": "impilo-relay",
-            },
+            kwargs=self._connect_kwargs,
             name="impilo-relay",
         )
         try:
@@ -140,7 +147,7 @@ class PgRelayStore:
         try:
             psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()
         except psycopg.Error as exc:
-            return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            return _one_line(exc)
         return "it answers again"
 
     def close(self) -> None:
@@ -152,24 +159,43 @@ class PgRelayStore:
 
         A connection that broke while idle (PostgreSQL restarted) fails on first use; the job is
         then run once more on a fresh one. That is safe for writes too: a batch that did commit
-        before its answer was lost is found again by its Impilo ids.
+        before its answer was lost is found again by its Impilo ids. Once PostgreSQL is known to
+        be down, calls try a connection of their own instead of waiting for the pool, so they
+        fail at once while it is down and succeed as soon as it is back (see ``_call_direct``).
         """
+        if self._down:
+            return self._call_direct(job)
         for attempt in (1, 2):
             try:
                 with self._pool.connection() as conn:
                     return job(conn)
             except PoolTimeout:
+                self._down = True
                 raise StoreUnavailableError(
                     f"PostgreSQL at {self.display} is unreachable: {self._why()}"
                 ) from None
             except psycopg.OperationalError as exc:
                 if attempt == 2:
-                    reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "lost"
+                    self._down = True
                     raise StoreUnavailableError(
-                        f"PostgreSQL at {self.display} failed: {reason}"
+                        f"PostgreSQL at {self.display} failed: {_one_line(exc)}"
                     ) from None
                 log.info("a PostgreSQL connection broke (%s); trying a fresh one", exc)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call_direct(self, job: Callable[[psycopg.Connection[Any]], T]) -> T:
+        try:
+            with psycopg.connect(self.url, **self._connect_kwargs) as conn:
+                result = job(conn)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailableError(
+                f"PostgreSQL at {self.display} is unreachable: {_one_line(exc)}"
+            ) from None
+        if self._down:
+            self._down = False
+            log.warning("PostgreSQL at %s answers again", self.display)
+            self._pool.check()  # replaces the pooled connections that broke meanwhile
+        return result
 
     # --- schema ---
 
