@@ -131,6 +131,14 @@ class PgRelayStore:
             name="impilo-relay",
         )
         try:
+            # One connection first: a wrong password or a refused port is told at once, in
+            # libpq's words, instead of after the pool's wait.
+            psycopg.connect(url, **self._connect_kwargs).close()
+        except psycopg.Error as exc:
+            raise StoreUnavailableError(
+                f"cannot reach PostgreSQL at {self.display}: {_one_line(exc)}"
+            ) from None
+        try:
             self._pool.open(wait=True, timeout=POOL_WAIT_S * 2)
             self._call(self._migrate)
         except PoolTimeout:
