@@ -57,6 +57,7 @@ class PgBroadcaster(Broadcaster):
         self._local: collections.deque[list[StoredEvent]] = collections.deque()
         self._wake = asyncio.Event()
         self._target = 0  # the highest position known to be committed
+        self._force_read = False  # read the store at the next wake-up, whatever the target
         self.published = 0  # the highest position handed to the streams
         self.listening = False  # whether the LISTEN connection is up (for /healthz)
         self._tasks: list[asyncio.Task[None]] = []
@@ -101,7 +102,8 @@ class PgBroadcaster(Broadcaster):
                     await conn.execute(f"LISTEN {CHANNEL}")
                     self.listening = True
                     delay = 0.1
-                    self._wake.set()  # whatever was committed while not listening
+                    self._force_read = True  # whatever was committed while not listening
+                    self._wake.set()
                     async for note in conn.notifies():
                         with contextlib.suppress(ValueError):
                             self._target = max(self._target, int(note.payload))
@@ -120,7 +122,8 @@ class PgBroadcaster(Broadcaster):
                 woke = False  # the periodic catch-up read
             self._wake.clear()
             self._take_local()
-            read = not woke or self._target > self.published
+            read = not woke or self._force_read or self._target > self.published
+            self._force_read = False
             try:
                 while read:
                     target = self._target
