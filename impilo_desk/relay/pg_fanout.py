@@ -60,6 +60,7 @@ class PgBroadcaster(Broadcaster):
         self._force_read = False  # read the store at the next wake-up, whatever the target
         self.published = 0  # the highest position handed to the streams
         self.listening = False  # whether the LISTEN connection is up (for /healthz)
+        self.store_reads = 0  # catch-up reads done (each one a round trip to PostgreSQL)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -128,6 +129,7 @@ class PgBroadcaster(Broadcaster):
                 while read:
                     target = self._target
                     rows = await asyncio.to_thread(self._store.read_after, self.published, PAGE)
+                    self.store_reads += 1
                     self._deliver(rows)
                     self._take_local()
                     # A short page reached the end; a target still ahead was pruned away,

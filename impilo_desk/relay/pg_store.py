@@ -73,16 +73,21 @@ MIGRATIONS = [
 ]
 # ``relay_seen``: the ids of events that retention deleted, as in ``store.SCHEMA`` (SQLite).
 
+# One round trip: the last position, and the ids of the batch already known (with their seq).
 _KNOWN = (
+    "SELECT (SELECT value FROM relay_meta WHERE key = 'last_seq'), k.event_id, k.seq"
+    " FROM (SELECT 1) AS one LEFT JOIN ("
     "SELECT event_id, seq FROM relay_events WHERE event_id = ANY(%(ids)s)"
-    " UNION ALL SELECT event_id, seq FROM relay_seen WHERE event_id = ANY(%(ids)s)"
+    " UNION ALL SELECT event_id, seq FROM relay_seen WHERE event_id = ANY(%(ids)s)) AS k ON true"
 )
 _INSERT = (
     "WITH ins AS (INSERT INTO relay_events"
     " (seq, event_id, received_at, received_ts, envelope, headers)"
     " SELECT * FROM unnest(%(seq)s::bigint[], %(eid)s::bigint[], %(at)s::text[],"
     " %(ts)s::float8[], %(env)s::text[], %(hdr)s::text[]))"
-    " UPDATE relay_meta SET value = %(last)s WHERE key = 'last_seq'"
+    ", upd AS (UPDATE relay_meta SET value = %(last)s WHERE key = 'last_seq')"
+    # delivered to every listening replica when (and only if) this commits
+    " SELECT pg_notify(%(channel)s, %(last)s::text)"
 )
 
 
@@ -241,9 +246,9 @@ class PgRelayStore:
             # the same statement as the lock could miss what the previous holder committed.
             conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NS, POSITIONS))
             ids = [item.event_id for item in items]
-            known: dict[int, int] = dict(conn.execute(_KNOWN, {"ids": ids}).fetchall())
-            row = conn.execute("SELECT value FROM relay_meta WHERE key = 'last_seq'").fetchone()
-            last = int(row[0]) if row else 0
+            rows = conn.execute(_KNOWN, {"ids": ids}).fetchall()
+            last = int(rows[0][0])
+            known: dict[int, int] = {int(r[1]): int(r[2]) for r in rows if r[1] is not None}
             results: list[WriteResult] = []
             fresh: list[Incoming] = []
             for item in items:
@@ -267,10 +272,9 @@ class PgRelayStore:
                         "env": [i.envelope for i in fresh],
                         "hdr": [i.headers for i in fresh],
                         "last": last,
+                        "channel": CHANNEL,
                     },
                 )
-                # Delivered to every listening replica when (and only if) this commits.
-                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(last)))
                 if self._before_commit is not None:
                     self._before_commit(list(range(first, last + 1)))
         return results

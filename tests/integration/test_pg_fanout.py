@@ -19,6 +19,7 @@ from impilo_desk.relay.pg_fanout import PgBroadcaster
 from impilo_desk.relay.pg_store import PgRelayStore
 from impilo_desk.relay.store import StoredEvent
 from tests.fixtures.relay import make_envelope
+from tests.fixtures.waiting import until
 from tests.integration.test_pg_store import incoming
 
 pytestmark = pytest.mark.anyio
@@ -79,6 +80,8 @@ async def test_a_lost_notification_delays_an_event_but_never_loses_it(
     """A commit whose NOTIFY never arrives (written here by hand, without one)."""
     broadcaster, _ = fanout
     sub = broadcaster.subscribe()
+    # the read that follows LISTEN is done: from now on only the periodic read can find it
+    await until(lambda: broadcaster.listening and broadcaster.store_reads >= 1)
     envelope = json.dumps(make_envelope(77))
     with psycopg.connect(pg_url) as conn:
         conn.execute(
