@@ -39,6 +39,7 @@ test: lint
 	QT_QPA_PLATFORM=offscreen timeout -k 30 2400 bash tools/with-keyring.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: deps
+	@bash tools/system-deps.sh --bench
 	QT_QPA_PLATFORM=offscreen timeout -k 30 3000 $(BIN)/python -m pytest -q -s -o python_files='bench_*.py' -o timeout=1800 tests/benchmarks $(PYTEST_ARGS)
 
 clean:

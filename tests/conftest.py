@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.haproxy",
     "tests.fixtures.smee",
+    "tests.fixtures.redelivery",
 ]
 
 

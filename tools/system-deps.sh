@@ -12,7 +12,19 @@ PKGS=(
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth
   dbus-daemon gnome-keyring
   postgresql haproxy
+  curl  # the tests run the "Copy as curl" commands for real
 )
+
+# `system-deps.sh --bench` also installs what `make bench` needs: wrk (the load generator of the
+# relay-against-smee.io run) and node/npm (the smee.io server it runs side by side).
+# A program already on PATH (node from elsewhere, say) is not installed again.
+if [ "${1:-}" = "--bench" ]; then
+  PKGS=()
+  command -v wrk >/dev/null 2>&1 || PKGS+=(wrk)
+  command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
+  command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+  [ "${#PKGS[@]}" -eq 0 ] && exit 0
+fi
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian system; install Qt's runtime libraries yourself"; exit 0; }
 

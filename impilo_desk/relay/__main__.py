@@ -15,7 +15,8 @@ import sys
 import uvicorn
 
 from impilo_desk.relay.app import create_app
-from impilo_desk.relay.config import ConfigError, RelayConfig, config_from_args
+from impilo_desk.relay.config import BACKLOG, ConfigError, RelayConfig, config_from_args
+from impilo_desk.relay.limits import limited_protocol, quiet_accept_errors
 from impilo_desk.relay.pg_store import SchemaError
 from impilo_desk.relay.stores import EventStore, StoreUnavailableError, open_store
 
@@ -56,13 +57,18 @@ class _Server(uvicorn.Server):
 async def serve(config: RelayConfig, store: EventStore | None = None) -> None:
     """Runs the relay until SIGINT/SIGTERM (on ``store`` when given, else it opens one)."""
     sock = _bind(config.host, config.port)
+    app = create_app(config, store)
+    quiet_accept_errors(asyncio.get_running_loop())
     server_config = uvicorn.Config(
-        create_app(config, store),
+        app,
+        http=limited_protocol(app.metrics, config.max_connections, config.header_timeout_s),
         log_level=config.log_level,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=config.keep_alive_timeout_s,  # type: ignore[arg-type]
         server_header=False,
+        backlog=BACKLOG,
     )
     await _Server(server_config, _url(sock)).serve(sockets=[sock])
 

@@ -2,14 +2,17 @@
 
 The webhook secret and the subscriber token come from files (``--secret-file``,
 ``--token-file``) or from the environment (``IMPILO_RELAY_SECRET``, ``IMPILO_RELAY_TOKEN``); never
-from the command line, where every user of the machine could read them.
+from the command line, where every user of the machine could read them. The secret file may
+hold several secrets, one per line (a rotation's overlap window); SIGHUP reads it again.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import resource
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,6 +23,12 @@ DEFAULT_MAX_BODY = 1024 * 1024
 PG_SCHEMES = ("postgresql", "postgres")
 # "scheme:" of two letters or more; one letter is a Windows drive ("C:\\relay.db"), a path.
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+DEFAULT_MAX_CONNECTIONS = 4096
+DEFAULT_MAX_SUBSCRIBERS = 2000
+FD_RESERVE = 64  # open files kept for the database, logs and the listening socket
+# asyncio accepts up to this many connections in one go, closing those over the cap only after,
+# so they too must fit in the open-file limit; it is also the listen queue.
+BACKLOG = 256
 
 
 class ConfigError(Exception):
@@ -30,8 +39,9 @@ class ConfigError(Exception):
 class RelayConfig:
     """Everything the relay needs to run. ``repr`` never shows the secret or the token."""
 
-    secret: str = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False)
     token: str = field(repr=False)
+    secret_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
     db_path: Path = Path("impilo-relay.sqlite3")
@@ -47,6 +57,10 @@ class RelayConfig:
     queue_size: int = 1000
     synchronous: str = "NORMAL"
     log_level: str = "info"
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_subscribers: int = DEFAULT_MAX_SUBSCRIBERS
+    header_timeout_s: float = 10.0
+    keep_alive_timeout_s: float = 5.0
 
     @property
     def db_display(self) -> str:
@@ -103,6 +117,35 @@ def _positive_or_none(value: str) -> float | None:
     return number or None
 
 
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return number
+
+
+def fd_limit() -> int:
+    """The open-file limit, raised to its hard maximum first (a relay holds many sockets)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def default_max_connections() -> int:
+    """What fits in the open-file limit, at most ``DEFAULT_MAX_CONNECTIONS``."""
+    return max(1, min(DEFAULT_MAX_CONNECTIONS, fd_limit() - FD_RESERVE - BACKLOG))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``impilo-relay`` argument parser."""
     p = argparse.ArgumentParser(
@@ -119,7 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         "several replicas on one database; the password comes from $PGPASSWORD, $PGPASSFILE "
         "(~/.pgpass) or a service file (postgresql://?service=NAME), not the command line",
     )
-    p.add_argument("--secret-file", type=Path, help="file holding the Impilo webhook secret")
+    p.add_argument(
+        "--secret-file",
+        type=Path,
+        help="file holding the Impilo webhook secret(s), one per line; read again on SIGHUP",
+    )
     p.add_argument("--token-file", type=Path, help="file holding the subscribers' bearer token")
     p.add_argument("--retention-days", type=_positive_or_none, default=30.0, help="0 = keep all")
     p.add_argument("--retention-count", type=_positive_or_none, default=1_000_000.0)
@@ -147,8 +194,44 @@ def build_parser() -> argparse.ArgumentParser:
         default="normal",
         help="normal: survives a process kill; full: also survives power loss (slower)",
     )
+    p.add_argument(
+        "--max-connections",
+        type=_at_least_one,
+        default=None,
+        help=f"open connections at most (default {DEFAULT_MAX_CONNECTIONS}, or the open-file "
+        f"limit less {FD_RESERVE + BACKLOG}); more are answered 503 and closed",
+    )
+    p.add_argument(
+        "--max-subscribers",
+        type=_at_least_one,
+        default=DEFAULT_MAX_SUBSCRIBERS,
+        help="open SSE streams at most; more are answered 503 with Retry-After",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10.0,
+        help="seconds a connection has to send a request's head before it is closed",
+    )
+    p.add_argument(
+        "--keep-alive-timeout",
+        type=_positive,
+        default=5.0,
+        help="seconds an idle keep-alive connection stays open between requests",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return p
+
+
+def read_secrets(path: Path | None) -> tuple[str, ...]:
+    """The webhook secrets: one per non-empty line of ``path``, else ``$IMPILO_RELAY_SECRET``.
+
+    Raises:
+        ConfigError: The file cannot be read, or there is no secret.
+    """
+    text = _read_credential(path, SECRET_ENV, "secret")
+    found = tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    return found
 
 
 def _read_credential(path: Path | None, env: str, what: str) -> str:
@@ -171,8 +254,9 @@ def config_from_args(argv: list[str] | None = None) -> RelayConfig:
     dedup_count = args.dedup_count
     db_path, db_url = parse_db(args.db)
     return RelayConfig(
-        secret=_read_credential(args.secret_file, SECRET_ENV, "secret"),
+        secrets=read_secrets(args.secret_file),
         token=_read_credential(args.token_file, TOKEN_ENV, "token"),
+        secret_file=args.secret_file,
         host=args.host,
         port=args.port,
         db_path=db_path,
@@ -188,4 +272,8 @@ def config_from_args(argv: list[str] | None = None) -> RelayConfig:
         queue_size=args.queue_size,
         synchronous=args.synchronous.upper(),
         log_level=args.log_level,
+        max_connections=args.max_connections or default_max_connections(),
+        max_subscribers=args.max_subscribers,
+        header_timeout_s=args.header_timeout,
+        keep_alive_timeout_s=args.keep_alive_timeout,
     )

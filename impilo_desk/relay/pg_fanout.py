@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PAGE = 500
 CATCHUP_S = 1.0
 RECONNECT_MAX_S = 5.0
+RECONNECT_FIRST_S = 0.1
 
 
 class PgBroadcaster(Broadcaster):
@@ -62,6 +63,7 @@ class PgBroadcaster(Broadcaster):
         self.listening = False  # whether the LISTEN connection is up (for /healthz)
         self.store_reads = 0  # catch-up reads done (each one a round trip to PostgreSQL)
         self._tasks: list[asyncio.Task[None]] = []
+        self._failing: str | None = None  # why the last catch-up read failed (logged once)
 
     async def start(self) -> None:
         """Starts publishing after the store's current last position."""
@@ -87,14 +89,16 @@ class PgBroadcaster(Broadcaster):
         self._wake.set()
 
     async def _listen(self) -> None:
-        delay = 0.1
+        delay = RECONNECT_FIRST_S
         while True:
             try:
                 conn = await psycopg.AsyncConnection.connect(
                     self._store.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
                 )
             except psycopg.Error as exc:
-                log.warning("cannot LISTEN on PostgreSQL (%s); retrying in %.1fs", exc, delay)
+                # once per outage (the first attempt), then quietly with back-off
+                level = logging.WARNING if delay == RECONNECT_FIRST_S else logging.DEBUG
+                log.log(level, "cannot LISTEN on PostgreSQL (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RECONNECT_MAX_S)
                 continue
@@ -102,7 +106,7 @@ class PgBroadcaster(Broadcaster):
                 async with conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     self.listening = True
-                    delay = 0.1
+                    delay = RECONNECT_FIRST_S
                     self._force_read = True  # whatever was committed while not listening
                     self._wake.set()
                     async for note in conn.notifies():
@@ -125,6 +129,7 @@ class PgBroadcaster(Broadcaster):
             self._take_local()
             read = not woke or self._force_read or self._target > self.published
             self._force_read = False
+            reads_before = self.store_reads
             try:
                 while read:
                     target = self._target
@@ -139,7 +144,13 @@ class PgBroadcaster(Broadcaster):
                         self._target = self.published
                     read = not short or self._target > self.published
             except StoreUnavailableError as exc:
-                log.warning("fan-out cannot read the store (%s); will catch up", exc)
+                if self._failing != str(exc):  # once per condition, not once per catch-up read
+                    log.warning("fan-out cannot read the store (%s); will catch up", exc)
+                self._failing = str(exc)
+            else:
+                if self._failing is not None and self.store_reads > reads_before:
+                    log.warning("fan-out reads the store again")
+                    self._failing = None
 
     def _take_local(self) -> None:
         """Passes on own commits that follow ``published``; a hole raises ``_target`` instead."""

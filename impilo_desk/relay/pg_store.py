@@ -92,8 +92,9 @@ _INSERT = (
 
 
 def _one_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[-1] if text else type(exc).__name__
+    """The message of libpq without its indented hints ("Is the server running on that host...")."""
+    lines = [line for line in str(exc).splitlines() if line.strip() and not line[0].isspace()]
+    return lines[-1].strip() if lines else type(exc).__name__
 
 
 class SchemaError(Exception):

@@ -54,7 +54,7 @@ class Incoming:
     event_id: int
     received_at: str
     received_ts: float
-    envelope: str  # compact JSON, no newlines
+    envelope: str  # JSON on one line (as received, see validate.py)
     headers: str  # compact JSON
 
 
@@ -124,6 +124,12 @@ class RelayStore:
 
     # --- writer side (one thread at a time) ---
 
+    def _rollback(self) -> None:
+        # SQLite ends the transaction itself on some errors (a full disk, SQLITE_FULL): a second
+        # ROLLBACK would then raise "no transaction is active" and hide the real error.
+        if self._writer.in_transaction:
+            self._writer.execute("ROLLBACK")
+
     def write_batch(self, items: list[Incoming]) -> list[WriteResult]:
         """Writes a batch in one transaction (one commit, one fsync at most) and returns its fate.
 
@@ -160,7 +166,7 @@ class RelayStore:
                 results.append(WriteResult(int(cur.lastrowid or 0), True))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._rollback()
             raise
         return results
 
@@ -193,7 +199,7 @@ class RelayStore:
             self._trim_seen(forget_before_ts, remember_count)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._rollback()
             raise
         return pruned
 

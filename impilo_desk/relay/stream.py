@@ -1,33 +1,33 @@
 """The SSE stream of one subscriber: replay from the store, then live, without gap or repeat.
 
 The stream registers with the broadcaster *before* it reads the store. Every event committed
-after that moment reaches its queue; every event committed before is found by the store read.
-Events seen both ways are skipped by sequence, so the seam between replay and live has neither a
-hole nor a duplicate. A stream whose queue overflowed goes back to the store the same way.
+after that moment is in the broadcaster's log from its cursor on; every event committed before
+is found by the store read. Events seen both ways are skipped by sequence, so the seam between
+replay and live has neither a hole nor a duplicate. A stream that fell behind the log goes back
+to the store the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
-from impilo_desk.relay.broadcaster import Broadcaster
-from impilo_desk.relay.store import StoredEvent
+from impilo_desk.relay.broadcaster import Broadcaster, Subscription, frame
 from impilo_desk.relay.stores import EventStore
 
 PAGE = 500
-
-
-def frame(event: StoredEvent) -> str:
-    """One SSE message: ``id:`` the relay sequence, ``data:`` the event as one JSON line."""
-    return f"id: {event.seq}\ndata: {event.to_json()}\n\n"
 
 
 def gap_frame(after: int, resume_after: int, reason: str) -> str:
     """The ``gap`` event: events after ``after`` up to ``resume_after`` are not available."""
     data = json.dumps({"after": after, "resume_after": resume_after, "reason": reason})
     return f"event: gap\ndata: {data}\n\n"
+
+
+def _ping(sub: Subscription, idle_flag: list[bool]) -> None:
+    idle_flag.append(True)
+    sub.wakeup.set()
 
 
 async def event_stream(
@@ -37,11 +37,15 @@ async def event_stream(
     *,
     keepalive_s: float,
     retry_ms: int,
-) -> AsyncIterator[str]:
-    """Yields the SSE text for one subscriber until the client goes or the relay stops.
+) -> AsyncGenerator[bytes, None]:
+    """Yields the SSE bytes for one subscriber until the client goes or the relay stops.
 
     ``after`` is the last sequence the client has (``None``: it wants only new events).
     """
+    loop = asyncio.get_running_loop()
+    idle_flag: list[bool] = []  # non-empty once the keep-alive timer fired
+    idle: asyncio.TimerHandle | None = None
+    sent_at = loop.time()
     sub = broadcaster.subscribe()
     try:
         bounds = await asyncio.to_thread(store.bounds)
@@ -58,7 +62,7 @@ async def event_stream(
             preamble += gap_frame(after, last, "retention")
         else:
             last = after
-        yield preamble
+        yield preamble.encode()
         while not broadcaster.closed.is_set():
             if catch_up or sub.overflowed:
                 sub.overflowed = False
@@ -67,24 +71,34 @@ async def event_stream(
                     rows = await asyncio.to_thread(store.read_after, last, PAGE)
                     if rows:
                         last = rows[-1].seq
-                        yield "".join(frame(r) for r in rows)
+                        yield "".join(frame(r) for r in rows).encode()
                     if len(rows) < PAGE:
                         break
-            chunk: list[str] = []
-            while not sub.queue.empty() and not sub.overflowed:
-                event = sub.queue.get_nowait()
-                if event.seq > last:
-                    chunk.append(frame(event))
-                    last = event.seq
+            chunk: list[bytes] = []
+            for batch in broadcaster.take(sub):
+                if batch.first_seq > last:
+                    chunk.append(batch.data)  # the usual case: encoded once for all streams
+                elif batch.last_seq > last:  # the seam with a store read: skip what was sent
+                    chunk.append("".join(frame(e) for e in batch.events if e.seq > last).encode())
+                last = max(last, batch.last_seq)
             if chunk:
-                yield "".join(chunk)
+                yield b"".join(chunk)
                 continue
             if sub.overflowed:
                 continue
             sub.wakeup.clear()
-            try:
-                await asyncio.wait_for(sub.wakeup.wait(), keepalive_s)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
+            # One timer that lives across wake-ups (not wait_for, which makes a task per wait,
+            # nor a timer per wait): this runs per stream and per flush.
+            if idle is None:
+                idle = loop.call_later(keepalive_s, _ping, sub, idle_flag)
+            await sub.wakeup.wait()
+            if idle_flag:
+                idle_flag.clear()
+                idle = None
+                if loop.time() - sent_at >= keepalive_s * 0.5:
+                    yield b": keep-alive\n\n"
+            sent_at = loop.time()
     finally:
+        if idle is not None:
+            idle.cancel()
         broadcaster.unsubscribe(sub)

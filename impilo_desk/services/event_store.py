@@ -267,6 +267,22 @@ class EventStore:
             rows = self._conn.execute("SELECT envelope_id FROM events ORDER BY 1").fetchall()
         return [int(r[0]) for r in rows]
 
+    def by_ids(self, ids: Iterable[int]) -> dict[int, RelayEvent]:
+        """The stored events with these Impilo ids, by id (ids not stored are left out)."""
+        wanted = sorted(set(ids))
+        found: dict[int, RelayEvent] = {}
+        for start in range(0, len(wanted), 500):  # SQLite bounds the number of parameters
+            chunk = wanted[start : start + 500]
+            sql = (
+                "SELECT relay_seq, received_ts, envelope, headers, source FROM events"  # noqa: S608
+                f" WHERE envelope_id IN ({','.join('?' * len(chunk))})"  # only "?" marks
+            )
+            with self._lock:
+                rows = self._conn.execute(sql, chunk).fetchall()
+            for event in map(_event, rows):
+                found[event.envelope.id] = event
+        return found
+
     def add_polled(self, readings: Iterable[PolledReading]) -> int:
         """Stores polled readings (one transaction); returns how many were new.
 
@@ -345,13 +361,15 @@ class EventStore:
             args.append(limit)
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
-        return [
-            RelayEvent(
-                seq=r[0],
-                received_at=datetime.fromtimestamp(r[1], UTC),
-                envelope=Envelope.model_validate_json(r[2]),
-                headers=json.loads(r[3]),
-                source=r[4],
-            )
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+
+def _event(r: Sequence[Any]) -> RelayEvent:
+    """A ``RelayEvent`` from ``relay_seq, received_ts, envelope, headers, source``."""
+    return RelayEvent(
+        seq=r[0],
+        received_at=datetime.fromtimestamp(r[1], UTC),
+        envelope=Envelope.model_validate_json(r[2]),
+        headers=json.loads(r[3]),
+        source=r[4],
+    )

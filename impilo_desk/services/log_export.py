@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from impilo_desk.contract import WebhookLog, format_timestamp
-from impilo_desk.services.redaction import redact_payload
+from impilo_desk.services.redaction import Pseudonyms, redact_payload
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -40,13 +40,19 @@ class ExportFormat(StrEnum):
     JSONL = "jsonl"
 
 
-def record_row(record: WebhookLog, *, redact: bool) -> dict[str, object]:
-    """The exported fields of one record, times in ISO-8601 UTC, payload redacted on request."""
+def record_row(
+    record: WebhookLog, *, redact: bool, pseudonyms: Pseudonyms | None = None
+) -> dict[str, object]:
+    """The exported fields of one record, times in ISO-8601 UTC, payload redacted on request.
+
+    ``pseudonyms`` are the export's (one set for all its rows, so that a patient keeps one
+    pseudonym throughout the file).
+    """
     row: dict[str, object] = {}
     for name in COLUMNS:
         value = getattr(record, name)
         if name == "payload" and redact:
-            value = redact_payload(value)
+            value = redact_payload(value, pseudonyms)
         elif hasattr(value, "isoformat"):
             value = format_timestamp(value)
         row[name] = value
@@ -54,10 +60,15 @@ def record_row(record: WebhookLog, *, redact: bool) -> dict[str, object]:
 
 
 def encode_rows(
-    records: Sequence[WebhookLog], fmt: ExportFormat, *, redact: bool, header: bool
+    records: Sequence[WebhookLog],
+    fmt: ExportFormat,
+    *,
+    redact: bool,
+    header: bool,
+    pseudonyms: Pseudonyms | None = None,
 ) -> str:
     """Encodes records as CSV (with a header line when asked) or as JSON Lines."""
-    rows = [record_row(r, redact=redact) for r in records]
+    rows = [record_row(r, redact=redact, pseudonyms=pseudonyms) for r in records]
     if fmt is ExportFormat.JSONL:
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     buffer = io.StringIO()
@@ -87,7 +98,8 @@ async def export_logs(
         pages: Pages of records, e.g. the client walking every page of the current filter.
         destination: Final path; written only when all pages are in.
         fmt: CSV or JSON Lines.
-        redact: Mask patient details inside payloads.
+        redact: Keep only the allow-listed fields of payloads, patients as pseudonyms that
+            are stable within this export (see ``services.redaction``).
         total: How many records are expected, for progress.
         on_progress: Progress callback.
 
@@ -99,10 +111,13 @@ async def export_logs(
     )
     tmp = Path(tmp_name)
     written = 0
+    pseudonyms = Pseudonyms() if redact else None  # one key per export, never stored
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             async for page in pages:
-                text = encode_rows(page, fmt, redact=redact, header=written == 0)
+                text = encode_rows(
+                    page, fmt, redact=redact, header=written == 0, pseudonyms=pseudonyms
+                )
                 await asyncio.to_thread(out.write, text)
                 written += len(page)
                 if on_progress is not None:

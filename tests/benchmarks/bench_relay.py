@@ -2,9 +2,10 @@
 
 Throughput: a concurrent loopback sender (64 keep-alive connections, a lean raw HTTP client so
 the sender is not the bottleneck) posts events; each 200 comes only after its commit. Latency:
-200 events/s paced, from the moment the POST is sent to the moment the desktop's
+200 and 1,000 events/s paced, from the moment the POST is sent to the moment the desktop's
 RelaySubscriber has stored and delivered it. Several runs; medians printed. Targets on a 2-core
-machine: ≥ 2,000 events/s, p99 ≤ 25 ms. No asserts on timing: the figures are printed.
+machine: ≥ 2,000 events/s; p99 ≤ 25 ms at 200/s, ≤ 10 ms at 1,000/s. No asserts on timing:
+the figures are printed.
 """
 
 from __future__ import annotations
@@ -112,16 +113,21 @@ async def _latency_run(relay: RelayProcess, store_path: Path, rate: float, n: in
     return [(arrived[i] - sent[i]) * 1000 for i in range(1, n + 1)]
 
 
-async def test_ingest_to_subscriber_latency_at_200_per_s(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("rate", "n", "target_ms"), [(200.0, 2000, 25.0), (1000.0, 5000, 10.0)], ids=["200/s", "1000/s"]
+)
+async def test_ingest_to_subscriber_latency(
+    tmp_path: Path, rate: float, n: int, target_ms: float
+) -> None:
     p50s, p99s = [], []
     for run in range(RUNS):
         with RelayProcess(tmp_path / f"l{run}.sqlite3") as relay:
-            ms = await _latency_run(relay, tmp_path / f"desk{run}.sqlite3", 200.0, 2000)
+            ms = await _latency_run(relay, tmp_path / f"desk{run}.sqlite3", rate, n)
         q = statistics.quantiles(ms, n=100)
         p50s.append(q[49])
         p99s.append(q[98])
     print(
-        f"\nrelay ingest→subscriber latency at 200 events/s: median p50 "
+        f"\nrelay ingest→subscriber latency at {rate:,.0f} events/s: median p50 "
         f"{statistics.median(p50s):.1f} ms, median p99 {statistics.median(p99s):.1f} ms "
-        f"(p99 runs: {', '.join(f'{p:.1f}' for p in p99s)}; target p99 ≤ 25 ms)"
+        f"(p99 runs: {', '.join(f'{p:.1f}' for p in p99s)}; target p99 ≤ {target_ms:.0f} ms)"
     )

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 
-from impilo_desk.relay.broadcaster import Subscription
+from impilo_desk.relay.broadcaster import Subscription, frame
 from impilo_desk.relay.metrics import Metrics
 from impilo_desk.relay.pg_fanout import PgBroadcaster
 from impilo_desk.relay.pg_store import PgRelayStore
@@ -37,13 +37,22 @@ async def fanout(pg_url: str) -> AsyncIterator[tuple[PgBroadcaster, PgRelayStore
         await asyncio.to_thread(store.close)
 
 
-async def take(sub: Subscription, n: int, limit_s: float = 10.0) -> list[int]:
-    """The next ``n`` sequences from the subscription (bounded wait)."""
+async def take(
+    broadcaster: PgBroadcaster, sub: Subscription, n: int, limit_s: float = 10.0
+) -> list[int]:
+    """The next ``n`` sequences from the shared log, as a stream takes them (bounded wait)."""
     got: list[int] = []
     async with asyncio.timeout(limit_s):
-        while len(got) < n:
-            got.append((await sub.queue.get()).seq)
-    return got
+        while True:
+            for batch in broadcaster.take(sub):
+                # encoded once, for every stream: the frames of exactly these events
+                assert batch.data == "".join(frame(e) for e in batch.events).encode()
+                got += [e.seq for e in batch.events]
+            assert not sub.overflowed
+            if len(got) >= n:
+                return got
+            sub.wakeup.clear()
+            await sub.wakeup.wait()
 
 
 def own(store: PgRelayStore, ids: list[int]) -> list[StoredEvent]:
@@ -68,8 +77,8 @@ async def test_own_and_other_replicas_commits_arrive_once_in_order(
         await asyncio.to_thread(other.write_batch, [incoming(3)])  # seq 3, by another replica
         # own seq 4 arrives before this replica has read 3: a hole, filled from the store
         broadcaster.publish(await asyncio.to_thread(own, store, [4]))
-        assert await take(sub, 4) == [1, 2, 3, 4]
-        assert sub.queue.empty()
+        assert await take(broadcaster, sub, 4) == [1, 2, 3, 4]
+        assert broadcaster.take(sub) == []
     finally:
         await asyncio.to_thread(other.close)
 
@@ -89,4 +98,4 @@ async def test_a_lost_notification_delays_an_event_but_never_loses_it(
             (envelope,),
         )
         conn.execute("UPDATE relay_meta SET value = 1 WHERE key = 'last_seq'")
-    assert await take(sub, 1) == [1]  # by the periodic catch-up read
+    assert await take(broadcaster, sub, 1) == [1]  # by the periodic catch-up read

@@ -78,7 +78,7 @@ def test_without_the_password_it_says_why_in_one_sentence(
 def test_pgpassword(pg_server: PgServer, pw_db: str, tmp_path: Path) -> None:
     url = pg_server.url(pw_db, PASSWORD_ROLE)
     log = tmp_path / "relay.log"
-    with RelayProcess(url, log_path=log, env={"PGPASSWORD": PASSWORD}) as relay:
+    with RelayProcess(url, stderr_path=log, env={"PGPASSWORD": PASSWORD}) as relay:
         works(relay)
     assert PASSWORD not in log.read_text()
 
@@ -89,7 +89,7 @@ def test_pgpassfile(pg_server: PgServer, pw_db: str, tmp_path: Path) -> None:
     passfile.chmod(0o600)  # libpq ignores a password file that others can read
     url = pg_server.url(pw_db, PASSWORD_ROLE)
     env = {"PGPASSFILE": str(passfile)}
-    with RelayProcess(url, log_path=tmp_path / "relay.log", env=env) as relay:
+    with RelayProcess(url, stderr_path=tmp_path / "relay.log", env=env) as relay:
         works(relay)
 
 
@@ -101,7 +101,7 @@ def test_service_file(pg_server: PgServer, pw_db: str, tmp_path: Path) -> None:
     )
     env = {"PGSERVICEFILE": str(services)}
     log = tmp_path / "relay.log"
-    with RelayProcess("postgresql://?service=impilo", log_path=log, env=env) as relay:
+    with RelayProcess("postgresql://?service=impilo", stderr_path=log, env=env) as relay:
         works(relay)
     assert PASSWORD not in log.read_text()
 
@@ -111,7 +111,7 @@ def test_a_password_in_the_url_works_but_is_never_shown(
 ) -> None:
     url = f"postgresql://{PASSWORD_ROLE}:{PASSWORD}@127.0.0.1:{pg_server.port}/{pw_db}"
     log = tmp_path / "relay.log"
-    with RelayProcess(url, log_path=log, extra_args=["--log-level", "debug"]) as relay:
+    with RelayProcess(url, stderr_path=log, extra_args=["--log-level", "debug"]) as relay:
         works(relay)
     text = log.read_text()
     assert f"postgresql://{PASSWORD_ROLE}:***@127.0.0.1" in text  # it did log the store

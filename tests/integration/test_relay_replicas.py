@@ -142,8 +142,17 @@ async def test_postgres_stopped_for_seconds_no_200_then_recovery(
                     down_answers.append((r.status_code, r.headers.get("retry-after")))
                     next_id += 1
                 health = await client.get(relay.url + "/healthz")
+                bearer = {"Authorization": f"Bearer {relay.token}"}
+                history = await client.get(relay.url + "/events/history", headers=bearer)
+                metrics = await client.get(relay.url + "/metrics")
+            # the same answers as a SQLite relay whose disk is full (test_relay_storage)
+            assert history.status_code == 503
+            assert "retry later" in history.json()["error"]
+            assert int(history.headers["Retry-After"]) > 0
+            assert metrics.status_code == 200
+            assert "impilo_relay_store_healthy 0\n" in metrics.text
             assert health.status_code == 503
-            assert health.json()["status"] == "unavailable"
+            assert health.json()["status"] == "failing"
             assert "PostgreSQL" in health.json()["reason"]
             await asyncio.to_thread(private_pg.start)
             # Impilo sends the refused ones again; ingest recovers by itself
@@ -157,3 +166,7 @@ async def test_postgres_stopped_for_seconds_no_200_then_recovery(
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
         assert_exactly_once_in_order(follower.got, before | after)
+        log = relay.stderr(1_000_000)
+        # the outage is told once per condition, not once per refused event or batch
+        assert "Traceback" not in log
+        assert log.count("the store cannot commit events") <= 3

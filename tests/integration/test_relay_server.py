@@ -28,7 +28,7 @@ def relay(relay_on_each_store: RelayProcess) -> RelayProcess:
 
 def relay_on(db: Path | str, tmp_path: Path, **kwargs: object) -> RelayProcess:
     """A relay (not started) on ``db``, logging into ``tmp_path``."""
-    return RelayProcess(db, log_path=tmp_path / "relay.stderr.log", **kwargs)  # type: ignore[arg-type]
+    return RelayProcess(db, stderr_path=tmp_path / "relay.stderr.log", **kwargs)  # type: ignore[arg-type]
 
 
 def stored_count(db: Path | str, event_id: int) -> int:
