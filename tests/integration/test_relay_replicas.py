@@ -144,11 +144,15 @@ async def test_postgres_stopped_for_seconds_no_200_then_recovery(
                 health = await client.get(relay.url + "/healthz")
                 bearer = {"Authorization": f"Bearer {relay.token}"}
                 history = await client.get(relay.url + "/events/history", headers=bearer)
+                stream = await client.get(relay.events_url, headers=bearer)  # 503: not a stream
                 metrics = await client.get(relay.url + "/metrics")
             # the same answers as a SQLite relay whose disk is full (test_relay_storage)
             assert history.status_code == 503
             assert "retry later" in history.json()["error"]
             assert int(history.headers["Retry-After"]) > 0
+            assert stream.status_code == 503
+            assert "PostgreSQL" in stream.json()["error"]
+            assert "retry later" in stream.json()["error"]
             assert metrics.status_code == 200
             assert "impilo_relay_store_healthy 0\n" in metrics.text
             assert health.status_code == 503
