@@ -9,6 +9,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.relay",
+    "tests.fixtures.postgres",
+    "tests.fixtures.haproxy",
     "tests.fixtures.smee",
     "tests.fixtures.redelivery",
 ]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that Qt (offscreen and under Xvfb), fonts and a real Secret
-# Service need, only those that are missing. Used by `make` and `.ci/run`; see toolchain.md.
+# Installs the Debian packages that Qt (offscreen and under Xvfb), fonts, a real Secret
+# Service and the relay's multi-replica tests (PostgreSQL, HAProxy) need, only those that are
+# missing. Used by `make` and `.ci/run`; see toolchain.md. The tests find PostgreSQL's binaries
+# in /usr/lib/postgresql/*/bin and start throwaway servers of their own.
 set -euo pipefail
 
 PKGS=(
@@ -9,6 +11,7 @@ PKGS=(
   libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth
   dbus-daemon gnome-keyring
+  postgresql haproxy
   curl  # the tests run the "Copy as curl" commands for real
 )
 

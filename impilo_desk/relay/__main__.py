@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import sys
 
@@ -16,6 +17,8 @@ import uvicorn
 from impilo_desk.relay.app import create_app
 from impilo_desk.relay.config import BACKLOG, ConfigError, RelayConfig, config_from_args
 from impilo_desk.relay.limits import limited_protocol, quiet_accept_errors
+from impilo_desk.relay.pg_store import SchemaError
+from impilo_desk.relay.stores import EventStore, StoreUnavailableError, open_store
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -51,10 +54,10 @@ class _Server(uvicorn.Server):
             print(json.dumps({"event": "ready", "url": self._url}), flush=True)
 
 
-async def serve(config: RelayConfig) -> None:
-    """Runs the relay until SIGINT/SIGTERM."""
+async def serve(config: RelayConfig, store: EventStore | None = None) -> None:
+    """Runs the relay until SIGINT/SIGTERM (on ``store`` when given, else it opens one)."""
     sock = _bind(config.host, config.port)
-    app = create_app(config)
+    app = create_app(config, store)
     quiet_accept_errors(asyncio.get_running_loop())
     server_config = uvicorn.Config(
         app,
@@ -77,7 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"impilo-relay: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(serve(config))
+    logging.basicConfig(level=config.log_level.upper(), format="%(levelname)s: %(message)s")
+    try:
+        store = open_store(config)  # before the server: an unreachable database is one sentence
+    except (StoreUnavailableError, SchemaError) as exc:
+        print(f"impilo-relay: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(serve(config, store))
     return 0
 
 

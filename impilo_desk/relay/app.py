@@ -19,16 +19,23 @@ from impilo_desk.relay import hot
 from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.config import ConfigError, RelayConfig, read_secrets
 from impilo_desk.relay.credentials import Credentials
+from impilo_desk.relay.errors import (
+    STORAGE_RETRY_AFTER_S,
+    StoreUnavailableError,
+    health_reason,
+    unavailable_message,
+)
 from impilo_desk.relay.ingest import IngestWriter
 from impilo_desk.relay.metrics import CONTENT_TYPE, Metrics
 from impilo_desk.relay.openapi import OPENAPI
 from impilo_desk.relay.state import Relay
-from impilo_desk.relay.store import RelayStore
+from impilo_desk.relay.stores import EventStore, fanout, open_store
 from impilo_desk.relay.validate import RejectedError, parse_seq
 
 log = logging.getLogger("impilo_desk.relay")
 HISTORY_MAX = 1000
 DAY_S = 86400
+_RETRY_AFTER = {"Retry-After": str(STORAGE_RETRY_AFTER_S)}
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
@@ -70,27 +77,47 @@ async def history(request: Request) -> Response:
     return Response(text, media_type="application/json")
 
 
+async def _store_state(relay: Relay) -> tuple[dict[str, int] | None, str | None]:
+    """The store's bounds (read now: a real round trip) and why it fails (``None``: it works).
+
+    It fails while the writer's commits fail (a full disk, PostgreSQL down: ``ingest``) or when
+    this very read cannot reach it; ``/healthz`` and ``/metrics`` both tell it from here.
+    """
+    try:
+        bounds = await asyncio.to_thread(relay.store.bounds)
+    except StoreUnavailableError as exc:
+        relay.metrics.store_failing = True
+        return None, str(exc)
+    relay.metrics.store_failing = relay.writer.failing is not None
+    return bounds, relay.writer.failing
+
+
 async def healthz(request: Request) -> Response:
     """``GET /healthz``: 200 while the store commits, 503 with the reason while it does not."""
     relay = _relay(request)
-    bounds = await asyncio.to_thread(relay.store.bounds)
-    failing = relay.writer.failing
-    body = {
+    bounds, failing = await _store_state(relay)
+    body: dict[str, object] = {
         "status": "ok" if failing is None else "failing",
         "subscribers": relay.metrics.subscribers,
-        **bounds,
+        **(bounds or {}),
     }
     if failing is not None:
-        body["reason"] = f"the store cannot commit events: {failing}"
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+        body["reason"] = health_reason(failing)
+        return JSONResponse(body, status_code=503, headers=_RETRY_AFTER)
     return JSONResponse(body)
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    """Any other route whose store read found the store unreachable: the same 503."""
+    return _error(503, unavailable_message(str(exc)), **_RETRY_AFTER)
+
+
 async def metrics(request: Request) -> Response:
-    """``GET /metrics``: Prometheus text format."""
+    """``GET /metrics``: Prometheus text format (also while the store fails: it says so)."""
     relay = _relay(request)
-    relay.metrics.retained = (await asyncio.to_thread(relay.store.bounds))["count"]
-    relay.metrics.store_failing = relay.writer.failing is not None
+    bounds, _ = await _store_state(relay)
+    if bounds is not None:
+        relay.metrics.retained = bounds["count"]
     return Response(relay.metrics.render(), media_type=CONTENT_TYPE)
 
 
@@ -121,6 +148,8 @@ async def _retention(relay: Relay) -> None:
             relay.metrics.retained = (await asyncio.to_thread(relay.store.bounds))["count"]
             if pruned:
                 log.info("retention removed %d events", pruned)
+        except StoreUnavailableError as exc:  # told by /healthz already; no traceback
+            log.warning("retention pass skipped (%s); will try again", exc)
         except Exception:
             log.exception("retention pass failed; will try again")
         await asyncio.sleep(cfg.retention_interval_s)
@@ -144,12 +173,19 @@ def reload_secrets(relay: Relay) -> None:
 
 
 class RelayApp:
-    """The ASGI entry point: ``POST /hooks`` and ``GET /events`` raw, the rest on Starlette."""
+    """The ASGI entry point: ``POST /hooks`` and ``GET /events`` raw, the rest on Starlette.
 
-    def __init__(self, config: RelayConfig) -> None:
+    Args:
+        config: The relay's configuration.
+        store: The store, already open (``__main__`` opens it first, to report a database that
+            cannot be reached in one sentence); ``None``: the lifespan opens it from ``config``.
+    """
+
+    def __init__(self, config: RelayConfig, store: EventStore | None = None) -> None:
         self.config = config
         self.relay: Relay | None = None
         self.metrics = Metrics(secrets_configured=len(config.secrets))
+        self._store = store
         self._cold = Starlette(
             routes=[
                 Route("/hooks", _not_here, methods=["GET"]),
@@ -159,6 +195,7 @@ class RelayApp:
                 Route("/openapi.json", openapi, methods=["GET"]),
             ],
             lifespan=self._lifespan,
+            exception_handlers={StoreUnavailableError: _store_unavailable},
         )
 
     async def __call__(self, scope: hot.Scope, receive: hot.Receive, send: hot.Send) -> None:
@@ -174,9 +211,25 @@ class RelayApp:
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
         config = self.config
-        store = RelayStore(config.db_path, synchronous=config.synchronous)
+        store = self._store
+        if store is None:
+            store = await asyncio.to_thread(open_store, config)
+        self._store = None  # closed below: a second lifespan opens its own
+        try:
+            async with (
+                fanout(store, self.metrics, config.queue_size) as broadcaster,
+                self._running(app, store, broadcaster),
+            ):
+                yield
+        finally:
+            store.close()
+
+    @contextlib.asynccontextmanager
+    async def _running(
+        self, app: Starlette, store: EventStore, broadcaster: Broadcaster
+    ) -> AsyncIterator[None]:
+        config = self.config
         metrics_ = self.metrics
-        broadcaster = Broadcaster(metrics_, config.queue_size)
         writer = IngestWriter(store, broadcaster, metrics_)
         credentials = Credentials(config.secrets, config.token)
         relay = Relay(config, credentials, store, metrics_, broadcaster, writer)
@@ -200,9 +253,8 @@ class RelayApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
             await writer.close()
-            store.close()
 
 
-def create_app(config: RelayConfig) -> RelayApp:
-    """Builds the relay app; its lifespan opens the store and owns the writer and retention."""
-    return RelayApp(config)
+def create_app(config: RelayConfig, store: EventStore | None = None) -> RelayApp:
+    """Builds the relay; its lifespan opens the store (unless given), the fan-out and writer."""
+    return RelayApp(config, store)

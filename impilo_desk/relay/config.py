@@ -11,13 +11,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import resource
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 SECRET_ENV = "IMPILO_RELAY_SECRET"  # noqa: S105 - the name of a variable, not a secret
 TOKEN_ENV = "IMPILO_RELAY_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_MAX_BODY = 1024 * 1024
+PG_SCHEMES = ("postgresql", "postgres")
+# "scheme:" of two letters or more; one letter is a Windows drive ("C:\\relay.db"), a path.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 DEFAULT_MAX_CONNECTIONS = 4096
 DEFAULT_MAX_SUBSCRIBERS = 2000
 FD_RESERVE = 64  # open files kept for the database, logs and the listening socket
@@ -40,6 +45,7 @@ class RelayConfig:
     host: str = "127.0.0.1"
     port: int = 0
     db_path: Path = Path("impilo-relay.sqlite3")
+    db_url: str | None = field(default=None, repr=False)  # postgresql://…; may hold a password
     retention_days: float | None = 30.0
     retention_count: int | None = 1_000_000
     retention_interval_s: float = 60.0
@@ -55,6 +61,53 @@ class RelayConfig:
     max_subscribers: int = DEFAULT_MAX_SUBSCRIBERS
     header_timeout_s: float = 10.0
     keep_alive_timeout_s: float = 5.0
+
+    @property
+    def db_display(self) -> str:
+        """The database, as logs and messages may show it (a password is masked)."""
+        return redact_db_url(self.db_url) if self.db_url is not None else str(self.db_path)
+
+
+def redact_db_url(url: str) -> str:
+    """``url`` with any password (in the user part or as ``?password=``) replaced by ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = urlencode(
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, True)],
+        safe="*/:",
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def parse_db(value: str) -> tuple[Path, str | None]:
+    """``--db``: a path selects SQLite; ``postgresql://…`` PostgreSQL; other schemes are refused.
+
+    Returns:
+        The SQLite path (unused for PostgreSQL) and the PostgreSQL URL or ``None``.
+
+    Raises:
+        ConfigError: A URL of another kind, or a PostgreSQL URL that cannot be parsed.
+    """
+    match = _SCHEME.match(value)
+    if match is None:
+        return Path(value), None
+    scheme = match.group(1).lower()
+    if scheme not in PG_SCHEMES:
+        raise ConfigError(
+            f"--db {scheme}:… is not supported: give a file path (SQLite) or a "
+            "postgresql://USER@HOST[:PORT]/DB URL (PostgreSQL)"
+        )
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"--db {redact_db_url(value)} is not a valid URL: {exc}") from None
+    if not value.startswith(f"{scheme}://"):
+        raise ConfigError(f"--db {redact_db_url(value)}: write it as {scheme}://USER@HOST/DB")
+    return Path(), value
 
 
 def _positive_or_none(value: str) -> float | None:
@@ -102,7 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
-    p.add_argument("--db", type=Path, default=Path("impilo-relay.sqlite3"), help="SQLite file")
+    p.add_argument(
+        "--db",
+        default="impilo-relay.sqlite3",
+        help="a SQLite file (one relay process), or postgresql://USER@HOST[:PORT]/DB for "
+        "several replicas on one database; the password comes from $PGPASSWORD, $PGPASSFILE "
+        "(~/.pgpass) or a service file (postgresql://?service=NAME), not the command line",
+    )
     p.add_argument(
         "--secret-file",
         type=Path,
@@ -193,13 +252,15 @@ def config_from_args(argv: list[str] | None = None) -> RelayConfig:
     args = build_parser().parse_args(argv)
     count = args.retention_count
     dedup_count = args.dedup_count
+    db_path, db_url = parse_db(args.db)
     return RelayConfig(
         secrets=read_secrets(args.secret_file),
         token=_read_credential(args.token_file, TOKEN_ENV, "token"),
         secret_file=args.secret_file,
         host=args.host,
         port=args.port,
-        db_path=args.db,
+        db_path=db_path,
+        db_url=db_url,
         retention_days=args.retention_days,
         retention_count=int(count) if count else None,
         retention_interval_s=args.retention_interval,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,17 +18,22 @@ from urllib.parse import parse_qsl
 import orjson
 
 from impilo_desk.contract import SECRET_HEADER, format_timestamp
+from impilo_desk.relay.errors import (
+    STORAGE_RETRY_AFTER_S,
+    StoreUnavailableError,
+    unavailable_message,
+)
 from impilo_desk.relay.ingest import StorageFailedError, WriterClosedError
 from impilo_desk.relay.state import Relay
 from impilo_desk.relay.store import Incoming
 from impilo_desk.relay.stream import event_stream
 from impilo_desk.relay.validate import RejectedError, parse_event, parse_seq, stored_headers
 
+log = logging.getLogger("impilo_desk.relay")
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-STORAGE_RETRY_AFTER_S = 5
 _SECRET = SECRET_HEADER.lower().encode()
 _JSON = (b"content-type", b"application/json")
 _SSE_HEADERS = [
@@ -123,8 +129,7 @@ async def hooks(relay: Relay, scope: Scope, receive: Receive, send: Send) -> Non
     except WriterClosedError:
         return await error(send, 503, "the relay is shutting down; retry later", _retry(1))
     except StorageFailedError as exc:
-        message = f"the relay cannot store events right now ({exc}); retry later"
-        return await error(send, 503, message, _retry(STORAGE_RETRY_AFTER_S))
+        return await error(send, 503, unavailable_message(str(exc)), _retry(STORAGE_RETRY_AFTER_S))
     metrics.accepted_by_secret[position] += 1
     body = b'{"seq":%d,"duplicate":%s}' % (result.seq, b"false" if result.new else b"true")
     await respond(send, 200, body)
@@ -189,15 +194,26 @@ async def events(relay: Relay, scope: Scope, receive: Receive, send: Send) -> No
         task.cancel()  # the stream may be waiting for events; the client will not read them
 
     watcher = asyncio.create_task(watch(), name="relay-stream-disconnect")
+    started = False
     try:
-        await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
         async for chunk in stream:
+            if not started:  # after the first store read: a store down is still a 503 here
+                await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
+                started = True
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     except asyncio.CancelledError:
         if not gone.is_set():
             raise
         task.uncancel()
+    except StoreUnavailableError as exc:
+        if not started:
+            return await error(
+                send, 503, unavailable_message(str(exc)), _retry(STORAGE_RETRY_AFTER_S)
+            )
+        # The stream ends; the client resumes with Last-Event-ID once the store is back.
+        log.warning("a stream ended: %s", exc)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -9,8 +9,11 @@ and every answer still comes after its own commit.
 A batch whose commit fails is written again one event at a time, so that one event the store
 cannot take costs only its own answer. When writes fail for everything (a full disk, a lost
 database), the writer says so (``failing``: the store's own error), counts it, logs it once per
-condition, and recovers by itself at the first commit that succeeds again. This logic is the
-store's caller's, so it works with any store that has ``write_batch``.
+condition, and recovers by itself at the first commit that succeeds again. A store that cannot
+be reached at all (``StoreUnavailableError``: PostgreSQL down) fails the whole batch at once,
+without the one-by-one retry and without a traceback per batch. This logic is the store's
+caller's, so it works with any store that has ``write_batch``; ``errors`` holds how the relay
+answers meanwhile.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from impilo_desk.relay.broadcaster import Broadcaster
+from impilo_desk.relay.errors import StoreUnavailableError
 from impilo_desk.relay.metrics import Metrics
-from impilo_desk.relay.store import Incoming, RelayStore, StoredEvent, WriteResult
+from impilo_desk.relay.store import Incoming, StoredEvent, WriteResult
+from impilo_desk.relay.stores import EventStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,7 +48,7 @@ class IngestWriter:
 
     def __init__(
         self,
-        store: RelayStore,
+        store: EventStore,
         broadcaster: Broadcaster,
         metrics: Metrics,
         *,
@@ -91,7 +96,9 @@ class IngestWriter:
         try:
             results = await loop.run_in_executor(self._executor, self._store.write_batch, items)
         except Exception as exc:
-            if len(batch) == 1:
+            # One event alone, or a store that cannot be reached at all (PostgreSQL down):
+            # writing the batch again one by one would only fail once per event.
+            if len(batch) == 1 or isinstance(exc, StoreUnavailableError):
                 self._failed(batch, exc)
                 return
             log.warning(
@@ -148,4 +155,6 @@ class IngestWriter:
 
 def _reason(exc: BaseException) -> str:
     """The store's own words for a failure (e.g. SQLite's "database or disk is full")."""
+    if isinstance(exc, StoreUnavailableError):
+        return str(exc)  # already one sentence naming the store
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

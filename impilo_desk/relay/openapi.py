@@ -91,7 +91,10 @@ OPENAPI: dict[str, Any] = {
                     },
                     "400": _err("a bad Last-Event-ID or after"),
                     "401": _err("missing or wrong bearer token"),
-                    "503": _err("--max-subscribers streams already open", retry=True),
+                    "503": _err(
+                        "--max-subscribers streams already open, or the store cannot be reached",
+                        retry=True,
+                    ),
                 },
             }
         },
@@ -134,6 +137,7 @@ OPENAPI: dict[str, Any] = {
                     },
                     "400": _err("a bad after or limit"),
                     "401": _err("missing or wrong bearer token"),
+                    "503": _err("the store cannot be reached now", retry=True),
                 },
             }
         },
@@ -148,7 +152,7 @@ OPENAPI: dict[str, Any] = {
                         },
                     },
                     "503": {
-                        "description": "writes fail (reason says why)",
+                        "description": "the store cannot commit or be reached (see reason)",
                         "content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
                         },

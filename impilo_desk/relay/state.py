@@ -10,7 +10,7 @@ from impilo_desk.relay.credentials import Credentials
 from impilo_desk.relay.ingest import IngestWriter
 from impilo_desk.relay.limits import Condition
 from impilo_desk.relay.metrics import Metrics
-from impilo_desk.relay.store import RelayStore
+from impilo_desk.relay.stores import EventStore
 
 
 @dataclass
@@ -19,7 +19,7 @@ class Relay:
 
     config: RelayConfig
     credentials: Credentials
-    store: RelayStore
+    store: EventStore
     metrics: Metrics
     broadcaster: Broadcaster
     writer: IngestWriter

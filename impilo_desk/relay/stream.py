@@ -14,7 +14,7 @@ import json
 from collections.abc import AsyncGenerator
 
 from impilo_desk.relay.broadcaster import Broadcaster, Subscription, frame
-from impilo_desk.relay.store import RelayStore
+from impilo_desk.relay.stores import EventStore
 
 PAGE = 500
 
@@ -31,7 +31,7 @@ def _ping(sub: Subscription, idle_flag: list[bool]) -> None:
 
 
 async def event_stream(
-    store: RelayStore,
+    store: EventStore,
     broadcaster: Broadcaster,
     after: int | None,
     *,

@@ -1,4 +1,7 @@
-"""End to end: the sandbox delivers a test event to the relay; the desktop's subscriber gets it."""
+"""End to end: the sandbox delivers a test event to the relay; the desktop's subscriber gets it.
+
+On each store (SQLite and PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,12 @@ from impilo_desk.services.subscriber import Backoff, RelayEvent, RelaySubscriber
 from tests.fixtures.relay import RelayProcess
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def relay(relay_on_each_store: RelayProcess) -> RelayProcess:
+    """This module's relay: once on each store."""
+    return relay_on_each_store
 
 
 async def test_sandbox_test_event_reaches_the_subscriber_with_the_secret_verified(

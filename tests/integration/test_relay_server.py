@@ -1,4 +1,7 @@
-"""The relay as a real process over HTTP: ingest checks, the stream, history, health, metrics."""
+"""The relay as a real process over HTTP: ingest checks, the stream, history, health, metrics.
+
+Every test runs twice: on SQLite and on PostgreSQL (``relay_db``, ``relay_on_each_store``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,35 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from tests.fixtures.relay import RelayProcess, make_envelope
 from tests.fixtures.waiting import wait_until
 
 SECRET = "Impilo-Webhook-Secret"
+
+
+@pytest.fixture
+def relay(relay_on_each_store: RelayProcess) -> RelayProcess:
+    """This module's relay: once on each store."""
+    return relay_on_each_store
+
+
+def relay_on(db: Path | str, tmp_path: Path, **kwargs: object) -> RelayProcess:
+    """A relay (not started) on ``db``, logging into ``tmp_path``."""
+    return RelayProcess(db, stderr_path=tmp_path / "relay.stderr.log", **kwargs)  # type: ignore[arg-type]
+
+
+def stored_count(db: Path | str, event_id: int) -> int:
+    """How many rows of the store hold ``event_id`` (read straight from the file or database)."""
+    if isinstance(db, Path):
+        with sqlite3.connect(db) as conn:
+            row = conn.execute("SELECT COUNT(*) FROM events WHERE event_id = ?", (event_id,))
+            return int(row.fetchone()[0])
+    with psycopg.connect(db) as pg:
+        got = pg.execute("SELECT count(*) FROM relay_events WHERE event_id = %s", (event_id,))
+        return int(got.fetchone()[0])  # type: ignore[index]
 
 
 def post(relay: RelayProcess, body: object, secret: str | None = "RIGHT") -> httpx.Response:  # noqa: S107
@@ -69,8 +95,8 @@ def test_secret_missing_wrong_and_right(relay: RelayProcess) -> None:
     assert relay.secret not in json.dumps(event)
 
 
-def test_too_large_is_413_by_length_and_by_stream(tmp_path: Path) -> None:
-    with RelayProcess(tmp_path / "r.sqlite3", extra_args=["--max-body-bytes", "1000"]) as relay:
+def test_too_large_is_413_by_length_and_by_stream(tmp_path: Path, relay_db: Path | str) -> None:
+    with relay_on(relay_db, tmp_path, extra_args=["--max-body-bytes", "1000"]) as relay:
         big = make_envelope(1) | {"pad": "x" * 2000}
         assert post(relay, big).status_code == 413
 
@@ -133,9 +159,9 @@ def test_replay_after_last_event_id_then_live(relay: RelayProcess) -> None:
     assert [d["seq"] for _, d in read_sse(relay, {}, {"after": 4}, until=2)] == [5, 6]
 
 
-def test_gap_event_when_asking_for_pruned_events(tmp_path: Path) -> None:
+def test_gap_event_when_asking_for_pruned_events(tmp_path: Path, relay_db: Path | str) -> None:
     args = ["--retention-count", "3", "--retention-interval", "0.1"]
-    with RelayProcess(tmp_path / "r.sqlite3", extra_args=args) as relay:
+    with relay_on(relay_db, tmp_path, extra_args=args) as relay:
         for i in range(1, 11):
             assert post(relay, make_envelope(i)).status_code == 200
         wait_until(lambda: history(relay)["pruned_through"] >= 7)  # retention ran
@@ -170,8 +196,8 @@ def test_health_metrics_and_retry_hint(relay: RelayProcess) -> None:
         assert "impilo_relay_subscribers_connected 1\n" in text
 
 
-def test_keepalive_comments(tmp_path: Path) -> None:
-    with RelayProcess(tmp_path / "r.sqlite3", extra_args=["--keepalive", "0.2"]) as relay:
+def test_keepalive_comments(tmp_path: Path, relay_db: Path | str) -> None:
+    with relay_on(relay_db, tmp_path, extra_args=["--keepalive", "0.2"]) as relay:
         h = {"Authorization": f"Bearer {relay.token}"}
         with httpx.stream("GET", relay.events_url, headers=h, timeout=10) as r:
             lines = r.iter_lines()
@@ -180,7 +206,9 @@ def test_keepalive_comments(tmp_path: Path) -> None:
                     break
 
 
-def test_credentials_come_from_files_not_the_command_line(tmp_path: Path) -> None:
+def test_credentials_come_from_files_not_the_command_line(
+    tmp_path: Path, relay_db: Path | str
+) -> None:
     import subprocess
     import sys
 
@@ -195,8 +223,9 @@ def test_credentials_come_from_files_not_the_command_line(tmp_path: Path) -> Non
     )
     assert proc.returncode == 2
     assert "no secret" in proc.stderr
-    relay = RelayProcess(
-        tmp_path / "r.sqlite3",
+    relay = relay_on(
+        relay_db,
+        tmp_path,
         secret="unused",
         token="unused",
         extra_args=[
@@ -220,11 +249,11 @@ def test_credentials_come_from_files_not_the_command_line(tmp_path: Path) -> Non
     ],
 )
 def test_a_pruned_event_sent_again_is_still_a_duplicate(
-    tmp_path: Path, retention: list[str]
+    tmp_path: Path, retention: list[str], relay_db: Path | str
 ) -> None:
     """Impilo re-sends an event (its answer was lost) after retention deleted it."""
-    db = tmp_path / "r.sqlite3"
-    with RelayProcess(db, extra_args=[*retention, "--retention-interval", "0.1"]) as relay:
+    args = [*retention, "--retention-interval", "0.1"]
+    with relay_on(relay_db, tmp_path, extra_args=args) as relay:
         for i in range(201, 206):
             assert post(relay, make_envelope(i)).json() == {"seq": i - 200, "duplicate": False}
         wait_until(lambda: history(relay)["pruned_through"] >= 3)  # 201..203 at least are gone
@@ -244,5 +273,4 @@ def test_a_pruned_event_sent_again_is_still_a_duplicate(
         assert 201 not in [e["envelope"]["id"] for e in history(relay)["events"]]
         metrics = httpx.get(relay.url + "/metrics", timeout=10).text
         assert "impilo_relay_events_duplicate_total 1\n" in metrics  # counted since the restart
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM events WHERE event_id = 201").fetchone() == (0,)
+    assert stored_count(relay_db, 201) == 0

@@ -33,23 +33,18 @@ async def test_seam_and_overflow_give_every_event_once_in_order(tmp_path: Path) 
         seqs: list[int] = []
         chunk = await anext(stream)  # preamble
         assert chunk.startswith(b"retry: 1000")
-        producer = asyncio.gather(*(writer.submit(incoming(i)) for i in range(51, 301)))
+        # The stream does not read while these commit (batches of up to 7, a log of 4 events):
+        # it falls behind the log for sure, whatever the machine's speed, and must catch up.
+        await asyncio.gather(*(writer.submit(incoming(i)) for i in range(51, 151)))
+        producer = asyncio.gather(*(writer.submit(incoming(i)) for i in range(151, 301)))
         while len(seqs) < 290:
             chunk = await asyncio.wait_for(anext(stream), 10)
             seqs += [int(s) for s in re.findall(rb"^id: (\d+)$", chunk, re.M)]
             await asyncio.sleep(0)  # read slowly, one chunk per turn
         await producer
         assert seqs == list(range(11, 301))
-        # Whether the race above overflowed depends on scheduling; this part always does: 100
-        # events (at least 15 batches) committed while the reader reads nothing, queue of 4.
-        for i in range(301, 401):
-            await writer.submit(incoming(i))
-        while len(seqs) < 390:
-            chunk = await asyncio.wait_for(anext(stream), 10)
-            seqs += [int(s) for s in re.findall(rb"^id: (\d+)$", chunk, re.M)]
-        assert seqs == list(range(11, 401))
         assert metrics.subscriber_overflows >= 1
-        assert metrics.stored == 400
+        assert metrics.stored == 300
         await stream.aclose()
         assert metrics.subscribers == 0
         duplicate = await writer.submit(incoming(5))
