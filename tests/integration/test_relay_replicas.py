@@ -9,9 +9,7 @@ again, through the balancer, until it is.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -21,21 +19,10 @@ from tests.fixtures.haproxy import HAProxy
 from tests.fixtures.postgres import PgServer
 from tests.fixtures.relay import RelayProcess, make_envelope
 from tests.fixtures.replicas import Follower, history_all, send_all, start_replicas
-from tests.fixtures.waiting import until
+from tests.fixtures.waiting import running, until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 SENTINEL = 999_999  # sent last: every copy of anything earlier streams before it (one order)
-
-
-@contextlib.asynccontextmanager
-async def following(follower: Follower) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(follower.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def subscribers(relay: RelayProcess) -> int:
@@ -63,7 +50,7 @@ async def test_a_replica_killed_midway_loses_nothing_and_repeats_nothing(
     with start_replicas(pg_url, tmp_path, 3) as (a, b, c):
         proxy = haproxy_factory([f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"])
         follower = Follower(c.events_url, c.token)
-        async with following(follower):
+        async with running(follower):
             await until(lambda: subscribers(c) == 1)
             halfway = asyncio.Event()
 
@@ -100,7 +87,7 @@ async def test_the_subscribers_own_replica_is_killed_and_it_resumes_through_the_
     with start_replicas(pg_url, tmp_path, 2) as replicas:
         proxy = haproxy_factory([f"127.0.0.1:{r.port}" for r in replicas])
         follower = Follower(proxy.url + "/events", replicas[0].token)
-        async with following(follower):
+        async with running(follower):
             await until(lambda: sum(subscribers(r) for r in replicas) == 1)
             [own] = [r for r in replicas if subscribers(r) == 1]
             [other] = [r for r in replicas if r is not own]
@@ -125,7 +112,7 @@ async def test_postgres_stopped_for_seconds_no_200_then_recovery(
     db = private_pg.create_database()
     with start_replicas(private_pg.url(db), tmp_path, 1) as (relay,):
         follower = Follower(relay.events_url, relay.token)
-        async with following(follower):
+        async with running(follower):
             before = await send_all(relay.ingest_url, relay.secret, list(range(1, 51)))
             await until(lambda: len(follower.got) == 50)
             await asyncio.to_thread(private_pg.stop, "immediate")
