@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from tests.fixtures.relay import RelayProcess
+from tests.fixtures.schema_fuzz import bounded_examples
 
 # Driven with Hypothesis directly, as in test_sandbox_openapi.py (schemathesis' pytest
 # integration does not work with pytest 9 yet): positive and negative cases per operation.
@@ -39,20 +37,8 @@ def test_no_input_makes_a_server_error(relay: RelayProcess) -> None:
     headers = {"Impilo-Webhook-Secret": relay.secret, "Authorization": f"Bearer {relay.token}"}
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
-            )
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def check(case: Any) -> None:
-                case.call_and_validate(headers=headers, checks=[not_a_server_error])
-
             try:
-                check()
+                bounded_examples(operation, mode, [not_a_server_error], headers, EXAMPLES)()
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # nothing can be wrong with no inputs
     health = httpx.get(relay.url + "/healthz", timeout=10)

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 
 from impilo_desk.contract import READING_KINDS
 from tests.fixtures.sandbox import SandboxProcess
+from tests.fixtures.schema_fuzz import bounded_examples
 
 SCHEMA_TIMEOUT_S = 60.0
 
@@ -125,23 +125,6 @@ def excluded(method: str, path: str) -> list[Any]:
     return [checks.positive_data_acceptance] if (method, path) in STATEFUL_400 else []
 
 
-def _examples(operation: Any, mode: GenerationMode, chosen: list[Any], headers: Any) -> Any:
-    """A bounded, repeatable Hypothesis test of ``operation`` with the ``chosen`` checks."""
-
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-        database=None,
-    )
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def run(case: Any) -> None:
-        case.call_and_validate(headers=headers, checks=chosen)
-
-    return run
-
-
 def test_the_schema_says_what_the_server_answers(box: SandboxProcess) -> None:
     api_schema = schemathesis.openapi.from_url(
         box.base_url + "/openapi.json", timeout=SCHEMA_TIMEOUT_S
@@ -155,7 +138,7 @@ def test_the_schema_says_what_the_server_answers(box: SandboxProcess) -> None:
         chosen = [check for check in CHECKS if check not in spared]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
-                _examples(operation, mode, chosen, box.headers)()
+                bounded_examples(operation, mode, chosen, box.headers, EXAMPLES)()
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # nothing can be wrong with no inputs
             ran += 1
