@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from impilo_desk.sqlite_wal import WalCheckpointer
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -94,6 +96,8 @@ class RelayStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = self._connect()
         self._writer.executescript(SCHEMA)
+        WalCheckpointer.disable_auto(self._writer)  # its checkpoints stalled commits (p99)
+        self._checkpointer = WalCheckpointer(path, name="relay-checkpoint")
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -116,6 +120,7 @@ class RelayStore:
 
     def close(self) -> None:
         """Closes every connection (call when no thread uses the store any more)."""
+        self._checkpointer.close()
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
@@ -168,6 +173,7 @@ class RelayStore:
         except BaseException:
             self._rollback()
             raise
+        self._checkpointer.committed()
         return results
 
     def prune(
@@ -201,6 +207,7 @@ class RelayStore:
         except BaseException:
             self._rollback()
             raise
+        self._checkpointer.committed()
         return pruned
 
     def _prune_events(

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import platformdirs
 
 from impilo_desk.contract import Envelope
+from impilo_desk.sqlite_wal import WalCheckpointer
 
 _log = logging.getLogger(__name__)
 
@@ -198,6 +199,8 @@ class EventStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
+        WalCheckpointer.disable_auto(self._conn)  # its checkpoints stalled commits (p99)
+        self._checkpointer = WalCheckpointer(self.path, name="event-store-checkpoint")
 
     def close(self) -> None:
         """Writes the write-ahead log back into the file and closes it (idempotent).
@@ -210,6 +213,7 @@ class EventStore:
             if self._closed:
                 return
             self._closed = True
+            self._checkpointer.close()
             try:
                 busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
                 if busy:
@@ -257,6 +261,7 @@ class EventStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self._checkpointer.committed()
         return new
 
     def last_sequence(self) -> int:
@@ -275,6 +280,7 @@ class EventStore:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (value,),
             )
+            self._checkpointer.committed()
 
     def count(self) -> int:
         """How many events are stored."""
@@ -327,6 +333,7 @@ class EventStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self._checkpointer.committed()
             return conn.total_changes - before
 
     def query_polled(
