@@ -75,6 +75,7 @@ def build_desk(
     clipboard: QClipboard,
     open_session: OpenSession,
     tabs: tuple[TabFactory, ...] = TABS,
+    clock: Callable[[], datetime] | None = None,
 ) -> Desk:
     """Builds the main window with its tabs and the session controller.
 
@@ -83,10 +84,11 @@ def build_desk(
         clipboard: The clipboard the tabs copy to.
         open_session: Opens a session (client, credential store, relay feed) for a profile.
         tabs: The tabs' factories, in display order.
+        clock: The tabs' clock (countdowns); the system's UTC time unless given.
     """
     window = MainWindow()
     idle = TaskOwner(loop, name="idle")  # replaced by each session's owner
-    parts = TabParts(window, clipboard, lambda: datetime.now(UTC), idle)
+    parts = TabParts(window, clipboard, clock or (lambda: datetime.now(UTC)), idle)
     built = tuple(factory(parts) for factory in tabs)
     for tab in built:
         window.add_page(tab.view)

@@ -30,6 +30,7 @@ from impilo_desk.sandbox.store import logs as store_logs
 from impilo_desk.sandbox.store.db import connect
 from impilo_desk.sandbox.store.schema import SCHEMA
 from impilo_desk.ui.logs.model import LogsModel, state_icons
+from tests.fixtures.desk import DeskMaker
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.logs_support import close_tab, open_tab
 
@@ -144,7 +145,8 @@ def million(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess
 
 @pytest.mark.parametrize("size", [15, 250])
 def test_page_change_with_a_million_rows(qtbot, qasync_loop, million, size) -> None:
-    tab = open_tab(qtbot, qasync_loop, million)
+    make_desk = DeskMaker(qtbot, qasync_loop)
+    tab = open_tab(qtbot, make_desk, million)
     try:
         view, controller = tab.view, tab.controller
         if view.page_size() != size:
@@ -169,4 +171,4 @@ def test_page_change_with_a_million_rows(qtbot, qasync_loop, million, size) -> N
               "(click to model reset; target <= 100 ms)")  # fmt: skip
         assert statistics.median(times) <= 100.0
     finally:
-        close_tab(qtbot, tab)
+        close_tab(qtbot, make_desk, tab)

@@ -106,13 +106,13 @@ def logs_seeded() -> Iterator[Any]:
 
 
 @pytest.fixture
-def logs_tab(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, logs_seeded: Any) -> Iterator[Any]:
-    """The Logs tab on a client of ``logs_seeded``, its first page shown (a ``Harness``)."""
+def logs_tab(qtbot: Any, make_desk: Any, logs_seeded: Any) -> Iterator[Any]:
+    """The desk's Logs tab on a client of ``logs_seeded``, its first page shown (a ``Harness``)."""
     from tests.ui.logs_support import close_tab, open_tab
 
-    harness = open_tab(qtbot, qasync_loop, logs_seeded.box)
+    harness = open_tab(qtbot, make_desk, logs_seeded.box)
     yield harness
-    close_tab(qtbot, harness)
+    close_tab(qtbot, make_desk, harness)
 
 
 @pytest.fixture

@@ -55,15 +55,8 @@ class RecordingApi:
             await gate.wait()
         return await self.client.list_logs(filters, page=page, size=size)
 
-
-@dataclass
-class Prof:
-    id: str = "p1"
-    name: str = "Test"
-    api_base_url: str = ""
-    relay_url: str | None = None
-    environment: str = "sandbox"
-    poll_interval_s: int = 30
+    def __getattr__(self, name: str) -> Any:  # every other call goes to the real client
+        return getattr(self.client, name)
 
 
 @dataclass
@@ -149,11 +142,19 @@ def seed_db(path: Path, rows: list[dict[str, Any]]) -> None:
 
 @dataclass
 class Harness:
-    """The Logs tab and its controller on a real client, as the app builds them."""
+    """The Logs tab of a desk built by ``make_desk``, in a session on a real client."""
 
-    controller: Any
-    tasks: Any
+    desk: Any  # a tests.fixtures.desk.BuiltDesk
     api: RecordingApi
+
+    @property
+    def controller(self) -> Any:
+        return self.desk.logs
+
+    @property
+    def tasks(self) -> Any:
+        """The session's task owner."""
+        return self.desk.sessions.owner
 
     @property
     def view(self) -> Any:
@@ -178,39 +179,25 @@ class Clock:
         return self.now
 
 
-def open_tab(
-    qtbot: Any, loop: asyncio.AbstractEventLoop, box: SandboxProcess, clock: Any = None
-) -> Harness:
-    """Builds the tab on a client of ``box`` and waits for the first page."""
-    from PySide6.QtWidgets import QApplication
-
-    from impilo_desk.services.server_info import fetch_time_scale
-    from impilo_desk.session import Session
-    from impilo_desk.ui.kit.tasks import TaskOwner
-    from impilo_desk.ui.logs.controller import LogsController
-    from impilo_desk.ui.logs.model import LogsModel, state_icons
-    from impilo_desk.ui.logs.view import LogsTab
+def open_tab(qtbot: Any, make_desk: Any, box: SandboxProcess, clock: Any = None) -> Harness:
+    """The desk (``make_desk``) on a client of ``box``, its Logs tab's first page shown."""
+    from impilo_desk.ui import logs
+    from tests.fixtures.desk import ProfileStub
+    from tests.ui.fakes import FakeStore
 
     api = RecordingApi(ImpiloClient(box.base_url, box.api_key, retry=NO_RETRY))
-    tasks = TaskOwner(loop, name="logs-test")
-    model = LogsModel(clock or (lambda: datetime.now(UTC)), state_icons())
-    view = LogsTab(model, QApplication.clipboard())
-    # The view owns its model, as in app.py: a parentless model would be freed by Python's GC
-    # while the view (deleted later by qtbot) still points at it.
-    model.setParent(view)
-    qtbot.addWidget(view)
-    controller = LogsController(view, model, tasks, fetch_time_scale, view)
-    view.resize(1280, 800)
-    view.show()
-    with qtbot.waitSignal(controller.loaded, timeout=15000):
-        controller.set_session(Session(Prof(api_base_url=box.base_url), api, None))  # type: ignore[arg-type]
-    return Harness(controller, tasks, api)
+    # Only the Logs tab: the Readings tab's own list_logs calls would blur the counted calls.
+    desk = make_desk(
+        api=api, store=FakeStore(), clock=clock, tabs=(logs.build,), closed_by_test=True
+    )
+    desk.window.resize(1280, 800)
+    with qtbot.waitSignal(desk.logs.loaded, timeout=15000):
+        desk.sessions.switch_to(ProfileStub(api_base_url=box.base_url))
+    return Harness(desk, api)
 
 
-def close_tab(qtbot: Any, harness: Harness) -> None:
-    """Ends the session (timers stop, tasks cancelled) and closes the client."""
-    harness.controller.set_session(None)
-    harness.tasks.cancel_all(close=True)
+def close_tab(qtbot: Any, make_desk: Any, harness: Harness) -> None:
+    """Closes the desk (the session ends, its tasks end), then the client."""
+    make_desk.close(harness.desk)
     closing = asyncio.ensure_future(harness.api.client.aclose())
     qtbot.waitUntil(closing.done, timeout=5000)
-    qtbot.waitUntil(lambda: harness.tasks.pending == 0, timeout=5000)

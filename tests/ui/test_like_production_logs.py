@@ -13,7 +13,7 @@ IGNORED = "Impilo ignored the last response status filter; 3 rows shown that don
 HIDDEN = "Impilo ignored the last response status filter; 3 rows that don't match are hidden."
 
 
-def test_an_ignored_filter_is_flagged_and_its_rows_can_be_hidden(qtbot, qasync_loop, tmp_path):
+def test_an_ignored_filter_is_flagged_and_its_rows_can_be_hidden(qtbot, make_desk, tmp_path):
     start = datetime.now(UTC) - timedelta(hours=1)
     statuses = [200, 503, 200, 503, 200]
     seed_db(
@@ -25,7 +25,7 @@ def test_an_ignored_filter_is_flagged_and_its_rows_can_be_hidden(qtbot, qasync_l
         ],
     )  # fmt: skip
     with SandboxProcess(db_path=tmp_path / "sandbox.db", extra_args=LIKE_PRODUCTION) as box:
-        logs_tab = open_tab(qtbot, qasync_loop, box)
+        logs_tab = open_tab(qtbot, make_desk, box)
         try:
             view, controller = logs_tab.view, logs_tab.controller
             assert logs_tab.model.rowCount() == 5
@@ -51,4 +51,4 @@ def test_an_ignored_filter_is_flagged_and_its_rows_can_be_hidden(qtbot, qasync_l
                 view.filters.flush()
             assert not view.banner.isVisible()  # the notice goes with the filter
         finally:
-            close_tab(qtbot, logs_tab)
+            close_tab(qtbot, make_desk, logs_tab)

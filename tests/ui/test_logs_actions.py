@@ -102,9 +102,9 @@ def test_copy_as_curl_has_the_query_and_no_key(qtbot, logs_tab, logs_seeded):
     assert "IMPILO_API_KEY" in logs_tab.view.banner.text
 
 
-def test_loading_and_error_states_say_what_happens(qtbot, qasync_loop, sandbox_factory):
+def test_loading_and_error_states_say_what_happens(qtbot, make_desk, sandbox_factory):
     box = sandbox_factory()
-    logs_tab = open_tab(qtbot, qasync_loop, box)
+    logs_tab = open_tab(qtbot, make_desk, box)
     try:
         gate = asyncio.Event()
         logs_tab.api.gates[1] = gate
@@ -125,10 +125,10 @@ def test_loading_and_error_states_say_what_happens(qtbot, qasync_loop, sandbox_f
         assert logs_tab.view.message.text() == f"The delivery log could not be loaded. {sentence}"
         assert logs_tab.view.busy_label.text() == ""
     finally:
-        close_tab(qtbot, logs_tab)
+        close_tab(qtbot, make_desk, logs_tab)
 
 
-def test_auto_refresh_keeps_selection_and_scroll(qtbot, qasync_loop, tmp_path, receiver):
+def test_auto_refresh_keeps_selection_and_scroll(qtbot, make_desk, tmp_path, receiver):
     start = datetime.now(UTC) - timedelta(hours=1)
     seed_db(
         tmp_path / "sandbox.db",
@@ -139,7 +139,7 @@ def test_auto_refresh_keeps_selection_and_scroll(qtbot, qasync_loop, tmp_path, r
         ],
     )  # fmt: skip
     with SandboxProcess(db_path=tmp_path / "sandbox.db") as box:
-        logs_tab = open_tab(qtbot, qasync_loop, box)
+        logs_tab = open_tab(qtbot, make_desk, box)
         try:
             with qtbot.waitSignal(logs_tab.controller.loaded, timeout=10000):
                 logs_tab.view.set_page_size(50)
@@ -170,4 +170,4 @@ def test_auto_refresh_keeps_selection_and_scroll(qtbot, qasync_loop, tmp_path, r
             view.auto_box.setChecked(False)
             assert not controller.auto_refresh.isActive()
         finally:
-            close_tab(qtbot, logs_tab)
+            close_tab(qtbot, make_desk, logs_tab)

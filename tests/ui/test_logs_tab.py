@@ -206,7 +206,7 @@ T0 = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def states(qtbot, qasync_loop, tmp_path) -> Iterator[tuple[Harness, Clock]]:
+def states(qtbot, make_desk, tmp_path) -> Iterator[tuple[Harness, Clock]]:
     """A sandbox at time scale 60 (15/30/60 min become 15/30/60 s) with one row per state."""
     minute = timedelta(minutes=1)
     seed_db(
@@ -224,10 +224,10 @@ def states(qtbot, qasync_loop, tmp_path) -> Iterator[tuple[Harness, Clock]]:
     )  # fmt: skip
     clock = Clock(T0 + timedelta(seconds=10))
     with SandboxProcess(db_path=tmp_path / "sandbox.db", time_scale=60) as box:
-        harness = open_tab(qtbot, qasync_loop, box, clock)
+        harness = open_tab(qtbot, make_desk, box, clock)
         qtbot.waitUntil(lambda: harness.controller.time_scale == 60)
         yield harness, clock
-        close_tab(qtbot, harness)
+        close_tab(qtbot, make_desk, harness)
 
 
 def test_state_column_counts_down_from_the_injected_clock(qtbot, states):
@@ -271,12 +271,12 @@ def test_non_json_payload_shows_as_text_and_copies(qtbot, states):
     assert QApplication.clipboard().text() == '{\n  "id": 5\n}'
 
 
-def test_mid_retry_through_the_real_delivery(qtbot, qasync_loop, sandbox_factory, receiver):
+def test_mid_retry_through_the_real_delivery(qtbot, make_desk, sandbox_factory, receiver):
     """Empty state first; then a real failed delivery, retried 15 min / 2 later."""
     receiver.status = 500
     box = sandbox_factory(time_scale=2)
     clock = Clock(datetime.now(UTC))
-    logs_tab = open_tab(qtbot, qasync_loop, box, clock)
+    logs_tab = open_tab(qtbot, make_desk, box, clock)
     try:
         assert "No deliveries are logged yet" in logs_tab.view.message.text()
         with box.client() as api:
@@ -303,7 +303,7 @@ def test_mid_retry_through_the_real_delivery(qtbot, qasync_loop, sandbox_factory
         )
         assert logs_tab.view.stack.currentWidget() is logs_tab.view.table
     finally:
-        close_tab(qtbot, logs_tab)
+        close_tab(qtbot, make_desk, logs_tab)
 
 
 def test_type_column_fits_the_longest_catalogue_type(logs_tab):
