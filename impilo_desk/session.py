@@ -105,7 +105,10 @@ class Session:
 
     Attributes:
         profile: The active profile.
-        api: Its Impilo client (open); each tab keeps only its own port of it.
+        api: Its Impilo client (open), or None for a session with events only (a relay, or
+            the local event store, and no API key); each tab keeps only its own port of it
+            and treats None as "nothing to call" (the Readings tab shows stored and relayed
+            readings alone).
         store: Where its secrets live (keyring, or memory for the demo).
         relay_feed: Runs its relay subscription, or None when it has no relay.
         store_name: How the Secret tab names ``store`` ("the keyring", "memory").
@@ -119,7 +122,7 @@ class Session:
     """
 
     profile: ProfileInfo
-    api: ImpiloApi
+    api: ImpiloApi | None
     store: CredentialStore
     relay_feed: RelayFeed | None = None
     store_name: str = "the keyring"

@@ -1,10 +1,10 @@
-"""Shared set-up of the Readings tab tests: the tab on real servers, patients and readings."""
+"""Shared set-up of the Readings tab tests: the tab (of a desk from ``make_desk``) on real
+servers, patients and readings."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,11 +16,12 @@ from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import Envelope
 from impilo_desk.services.event_store import EventStore, RelayEvent
 from impilo_desk.services.reading_feed import EventHub
-from impilo_desk.services.subscriber import Backoff, RelaySubscriber
-from impilo_desk.ui.kit.dialogs import alive
-from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.services.subscriber import Backoff
+from impilo_desk.session import RelayStatus
 from impilo_desk.ui.readings.controller import ReadingsController
 from impilo_desk.ui.readings.view import ReadingsTab
+from tests.fixtures.desk import BuiltDesk, ProfileStub
+from tests.ui.fakes import FakeStore
 
 FAST = Backoff(initial_s=0.05, max_s=0.2)
 NO_RETRY = RetryPolicy(attempts=1, total_timeout=5.0)
@@ -77,24 +78,43 @@ def send_readings_to(api: httpx.Client, url: str, secret: str, types: list[str])
         api.post("/api/v3/webhook", json={"type": webhook_type, "url": url}).raise_for_status()
 
 
+class FeedWatch:
+    """The relay feed's latest status, as the session controller reports it (``state``)."""
+
+    def __init__(self) -> None:
+        self.state = RelayStatus("connecting")
+
+    def seen(self, status: object) -> None:
+        if isinstance(status, RelayStatus):  # the signal carries an object
+            self.state = status
+
+
 @dataclass
 class Readings:
-    """The tab, its controller and what feeds them."""
+    """The Readings tab of a desk built by ``make_desk``, and what feeds it."""
 
     qtbot: Any
     loop: asyncio.AbstractEventLoop
-    tab: ReadingsTab
-    controller: ReadingsController
-    tasks: TaskOwner
+    desk: BuiltDesk
+    profile: ProfileStub
     hub: EventHub | None = None
     client: ImpiloClient | None = None
-    subscriber: RelaySubscriber | None = None
+    subscriber: FeedWatch | None = None
     stores: list[EventStore] = field(default_factory=list)
+    make_desk: Any = None  # the DeskMaker that made ``desk``
+
+    @property
+    def controller(self) -> ReadingsController:
+        return self.desk.readings
+
+    @property
+    def tab(self) -> ReadingsTab:
+        return self.controller.view
 
     def start(self) -> None:
         """Opens the session and waits until the first patient's history is shown."""
         with self.qtbot.waitSignal(self.controller.loaded, timeout=20_000):
-            self.controller.set_session(self.client, self.hub)
+            self.desk.sessions.switch_to(self.profile)
 
     def page(self, kind: str) -> Any:
         """The page of ``kind`` (redrawn first)."""
@@ -108,80 +128,62 @@ class Readings:
         return ([] if x is None else list(x)), ([] if y is None else list(y))
 
     def quit(self) -> None:
-        """Ends the session and closes its store, as the app does when it exits."""
-        self.controller.set_session(None, None)
-        self.tasks.cancel_all()
-        self.qtbot.waitUntil(lambda: self.tasks.pending == 0)
-        for store in self.stores:
-            store.close()
-        self.stores.clear()
+        """Closes the desk (its session and tasks end), then its client and store, as the app
+        does when it exits."""
+        self.make_desk.close(self.desk)
 
     def count(self, kind: str) -> int:
         """How many readings of ``kind`` are held."""
         return len(self.controller.series[kind])
 
 
-@contextmanager
-def readings_factory(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iterator[Any]:
-    """Builds Readings tabs on a client (``base_url``/``api_key``) and/or a relay; cleans up."""
-    made: list[Readings] = []
+def open_readings(
+    qtbot: Any,
+    make_desk: Any,
+    *,
+    base_url: str | None = None,
+    api_key: str = "test-api-key",
+    store_path: Path | None = None,
+    relay: Any = None,
+    poll_interval_s: int = 3600,
+) -> Readings:
+    """A desk with only the Readings tab (``make_desk``), its session not started yet.
 
-    def make(
-        *,
-        base_url: str | None = None,
-        api_key: str = "test-api-key",
-        store_path: Path | None = None,
-        relay: Any = None,
-        poll_interval_s: float = 3600.0,
-    ) -> Readings:
-        tab = ReadingsTab()  # not qtbot.addWidget: cleanup() deletes it, after its tasks end
-        tab.resize(1280, 760)
-        tab.show()
-        tasks = TaskOwner(qasync_loop, name="readings-test")
-        controller = ReadingsController(tab, tasks, tab, poll_interval_s=poll_interval_s)
-        harness = Readings(qtbot, qasync_loop, tab, controller, tasks)
-        if base_url is not None:
-            harness.client = ImpiloClient(base_url, api_key, retry=NO_RETRY, timeout=5.0)
-        if store_path is not None:
-            store = EventStore(store_path)
-            harness.stores.append(store)
-            harness.hub = EventHub(store)
-            if relay is not None:
-                hub = harness.hub
-                harness.subscriber = RelaySubscriber(
-                    relay.url, relay.token, store, on_event=hub.on_event, on_gap=hub.on_gap,
-                    on_state=hub.on_state, backoff=FAST,
-                )  # fmt: skip
-                tasks.spawn(harness.subscriber.run(), name="subscriber")
-        made.append(harness)
-        return harness
-
-    try:
-        yield make
-    finally:
-        cleanup(qtbot, qasync_loop, made)
-
-
-def cleanup(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop, made: list[Readings]) -> None:
-    """Ends every session, task, client and store of ``made``, then deletes the tabs.
-
-    The order matters: the tasks are cancelled and awaited (qtbot waits run Qt's event loop)
-    while the tabs and their charts still exist; only then are the tabs closed and deleted.
-    A tab deleted while its tasks were still unwinding could be reached half-destroyed.
+    The session has a client of ``base_url`` (else no API), the event store at ``store_path``
+    (with its hub) and, with ``relay``, the relay feed into that store; the profile polls every
+    ``poll_interval_s``. The desk closes the client and the store after its tasks have ended.
     """
-    try:
-        for harness in made:
-            if alive(harness.tab):
-                harness.controller.set_session(None, None)
-            harness.tasks.cancel_all(close=True)
-        for harness in made:
-            run(qtbot, qasync_loop, harness.tasks.aclose())
-            if harness.client is not None:
-                run(qtbot, qasync_loop, harness.client.aclose())
-    finally:
-        for harness in made:
-            for store in harness.stores:
-                store.close()
-            if alive(harness.tab):
-                harness.tab.close()
-                harness.tab.deleteLater()
+    from impilo_desk.feeds import relay_feed
+    from impilo_desk.ui import readings
+
+    client = None
+    if base_url is not None:
+        client = ImpiloClient(base_url, api_key, retry=NO_RETRY, timeout=5.0)
+    hub, stores, feed = None, [], None
+    if store_path is not None:
+        stores.append(EventStore(store_path))
+        hub = EventHub(stores[0])
+        if relay is not None:
+            feed = relay_feed(relay.url, relay.token, hub, backoff=FAST)
+    closers: list[Any] = [] if client is None else [client.aclose]
+    desk = make_desk(
+        api=client,
+        no_api=client is None,
+        store=FakeStore(),
+        events=hub,
+        relay_feed=feed,
+        tabs=(readings.build,),
+        close_after=[*closers, *(store.close for store in stores)],
+    )
+    desk.window.resize(1280, 800)
+    profile = ProfileStub(
+        api_base_url=base_url or ProfileStub.api_base_url,
+        relay_url=None if relay is None else relay.url,
+        poll_interval_s=poll_interval_s,
+    )
+    harness = Readings(qtbot, make_desk.loop, desk, profile, hub, client, make_desk=make_desk)
+    harness.stores.extend(stores)
+    if feed is not None:
+        harness.subscriber = FeedWatch()
+        desk.sessions.relay_status.connect(harness.subscriber.seen)
+    return harness

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from impilo_desk.contract import Reading, ReadingKind
 from impilo_desk.services.reading_series import KindSeries
 from impilo_desk.ui.readings.controller import TAKE_MAX
 from impilo_desk.ui.readings.page import KindPage
-from tests.ui.readings_support import readings_factory, relay_reading, weight_reading
+from tests.ui.readings_support import open_readings, relay_reading, weight_reading
 
 WEIGHT = ReadingKind.WEIGHT.value
 
@@ -26,9 +26,9 @@ def selected_rows(page: KindPage) -> list[int]:
 
 
 @pytest.fixture
-def make(qtbot, qasync_loop) -> Iterator[Any]:
-    with readings_factory(qtbot, qasync_loop) as factory:
-        yield factory
+def make(qtbot, make_desk) -> Any:
+    """``make(base_url=…, store_path=…, relay=…)``: a desk with the Readings tab (``Readings``)."""
+    return partial(open_readings, qtbot, make_desk)
 
 
 def test_live_readings_go_on_top_and_keep_the_selection_and_the_rows_in_view(qtbot, make, tmp_path):

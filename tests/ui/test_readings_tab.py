@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from impilo_desk.contract import READING_KINDS, ReadingKind
 from impilo_desk.services.sse_base import Gap
 from impilo_desk.ui.readings.model import ReadingsTableModel
-from tests.ui.readings_support import add_patient, readings_factory, record, send_readings_to
+from tests.ui.readings_support import add_patient, open_readings, record, send_readings_to
 
 BP = ReadingKind.BLOOD_PRESSURE.value
 WEIGHT = ReadingKind.WEIGHT.value
@@ -20,9 +20,9 @@ TYPES = [READING_KINDS[k].webhook_type for k in ReadingKind]
 
 
 @pytest.fixture
-def make(qtbot, qasync_loop) -> Iterator[Any]:
-    with readings_factory(qtbot, qasync_loop) as factory:
-        yield factory
+def make(qtbot, make_desk) -> Any:
+    """``make(base_url=…, store_path=…, relay=…)``: a desk with the Readings tab (``Readings``)."""
+    return partial(open_readings, qtbot, make_desk)
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def test_relay_events_land_in_the_right_chart_and_patient(
     anna = add_patient(api, "Anna", "Berg")
     ben = add_patient(api, "Ben", "Carter")
     r = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db", relay=relay)
+    r.start()  # the session starts its relay feed
     qtbot.waitUntil(lambda: r.subscriber.state.phase == "live", timeout=10_000)
-    r.start()
     r.controller.select_patient(anna)
     qtbot.waitUntil(lambda: r.controller.poller is not None and r.controller.poller.passes > 0)
     assert r.controller.shown() == 0
@@ -87,8 +87,8 @@ def test_a_reading_from_both_sources_shows_once(qtbot, make, sandbox, relay, api
     send_readings_to(api, relay.ingest_url, relay.secret, TYPES)
     pid = add_patient(api, "Dev", "Ellis")
     r = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db", relay=relay)
+    r.start()  # the session starts its relay feed
     qtbot.waitUntil(lambda: r.subscriber.state.phase == "live", timeout=10_000)
-    r.start()
     record(api, BP, pid, 2, systolic=131, diastolic=85, heartRate=66)
     qtbot.waitUntil(lambda: r.count(BP) == 1, timeout=15_000)  # from the relay
     passes = r.controller.poller.passes
@@ -206,8 +206,8 @@ def test_restart_shows_stored_readings_with_the_api_unreachable(
     send_readings_to(api, relay.ingest_url, relay.secret, TYPES)
     pid = add_patient(api, "Jon", "King")
     first = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db", relay=relay)
+    first.start()  # the session starts its relay feed
     qtbot.waitUntil(lambda: first.subscriber.state.phase == "live", timeout=10_000)
-    first.start()
     record(api, BP, pid, 6, systolic=140, diastolic=90, heartRate=80)
     record(api, "ecg", pid, 5, heartRate=75, samplingFrequency=250, samples=[1, 2, 3])
     qtbot.waitUntil(lambda: first.count(BP) == 1 and first.count("ecg") == 1, timeout=15_000)
