@@ -9,6 +9,7 @@ chose, so they cannot disagree.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from impilo_desk.contract import READING_KINDS, KindInfo, Reading, ReadingKind
+from impilo_desk.services.number_display import format_number
 from impilo_desk.services.series import (
     LBS_PER_KG,
     FloatArray,
@@ -25,6 +27,7 @@ from impilo_desk.services.series import (
 )
 
 DEFAULT_CAPACITY = 100_000
+ECG_STRIPS_KEPT = 500  # ECG readings whose waveform is kept for their table row (~10 kB each)
 MEAL_FIELD = "meal"
 BEFORE_MEAL, AFTER_MEAL = 1.0, 2.0
 NAN = math.nan
@@ -142,6 +145,7 @@ class KindSeries:
     _added: int = 0  # points added in this epoch (the ring drops the oldest beyond capacity)
     _cache: Snapshot | None = None
     _cache_units: Units | None = None
+    _strips: OrderedDict[float, Reading] = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self.info = READING_KINDS[self.kind]
@@ -167,7 +171,12 @@ class KindSeries:
         self._last_t, self._ordered = -math.inf, True
         self._epoch, self._added = self._epoch + 1, 0
         self.latest_ecg, self.latest_ecg_changed = None, True
+        self._strips.clear()
         self._cache = None
+
+    def ecg_at(self, t: float) -> Reading | None:
+        """The ECG reading of time ``t`` (a table row's), if its waveform is still kept."""
+        return self._strips.get(t)
 
     def _row(self, reading: Reading) -> dict[str, float]:
         row: dict[str, float] = {}
@@ -199,6 +208,9 @@ class KindSeries:
             times.append(t)
             rows.append(self._row(reading))
             if self.kind is ReadingKind.ECG and reading.value("samples"):
+                self._strips[t] = reading  # the newest kept, the oldest forgotten
+                if len(self._strips) > ECG_STRIPS_KEPT:
+                    self._strips.popitem(last=False)
                 latest = self.latest_ecg
                 if latest is None or t >= (_timestamp(latest) or 0.0):
                     self.latest_ecg, self.latest_ecg_changed = reading, True
@@ -280,11 +292,9 @@ def format_time(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def format_value(value: float) -> str:
-    """A value for people and CSV: empty when absent, else up to two decimals."""
-    if math.isnan(value):
-        return ""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+def format_value(value: float, unit: str = "") -> str:
+    """A value for people and CSV: empty when absent, else its unit's decimals."""
+    return format_number(value, unit)
 
 
 def meal_text(value: float | None) -> str:
@@ -304,7 +314,7 @@ def csv_rows(snapshot: Snapshot) -> list[list[str]]:
     rows = [header]
     for i in range(len(snapshot.t)):
         row = [format_time(float(snapshot.t[i]))]
-        row += [format_value(float(snapshot.values[c.name][i])) for c in snapshot.columns]
+        row += [format_value(float(snapshot.values[c.name][i]), c.unit) for c in snapshot.columns]
         if snapshot.meal is not None:
             row.append(meal_text(float(snapshot.meal[i])))
         rows.append(row)

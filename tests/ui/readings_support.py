@@ -54,7 +54,8 @@ def record(api: httpx.Client, kind: str, patient_id: int, minutes: float, **valu
     return int(answer.json()["id"])
 
 
-STREAM_START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+# days before the test: inside the default range (30 days), and the readings still in the past
+STREAM_START = (datetime.now(UTC) - timedelta(days=3)).replace(second=0, microsecond=0)
 
 
 def weight_reading(i: int, patient_id: int = 1) -> dict[str, Any]:

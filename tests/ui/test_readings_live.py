@@ -43,13 +43,13 @@ def test_live_readings_go_on_top_and_keep_the_selection_and_the_rows_in_view(qtb
     page = r.page(WEIGHT)
     model = page.model
     assert model.rowCount() == 200
-    assert model.data(model.index(0, 1)) == "299"  # the newest first
+    assert model.data(model.index(0, 1)) == "299.0"  # the newest first
 
     for i in range(200, 203):  # at the top, new readings come into view
         r.hub.on_event(relay_reading(i))
     r.controller.redraw(full=True)
     assert top_row(page) == 0
-    assert model.data(model.index(0, 1)) == "302"
+    assert model.data(model.index(0, 1)) == "302.0"
 
     page.table.verticalScrollBar().setValue(50)  # reading back in time
     qtbot.waitUntil(lambda: top_row(page) == 50)
@@ -87,15 +87,15 @@ def test_rows_fall_off_the_bottom_when_the_ring_is_full(qtbot, qtmodeltester):
     model.set_snapshot(series.snapshot())
     assert reset == []  # inserted and removed, not reset
     assert model.rowCount() == 20
-    assert [model.data(model.index(row, 1)) for row in (0, 19)] == ["124", "105"]
+    assert [model.data(model.index(row, 1)) for row in (0, 19)] == ["124.0", "105.0"]
     assert selected_rows(page) == [12]
-    assert model.data(model.index(12, 1)) == "112"
+    assert model.data(model.index(12, 1)) == "112.0"
 
     series.add([_reading(-1)])  # history behind the newest: the order changes, so a reset
     model.set_snapshot(series.snapshot())
     assert reset == [True]
     # the ring keeps the last 20 to arrive (105 made room), shown in time order
-    assert [model.data(model.index(row, 1)) for row in (0, 18, 19)] == ["124", "106", "99"]
+    assert [model.data(model.index(row, 1)) for row in (0, 18, 19)] == ["124.0", "106.0", "99.0"]
 
 
 def test_readings_that_arrive_while_the_tab_is_hidden_are_there_when_it_shows(
@@ -119,7 +119,7 @@ def test_readings_that_arrive_while_the_tab_is_hidden_are_there_when_it_shows(
     assert page.model.rowCount() == 0
     r.tab.show()
     qtbot.waitUntil(lambda: page.model.rowCount() == burst)
-    assert page.model.data(page.model.index(0, 1)) == f"{100 + burst - 1}"
+    assert page.model.data(page.model.index(0, 1)) == f"{100 + burst - 1}.0"
     assert len(page.chart.curves["weight"].yData) == burst
 
 

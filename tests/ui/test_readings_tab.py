@@ -118,7 +118,7 @@ def test_units_convert_in_the_view(qtbot, make, sandbox, api):
     assert r.curve(WEIGHT, "weight")[1] == pytest.approx([99.79], abs=0.01)
     model = r.page(WEIGHT).model
     assert model.headerData(1, _horizontal()) == "Weight (kg)"
-    assert model.data(model.index(0, 1)) == "99.79"
+    assert model.data(model.index(0, 1)) == "99.8"  # one decimal per weight unit
     assert r.curve("temperature", "temperature")[1] == pytest.approx([98.6, 100.4])
     r.tab.temperature_combo.setCurrentIndex(r.tab.temperature_combo.findData("celsius"))
     assert r.curve("temperature", "temperature")[1] == pytest.approx([37.0, 38.0])
@@ -256,3 +256,89 @@ def test_polled_readings_are_kept_and_shown_after_a_restart_offline(
     assert again.curve(BP, "systolic")[1] == [128.0]
     assert again.curve(WEIGHT, "weight")[1] == [181.5]
     assert "stored on this computer" in again.tab.banner.text
+
+
+def _choose_range(r: Any, text: str) -> None:
+    combo = r.tab.range_combo
+    with r.qtbot.waitSignal(r.controller.loaded, timeout=20_000):
+        combo.setCurrentIndex(combo.findText(text))
+
+
+def _shown_weights(r: Any) -> list[str]:
+    model = r.page(WEIGHT).model
+    return [model.data(model.index(row, 1)) for row in range(model.rowCount())]
+
+
+def test_one_range_drives_chart_table_and_count_online_and_offline(
+    qtbot, make, sandbox, api, tmp_path
+):
+    pid = add_patient(api, "Ola", "Park")
+    record(api, WEIGHT, pid, 3 * 24 * 60, weight=150.0)  # three days ago
+    record(api, WEIGHT, pid, 5, weight=151.0)  # five minutes ago
+    first = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db")
+    first.start()
+    first.tab.show_kind(WEIGHT)
+    assert first.count(WEIGHT) == 2  # the default range is 30 days
+    _choose_range(first, "Last 24 hours")
+    assert first.count(WEIGHT) == 1
+    assert first.curve(WEIGHT, "weight")[1] == [151.0]
+    assert _shown_weights(first) == ["151.0"]
+    assert first.tab.status_label.text().startswith("1 readings of this kind")
+    _choose_range(first, "Last 7 days")
+    assert _shown_weights(first) == ["151.0", "150.0"]
+    qtbot.waitUntil(lambda: len(first.stores[0].query_polled(patient_id=pid)) == 2)
+    first.quit()
+    sandbox.stop()  # the API is gone: the local copy must agree
+
+    again = make(base_url=sandbox.base_url, store_path=tmp_path / "events.db")
+    again.start()
+    again.tab.show_kind(WEIGHT)
+    assert again.count(WEIGHT) == 2
+    _choose_range(again, "Last 24 hours")
+    assert again.count(WEIGHT) == 1
+    assert _shown_weights(again) == ["151.0"]
+    assert again.tab.status_label.text().startswith("1 readings of this kind")
+
+
+def test_custom_range_beside_the_presets(qtbot, make, sandbox, api):
+    from datetime import datetime, timedelta
+
+    pid = add_patient(api, "Pia", "Quinn")
+    for days in (10, 6, 2):
+        record(api, WEIGHT, pid, days * 24 * 60, weight=140.0 + days)
+    r = make(base_url=sandbox.base_url)
+    r.start()
+    r.tab.show_kind(WEIGHT)
+    assert not r.tab.from_edit.isVisible()
+    combo = r.tab.range_combo
+    combo.setCurrentIndex(combo.findText("Custom range"))
+    assert r.tab.from_edit.isVisible()
+    assert r.tab.to_edit.isVisible()
+    now = datetime.now().astimezone()
+    with qtbot.waitSignal(r.controller.loaded, timeout=20_000):
+        r.tab.set_custom_range(now - timedelta(days=8), now - timedelta(days=4))
+    assert _shown_weights(r) == ["146.0"]
+    assert r.count(WEIGHT) == 1
+    r.tab.to_edit.setDateTime(r.tab.from_edit.dateTime().addDays(-1))  # ends before it starts
+    assert "must be after" in r.tab.range_error.text()
+    assert r.tab.range_error.isVisible()
+    assert _shown_weights(r) == ["146.0"]  # the last valid range stays until this one is
+    r.tab.to_edit.setDateTime(r.tab.from_edit.dateTime().addDays(7))
+    qtbot.waitUntil(lambda: _shown_weights(r) == ["142.0", "146.0"], timeout=20_000)
+    assert not r.tab.range_error.isVisible()
+
+
+def test_selecting_an_older_ecg_row_shows_its_strip(qtbot, make, sandbox, api):
+    pid = add_patient(api, "Quin", "Ross")
+    record(api, "ecg", pid, 30, heartRate=64, samplingFrequency=250, samples=[5] * 100)
+    record(api, "ecg", pid, 20, heartRate=72, samplingFrequency=250, samples=[9] * 300)
+    r = make(base_url=sandbox.base_url)
+    r.start()
+    r.tab.show_kind("ecg")
+    page = r.page("ecg")
+    assert list(page.waveform.curve.yData) == [9] * 300  # nothing selected: the newest
+    page.table.selectRow(1)  # the older one
+    assert list(page.waveform.curve.yData) == [5] * 100
+    assert "64 bpm" in page.waveform.plot.titleLabel.text
+    r.controller.redraw(full=True)  # a redraw keeps the selected strip
+    assert list(page.waveform.curve.yData) == [5] * 100

@@ -207,7 +207,7 @@ class ChartPanel(QWidget):
             return "No readings."
         parts = [format_time(float(snap.t[i]))]
         for column in snap.columns:
-            text = format_value(float(snap.values[column.name][i]))
+            text = format_value(float(snap.values[column.name][i]), column.unit)
             if text:
                 parts.append(f"{column.label} {text} {column.unit}".rstrip())
         if snap.meal is not None and meal_text(float(snap.meal[i])):

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -22,7 +22,7 @@ from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.readings.drawing import ReadingsDrawing
 from impilo_desk.ui.readings.export import ReadingsExporter
-from impilo_desk.ui.readings.view import ReadingsTab
+from impilo_desk.ui.readings.view import ReadingsTab, Window
 
 if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
     from impilo_desk.client.ports import ReadingsApi
@@ -82,7 +82,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self._markers_task: asyncio.Task[None] | None = None
         self.failed: dict[str, list[float]] = {}
         self.gaps: list[float] = []
-        self._window_start: datetime | None = None
+        self._window: Window = (None, None)  # the range loaded: readings outside are dropped
         self._live: deque[RelayEvent] = deque()  # relay events not charted yet (see _on_event)
         self._patient_of: Callable[[Any], int | None] = lambda _e: None  # set by _build
         self.drawing = ReadingsDrawing(view, self.series, self._status, self.take_live, self)
@@ -91,7 +91,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self.exported = self.exporter.exported
         view.visibility_changed.connect(self._visibility_changed)
         view.patient_combo.currentIndexChanged.connect(lambda _i: self._patient_chosen())
-        view.range_combo.currentIndexChanged.connect(lambda _i: self._range_changed())
+        view.range_changed.connect(self._range_changed)
         view.png_action.triggered.connect(lambda: self.exporter.ask("png", self._tasks))
         view.csv_action.triggered.connect(lambda: self.exporter.ask("csv", self._tasks))
         view.png_action.setEnabled(False)
@@ -148,6 +148,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self.series.update({k.value: KindSeries(k, self.capacity) for k in CHART_KINDS})
         for page in self.view.pages.values():
             page.chart.panned.connect(lambda: self.view.follow_box.setChecked(False))
+        self.drawing.follow_rows()
         self.view.png_action.setEnabled(True)
         self.view.csv_action.setEnabled(True)
 
@@ -195,13 +196,11 @@ class ReadingsController(TabController[ReadingsTab]):
         self.drawing.set_markers(self.failed, self.gaps)
         if patient_id is None:
             return
-        seconds = self.view.range_seconds()
-        now = datetime.now(UTC)
-        self._window_start = None if seconds is None else now - timedelta(seconds=seconds)
+        self._window = self.view.time_window(datetime.now(UTC))
         self._patient_tasks.append(
-            self._tasks.spawn(self._load(patient_id, self._window_start), name="readings.load")
+            self._tasks.spawn(self._load(patient_id, self._window[0]), name="readings.load")
         )
-        self.drawing.slide(force=True)
+        self.drawing.show_range()
 
     def _stop_patient(self) -> None:
         for task in self._patient_tasks:
@@ -217,15 +216,12 @@ class ReadingsController(TabController[ReadingsTab]):
             self.select_patient(self.view.selected_patient())
 
     def _range_changed(self) -> None:
-        seconds = self.view.range_seconds()
-        start = None if seconds is None else datetime.now(UTC) - timedelta(seconds=seconds)
-        loaded = self._window_start
-        if self.patient_id is not None and (
-            loaded is not None and (start is None or start < loaded)
-        ):
-            self.select_patient(self.patient_id)  # a wider window: load the older history
+        # One range for the chart, the table and the count: reload within it (the store and
+        # the API are asked from its start; ``ingest`` drops what falls outside it).
+        if self.series and self.patient_id is not None:
+            self.select_patient(self.patient_id)
         else:
-            self.drawing.slide(force=True)
+            self.drawing.show_range()
 
     async def _load(self, patient_id: int, start: datetime | None) -> None:
         from impilo_desk.services.reading_poller import ReadingPoller, stored_readings
@@ -283,7 +279,7 @@ class ReadingsController(TabController[ReadingsTab]):
         if self._markers_task is not None and not self._markers_task.done():
             return
         self._markers_task = self._tasks.spawn(
-            self._failures(self._api, self.patient_id, self._window_start), name="readings.failed"
+            self._failures(self._api, self.patient_id, self._window[0]), name="readings.failed"
         )
 
     async def _failures(self, api: ReadingsApi, patient_id: int, start: datetime | None) -> None:
@@ -306,10 +302,18 @@ class ReadingsController(TabController[ReadingsTab]):
     # -- incoming readings ------------------------------------------------------------------
 
     def ingest(self, items: list[KindReading]) -> int:
-        """Adds readings of the shown patient (others are ignored); returns how many were new."""
+        """Adds the shown patient's readings in the chosen range; returns how many were new.
+
+        Readings of other patients, or outside the range, are ignored.
+        """
         by_kind: dict[str, list[Any]] = {}
+        start, end = self._window
         for item in items:
             if item.patient_id == self.patient_id and item.kind.value in self.series:
+                if (start is not None or end is not None) and not in_window(
+                    item.reading.readingTimestamp, start, end
+                ):
+                    continue
                 by_kind.setdefault(item.kind.value, []).append(item.reading)
         new = sum(self.series[kind].add(readings) for kind, readings in by_kind.items())
         if new:
@@ -380,3 +384,11 @@ class ReadingsController(TabController[ReadingsTab]):
             polled_every_s=self.poll_interval_s if self._api is not None else None,
             unavailable=poller is not None and page is not None and page.kind in poller.unavailable,
         )
+
+
+def in_window(when: datetime | None, start: datetime | None, end: datetime | None) -> bool:
+    """Whether a reading of time ``when`` lies in ``[start, end)`` (an unknown time does not)."""
+    if when is None:
+        return False
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return (start is None or when >= start) and (end is None or when < end)

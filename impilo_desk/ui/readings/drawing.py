@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -65,10 +66,25 @@ class ReadingsDrawing(QObject):
         self.timer.setObjectName("readings-redraw")
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self.redraw)
-        view.follow_box.toggled.connect(lambda _on: self.slide(force=True))
+        view.follow_box.toggled.connect(lambda _on: self.show_range())
         view.weight_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
         view.temperature_combo.currentIndexChanged.connect(lambda _i: self._units_changed())
         view.kinds.currentChanged.connect(lambda _i: self._kind_shown())
+
+    def follow_rows(self) -> None:
+        """Shows the strip of the selected ECG row (the newest while none is selected)."""
+        page, series = self.view.pages.get("ecg"), self.series.get("ecg")
+        if page is None or series is None:
+            return
+
+        def chosen(t: object) -> None:
+            if not isinstance(t, float):  # no row selected: the newest
+                page.show_ecg(series.latest_ecg)
+            else:
+                missing = "ECG: only the newest strips are kept; this one is not"
+                page.show_ecg(series.ecg_at(t), missing)
+
+        page.row_chosen.connect(chosen)
 
     def set_markers(self, failed: Mapping[str, Sequence[float]], gaps: Sequence[float]) -> None:
         """Failed deliveries by kind and relay gaps (times in seconds), drawn at the next redraw."""
@@ -109,8 +125,8 @@ class ReadingsDrawing(QObject):
                 ecg_changed = series.latest_ecg_changed
                 snapshot = series.snapshot(units)
                 page.chart.set_snapshot(snapshot)
-                if ecg_changed:
-                    page.show_ecg(series.latest_ecg)
+                if ecg_changed and page.selected_time() is None:
+                    page.show_ecg(series.latest_ecg)  # a selected row keeps its own strip
                 self._stale_tables.add(kind)
                 count += 1
                 shown = page.model.snapshot
@@ -138,6 +154,8 @@ class ReadingsDrawing(QObject):
         """Moves the page in view to the newest readings when following (at most every second)."""
         if not self.series or not self.view.follow_box.isChecked():
             return
+        if self.view.time_window(datetime.now(UTC))[1] is not None:
+            return  # a custom range ends in the past: nothing to follow
         now = time.time()
         if not force and now - self._last_slide < SLIDE_S:
             return
@@ -150,8 +168,17 @@ class ReadingsDrawing(QObject):
             else:
                 page.chart.set_window(now - seconds, now + seconds * LEAD)
 
+    def show_range(self) -> None:
+        """Shows the chosen range on the page in view: a custom one as it is, else followed."""
+        start, end = self.view.time_window(datetime.now(UTC))
+        page = self.view.current_page()
+        if start is None or end is None or page is None:
+            self.slide(force=True)
+            return
+        page.chart.set_window(start.timestamp(), end.timestamp())
+
     def _kind_shown(self) -> None:
-        self.slide(force=True)
+        self.show_range()
         if self.series:
             self.show_status()
 

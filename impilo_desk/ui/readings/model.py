@@ -122,7 +122,7 @@ class ReadingsTableModel(NamedColumnsModel):
             assert snap is not None
             i = self._point(row)
             cells = [format_time(float(snap.t[i])).replace("T", " ").rstrip("Z")]
-            cells += [format_value(float(snap.values[c.name][i])) for c in snap.columns]
+            cells += [format_value(float(snap.values[c.name][i]), c.unit) for c in snap.columns]
             if snap.meal is not None:
                 cells.append(meal_text(float(snap.meal[i])))
             if len(self._rows) >= ROW_CACHE:

@@ -5,7 +5,7 @@ Imported (with pyqtgraph) when the first session starts, after the first paint.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,12 +23,18 @@ from impilo_desk.ui.readings.model import ReadingsTableModel
 
 
 class KindPage(QWidget):
-    """A chart of one kind against time (for ECG also the latest waveform) and its table.
+    """A chart of one kind against time (for ECG also a waveform) and its table.
+
+    Signals:
+        row_chosen(object): The selected row's reading time (s since the epoch), or None when
+            no row is selected.
 
     Args:
         kind: The reading kind.
         parent: Parent widget.
     """
+
+    row_chosen = Signal(object)
 
     def __init__(self, kind: ReadingKind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +61,7 @@ class KindPage(QWidget):
         self._scrolled_to = 0
         self.model.rowsAboutToBeInserted.connect(self._remember_scroll)
         self.model.rowsInserted.connect(self._keep_rows_in_view)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._chosen())
 
         charts = QWidget(self)
         chart_layout = QVBoxLayout(charts)
@@ -86,6 +93,16 @@ class KindPage(QWidget):
             header = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             self.table.setColumnWidth(column, max(72, metrics.horizontalAdvance(header) + 20))
 
+    def selected_time(self) -> float | None:
+        """The reading time of the selected row, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or not 0 <= rows[0].row() < self.model.rowCount():
+            return None
+        return self.model.row_values(rows[0].row())[0]
+
+    def _chosen(self) -> None:
+        self.row_chosen.emit(self.selected_time())
+
     def _remember_scroll(self) -> None:
         self._scrolled_to = self.table.verticalScrollBar().value()
 
@@ -95,15 +112,15 @@ class KindPage(QWidget):
             self.table.updateGeometries()  # the scroll range grows now, not at the next layout
             self.table.verticalScrollBar().setValue(self._scrolled_to + last - first + 1)
 
-    def show_ecg(self, reading: object | None) -> None:
-        """Shows the waveform of ``reading`` (the newest ECG), or clears it."""
+    def show_ecg(self, reading: object | None, missing: str = "ECG: no waveform yet") -> None:
+        """Shows the waveform of ``reading`` (an ECG), or ``missing`` in its title."""
         if self.waveform is None:
             return
         from impilo_desk.contract import Reading
 
         if not isinstance(reading, Reading):
             self.waveform.curve.setData([], [])
-            self.waveform.plot.setTitle("ECG: no waveform yet")
+            self.waveform.plot.setTitle(missing)
             return
         seconds, microvolts = ecg_waveform(reading)
         stamp = reading.readingTimestamp

@@ -7,13 +7,15 @@ first session starts.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.ui.kit.banners import MessageBanner
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
+from impilo_desk.ui.kit.validation import FieldMessage
 
 if TYPE_CHECKING:
     from impilo_desk.ui.readings.page import KindPage
@@ -37,6 +40,9 @@ RANGE_PRESETS: tuple[tuple[str, float | None], ...] = (
     ("All", None),
 )
 DEFAULT_RANGE = 3  # 30 days: what the demo seeds
+CUSTOM = "custom"  # the range combo's data for "Custom range"
+Window = tuple[datetime | None, datetime | None]
+"""A time range: start (inclusive) and end (exclusive); None: open on that side."""
 
 
 class ReadingsTab(TabPage):
@@ -44,6 +50,7 @@ class ReadingsTab(TabPage):
 
     Signals:
         visibility_changed(bool): The tab was shown (True) or hidden (False).
+        range_changed(): The chosen time range changed (a preset, or a valid custom range).
 
     Args:
         parent: Parent widget.
@@ -51,6 +58,7 @@ class ReadingsTab(TabPage):
 
     title = "Readings"
     visibility_changed = Signal(bool)
+    range_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,7 +71,13 @@ class ReadingsTab(TabPage):
         self.range_combo.setAccessibleName("Time range")
         for text, seconds in RANGE_PRESETS:
             self.range_combo.addItem(text, seconds)
+        self.range_combo.addItem("Custom range", CUSTOM)
         self.range_combo.setCurrentIndex(DEFAULT_RANGE)
+        now = QDateTime.currentDateTime()
+        self.from_edit = self._date_edit("Range from", now.addDays(-7))
+        self.to_edit = self._date_edit("Range to (not included)", now)
+        self.range_error = FieldMessage(self, "Time range message", lines=1)
+        self._custom: Window = self._edited_window() or (None, None)
         self.follow_box = QCheckBox("Follow live", self)
         self.follow_box.setChecked(True)
         self.follow_box.setToolTip("Keep the newest readings in view; panning the chart stops it.")
@@ -92,6 +106,14 @@ class ReadingsTab(TabPage):
             bar.addWidget(label)
             bar.addWidget(widget)
             bar.addSpacing(6)
+        self._custom_widgets: list[QWidget] = []
+        for text, edit in (("From", self.from_edit), ("to", self.to_edit)):
+            label = QLabel(text, self)
+            label.setBuddy(edit)
+            bar.addWidget(label)
+            bar.addWidget(edit)
+            self._custom_widgets += [label, edit]
+        bar.addSpacing(6)
         bar.addWidget(self.follow_box)
         bar.addStretch(1)
         bar.addWidget(action_button(self, self.png_action, "Export the chart as PNG"))
@@ -105,8 +127,68 @@ class ReadingsTab(TabPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(bar)
+        layout.addWidget(self.range_error)
         layout.addWidget(self.kinds, 1)
         layout.addWidget(self.status_label)
+
+        self.range_combo.currentIndexChanged.connect(lambda _i: self._preset_chosen())
+        self._show_custom(False)
+
+    def _date_edit(self, name: str, value: QDateTime) -> QDateTimeEdit:
+        edit = QDateTimeEdit(value, self)
+        edit.setAccessibleName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        edit.dateTimeChanged.connect(lambda _v: self._custom_edited())
+        return edit
+
+    def _show_custom(self, shown: bool) -> None:
+        for widget in self._custom_widgets:
+            widget.setVisible(shown)
+        if not shown:
+            self.range_error.say(None)
+
+    def _preset_chosen(self) -> None:
+        custom = self.range_combo.currentData() == CUSTOM
+        self._show_custom(custom)
+        if custom:
+            self._custom_edited()
+        else:
+            self.range_changed.emit()
+
+    def _edited_window(self) -> Window | None:
+        start = self.from_edit.dateTime().toPython()
+        end = self.to_edit.dateTime().toPython()
+        if not isinstance(start, datetime) or not isinstance(end, datetime) or end <= start:
+            return None
+        return start.astimezone(), end.astimezone()  # local times, as the user typed them
+
+    def _custom_edited(self) -> None:
+        if self.range_combo.currentData() != CUSTOM:
+            return
+        window = self._edited_window()
+        if window is None:
+            self.range_error.say("The end of the range must be after its start.")
+            return  # the last valid range stays shown
+        self.range_error.say(None)
+        self._custom = window
+        self.range_changed.emit()
+
+    def set_custom_range(self, start: datetime, end: datetime) -> None:
+        """Chooses the custom range ``[start, end)`` (as if typed into its two fields)."""
+        self.range_combo.setCurrentIndex(self.range_combo.findData(CUSTOM))
+        for edit, value in ((self.from_edit, start), (self.to_edit, end)):
+            edit.blockSignals(True)
+            edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(value.timestamp())))
+            edit.blockSignals(False)
+        self._custom_edited()
+
+    def time_window(self, now: datetime) -> Window:
+        """The chosen range as of ``now``: a preset ends open (live), a custom range does not."""
+        if self.range_combo.currentData() == CUSTOM:
+            return self._custom
+        seconds = self.range_seconds()
+        return (None if seconds is None else now - timedelta(seconds=seconds)), None
 
     def build_pages(self) -> dict[str, KindPage]:
         """Creates one page per charted kind (once); returns them by kind value."""
@@ -132,9 +214,9 @@ class ReadingsTab(TabPage):
             self.kinds.setCurrentWidget(page)
 
     def range_seconds(self) -> float | None:
-        """The chosen time range in seconds (None: all)."""
+        """The chosen preset's length in seconds (None: all, or a custom range)."""
         value = self.range_combo.currentData()
-        return float(value) if value is not None else None
+        return float(value) if isinstance(value, int | float) else None
 
     def set_patients(self, patients: list[tuple[int, str]], selected: int | None) -> None:
         """Fills the patient list with ``(id, name)`` pairs without emitting a change."""
