@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="save <tab>.png of every tab with live data into DIR, then exit",
     )
     parser.add_argument(
+        "--dark", action="store_true", help="start with the dark palette (View › Dark palette)"
+    )
+    parser.add_argument(
         "--report-first-paint",
         action="store_true",
         help="print the seconds from process start to the first painted window, then exit",
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 smoke_test=args.smoke_test,
                 screenshots=args.screenshots,
                 report_first_paint=args.report_first_paint,
+                dark=args.dark,
                 started_at=_STARTED,
             )
         )

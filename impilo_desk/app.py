@@ -22,9 +22,12 @@ from PySide6.QtGui import QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui import logs, readings, secret, test_events, webhooks
+from impilo_desk.ui.kit.palette import apply_palette
 from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
 from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.kit.view_options import add_view_options
 from impilo_desk.ui.profiles.controller import ProfilesController
 from impilo_desk.ui.profiles.keyring_choice import KeyringChoiceController
 from impilo_desk.ui.shell.main_window import MainWindow
@@ -57,6 +60,7 @@ class Desk:
     window: MainWindow
     sessions: SessionController
     tabs: tuple[Tab, ...]
+    times: TimeDisplay
 
     def tab(self, kind: type[TabT]) -> TabT:
         """The tab whose controller is a ``kind``.
@@ -88,12 +92,13 @@ def build_desk(
     """
     window = MainWindow()
     idle = TaskOwner(loop, name="idle")  # replaced by each session's owner
-    parts = TabParts(window, clipboard, clock or (lambda: datetime.now(UTC)), idle)
+    times = TimeDisplay()  # one rule for every tab; View › Times in UTC changes it
+    parts = TabParts(window, clipboard, clock or (lambda: datetime.now(UTC)), idle, times)
     built = tuple(factory(parts) for factory in tabs)
     for tab in built:
         window.add_page(tab.view)
     sessions = SessionController(window, built, open_session, loop, window)
-    return Desk(window, sessions, built)
+    return Desk(window, sessions, built, times)
 
 
 @dataclass
@@ -103,6 +108,7 @@ class Options:
     demo: bool = False
     smoke_test: Path | None = None
     screenshots: Path | None = None
+    dark: bool = False  # start with the dark palette
     report_first_paint: bool = False
     started_at: float = 0.0  # time.monotonic() at process start, for the first-paint figure
 
@@ -126,6 +132,14 @@ def run(options: Options) -> int:
     restore_qt_messages = route_qt_messages()
     stage = _SecondStage(paths, redactor)
     desk = build_desk(loop, app.clipboard(), stage.open_session)
+    light = app.palette()
+
+    def set_dark(dark: bool) -> None:
+        apply_palette(app, dark, light)
+
+    _utc, dark_action = add_view_options(desk.window.view_menu, desk.times, set_dark)
+    if dark_action is not None and options.dark:
+        dark_action.setChecked(True)
     app_tasks = TaskOwner(loop, desk.window.banner.show_error, name="app")
     desk.window.closing.connect(lambda: app_tasks.cancel_all(close=True))
     exit_code = 0
@@ -145,8 +159,9 @@ def run(options: Options) -> int:
 
             status = desk.sessions.relay_status
             shots = capture(
-                desk.window, status, desk.tabs, options.smoke_test, options.screenshots, finish
-            )
+                desk.window, status, desk.tabs, options.smoke_test, options.screenshots, finish,
+                set_dark,
+            )  # fmt: skip
             app_tasks.spawn(shots, name="capture")
 
     previous_hook = sys.excepthook

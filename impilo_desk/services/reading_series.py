@@ -12,7 +12,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from impilo_desk.services.series import (
     reading_key,
     temperature_in,
 )
+from impilo_desk.services.time_display import file_time
 
 DEFAULT_CAPACITY = 100_000
 ECG_STRIPS_KEPT = 500  # ECG readings whose waveform is kept for their table row (~10 kB each)
@@ -288,8 +289,8 @@ def _convert(name: str, values: FloatArray, units: Units) -> FloatArray:
 
 
 def format_time(t: float) -> str:
-    """A reading time for people and CSV: ISO 8601 in UTC, to the second."""
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A reading time for files (CSV): ISO 8601 with its offset, to the second."""
+    return file_time(t)
 
 
 def format_value(value: float, unit: str = "") -> str:
@@ -308,7 +309,7 @@ def meal_text(value: float | None) -> str:
 
 def csv_rows(snapshot: Snapshot) -> list[list[str]]:
     """The snapshot as CSV rows, header first, oldest reading first."""
-    header = ["time (UTC)", *(c.title for c in snapshot.columns)]
+    header = ["time (ISO 8601)", *(c.title for c in snapshot.columns)]
     if snapshot.meal is not None:
         header.append("meal")
     rows = [header]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from impilo_desk.contract import READING_KINDS, KindInfo, ReadingKind, ValueField
+from impilo_desk.contract import READING_KINDS, KindInfo, ReadingKind, ValueField, validate_values
+from impilo_desk.services.number_display import format_number
 
 FIRABLE_KINDS: tuple[ReadingKind, ...] = tuple(
     info.kind for info in READING_KINDS.values() if info.has_test_endpoint
@@ -146,15 +148,22 @@ def _random_in_range(f: ValueField, rng: random.Random) -> Any:
     return round(value) if f.type == "int" else round(value, 1)
 
 
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+"""A number as people type it: digits, one decimal point or comma; no exponent, no ``inf``."""
+
+
 def parse_text(f: ValueField, text: str) -> Any:
     """What a typed text means for field ``f``: a number, None when empty, else the text itself.
 
-    Text that is not a number is returned unchanged, so that ``validate_values`` names the
-    problem ("Systolic must be a whole number.").
+    Text that is not a plain number (``1e3``, ``inf``, ``0x10``) is returned unchanged, so that
+    ``validate_values`` names the problem ("Weight must be a number.") instead of the form
+    quietly sending another value than the one typed.
     """
     stripped = text.strip()
     if not stripped:
         return None
+    if f.type in ("int", "float") and not PLAIN_NUMBER.fullmatch(stripped):
+        return stripped
     if f.type == "int":
         try:
             return int(stripped)
@@ -174,12 +183,26 @@ def parse_text(f: ValueField, text: str) -> Any:
 
 
 def format_value(f: ValueField, value: Any) -> str:
-    """How a value reads in its input field."""
+    """How a value reads in its input field and in summaries: its unit's decimals."""
     if value is None:
         return ""
-    if f.type == "float" and isinstance(value, float):
-        return f"{value:g}"
+    if f.type == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value, f.unit)
     return str(value)
+
+
+def waveform_for(values: Mapping[str, Any]) -> list[int] | None:
+    """A synthetic ECG strip of ``ECG_SECONDS`` for the form's heart rate and sampling rate.
+
+    None while either is missing or implausible (the strip then stays as it was).
+    """
+    rate, hz = values.get("heartRate"), values.get("samplingFrequency")
+    info = READING_KINDS[ReadingKind.ECG]
+    if validate_values(info, {**values, "samples": []}).keys() & {"heartRate", "samplingFrequency"}:
+        return None
+    if not isinstance(rate, int) or not isinstance(hz, int):
+        return None
+    return synthetic_ecg(rate, hz)
 
 
 def range_hint(info: KindInfo, f: ValueField, values: Mapping[str, Any]) -> tuple[str, str]:

@@ -104,8 +104,11 @@ async def capture(
     smoke_png: Path | None,
     screenshots: Path | None,
     finish: Callable[[int], None],
+    set_dark: Callable[[bool], None] | None = None,
 ) -> None:
     """Smoke test (one PNG of the window) and screenshots (one PNG per tab), then ``finish``.
+
+    With ``set_dark``, every tab is captured again in the dark palette (``<tab>-dark.png``).
 
     Args:
         window: The main window.
@@ -114,6 +117,7 @@ async def capture(
         smoke_png: Where the smoke test's PNG goes (None: no smoke test).
         screenshots: The folder of the screenshots (None: none).
         finish: Ends the app with an exit code.
+        set_dark: Switches the dark palette on or off (None: no dark screenshots).
     """
     webhooks, secret = _tab(tabs, WebhooksController), _tab(tabs, SecretController)
     loaded = asyncio.get_running_loop().create_future()
@@ -145,16 +149,27 @@ async def capture(
     if screenshots is not None:
         await asyncio.to_thread(screenshots.mkdir, parents=True, exist_ok=True)
         await _follow_example(_tab(tabs, TestEventsController))
-        for index in range(window.tabs.count()):
-            await shown_and_painted(window, window.tabs.widget(index))
-            name = window.tabs.tabText(index).lower().replace(" ", "-")
-            path = screenshots / f"{name}.png"
-            window.grab().save(str(path))
-            _say(event="screenshot", png=str(path))
+        await _capture_tabs(window, screenshots, "")
         readings = _tab(tabs, ReadingsController)
         for kind in ("ecg", "blood-glucose"):
             await _capture_kind(window, readings, screenshots, kind)
+        if set_dark is not None:
+            set_dark(True)
+            try:
+                await _capture_tabs(window, screenshots, "-dark")
+            finally:
+                set_dark(False)
     finish(0)
+
+
+async def _capture_tabs(window: MainWindow, folder: Path, suffix: str) -> None:
+    """One PNG per tab: ``<tab><suffix>.png``."""
+    for index in range(window.tabs.count()):
+        await shown_and_painted(window, window.tabs.widget(index))
+        name = window.tabs.tabText(index).lower().replace(" ", "-")
+        path = folder / f"{name}{suffix}.png"
+        window.grab().save(str(path))
+        _say(event="screenshot", png=str(path))
 
 
 async def _capture_kind(

@@ -152,10 +152,10 @@ def test_export_csv_and_png(qtbot, make, sandbox, api, tmp_path):
     qtbot.waitUntil(run_csv.done)
     with (tmp_path / "g.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["time (UTC)", "Glucose (mg/dL)", "meal"]
+    assert rows[0] == ["time (ISO 8601)", "Glucose (mg/dL)", "meal"]
     assert [row[1] for row in rows[1:]] == ["90", "91", "92", "93", "94"]
     assert [row[2] for row in rows[1:]] == ["before meal", "after meal"] * 2 + ["before meal"]
-    assert all(row[0].endswith("Z") for row in rows[1:])
+    assert all(row[0].endswith("+00:00") for row in rows[1:])  # files: ISO 8601, offset
     png = r.controller.exporter.export_png(tmp_path / "g.png")
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG")

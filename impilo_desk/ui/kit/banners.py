@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+
+BANNER_LINES = 1  # room kept for a sentence (a longer one is cut; its tooltip has it all)
 
 # Text and colour together, never colour alone: the word says it, the colour repeats it.
 _ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
@@ -50,13 +52,17 @@ class MessageBanner(QFrame):
     """An inline banner of one sentence: an error (red) or a notice (blue), with a close button.
 
     A notice may offer one action (a button after the sentence). Hidden while there is nothing
-    to say.
+    to say, but its room stays (``lines`` lines): showing or clearing it never moves
+    what is below. The sentence starts with a word or sign that says what it is ("⚠" for an
+    error), so the colour never says it alone. :meth:`show_error_until` makes an error go by
+    itself when its cause is gone.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, lines: int = BANNER_LINES) -> None:
         super().__init__(parent)
         self.setObjectName("messageBanner")
         self.setAccessibleName("Message")
+        self._sentence = ""
         self._label = QLabel(self)
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -74,16 +80,39 @@ class MessageBanner(QFrame):
         layout.addWidget(self.action_button)
         layout.addWidget(close)
         self.kind = ""
+        self._recheck: tuple[SignalInstance, Callable[[], None]] | None = None
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        self._label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setFixedHeight(self._label.fontMetrics().lineSpacing() * lines + 12)
         self.hide()
 
     @property
     def text(self) -> str:
         """The sentence shown, or ``""``."""
-        return self._label.text()
+        return self._sentence
 
     def show_error(self, sentence: str) -> None:
         """Shows ``sentence`` as an error."""
         self._show(sentence, "error", "#fdecea", "#8a1c1c")
+
+    def show_error_until(
+        self, sentence: str, recheck: SignalInstance, resolved: Callable[[], bool]
+    ) -> None:
+        """Shows ``sentence`` as an error until its cause is gone.
+
+        Each time ``recheck`` is emitted (e.g. a form's ``edited``), ``resolved()`` is asked;
+        when it says True the banner clears itself. Another message replaces the watch.
+        """
+        self.show_error(sentence)
+
+        def check(*_args: object) -> None:
+            if resolved():
+                self.clear()
+
+        recheck.connect(check)
+        self._recheck = (recheck, check)
 
     def show_info(
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
@@ -97,22 +126,34 @@ class MessageBanner(QFrame):
             self.action_button.show()
 
     def clear(self) -> None:
-        """Hides the banner."""
+        """Hides the banner (its room stays)."""
+        self._stop_recheck()
+        self._sentence = ""
         self.kind = ""
         self._on_action = None
         self.action_button.hide()
         self._label.clear()
         self.hide()
 
+    def _stop_recheck(self) -> None:
+        if self._recheck is not None:
+            signal, check = self._recheck
+            self._recheck = None
+            signal.disconnect(check)
+
     def _act(self) -> None:
         if self._on_action is not None:
             self._on_action()
 
     def _show(self, sentence: str, kind: str, background: str, foreground: str) -> None:
+        self._stop_recheck()
         self._on_action = None
         self.action_button.hide()
         self.kind = kind
-        self._label.setText(sentence)
+        self._sentence = sentence
+        sign = "⚠ " if kind == "error" else "ⓘ "
+        self._label.setText(sign + sentence)
+        self._label.setToolTip(sentence)
         self.setStyleSheet(
             f"#messageBanner {{ background: {background}; border: 1px solid {foreground}; "
             f"border-radius: 3px; }} QLabel {{ color: {foreground}; }}"

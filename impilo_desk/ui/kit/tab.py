@@ -8,7 +8,7 @@ session controller speaks to every tab only through :class:`Tab`, so it knows no
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, SignalInstance
 from PySide6.QtGui import QAction, QClipboard, QKeySequence
 from PySide6.QtWidgets import QToolButton, QWidget
 
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.banners import MessageBanner
 
 if TYPE_CHECKING:
@@ -65,12 +66,15 @@ class TabParts:
         clipboard: The system clipboard (copy actions).
         clock: The current time, timezone-aware (countdowns, timestamps).
         idle: The task owner until the first session binds the tab to its own.
+        times: How times are written for people (local or UTC; one for the whole window, see
+            ``services/time_display.py``).
     """
 
     window: QObject
     clipboard: QClipboard
     clock: Callable[[], datetime]
     idle: TaskOwner
+    times: TimeDisplay = field(default_factory=TimeDisplay)
 
 
 class Tab(Protocol):

@@ -41,10 +41,12 @@ class FieldMessage(QLabel):
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         policy.setRetainSizeWhenHidden(True)  # hidden, it still holds its room
         self.setSizePolicy(policy)
+        self.sentence = ""
         self.hide()
 
     def say(self, sentence: str | None) -> None:
         """Shows ``sentence`` (after a warning sign: colour never says it alone), or clears."""
+        self.sentence = sentence or ""
         if not sentence:
             self.clear()
             self.setAccessibleDescription("")

@@ -9,4 +9,4 @@ from impilo_desk.ui.readings.view import ReadingsTab
 
 def build(parts: TabParts) -> ReadingsController:
     """The Readings tab: its view and controller (the charts are built with the first session)."""
-    return ReadingsController(ReadingsTab(), parts.idle, parts.window)
+    return ReadingsController(ReadingsTab(times=parts.times), parts.idle, parts.window)

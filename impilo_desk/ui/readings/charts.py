@@ -7,13 +7,13 @@ as a thousand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
 from pyqtgraph import exporters
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget, QWidgetAction
 
 from impilo_desk.services.reading_series import (
@@ -21,27 +21,56 @@ from impilo_desk.services.reading_series import (
     BEFORE_MEAL,
     Column,
     Snapshot,
-    format_time,
     format_value,
     meal_text,
 )
 from impilo_desk.services.series import FloatArray
+from impilo_desk.services.time_display import TimeDisplay
+from impilo_desk.ui.kit.palette import is_dark
 
-# curves: no red or grey, which the markers use
+# curves: no red or grey, which the markers use; each at least 3:1 on its background
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
-FAILED_PEN = ("#d62728", Qt.PenStyle.DashLine)
+DARK_PALETTE = ("#6cb4ee", "#ffa64d", "#5fd35f", "#c3a6e8", "#d7a98c", "#4fd8e8")
+FAILED_PEN = ("#d62728", Qt.PenStyle.DashLine)  # dashed: the line style says it, not only red
 GAP_PEN = ("#555555", Qt.PenStyle.DotLine)
+DARK_GAP_COLOR = "#b0b0b0"
 AXIS_COLOR = "#333333"
+DARK_AXIS_COLOR = "#e8eaed"
+DARK_BACKGROUND = "#17181a"
 MAX_MARKERS = 300  # lines, per kind; more would be noise on a time axis
 
 
-def style_plot(plot: pg.PlotItem) -> None:
-    """Dark axes and a light grid on the white background."""
+def chart_colours(dark: bool) -> tuple[str, str]:
+    """The background and the axis/text colour of a chart, light or dark."""
+    return (DARK_BACKGROUND, DARK_AXIS_COLOR) if dark else ("w", AXIS_COLOR)
+
+
+def style_plot(plot: pg.PlotItem, dark: bool = False) -> None:
+    """Axes in the text colour of the light (white) or dark background."""
+    axis_colour = chart_colours(dark)[1]
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(AXIS_COLOR))
-        axis.setTextPen(pg.mkPen(AXIS_COLOR))
+        axis.setPen(pg.mkPen(axis_colour))
+        axis.setTextPen(pg.mkPen(axis_colour))
     plot.showGrid(x=False, y=False)
+
+
+def follow_palette(owner: QWidget, widget: pg.PlotWidget, restyle: Callable[[bool], None]) -> None:
+    """Restyles a chart (``restyle(dark)``) now and whenever ``owner``'s palette changes."""
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.PaletteChange:
+                dark = is_dark(owner)
+                widget.setBackground(chart_colours(dark)[0])
+                restyle(dark)
+            return False
+
+    watch = Watch(owner)
+    owner.installEventFilter(watch)
+    dark = is_dark(owner)
+    widget.setBackground(chart_colours(dark)[0])
+    restyle(dark)
 
 
 def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
@@ -81,6 +110,7 @@ class ChartPanel(QWidget):
         columns: The charted values (one curve each).
         meal_markers: Also mark before-meal and after-meal readings (glucose).
         parent: Parent widget.
+        times: How the readout writes a reading's time.
     """
 
     panned = Signal()
@@ -91,8 +121,10 @@ class ChartPanel(QWidget):
         columns: Sequence[Column],
         meal_markers: bool = False,
         parent: QWidget | None = None,
+        times: TimeDisplay | None = None,
     ) -> None:
         super().__init__(parent)
+        self.times = times or TimeDisplay()
         self.readout = QLabel("Point at the chart to read its values.", self)
         self.readout.setAccessibleName(f"{title} values under the cursor")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
@@ -129,6 +161,7 @@ class ChartPanel(QWidget):
             self.legend.addItem(pg.PlotDataItem([], [], pen=marker_pen(pen)), label)
         self._markers: list[pg.InfiniteLine] = []
         self._marker_key: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
+        self._gap_pen = GAP_PEN
         self.snapshot: Snapshot | None = None
         self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888"))
         self.crosshair.setVisible(False)
@@ -138,12 +171,27 @@ class ChartPanel(QWidget):
         self.plot.setAutoVisible(y=True)
         view_box.sigRangeChangedManually.connect(lambda *_: self.panned.emit())
         self.widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        follow_palette(self, self.widget, self._restyle)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.widget, 1)
+
+    def _restyle(self, dark: bool) -> None:
+        """Axes, title, legend, curves and gap markers in the colours of the background."""
+        axis_colour = chart_colours(dark)[1]
+        style_plot(self.plot, dark)
+        self.plot.setTitle(self._title, color=axis_colour, size="11pt")
+        self.legend.setLabelTextColor(axis_colour)
+        for _sample, label in self.legend.items:  # the labels already there keep their colour
+            label.setText(label.text, color=axis_colour)
+        colours = DARK_PALETTE if dark else PALETTE
+        for i, curve in enumerate(self.curves.values()):
+            curve.setPen(pg.mkPen(colours[i % len(colours)]))
+        self._gap_pen = (DARK_GAP_COLOR if dark else GAP_PEN[0], GAP_PEN[1])
+        self._marker_key = ((), ())  # redrawn with the new pens at the next set_markers
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
         """Shows ``snapshot`` on the persistent curves (and its units in the legend)."""
@@ -164,11 +212,13 @@ class ChartPanel(QWidget):
 
     def set_unavailable(self, sentence: str | None) -> None:
         """Says in the chart that its data cannot be had from this server (None: it can)."""
+        dark = is_dark(self)
         if sentence is None:
-            self.plot.setTitle(self._title, color=AXIS_COLOR, size="11pt")
+            self.plot.setTitle(self._title, color=chart_colours(dark)[1], size="11pt")
             self.readout.setText("Point at the chart to read its values.")
             return
-        self.plot.setTitle(f"{self._title}: not available", color="#b71c1c", size="11pt")
+        colour = "#ff8a80" if dark else "#b71c1c"
+        self.plot.setTitle(f"{self._title}: not available", color=colour, size="11pt")
         self.readout.setText(sentence)
 
     def set_markers(self, failed: Sequence[float], gaps: Sequence[float]) -> None:
@@ -180,7 +230,7 @@ class ChartPanel(QWidget):
         for line in self._markers:
             self.plot.removeItem(line)
         self._markers = []
-        for times, pen in ((key[0], FAILED_PEN), (key[1], GAP_PEN)):
+        for times, pen in ((key[0], FAILED_PEN), (key[1], self._gap_pen)):
             for t in times:
                 line = pg.InfiniteLine(pos=t, angle=90, movable=False, pen=marker_pen(pen))
                 self.plot.addItem(line, ignoreBounds=True)
@@ -205,7 +255,7 @@ class ChartPanel(QWidget):
         i = None if snap is None else snap.nearest(x)
         if snap is None or i is None:
             return "No readings."
-        parts = [format_time(float(snap.t[i]))]
+        parts = [self.times.moment(float(snap.t[i]))]
         for column in snap.columns:
             text = format_value(float(snap.values[column.name][i]), column.unit)
             if text:
@@ -243,13 +293,11 @@ class EcgWaveform(QWidget):
         self.widget.setAccessibleName("ECG waveform")
         self.plot: pg.PlotItem = self.widget.getPlotItem()
         adopt_menus(self, self.plot)
-        style_plot(self.plot)
-        self.plot.setLabel("left", "µV", color=AXIS_COLOR)
-        self.plot.setLabel("bottom", "seconds", color=AXIS_COLOR)
-        self.plot.setTitle("ECG: latest waveform", color=AXIS_COLOR, size="11pt")
+        self._title = "ECG: latest waveform"
         self.curve = fast_curve(self.plot, "#c0392b", None)
         self.plot.getViewBox().setMouseEnabled(x=True, y=False)
         self.plot.setAutoVisible(y=True)
+        follow_palette(self, self.widget, self._restyle)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.widget)
@@ -257,8 +305,21 @@ class EcgWaveform(QWidget):
     def set_waveform(self, seconds: FloatArray, microvolts: FloatArray, title: str) -> None:
         """Shows one waveform."""
         self.curve.setData(seconds, microvolts)
-        self.plot.setTitle(title, color=AXIS_COLOR, size="11pt")
+        self.set_title(title)
         self.plot.enableAutoRange()
+
+    def set_title(self, title: str) -> None:
+        """The title above the strip (which reading it is, or why there is none)."""
+        self._title = title
+        self.plot.setTitle(title, color=chart_colours(is_dark(self))[1], size="11pt")
+
+    def _restyle(self, dark: bool) -> None:
+        colour = chart_colours(dark)[1]
+        style_plot(self.plot, dark)
+        self.plot.setLabel("left", "µV", color=colour)
+        self.plot.setLabel("bottom", "seconds", color=colour)
+        self.plot.setTitle(self._title, color=colour, size="11pt")
+        self.curve.setPen(pg.mkPen("#ff6b5b" if dark else "#c0392b"))
 
     def export_png(self, path: Path, width: int = 1600) -> None:
         """Saves the waveform as a PNG."""

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from impilo_desk.ui.kit.save_folder import SaveFolder
+
 if TYPE_CHECKING:
     from impilo_desk.ui.kit.tasks import TaskOwner
     from impilo_desk.ui.readings.page import KindPage
@@ -53,6 +55,8 @@ async def export_csv(page: KindPage, path: Path) -> Path:
 class ReadingsExporter(QObject):
     """The Readings tab's export: asks where, writes the shown page's chart (PNG) or rows (CSV).
 
+    The dialog opens in the user's documents folder, then in the last folder used (``folder``).
+
     Signals:
         exported(str): A file was written (its path).
 
@@ -76,6 +80,7 @@ class ReadingsExporter(QObject):
         self._view = view
         self._redraw = redraw
         self._patient_id = patient_id
+        self.folder = SaveFolder()
 
     def ask(self, fmt: str, tasks: TaskOwner) -> None:
         """Asks for a file name, then writes the page in view as ``fmt`` (``png``, ``csv``)."""
@@ -84,8 +89,11 @@ class ReadingsExporter(QObject):
             return
         suggested = f"{page.kind.value}-readings-patient-{self._patient_id()}.{fmt}"
         caption = "Export chart as PNG" if fmt == "png" else "Export readings as CSV"
-        path = self._view.ask_save_path(caption, suggested, f"{fmt.upper()} files (*.{fmt})")
+        path = self._view.ask_save_path(
+            caption, self.folder.suggest(suggested), f"{fmt.upper()} files (*.{fmt})"
+        )
         if path:
+            self.folder.used(path)
             tasks.spawn(self._export(fmt, Path(path)), name="readings.export")
 
     async def _export(self, fmt: str, path: Path) -> None:

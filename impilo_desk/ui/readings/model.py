@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 # numpy and the contract come with this module, which loads with the charts after the first paint
-from impilo_desk.services.reading_series import Snapshot, format_time, format_value, meal_text
+from impilo_desk.services.reading_series import Snapshot, format_value, meal_text
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.table_model import NamedColumnsModel
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -32,11 +33,13 @@ class ReadingsTableModel(NamedColumnsModel):
     formatted once, when first shown, and kept until the next snapshot.
     """
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, times: TimeDisplay | None = None) -> None:
         super().__init__(parent)
+        self.times = times or TimeDisplay()
         self._snapshot: Snapshot | None = None
         self._names: list[str] = [TIME_COLUMN]
-        self._titles: list[str] = ["Time (UTC)"]
+        self._titles: list[str] = [self.times.column_title()]
+        self.times.listen(self._times_changed)
         self._rows: dict[int, tuple[str, ...]] = {}
         self._shown = 0  # rows; while rows are being removed, fewer than the snapshot holds
 
@@ -80,11 +83,19 @@ class ReadingsTableModel(NamedColumnsModel):
         self.beginResetModel()
         self._show(snapshot, len(snapshot))
         self._names = [TIME_COLUMN, *(c.name for c in snapshot.columns)]
-        self._titles = ["Time (UTC)", *(c.title for c in snapshot.columns)]
+        self._titles = [self.times.column_title(), *(c.title for c in snapshot.columns)]
         if snapshot.meal is not None:
             self._names.append(MEAL_COLUMN)
             self._titles.append("Meal")
         self.endResetModel()
+
+    def _times_changed(self) -> None:
+        """The time rule changed (local or UTC): the time column is written again."""
+        self._titles[0] = self.times.column_title()
+        self._rows = {}
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 0)
+        if self._shown:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._shown - 1, 0))
 
     def column_names(self) -> list[str]:
         """The columns' names, in order."""
@@ -121,7 +132,7 @@ class ReadingsTableModel(NamedColumnsModel):
             snap = self._snapshot
             assert snap is not None
             i = self._point(row)
-            cells = [format_time(float(snap.t[i])).replace("T", " ").rstrip("Z")]
+            cells = [self.times.moment(float(snap.t[i]))]
             cells += [format_value(float(snap.values[c.name][i]), c.unit) for c in snap.columns]
             if snap.meal is not None:
                 cells.append(meal_text(float(snap.meal[i])))

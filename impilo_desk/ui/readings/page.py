@@ -16,10 +16,16 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.contract import READING_KINDS, ReadingKind
-from impilo_desk.services.reading_series import Units, chart_columns, format_time
+from impilo_desk.services.reading_series import Units, chart_columns
 from impilo_desk.services.series import ecg_waveform
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.readings.charts import ChartPanel, EcgWaveform
 from impilo_desk.ui.readings.model import ReadingsTableModel
+
+ECG_ASSUMED_TIP = (
+    "Impilo has not published the fields of an ECG reading. This strip is drawn the way the "
+    "app's own sandbox stores one: samples in microvolts at the sampling rate in Hz."
+)
 
 
 class KindPage(QWidget):
@@ -36,17 +42,21 @@ class KindPage(QWidget):
 
     row_chosen = Signal(object)
 
-    def __init__(self, kind: ReadingKind, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, kind: ReadingKind, parent: QWidget | None = None, times: TimeDisplay | None = None
+    ) -> None:
         super().__init__(parent)
         info = READING_KINDS[kind]
+        self.times = times or TimeDisplay()
         self.kind = kind
         self.title = "Heart rate (ECG)" if kind is ReadingKind.ECG else info.label
         self.setAccessibleName(f"{info.label} readings")
         self.chart = ChartPanel(
-            self.title, chart_columns(info, Units()), kind is ReadingKind.BLOOD_GLUCOSE, self
-        )
+            self.title, chart_columns(info, Units()), kind is ReadingKind.BLOOD_GLUCOSE, self,
+            self.times,
+        )  # fmt: skip
         self.waveform: EcgWaveform | None = None
-        self.model = ReadingsTableModel(self)
+        self.model = ReadingsTableModel(self, self.times)
         self.table = QTableView(self)
         self.table.setAccessibleName(f"{info.label} readings table")
         self.table.setModel(self.model)
@@ -88,7 +98,7 @@ class KindPage(QWidget):
     def _size_columns(self) -> None:
         """Time as wide as a timestamp; every other column at least as wide as its header."""
         metrics = self.table.horizontalHeader().fontMetrics()
-        self.table.setColumnWidth(0, metrics.horizontalAdvance("2026-12-31 23:59:59") + 16)
+        self.table.setColumnWidth(0, metrics.horizontalAdvance("2026-12-31 23:59:59 +0530") + 16)
         for column in range(1, self.model.columnCount()):
             header = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
             self.table.setColumnWidth(column, max(72, metrics.horizontalAdvance(header) + 20))
@@ -120,11 +130,12 @@ class KindPage(QWidget):
 
         if not isinstance(reading, Reading):
             self.waveform.curve.setData([], [])
-            self.waveform.plot.setTitle(missing)
+            self.waveform.set_title(missing)
             return
         seconds, microvolts = ecg_waveform(reading)
         stamp = reading.readingTimestamp
-        when = format_time(stamp.timestamp()) if stamp is not None else "unknown time"
+        when = self.times.moment(stamp) if stamp is not None else "unknown time"
         rate = reading.value("heartRate")
-        title = f"ECG of {when}" + (f", {rate} bpm" if rate else "") + " (schema assumed)"
+        title = f"ECG of {when}" + (f", {rate} bpm" if rate else "")
         self.waveform.set_waveform(seconds, microvolts, title)
+        self.waveform.setToolTip(ECG_ASSUMED_TIP)

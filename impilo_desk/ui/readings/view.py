@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.banners import MessageBanner
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.kit.validation import FieldMessage
@@ -54,14 +55,16 @@ class ReadingsTab(TabPage):
 
     Args:
         parent: Parent widget.
+        times: How times are written (local or UTC), for the tables, readouts and titles.
     """
 
     title = "Readings"
     visibility_changed = Signal(bool)
     range_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, times: TimeDisplay | None = None) -> None:
         super().__init__(parent)
+        self.times = times or TimeDisplay()
         self.setAccessibleName("Readings tab")
         self.banner = MessageBanner(self)
         self.patient_combo = QComboBox(self)
@@ -80,6 +83,7 @@ class ReadingsTab(TabPage):
         self._custom: Window = self._edited_window() or (None, None)
         self.follow_box = QCheckBox("Follow live", self)
         self.follow_box.setChecked(True)
+        self.follow_box.setAccessibleName("Follow live readings")
         self.follow_box.setToolTip("Keep the newest readings in view; panning the chart stops it.")
         self.weight_combo = QComboBox(self)
         self.weight_combo.setAccessibleName("Weight unit")
@@ -197,7 +201,7 @@ class ReadingsTab(TabPage):
             from impilo_desk.ui.readings.page import KindPage
 
             for kind in CHART_KINDS:
-                page = KindPage(kind, self.kinds)
+                page = KindPage(kind, self.kinds, self.times)
                 self.kinds.addTab(page, "ECG" if kind.value == "ecg" else page.title)
                 self.pages[kind.value] = page
         return self.pages

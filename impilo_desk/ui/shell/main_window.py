@@ -66,9 +66,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.profile_menu: QMenu = menu_bar.addMenu("&Profile")
         self.set_profiles([], None)
-        view_menu = menu_bar.addMenu("&View")
-        view_menu.addAction(self.next_tab_action)
-        view_menu.addAction(self.previous_tab_action)
+        self.view_menu: QMenu = menu_bar.addMenu("&View")
+        self.view_menu.addAction(self.next_tab_action)
+        self.view_menu.addAction(self.previous_tab_action)
         self._painted = False
         self.installEventFilter(self)
 

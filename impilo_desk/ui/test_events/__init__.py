@@ -10,6 +10,7 @@ from impilo_desk.ui.test_events.view import TestEventsTab
 
 def build(parts: TabParts) -> TestEventsController:
     """The Test events tab: its chain and history models, view and controller."""
-    chain, history = ChainModel(parts.window), HistoryModel(parts.window)
+    chain = ChainModel(parts.window, parts.times)
+    history = HistoryModel(parts.window, parts.times)
     view = TestEventsTab(chain, history)
     return TestEventsController(view, chain, history, parts.idle, parent=parts.window)

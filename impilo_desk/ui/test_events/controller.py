@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QDialog
 
 from impilo_desk.services.url_checks import relay_ingest_url
@@ -86,6 +86,8 @@ class TestEventsController(TabController[TestEventsTab]):
         self.patients.failed.connect(self.report_failure)
         view.fire_action.triggered.connect(self.fire)
         view.fire_again_action.triggered.connect(self.fire_again)
+        history.rowsInserted.connect(lambda *_a: self._sync_fire_again())
+        history.modelReset.connect(self._sync_fire_again)
         view.random_action.triggered.connect(self.random_values)
         view.create_webhook_action.triggered.connect(self.create_relay_webhook)
         view.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
@@ -127,8 +129,8 @@ class TestEventsController(TabController[TestEventsTab]):
                 HubListener(event=self.on_relay_event)
             )
         connected = session is not None
-        for action in (self.view.fire_action, self.view.fire_again_action):
-            action.setEnabled(connected)
+        self.view.fire_action.setEnabled(connected)
+        self._sync_fire_again()
         self.view.random_action.setEnabled(True)
         self.view.banner.clear()
         self.view.show_reason(None, False)
@@ -166,10 +168,14 @@ class TestEventsController(TabController[TestEventsTab]):
             field = form.first_error_field()
             if field is not None:
                 field.setFocus()
-            self._block(next(iter(errors.values())))
+            # the banner goes as soon as the form is right again
+            self._block(next(iter(errors.values())), form.edited,
+                        lambda: not validate_values(form.info, form.values()))  # fmt: skip
             return
         if patient_id is None:
-            self._block("Choose a patient first: search by name or id.")
+            self._block("Choose a patient first: search by name or id.",
+                        self.view.patient_combo.currentIndexChanged,
+                        lambda: self.view.patient_id() is not None)  # fmt: skip
             return
         if kind in self._unavailable:
             self._block(
@@ -235,9 +241,23 @@ class TestEventsController(TabController[TestEventsTab]):
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
         return self._tasks.spawn(coro, name=f"firing.{name}")
 
-    def _block(self, sentence: str) -> None:
-        self.view.banner.show_error(sentence)
+    def _block(
+        self,
+        sentence: str,
+        recheck: SignalInstance | None = None,
+        resolved: Callable[[], bool] | None = None,
+    ) -> None:
+        if recheck is not None and resolved is not None:
+            self.view.banner.show_error_until(sentence, recheck, resolved)
+        else:
+            self.view.banner.show_error(sentence)
         self.blocked.emit(sentence)
+
+    def _sync_fire_again(self) -> None:
+        """Fire again only once something was fired (in a session)."""
+        if alive(self.view):
+            fired = self.history.rowCount() > 0
+            self.view.fire_again_action.setEnabled(self._api is not None and fired)
 
     async def _fire(self, kind: str, patient_id: int, label: str, values: dict[str, Any]) -> None:
         from impilo_desk.contract import READING_KINDS, ReadingKind

@@ -8,33 +8,45 @@ collects what was typed and shows the messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
     QLabel,
     QLineEdit,
-    QSizePolicy,
     QWidget,
 )
+
+from impilo_desk.ui.kit.validation import FieldMessage, error_colour
 
 if TYPE_CHECKING:
     from impilo_desk.contract import KindInfo, ValueField
 
-ERROR_STYLE = "QLabel { color: #b71c1c; }"
-HINT_STYLE = "QLabel { color: #5f6368; }"
 INPUT_WIDTH = 110
+EXCLUSIVE = (("beforeMeal", "afterMeal"),)  # yes/no fields of which at most one may be yes
+WAVEFORM_FROM = ("heartRate", "samplingFrequency")  # an ECG strip is made from these
 
 
 class KindForm(QWidget):
     """Inputs for every value field of one reading kind.
 
+    Each field's message has a row of its own under the field, as wide as the form and kept
+    while empty, so a message neither wraps a word per line nor moves the fields below it.
+
+    Signals:
+        edited(): The user changed a value (typed, ticked or chose).
+
     Args:
         info: The kind (its fields, units and ranges).
         parent: Parent widget.
     """
+
+    edited = Signal()
 
     def __init__(self, info: KindInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,31 +54,31 @@ class KindForm(QWidget):
         self.setAccessibleName(f"{info.label} values")
         self.inputs: dict[str, QWidget] = {}
         self.hints: dict[str, QLabel] = {}
-        self.messages: dict[str, QLabel] = {}
+        self.messages: dict[str, FieldMessage] = {}
         self._samples: list[int] | None = None
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
         grid.setColumnStretch(3, 1)
-        for row, f in enumerate(info.fields):
+        for index, f in enumerate(info.fields):
+            row = 2 * index
             label = QLabel(f"{f.label}{' *' if f.required else ''}", self)
             editor = self._editor(f)
             label.setBuddy(editor)
             hint = QLabel("", self)
-            hint.setStyleSheet(HINT_STYLE)
-            message = QLabel("", self)
-            message.setStyleSheet(ERROR_STYLE)
-            message.setWordWrap(True)
-            message.setAccessibleName(f"{f.label} problem")
-            message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # light or dark
+            message = FieldMessage(self, f"{f.label} problem", lines=1)
             grid.addWidget(label, row, 0)
             grid.addWidget(editor, row, 1)
-            grid.addWidget(hint, row, 2)
-            grid.addWidget(message, row, 3)
+            grid.addWidget(hint, row, 2, 1, 2)
+            grid.addWidget(message, row + 1, 1, 1, 3)  # under the field, the form's width
             self.inputs[f.name] = editor
             self.hints[f.name] = hint
             self.messages[f.name] = message
-        grid.setRowStretch(len(info.fields), 1)
+        grid.setRowStretch(2 * len(info.fields), 1)
+        for first, second in EXCLUSIVE:
+            self._exclusive(first, second)
         self._update_hints()
 
     def _editor(self, f: ValueField) -> QWidget:
@@ -74,6 +86,7 @@ class KindForm(QWidget):
         if f.type == "bool":
             box = QCheckBox(self)
             box.setAccessibleName(name)
+            box.toggled.connect(lambda _on, n=f.name: self._changed(n))
             return box
         if f.choices:
             combo = QComboBox(self)
@@ -81,6 +94,7 @@ class KindForm(QWidget):
             combo.setAccessibleName(name)
             combo.setMinimumWidth(INPUT_WIDTH)
             combo.currentTextChanged.connect(lambda _text: self._update_hints())
+            combo.activated.connect(lambda _i, n=f.name: self._changed(n))
             return combo
         if f.type == "samples":
             summary = QLabel("none (use a preset or random values)", self)
@@ -89,8 +103,43 @@ class KindForm(QWidget):
         edit = QLineEdit(self)
         edit.setAccessibleName(name)
         edit.setFixedWidth(INPUT_WIDTH)
-        edit.textEdited.connect(lambda _text, n=f.name: self.show_error(n, ""))
+        edit.textEdited.connect(lambda _text, n=f.name: self._changed(n))
         return edit
+
+    def _exclusive(self, first: str, second: str) -> None:
+        """Ticking one of two yes/no fields unticks the other (both cannot be true)."""
+        one, other = self.inputs.get(first), self.inputs.get(second)
+        if not isinstance(one, QCheckBox) or not isinstance(other, QCheckBox):
+            return
+
+        def untick(box: QCheckBox) -> Callable[[bool], None]:
+            def done(on: bool) -> None:
+                if on:
+                    box.setChecked(False)
+
+            return done
+
+        one.toggled.connect(untick(other))
+        other.toggled.connect(untick(one))
+
+    def _changed(self, name: str) -> None:
+        self.show_error(name, "")
+        if name in WAVEFORM_FROM and self._samples is not None:
+            self._remake_waveform()
+        self.edited.emit()
+
+    def _remake_waveform(self) -> None:
+        """A strip that matches the rates typed: its length in seconds and its beats."""
+        from impilo_desk.services.test_event_values import waveform_for
+
+        values = self.values()
+        samples = waveform_for(values)
+        if samples is None:
+            return  # a rate being typed (or wrong): the message says so on Fire
+        self._samples = samples
+        summary = self.inputs.get("samples")
+        if isinstance(summary, QLabel):
+            summary.setText(self._samples_text({**values, "samples": samples}))
 
     def _update_hints(self) -> None:
         from impilo_desk.services.test_event_values import range_hint
@@ -138,14 +187,20 @@ class KindForm(QWidget):
             elif isinstance(editor, QLabel):
                 self._samples = list(value) if isinstance(value, list) else None
                 editor.setText(self._samples_text(values))
+        if self._samples is not None:
+            self._remake_waveform()  # the strip follows the rates shown
         self.show_errors({})
         self._update_hints()
 
     def _samples_text(self, values: dict[str, Any]) -> str:
         if not self._samples:
             return "none (use a preset or random values)"
+        from impilo_desk.services.time_display import duration
+
         rate = values.get("samplingFrequency")
-        seconds = f", {len(self._samples) / rate:g} s" if isinstance(rate, int) and rate else ""
+        seconds = (
+            f", {duration(len(self._samples) / rate)}" if isinstance(rate, int) and rate else ""
+        )
         low, high = min(self._samples), max(self._samples)
         return f"{len(self._samples)} samples{seconds}, {low} to {high} µV (synthetic)"
 
@@ -163,18 +218,20 @@ class KindForm(QWidget):
 
     def show_error(self, name: str, message: str) -> None:
         """Shows ``message`` next to the field ``name`` (empty: clears it)."""
-        self.messages[name].setText(message)
+        self.messages[name].say(message)
         editor = self.inputs[name]
+        editor.setAccessibleDescription(message)
         if isinstance(editor, QLineEdit):
-            editor.setStyleSheet("QLineEdit { border: 1px solid #b71c1c; }" if message else "")
+            border = f"QLineEdit {{ border: 1px solid {error_colour(self)}; }}"
+            editor.setStyleSheet(border if message else "")
 
     def message(self, name: str) -> str:
         """The message shown next to the field ``name``."""
-        return self.messages[name].text()
+        return self.messages[name].sentence
 
     def first_error_field(self) -> QWidget | None:
         """The first input with a message (to give it the focus)."""
-        for name, label in self.messages.items():
-            if label.text():
+        for name in self.messages:
+            if self.message(name):
                 return self.inputs[name]
         return None

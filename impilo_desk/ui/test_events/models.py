@@ -9,38 +9,34 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from impilo_desk.services.time_display import TimeDisplay, duration
 from impilo_desk.ui.kit.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract and services (pydantic) load after the first paint
     from impilo_desk.services.receipts import ReceiptChain, Step
 
 _Index = QModelIndex | QPersistentModelIndex
-_DONE = QColor("#1b5e20")
-_MISSING = QColor("#b71c1c")
-_WAITING = QColor("#5f6368")
+# status colours repeat the status word and sign ("✔ Done"); light and dark palette
+_COLOURS = {
+    False: (QColor("#1b5e20"), QColor("#b71c1c"), QColor("#5f6368")),
+    True: (QColor("#81c784"), QColor("#ff8a80"), QColor("#b0b4b9")),
+}
 
 
 def format_latency(span: timedelta | None) -> str:
-    """``+85 ms``, ``+1.42 s`` or ``+2m 05s``; empty when unknown."""
+    """``+85 ms``, ``+1.4 s`` or ``+2 min 5 s`` (the app's duration style); "" when unknown."""
     if span is None:
         return ""
     seconds = span.total_seconds()
     sign = "+" if seconds >= 0 else "−"
-    seconds = abs(seconds)
-    if seconds < 1:
-        return f"{sign}{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{sign}{seconds:.2f} s"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{sign}{minutes}m {rest:02d}s"
+    return sign + ("0 ms" if seconds == 0 else duration(abs(seconds)))
 
 
-def format_clock(at: datetime | None) -> str:
-    """Local wall-clock time with milliseconds: ``14:03:07.412``."""
+def format_clock(at: datetime | None, times: TimeDisplay | None = None) -> str:
+    """A step's time with milliseconds, by the app's rule: ``14:03:07.412 CET``."""
     if at is None:
         return ""
-    local = at.astimezone()
-    return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+    return (times or TimeDisplay()).moment(at, milliseconds=True)
 
 
 def step_latency(chain: ReceiptChain, step: Step) -> timedelta | None:
@@ -71,11 +67,21 @@ class ChainModel(NamedColumnsModel):
 
     columns = ChainColumn
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, times: TimeDisplay | None = None) -> None:
         super().__init__(parent)
         self._chain: ReceiptChain | None = None
         self._details: dict[Step, str] = {}
         self._finished = False
+        self.dark = False  # the view's palette (status colours that read on it)
+        self.times = times or TimeDisplay()
+        self.times.listen(self.restyle)
+
+    def restyle(self, dark: bool | None = None) -> None:
+        """Redraws times (the rule changed) or colours (``dark``: the palette changed)."""
+        if dark is not None:
+            self.dark = dark
+        if self._chain is not None:
+            self.dataChanged.emit(self.index(0, 0), self.index(4, len(ChainColumn) - 1))
 
     def set_chain(
         self, chain: ReceiptChain | None, details: dict[Step, str], finished: bool
@@ -115,7 +121,7 @@ class ChainModel(NamedColumnsModel):
                 case ChainColumn.STATUS:
                     return self.status(index.row())
                 case ChainColumn.TIME:
-                    return format_clock(chain.times.get(step))
+                    return format_clock(chain.times.get(step), self.times)
                 case ChainColumn.LATENCY:
                     return format_latency(step_latency(chain, step))
                 case ChainColumn.DETAIL:
@@ -125,9 +131,10 @@ class ChainModel(NamedColumnsModel):
         if role == Qt.ItemDataRole.ForegroundRole and column is ChainColumn.STATUS:
             from impilo_desk.services.receipts import MISSING
 
+            done, missing, waiting = _COLOURS[self.dark]
             if step in chain.times:
-                return QBrush(_DONE)
-            return QBrush(_MISSING if chain.status(step, self._finished) == MISSING else _WAITING)
+                return QBrush(done)
+            return QBrush(missing if chain.status(step, self._finished) == MISSING else waiting)
         if role == Qt.ItemDataRole.TextAlignmentRole and column is ChainColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -173,9 +180,16 @@ class HistoryModel(NamedColumnsModel):
 
     columns = HistoryColumn
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, times: TimeDisplay | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Fired] = []
+        self.times = times or TimeDisplay()
+        self.times.listen(self._times_changed)
+
+    def _times_changed(self) -> None:
+        if self._rows:
+            column = HistoryColumn.TIME
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
     def add(self, fired: Fired) -> None:
         """Puts ``fired`` at the top."""
@@ -209,7 +223,7 @@ class HistoryModel(NamedColumnsModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             match column:
                 case HistoryColumn.TIME:
-                    return format_clock(item.fired_at)
+                    return format_clock(item.fired_at, self.times)
                 case HistoryColumn.KIND:
                     return item.kind_label
                 case HistoryColumn.PATIENT:

@@ -54,6 +54,7 @@ class Follow:
 def outcome(follower: ChainFollower) -> str:
     """How a finished follow reads in the history: arrival time, or the first missing step."""
     from impilo_desk.services.receipts import Step
+    from impilo_desk.services.time_display import duration
 
     chain, result = follower.chain, follower.result
     if result.error is not None:
@@ -61,7 +62,7 @@ def outcome(follower: ChainFollower) -> str:
     status = f" (delivery {result.details[Step.LOGGED]})" if Step.LOGGED in chain.times else ""
     if chain.complete:
         total = chain.times[Step.DESKTOP] - chain.times[Step.SENT]
-        return f"Arrived in {total.total_seconds():.2f} s{status}"
+        return f"Arrived in {duration(total.total_seconds())}{status}"
     missing = next((s for s in Step if s not in chain.times and s not in chain.not_followed), None)
     if missing is None:  # every step that could be followed was seen (no relay to follow)
         return f"Logged, not followed past Impilo (no relay){status}"

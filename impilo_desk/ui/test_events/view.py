@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,11 @@ from impilo_desk.ui.test_events.models import ChainColumn, ChainModel, HistoryCo
 if TYPE_CHECKING:
     from impilo_desk.ui.test_events.form import KindForm
 
+ASSUMED_TIP = (
+    "Impilo has not published the fields of this reading. This app sends and shows them the "
+    "way its own sandbox does (for an ECG: heart rate, sampling rate in Hz and the waveform in "
+    "microvolts), so a real Impilo server may name or shape them differently."
+)
 REASON_STYLE = (
     "QLabel { background: #fff4e5; color: #5d4037; border: 1px solid #ffb74d; padding: 6px; }"
 )
@@ -95,7 +100,7 @@ class TestEventsTab(TabPage):
         self.patient_combo.setMinimumWidth(220)
         self.patient_note = QLabel("", self)
         self.patient_note.setAccessibleName("Patient search state")
-        self.patient_note.setStyleSheet("QLabel { color: #5f6368; }")
+        self.patient_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # either palette
         self.stack = QStackedWidget(self)
         self.kind_combo.currentIndexChanged.connect(self.stack.setCurrentIndex)
         self.fire_button = QPushButton(self)
@@ -177,6 +182,16 @@ class TestEventsTab(TabPage):
         layout.addLayout(upper, 3)
         layout.addWidget(history_box, 2)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        """Status colours of the chain follow the palette (light or dark)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            from impilo_desk.ui.kit.palette import is_dark
+
+            model = self.chain_table.model()
+            if isinstance(model, ChainModel):
+                model.restyle(is_dark(self))
+
     def _buddy(self, text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text, self)
         label.setBuddy(buddy)
@@ -203,6 +218,10 @@ class TestEventsTab(TabPage):
             self.forms[kind.value] = form
             self.stack.addWidget(form)
             self.kind_combo.addItem(info.label, kind.value)
+            if not info.documented:  # said in words where the user looks, not in a title
+                index = self.kind_combo.count() - 1
+                self.kind_combo.setItemData(index, ASSUMED_TIP, Qt.ItemDataRole.ToolTipRole)
+                form.setToolTip(ASSUMED_TIP)
 
     def current_kind(self) -> str | None:
         """The kind chosen (its path slug), or None before the forms exist."""
