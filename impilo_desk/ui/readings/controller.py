@@ -22,6 +22,7 @@ from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.readings.drawing import ReadingsDrawing
 from impilo_desk.ui.readings.export import ReadingsExporter
+from impilo_desk.ui.readings.markers import FailureMarkers
 from impilo_desk.ui.readings.view import ReadingsTab, Window
 
 if TYPE_CHECKING:  # numpy, pydantic and the services load after the first paint
@@ -79,7 +80,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self.patient_id: int | None = None
         self.poller: ReadingPoller | None = None
         self._patient_tasks: list[asyncio.Task[Any]] = []
-        self._markers_task: asyncio.Task[None] | None = None
+        self.markers = FailureMarkers(self._failures_found, lambda p: p == self.patient_id)
         self.failed: dict[str, list[float]] = {}
         self.gaps: list[float] = []
         self._window: Window = (None, None)  # the range loaded: readings outside are dropped
@@ -206,9 +207,7 @@ class ReadingsController(TabController[ReadingsTab]):
         for task in self._patient_tasks:
             task.cancel()
         self._patient_tasks = []
-        if self._markers_task is not None:
-            self._markers_task.cancel()
-            self._markers_task = None
+        self.markers.cancel()
         self.poller = None
 
     def _patient_chosen(self) -> None:
@@ -271,33 +270,15 @@ class ReadingsController(TabController[ReadingsTab]):
     @property
     def fetching_markers(self) -> bool:
         """Whether the failed-delivery markers are being fetched right now."""
-        return self._markers_task is not None and not self._markers_task.done()
+        return self.markers.fetching
 
     def _fetch_failures(self) -> None:
-        if self._api is None or self.patient_id is None:
-            return
-        if self._markers_task is not None and not self._markers_task.done():
-            return
-        self._markers_task = self._tasks.spawn(
-            self._failures(self._api, self.patient_id, self._window[0]), name="readings.failed"
-        )
+        if self._api is not None and self.patient_id is not None:
+            self.markers.fetch(self._tasks, self._api, self.patient_id, self._window[0])
 
-    async def _failures(self, api: ReadingsApi, patient_id: int, start: datetime | None) -> None:
-        from impilo_desk.services.reading_poller import CHART_KINDS, failed_deliveries
-
-        failed: dict[str, list[float]] = {}
-        try:
-            for kind in CHART_KINDS:
-                times = await failed_deliveries(api, kind, patient_id, start)
-                failed[kind.value] = [t.timestamp() for t in times]
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            _log.info("failed deliveries not loaded: %s", describe_error(exc))
-            return
-        if patient_id == self.patient_id:
-            self.failed = failed
-            self.drawing.set_markers(self.failed, self.gaps)
+    def _failures_found(self, failed: dict[str, list[float]]) -> None:
+        self.failed = failed
+        self.drawing.set_markers(self.failed, self.gaps)
 
     # -- incoming readings ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from impilo_desk.services.url_checks import relay_ingest_url
 from impilo_desk.ui.kit.dialogs import accepted, alive, run_dialog
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.test_events.filling import FormFilling
 from impilo_desk.ui.test_events.models import ChainModel, Fired, HistoryModel, format_clock
 from impilo_desk.ui.test_events.patients import PatientSearch
 from impilo_desk.ui.test_events.tracker import Follow, FollowTracker
@@ -88,10 +89,8 @@ class TestEventsController(TabController[TestEventsTab]):
         view.fire_again_action.triggered.connect(self.fire_again)
         history.rowsInserted.connect(lambda *_a: self._sync_fire_again())
         history.modelReset.connect(self._sync_fire_again)
-        view.random_action.triggered.connect(self.random_values)
         view.create_webhook_action.triggered.connect(self.create_relay_webhook)
-        view.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
-        view.preset_combo.activated.connect(lambda _i: self._apply_preset())
+        self.filling = FormFilling(view)
         view.history_table.selectionModel().selectionChanged.connect(
             lambda _selected, _deselected: self._show(self.shown_follow())
         )
@@ -138,7 +137,7 @@ class TestEventsController(TabController[TestEventsTab]):
         if connected:
             self.view.build_forms()
             self.view.mark_unavailable(set())
-            self._kind_changed()
+            self.filling.kind_changed()
             self.patients.search_now()
 
     def on_relay_event(self, event: RelayEvent) -> None:
@@ -201,11 +200,7 @@ class TestEventsController(TabController[TestEventsTab]):
 
     def random_values(self) -> None:
         """Fills the form with realistic random values."""
-        form = self.view.current_form()
-        if form is not None:
-            from impilo_desk.services.test_event_values import random_values
-
-            form.set_values(random_values(form.info))
+        self.filling.random_values()
 
     def fire_example(self, kind: str = "blood-pressure", preset: str = "Normal") -> bool:
         """Fires a preset for the chosen patient (screenshots, smoke tests); wait on ``followed``.
@@ -295,7 +290,7 @@ class TestEventsController(TabController[TestEventsTab]):
         info_url = profile.api_base_url if may_ask_sandbox_info(profile.environment) else None
         await self.tracker.follow(
             fired,
-            title + format_clock(fired.fired_at),
+            title + format_clock(fired.fired_at, self.history.times),
             api,
             info_url,
             self._ingest_url,
@@ -374,25 +369,3 @@ class TestEventsController(TabController[TestEventsTab]):
         )
         self.api_ok.emit()
         self.webhook_created.emit(webhook_type)
-
-    # -- form and patients -----------------------------------------------------------------
-
-    def _kind_changed(self) -> None:
-        kind = self.view.current_kind()
-        if kind is None:
-            return
-        from impilo_desk.contract import ReadingKind
-        from impilo_desk.services.test_event_values import presets
-
-        self.view.set_presets(list(presets(ReadingKind(kind))))
-
-    def _apply_preset(self) -> None:
-        name = self.view.preset_combo.currentData()
-        kind = self.view.current_kind()
-        form = self.view.current_form()
-        if name is None or kind is None or form is None:
-            return
-        from impilo_desk.contract import ReadingKind
-        from impilo_desk.services.test_event_values import presets
-
-        form.set_values(presets(ReadingKind(kind))[str(name)])
