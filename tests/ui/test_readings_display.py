@@ -24,8 +24,10 @@ def shown(qtbot: Any, make_desk: Any, tmp_path: Path) -> Any:
     with qtbot.waitSignal(r.controller.loaded, timeout=10_000):
         r.controller.select_patient(1)
     r.tab.show_kind(WEIGHT)
+    hub = r.hub
+    assert hub is not None
     for i in range(3):
-        r.hub.on_event(relay_reading(i))
+        hub.on_event(relay_reading(i))
     qtbot.waitUntil(lambda: r.count(WEIGHT) == 3)
     return r
 
