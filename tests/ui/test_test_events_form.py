@@ -64,6 +64,9 @@ def test_ecg_waveform_follows_the_sampling_rate_and_heart_rate(qtbot, desk):
     assert _beats(values["samples"], 500) == pytest.approx(70, abs=8)
     retype(qtbot, form.inputs["heartRate"], "120")
     assert _beats(form.values()["samples"], 500) == pytest.approx(120, abs=10)
+    retype(qtbot, form.inputs["heartRate"], "999")  # no strip for that: the old one stays...
+    retype(qtbot, form.inputs["samplingFrequency"], "1000")
+    assert "5000 samples, 5 s" in form.inputs["samples"].text()  # ...and says what it is
 
 
 def test_exponent_weight_is_refused_not_read_as_1000(qtbot, desk):
@@ -116,7 +119,7 @@ def test_a_message_beside_a_field_moves_no_field_and_goes_when_fixed(qtbot, desk
     below = form.inputs["heartRate"]
     before = below.mapTo(tab, below.rect().topLeft())
     form.set_text("heartRate", "999")
-    form.set_text("systolic", "120")
+    form.set_text("systolic", "999")  # an error above too: its row must not grow
     form.set_text("diastolic", "80")
     with qtbot.waitSignal(desk.test_events.blocked, timeout=2_000):
         tab.fire_action.trigger()
@@ -127,9 +130,11 @@ def test_a_message_beside_a_field_moves_no_field_and_goes_when_fixed(qtbot, desk
     assert lines <= 2.5  # a sentence in one or two lines, not a word per line
     assert message.width() >= 250
     assert below.mapTo(tab, below.rect().topLeft()) == before  # nothing moved
-    assert tab.banner.text == "Heart rate must be between 20 and 250 bpm."
+    assert tab.banner.text == "Systolic must be between 60 and 260 mmHg."
     banner_room = tab.banner.geometry()
-    retype(qtbot, form.inputs["heartRate"], "72")  # fixed: the message and the banner go
+    retype(qtbot, form.inputs["heartRate"], "72")
     assert form.message("heartRate") == ""
+    assert tab.banner.isVisible()  # the systolic is still wrong
+    retype(qtbot, form.inputs["systolic"], "120")  # fixed: the message and the banner go
     assert not tab.banner.isVisible()
     assert tab.banner.geometry() == banner_room  # its room stays: nothing below moves up

@@ -103,6 +103,7 @@ class KindForm(QWidget):
         edit = QLineEdit(self)
         edit.setAccessibleName(name)
         edit.setFixedWidth(INPUT_WIDTH)
+        edit.setFixedHeight(edit.sizeHint().height())  # its error border must not grow the row
         edit.textEdited.connect(lambda _text, n=f.name: self._changed(n))
         return edit
 
@@ -134,12 +135,11 @@ class KindForm(QWidget):
 
         values = self.values()
         samples = waveform_for(values)
-        if samples is None:
-            return  # a rate being typed (or wrong): the message says so on Fire
-        self._samples = samples
+        if samples is not None:  # else a rate being typed (or wrong): Fire says what is wrong
+            self._samples = samples
         summary = self.inputs.get("samples")
-        if isinstance(summary, QLabel):
-            summary.setText(self._samples_text({**values, "samples": samples}))
+        if isinstance(summary, QLabel):  # what the strip is now, in samples and seconds
+            summary.setText(self._samples_text(values))
 
     def _update_hints(self) -> None:
         from impilo_desk.services.test_event_values import range_hint
