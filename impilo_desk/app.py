@@ -30,6 +30,7 @@ from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.kit.view_options import add_view_options
 from impilo_desk.ui.profiles.controller import ProfilesController
 from impilo_desk.ui.profiles.keyring_choice import KeyringChoiceController
+from impilo_desk.ui.shell.help import add_help_menu
 from impilo_desk.ui.shell.main_window import MainWindow
 from impilo_desk.ui.shell.qt_messages import route_qt_messages
 from impilo_desk.ui.shell.session_controller import SessionController
@@ -138,6 +139,7 @@ def run(options: Options) -> int:
         apply_palette(app, dark, light)
 
     _utc, dark_action = add_view_options(desk.window.view_menu, desk.times, set_dark)
+    add_help_menu(desk.window, paths)
     if dark_action is not None and options.dark:
         dark_action.setChecked(True)
     app_tasks = TaskOwner(loop, desk.window.banner.show_error, name="app")

@@ -250,7 +250,13 @@ def stored_patients(store: EventStore, limit: int = 20_000) -> dict[int, str]:
 
 
 def status_line(
-    count: int, total: int, *, live: bool, polled_every_s: float | None, unavailable: bool
+    count: int,
+    total: int,
+    *,
+    live: bool,
+    polled_every_s: float | None,
+    unavailable: bool,
+    api_down: bool = False,
 ) -> str:
     """The Readings tab's line under a chart: how many readings, and where they come from.
 
@@ -260,12 +266,15 @@ def status_line(
         live: Whether the relay stream is live now (never claimed while it is off or away).
         polled_every_s: The poll interval, or None when there is no API to poll.
         unavailable: The server has no endpoint for the kind shown (it is not polled).
+        api_down: The last poll failed (the API is asked again, but nothing came from it).
     """
     sources = ["live from the relay"] if live else []
     if polled_every_s is not None:
         sources.append(
             "not polled: this server has no endpoint for it"
             if unavailable
+            else f"the API did not answer the last poll (asked again every {polled_every_s:g} s)"
+            if api_down
             else f"polled every {polled_every_s:g} s"
         )
     where = " and ".join(sources) or "from this computer's store only"

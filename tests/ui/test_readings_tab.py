@@ -294,6 +294,7 @@ def test_one_range_drives_chart_table_and_count_online_and_offline(
     again.start()
     again.tab.show_kind(WEIGHT)
     assert again.count(WEIGHT) == 2
+    assert "did not answer the last poll" in again.tab.status_label.text()  # not "polled"
     _choose_range(again, "Last 24 hours")
     assert again.count(WEIGHT) == 1
     assert _shown_weights(again) == ["151.0"]

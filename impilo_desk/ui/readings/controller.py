@@ -83,6 +83,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self.markers = FailureMarkers(self._failures_found, lambda p: p == self.patient_id)
         self.failed: dict[str, list[float]] = {}
         self.gaps: list[float] = []
+        self.api_down = False  # the last call to the API failed (stored readings are shown)
         self._window: Window = (None, None)  # the range loaded: readings outside are dropped
         self._live: deque[RelayEvent] = deque()  # relay events not charted yet (see _on_event)
         self._patient_of: Callable[[Any], int | None] = lambda _e: None  # set by _build
@@ -118,6 +119,7 @@ class ReadingsController(TabController[ReadingsTab]):
         self._api, self._hub = api, hub
         self.gaps = []
         self._live.clear()
+        self.api_down = False
         self.view.banner.clear()
         self.view.set_patients([], None)
         self.patient_id = None
@@ -178,7 +180,9 @@ class ReadingsController(TabController[ReadingsTab]):
         self.select_patient(self.view.selected_patient())
 
     def _offline(self, exc: Exception) -> None:
+        self.api_down = True
         self.report_failure(exc, shown="{} Showing the readings stored on this computer.".format)
+        self.drawing.show_status()
 
     # -- patient and window -----------------------------------------------------------------
 
@@ -234,6 +238,9 @@ class ReadingsController(TabController[ReadingsTab]):
         first = asyncio.get_running_loop().create_future()
 
         def passed(_count: int) -> None:
+            if self.api_down:  # the cause of the "stored on this computer" banner is gone
+                self.api_down = False
+                self.view.banner.clear()
             self.api_ok.emit()
             if not first.done():
                 first.set_result(None)
@@ -364,6 +371,7 @@ class ReadingsController(TabController[ReadingsTab]):
             live=self._hub is not None and self._hub.live,
             polled_every_s=self.poll_interval_s if self._api is not None else None,
             unavailable=poller is not None and page is not None and page.kind in poller.unavailable,
+            api_down=self.api_down,
         )
 
 

@@ -215,6 +215,8 @@ class TestEventsTab(TabPage):
         for kind in FIRABLE_KINDS:
             info = READING_KINDS[kind]
             form = KindForm(info, self.stack)
+            # values typed by hand are no longer the preset's: the list stops naming it
+            form.edited.connect(lambda: self.preset_combo.setCurrentIndex(0))
             self.forms[kind.value] = form
             self.stack.addWidget(form)
             self.kind_combo.addItem(info.label, kind.value)
