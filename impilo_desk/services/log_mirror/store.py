@@ -76,7 +76,7 @@ def patient_of(payload: str | None) -> int | None:
 
     A body that is not JSON (the docs' own sample is not) has none; that is not an error.
     """
-    if not payload or "atient" not in payload and '"id"' not in payload:
+    if not payload or ("atient" not in payload and '"id"' not in payload):
         return None
     try:
         data = json.loads(payload)
@@ -262,12 +262,9 @@ class MirrorStore:
         if webhook_id is not None:
             where.append("webhook_id = ?")
             args.append(webhook_id)
-        sql = (
-            "SELECT id, webhook_id, webhook_type, webhook_url, payload, create_ms, last_status, "
-            "retry_attempts, last_retry_ms FROM logs"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY create_ms DESC, id DESC"
-        )
+        where_sql = " WHERE " + " AND ".join(where) if where else ""
+        columns = "id, webhook_id, webhook_type, webhook_url, payload, create_ms, last_status"
+        sql = f"SELECT {columns}, retry_attempts, last_retry_ms FROM logs{where_sql} ORDER BY create_ms DESC, id DESC"  # noqa: S608, E501 - fixed fragments
         with self._lock:
             found = self._conn.execute(sql, args).fetchall()
         return [_record(r) for r in found]

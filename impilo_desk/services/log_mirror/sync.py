@@ -21,6 +21,7 @@ Rows are upserted by id, so what the overlap reads twice is stored once. Nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -188,10 +189,8 @@ class LogMirror:
             except Exception as exc:
                 _log.warning("log mirror sync failed: %s", describe_error(exc))
                 self._report(replace(self.status, phase="failed", error=describe_error(exc)))
-            try:
+            with contextlib.suppress(TimeoutError):  # the interval passed: sync again
                 await asyncio.wait_for(self._wake.wait(), self.settings.interval_s)
-            except TimeoutError:
-                pass
 
     async def sync(self) -> SyncStatus:
         """One sync: new rows, retried rows, then the backfill; returns the status after it."""
@@ -277,10 +276,10 @@ class LogMirror:
     def _states(self, logs: list[WebhookLog]) -> dict[int | None, tuple[object, ...]]:
         ids = [log.id for log in logs if log.id is not None]
         marks = ",".join("?" * len(ids))
-        rows = self.store.query(
-            f"SELECT id, last_status, retry_attempts, last_retry_ms FROM logs WHERE id IN ({marks})",  # noqa: S608 - placeholders only
-            ids,
+        sql = (
+            f"SELECT id, last_status, retry_attempts, last_retry_ms FROM logs WHERE id IN ({marks})"  # noqa: S608 - placeholders only
         )
+        rows = self.store.query(sql, ids)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     async def _walk(self, filters: LogFilters) -> AsyncIterator[Page[WebhookLog]]:
