@@ -116,6 +116,8 @@ async def test_a_first_sync_that_is_cancelled_keeps_its_pages_and_resumes_after_
 
         store = MirrorStore(path)  # a restart: the same file
         mirror = LogMirror(store, client, MirrorSettings(page_size=10))
+        assert (await mirror.load()).rows == 19
+        assert not mirror.covers(now - timedelta(days=6))
         status = await mirror.sync()
         assert status.rows == 40
         with box.client() as api:

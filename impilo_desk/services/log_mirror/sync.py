@@ -143,11 +143,21 @@ class LogMirror:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
-        self.status = SyncStatus("synced" if store.meta("synced_at") else "never")
-        synced = store.meta("synced_at")
-        if synced is not None:
-            self.status = replace(self.status, synced_at=from_ms(synced), rows=store.count())
+        self._backfilled_to: int | None = None
+        self.status = SyncStatus("never")
         self._listeners: list[StatusListener] = []
+
+    async def load(self) -> SyncStatus:
+        """Reads what an earlier run left (rows held, when it last synced), off the loop."""
+        store = self.store
+        synced = await asyncio.to_thread(store.meta, "synced_at")
+        self._backfilled_to = await asyncio.to_thread(store.meta, "backfilled_to")
+        rows = await asyncio.to_thread(store.count)
+        phase = "never" if synced is None else "synced"
+        self.status = SyncStatus(
+            phase, rows=rows, synced_at=None if synced is None else from_ms(synced)
+        )
+        return self.status
 
     def __repr__(self) -> str:
         return f"LogMirror({self.store!r})"
@@ -161,16 +171,9 @@ class LogMirror:
         """Wakes :meth:`run` for a sync now."""
         self._wake.set()
 
-    @property
-    def backfilled(self) -> bool:
-        """Whether the first sync has reached the start of the window."""
-        back = self.store.meta("backfilled_to")
-        start = to_ms(self._clock() - self.settings.window)
-        return back is not None and back <= start
-
     def covers(self, since: datetime) -> bool:
         """Whether every row created at or after ``since`` is held (as of the last sync)."""
-        back = self.store.meta("backfilled_to")
+        back = self._backfilled_to
         return back is not None and back <= to_ms(since) and self.status.synced_at is not None
 
     async def run(self) -> None:
@@ -260,9 +263,11 @@ class LogMirror:
             times = [to_ms(r.createTimestamp) for r in page.content if r.createTimestamp]
             ordered = ordered and times == sorted(times, reverse=True)
             if ordered and times:  # every row newer than the page's oldest is held now
-                await asyncio.to_thread(self.store.set_backfilled_to, min(times) + 1)
+                self._backfilled_to = min(times) + 1
+                await asyncio.to_thread(self.store.set_backfilled_to, self._backfilled_to)
             self._report(replace(self.status, phase="first-sync", rows=held + new, total=total))
-        await asyncio.to_thread(self.store.set_backfilled_to, to_ms(window_start))
+        self._backfilled_to = to_ms(window_start)
+        await asyncio.to_thread(self.store.set_backfilled_to, self._backfilled_to)
         return fetched, changed
 
     async def _store(self, logs: list[WebhookLog]) -> tuple[int, int]:
