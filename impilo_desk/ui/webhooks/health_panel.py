@@ -102,10 +102,11 @@ class HealthPanel(QWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.setLabel("left", "deliveries")
-        legend = plot.addLegend(offset=(8, 4), colCount=2)
+        legend = plot.addLegend(offset=(8, 4), colCount=2, labelTextColor="#222222")
         self.bars: list[pg.BarGraphItem] = []
         for name, color in SERIES:
-            bar = pg.BarGraphItem(x=[], height=[], width=1, brush=color, pen=pg.mkPen(color))
+            # no outline: an empty series would draw a thin line of its colour on every bar
+            bar = pg.BarGraphItem(x=[], height=[], width=1, brush=color, pen=pg.mkPen(None))
             plot.addItem(bar)
             legend.addItem(bar, name)
             self.bars.append(bar)
