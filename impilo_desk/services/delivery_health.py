@@ -132,34 +132,59 @@ def compute_health(
     return {hook: _one(store, hook, since, recent, rule) for hook in wanted}
 
 
+HOUR_MS = 3_600_000
+
+
 def _one(store: MirrorStore, hook: int, since: int, recent: int, rule: AlertRule) -> WebhookHealth:
-    where = "webhook_id = ? AND create_ms >= ? AND last_status IS NOT NULL"
-    total, delivered, last_ok_at, last_ok_created, n_recent, ok_recent = store.query(
-        f"SELECT COUNT(*), TOTAL({OK}), MAX(CASE WHEN {OK} THEN COALESCE(last_retry_ms, "  # noqa: S608 - fixed
-        f"create_ms) END), MAX(CASE WHEN {OK} THEN create_ms END), TOTAL(create_ms >= ?), "
-        f"TOTAL(create_ms >= ? AND {OK}) FROM logs INDEXED BY logs_by_hook WHERE {where}",
-        (recent, recent, hook, since),
+    q = store.query
+    rows = "FROM logs INDEXED BY logs_by_hook WHERE webhook_id = ? AND last_status IS NOT NULL"
+    first_hour = -(-since // HOUR_MS)  # whole hours from here on come from ``hourly``
+    hours = q(
+        "SELECT TOTAL(n), TOTAL(CASE WHEN outcome IN (1, 2) THEN n END) FROM hourly "
+        "WHERE webhook_id = ? AND hour >= ? AND outcome > 0",
+        (hook, first_hour),
     )[0]
+    edge = q(  # the part of an hour at the start of the day
+        f"SELECT COUNT(*), TOTAL({OK}) {rows} AND create_ms >= ? AND create_ms < ?",
+        (hook, since, first_hour * HOUR_MS),
+    )[0]
+    total, delivered = int(hours[0] + edge[0]), int(hours[1] + edge[1])
     if not total:
         return WebhookHealth(hook, 0, 0, None, None, HealthState.IDLE)
-    latest = store.query(
-        f"SELECT last_status FROM logs INDEXED BY logs_by_hook WHERE {where} "  # noqa: S608 - fixed
-        "ORDER BY create_ms DESC LIMIT ?",
-        (hook, since, max(1, rule.last_failed)),
+    n_recent, ok_recent = q(
+        f"SELECT COUNT(*), TOTAL({OK}) {rows} AND create_ms >= ?",
+        (hook, recent),
+    )[0]
+    statuses = [
+        r[0]
+        for r in q(
+            f"SELECT last_status {rows} AND create_ms >= ? ORDER BY create_ms DESC LIMIT ?",
+            (hook, since, max(1, rule.last_failed)),
+        )
+    ]
+    newest_ok = q(
+        f"SELECT create_ms {rows} AND create_ms >= ? AND {OK} ORDER BY create_ms DESC LIMIT 1",
+        (hook, since),
     )
-    statuses = [r[0] for r in latest]
+    last_ok_created = int(newest_ok[0][0]) if newest_ok else None
+    last_delivered = None
+    if last_ok_created is not None:  # a row created a little earlier may have been retried later
+        window = last_ok_created - 2 * HOUR_MS
+        found = q(
+            f"SELECT MAX(COALESCE(last_retry_ms, create_ms)) {rows} AND create_ms >= ? AND {OK}",
+            (hook, max(since, window)),
+        )[0][0]
+        last_delivered = None if found is None else from_ms(int(found))
     latest_failed = not _ok(statuses[0])
     failing_since = None
     if latest_failed:
         after = since if last_ok_created is None else last_ok_created + 1
-        first = store.query(
-            f"SELECT MIN(create_ms) FROM logs INDEXED BY logs_by_hook WHERE {where} "  # noqa: S608
-            f"AND create_ms >= ? AND NOT {OK}",
-            (hook, since, after),
-        )[0][0]
-        failing_since = None if first is None else from_ms(int(first))
-    delivered_n = int(delivered)
-    rate = delivered_n / int(total)
+        first = q(
+            f"SELECT create_ms {rows} AND create_ms >= ? AND NOT {OK} ORDER BY create_ms LIMIT 1",
+            (hook, max(since, after)),
+        )
+        failing_since = from_ms(int(first[0][0])) if first else None
+    rate = delivered / total
     reason = ""
     all_failed = len(statuses) >= rule.last_failed and not any(_ok(s) for s in statuses)
     low_recent = n_recent >= rule.min_recent and ok_recent / n_recent < rule.min_success_rate
@@ -182,14 +207,7 @@ def _one(store: MirrorStore, hook: int, since: int, recent: int, rule: AlertRule
     else:
         state = HealthState.HEALTHY
     return WebhookHealth(
-        hook,
-        int(total),
-        delivered_n,
-        None if last_ok_at is None else from_ms(int(last_ok_at)),
-        failing_since,
-        state,
-        statuses[0],
-        reason,
+        hook, total, delivered, last_delivered, failing_since, state, statuses[0], reason
     )
 
 
@@ -197,23 +215,19 @@ def outcomes_per_hour(
     store: MirrorStore, hook: int, now: datetime, span: timedelta = DAY
 ) -> list[HourOutcomes]:
     """The outcomes of ``hook``'s deliveries per hour over ``span`` (oldest first, every hour)."""
-    hour = 3_600_000
     end = to_ms(now)
-    first_hour = (end - int(span.total_seconds() * 1000)) // hour
+    first_hour = (end - int(span.total_seconds() * 1000)) // HOUR_MS
     rows = store.query(
-        f"SELECT create_ms / {hour}, TOTAL({OK} AND retry_attempts = 0), "  # noqa: S608 - fixed
-        f"TOTAL({OK} AND retry_attempts > 0), "
-        f"TOTAL(NOT {OK} AND retry_attempts < 3), TOTAL(NOT {OK} AND retry_attempts >= 3) "
-        "FROM logs INDEXED BY logs_by_hook WHERE webhook_id = ? AND create_ms >= ? "
-        "AND last_status IS NOT NULL GROUP BY 1",
-        (hook, first_hour * hour),
+        "SELECT hour, outcome, n FROM hourly WHERE webhook_id = ? AND hour >= ? AND outcome > 0",
+        (hook, first_hour),
     )
-    by_hour = {int(r[0]): r for r in rows}
+    by_hour: dict[int, list[int]] = {}
+    for hour, outcome, n in rows:
+        by_hour.setdefault(int(hour), [0, 0, 0, 0])[int(outcome) - 1] += int(n)
     out = []
-    for h in range(first_hour, end // hour + 1):
-        r = by_hour.get(h)
-        counts = (0, 0, 0, 0) if r is None else tuple(int(v) for v in r[1:])
-        out.append(HourOutcomes(from_ms(h * hour), *counts))
+    for h in range(first_hour, end // HOUR_MS + 1):
+        counts = by_hour.get(h, [0, 0, 0, 0])
+        out.append(HourOutcomes(from_ms(h * HOUR_MS), *counts))
     return out
 
 

@@ -101,11 +101,18 @@ async def test_a_first_sync_that_is_cancelled_keeps_its_pages_and_resumes_after_
         gate = _GatedApi(client, allow_pages=2)
         store = MirrorStore(path)
         mirror = LogMirror(store, gate, MirrorSettings(page_size=10))
-        mirror.listen(
-            lambda s: progress.append((s.rows, s.total)) if s.phase == "first-sync" else None
-        )
+        two_stored = asyncio.Event()
+
+        def follow(s: Any) -> None:
+            if s.phase == "first-sync":
+                progress.append((s.rows, s.total))
+                if len(progress) == 2:
+                    two_stored.set()
+
+        mirror.listen(follow)
         task = asyncio.create_task(mirror.sync())
-        await gate.blocked.wait()
+        await gate.blocked.wait()  # the third request hangs (Impilo went quiet)
+        await two_stored.wait()  # while the second page was stored
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         # each next page starts at the oldest row of the one before (keyed on the create time),

@@ -8,7 +8,6 @@ Every method is synchronous and thread-safe: call them from asyncio with ``async
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -39,18 +38,64 @@ CREATE INDEX IF NOT EXISTS logs_by_hook
     ON logs (webhook_id, create_ms, last_status, retry_attempts, last_retry_ms);
 CREATE INDEX IF NOT EXISTS logs_open ON logs (create_ms) WHERE final = 0;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS hourly (
+    webhook_id INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
+    outcome INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (webhook_id, hour, outcome)
+) WITHOUT ROWID;
+""" + "".join(
+    f"""
+CREATE TRIGGER IF NOT EXISTS logs_hourly_{name} AFTER {event} ON logs BEGIN
+{body}
+END;
 """
+    for name, event, body in (
+        ("insert", "INSERT", "__ADD__"),
+        ("update", "UPDATE", "__REMOVE__\n__ADD__"),
+        ("delete", "DELETE", "__REMOVE__"),
+    )
+)
 
+OUTCOME_SQL = (
+    "CASE WHEN {r}.last_status IS NULL THEN 0 "
+    "WHEN {r}.last_status BETWEEN 200 AND 299 THEN (CASE WHEN {r}.retry_attempts = 0 THEN 1 "
+    "ELSE 2 END) WHEN {r}.retry_attempts >= 3 THEN 4 ELSE 3 END"
+)
+"""A row's outcome: 0 pending, 1 delivered first time, 2 after retries, 3 retrying, 4 failed
+for good. ``hourly`` keeps, per webhook, hour of ``create_ms`` and outcome, how many rows, so
+that the health of a day costs 24 rows per webhook, not a scan of its log."""
+_ADD = (
+    "INSERT INTO hourly VALUES (IFNULL(NEW.webhook_id, -1), NEW.create_ms / 3600000, "  # noqa: S608 - fixed
+    + OUTCOME_SQL.format(r="NEW")
+    + ", 1) ON CONFLICT DO UPDATE SET n = n + 1;"
+)
+_REMOVE = (
+    "UPDATE hourly SET n = n - 1 WHERE webhook_id = IFNULL(OLD.webhook_id, -1) "  # noqa: S608 - fixed
+    "AND hour = OLD.create_ms / 3600000 AND outcome = " + OUTCOME_SQL.format(r="OLD") + ";"
+)
+SCHEMA = SCHEMA.replace("__ADD__", _ADD).replace("__REMOVE__", _REMOVE)
+
+_PATIENT = (  # the envelope's patient, read by SQLite (C, off the GIL) from the logged body
+    "CASE WHEN json_extract(?10, '$.type') LIKE 'patient.%' "
+    "THEN json_extract(?10, '$.payload.id') "
+    "ELSE COALESCE(json_extract(?10, '$.payload.patient.id'), "
+    "json_extract(?10, '$.payload.patientId')) END"
+)
 _UPSERT = (
-    "INSERT INTO logs (id, webhook_id, webhook_type, webhook_url, create_ms, last_status, "
-    "retry_attempts, last_retry_ms, final, patient_id, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "INSERT INTO logs (id, webhook_id, webhook_type, webhook_url, create_ms, last_status, "  # noqa: S608 - fixed
+    "retry_attempts, last_retry_ms, final, payload, patient_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN json_valid(?10) THEN "
+    f"(SELECT CASE WHEN typeof(p) = 'integer' THEN p END FROM (SELECT {_PATIENT} AS p)) END) "
     "ON CONFLICT (id) DO UPDATE SET webhook_id = excluded.webhook_id, "
     "webhook_type = excluded.webhook_type, webhook_url = excluded.webhook_url, "
     "create_ms = excluded.create_ms, last_status = excluded.last_status, "
     "retry_attempts = excluded.retry_attempts, last_retry_ms = excluded.last_retry_ms, "
     "final = excluded.final, patient_id = excluded.patient_id, payload = excluded.payload"
 )
+"""Upserts a row; the patient id comes from the body when it is JSON with one (a body that is
+not JSON, as the docs' own sample, has none: not an error)."""
 
 
 def to_ms(value: datetime) -> int:
@@ -71,32 +116,6 @@ def is_final(status: int | None, retries: int) -> bool:
     return status is not None and retries >= MAX_RETRIES
 
 
-def patient_of(payload: str | None) -> int | None:
-    """The patient id in a logged body (the envelope's payload), if it is JSON and has one.
-
-    A body that is not JSON (the docs' own sample is not) has none; that is not an error.
-    """
-    if not payload or ("atient" not in payload and '"id"' not in payload):
-        return None
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    inner = data.get("payload", data)
-    if not isinstance(inner, dict):
-        return None
-    candidate: Any = None
-    if str(data.get("type", "")).startswith("patient."):
-        candidate = inner.get("id")
-    elif isinstance(inner.get("patient"), dict):
-        candidate = inner["patient"].get("id")
-    else:
-        candidate = inner.get("patientId")
-    return candidate if isinstance(candidate, int) and not isinstance(candidate, bool) else None
-
-
 def row_of(log: WebhookLog) -> tuple[Any, ...] | None:
     """The ``logs`` row of a record, or None when it cannot be kept (no id or no time)."""
     if log.id is None or log.createTimestamp is None:
@@ -114,7 +133,6 @@ def row_of(log: WebhookLog) -> tuple[Any, ...] | None:
         retries,
         last_retry,
         1 if is_final(status, retries) else 0,
-        patient_of(log.payload),
         log.payload,
     )
 
@@ -126,8 +144,9 @@ class Cursors:
     Attributes:
         newest_create: The newest ``createTimestamp`` held, or None when empty.
         newest_retry: The newest ``lastRetryTimestamp`` held, or None.
-        oldest_open: The oldest create time of a row not yet final, created at or after the
-            ``since`` asked for, or None.
+        oldest_open: The oldest create time of a pending row (no answer yet), created at or
+            after the ``since`` asked for, or None. A row that failed once is not counted: its
+            every later change is a retry, which the "retried rows" question finds.
         backfilled_to: The first sync holds every row created at or after this; None: it has
             not started.
         rows: How many rows the mirror holds.
@@ -213,6 +232,8 @@ class MirrorStore:
         """Forgets rows created before ``before_ms`` (outside the window); returns how many."""
         with self._lock:
             cur = self._conn.execute("DELETE FROM logs WHERE create_ms < ?", (before_ms,))
+            if cur.rowcount:
+                self._conn.execute("DELETE FROM hourly WHERE n <= 0")
             return cur.rowcount
 
     def set_meta(self, key: str, value: int | None) -> None:
@@ -241,8 +262,9 @@ class MirrorStore:
             conn = self._conn
             newest, rows = conn.execute("SELECT MAX(create_ms), COUNT(*) FROM logs").fetchone()
             retry = conn.execute("SELECT MAX(last_retry_ms) FROM logs").fetchone()[0]
-            oldest_open = conn.execute(
-                "SELECT MIN(create_ms) FROM logs WHERE final = 0 AND create_ms >= ?",
+            oldest_open = conn.execute(  # pending: no answer yet (its first attempt is due)
+                "SELECT MIN(create_ms) FROM logs WHERE final = 0 AND last_status IS NULL "
+                "AND create_ms >= ?",
                 (open_since_ms,),
             ).fetchone()[0]
             back = conn.execute("SELECT value FROM meta WHERE key = 'backfilled_to'").fetchone()

@@ -298,28 +298,49 @@ class LogMirror:
         size = self.settings.page_size
         end, number, stale = filters.end, 1, 0
         seen: set[int] = set()
-        for _ in range(self.settings.max_pages):
-            page = await self._fetch(replace(filters, end=end), number, size)
-            rows = page.content
-            fresh = [r for r in rows if r.id is not None and r.id not in seen]
-            if rows and not fresh:
-                stale += 1
-                if stale >= 2:
+
+        def fetch(end: datetime | None, number: int) -> asyncio.Task[Page[WebhookLog]]:
+            # the next page is asked for while the caller stores this one (this walk owns it)
+            coro = self._fetch(replace(filters, end=end), number, size)
+            return asyncio.ensure_future(coro)
+
+        task: asyncio.Task[Page[WebhookLog]] | None = fetch(end, number)
+        try:
+            for _ in range(self.settings.max_pages):
+                assert task is not None
+                page = await task
+                task = None
+                rows = page.content
+                fresh = [r for r in rows if r.id is not None and r.id not in seen]
+                if rows and not fresh:
+                    stale += 1
+                    if stale >= 2:
+                        return
+                else:
+                    stale = 0
+                seen.update(r.id for r in fresh if r.id is not None)
+                done = not rows or len(rows) < size or bool(page.last)
+                if not done:
+                    times = [to_ms(r.createTimestamp) for r in rows if r.createTimestamp]
+                    end_ms = None if end is None else to_ms(end)
+                    oldest = min(times) if times else None
+                    descending = times == sorted(times, reverse=True)
+                    if (
+                        descending
+                        and oldest is not None
+                        and (end_ms is None or oldest + 1 < end_ms)
+                    ):
+                        end, number = from_ms(oldest + 1), 1
+                    else:
+                        number += 1
+                    task = fetch(end, number)
+                yield page
+                if done:
                     return
-            else:
-                stale = 0
-            seen.update(r.id for r in fresh if r.id is not None)
-            yield page
-            if not rows or len(rows) < size or page.last:
-                return
-            times = [to_ms(r.createTimestamp) for r in rows if r.createTimestamp is not None]
-            end_ms = None if end is None else to_ms(end)
-            oldest = min(times) if times else None
-            descending = times == sorted(times, reverse=True)
-            if descending and oldest is not None and (end_ms is None or oldest + 1 < end_ms):
-                end, number = from_ms(oldest + 1), 1
-            else:
-                number += 1
+        finally:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     async def _fetch(self, filters: LogFilters, number: int, size: int) -> Page[WebhookLog]:
         """One page; a 429 is honoured by waiting its ``Retry-After`` (bounded), then again."""
