@@ -147,7 +147,9 @@ async def capture(
         await _follow_example(_tab(tabs, TestEventsController))
         for index in range(window.tabs.count()):
             await shown_and_painted(window, window.tabs.widget(index))
-            name = window.tabs.tabText(index).lower().replace(" ", "-")
+            page = window.tabs.widget(index)
+            title = str(getattr(page, "title", "") or window.tabs.tabText(index))
+            name = title.lower().replace(" ", "-")
             path = screenshots / f"{name}.png"
             window.grab().save(str(path))
             _say(event="screenshot", png=str(path))

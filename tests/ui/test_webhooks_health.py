@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,81 @@ def test_a_webhook_whose_receiver_answers_500_shows_failing_with_its_chart_and_s
     assert len(panel.bars[0].opts["x"]) >= 7 * 24
     assert "Last 7 days" in panel.summary.text()
     make_desk.close(desk)
+
+
+class RecordingNotifier:
+    """The notifier port, recording what it was asked to show."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str]] = []
+
+    def notify(self, title: str, message: str) -> None:
+        self.shown.append((title, message))
+
+
+def test_a_receiver_that_starts_answering_500_turns_failing_with_one_notification(
+    qtbot: Any, make_desk: Any, sandbox_factory: Any, tmp_path: Path
+) -> None:
+    receiver = Receiver()
+    box: SandboxProcess = sandbox_factory(time_scale=3600)
+    notifier = RecordingNotifier()
+    try:
+        with box.client() as api:
+            made = api.post(
+                "/api/v3/webhook", json={"type": "reading.weight", "url": receiver.url + "/h"}
+            ).raise_for_status()
+            hook = made.json()["id"]
+            patient = api.post("/api/v3/patient", json=PATIENT).raise_for_status().json()["id"]
+
+            def fire(times: int, expected: int) -> None:
+                for _ in range(times):
+                    body = {"patientId": patient, "weight": 170}
+                    api.post("/api/v3/test/weight-webhook", json=body).raise_for_status()
+
+                def settled() -> bool:
+                    rows = api.get("/api/v3/webhook/logs", params={"size": 250}).json()["content"]
+                    return len(rows) == expected and all(r["lastResponseStatus"] for r in rows)
+
+                wait_until(settled, 20)
+
+            fire(2, 2)
+            build = partial(webhooks.build, notifier=notifier)
+            desk = make_desk(
+                _opener(box, tmp_path / "mirror.sqlite3"), tabs=(build,), closed_by_test=True
+            )
+            tab = desk.webhooks
+            with qtbot.waitSignal(tab.health.health_updated, timeout=20000):
+                desk.sessions.switch_to(ProfileStub(api_base_url=box.base_url))
+            qtbot.waitUntil(lambda: tab.health.health is not None, timeout=10000)
+            assert tab.health.health[hook].state.value == "healthy"
+
+            receiver.status = 500
+            fire(3, 5)
+            with qtbot.waitSignal(tab.health.health_updated, timeout=20000):
+                tab.view.refresh_action.trigger()  # F5
+            qtbot.waitUntil(
+                lambda: (
+                    tab.health.health is not None
+                    and tab.health.health[hook].state.value == "failing"
+                ),
+                timeout=20000,
+            )
+            assert len(notifier.shown) == 1
+            title, message = notifier.shown[0]
+            assert title == f"Webhook #{hook} is failing"
+            assert message.startswith(f"#{hook} reading.weight: the last 3 deliveries failed")
+            assert "Amara" not in message
+            assert "Nwosu" not in message
+            tabs = desk.window.tabs
+            assert tabs.tabText(tabs.indexOf(tab.view)) == "Webhooks (1 failing)"
+            assert desk.window.status.alert_label.text().startswith(
+                f"⚠ Webhook #{hook} reading.weight is failing since "
+            )
+
+            # another sync with the webhook still failing: no second notification
+            with qtbot.waitSignal(tab.health.health_updated, timeout=20000):
+                tab.view.refresh_action.trigger()
+            assert len(notifier.shown) == 1
+            make_desk.close(desk)
+    finally:
+        receiver.close()

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QStyle, QWidget
 
+from impilo_desk.services.delivery_alerts import FailingWatch, LoggingNotifier, Notifier
 from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.services.url_checks import relay_ingest_url
 from impilo_desk.ui.kit.dialogs import accepted, alive, confirm_box, run_dialog
@@ -44,6 +45,7 @@ class WebhooksController(TabController[WebhooksTab]):
     Signals:
         loaded(int): The table was (re)loaded with this many webhooks.
         changed(): A webhook was created, changed or deleted.
+        failing_changed(str): The status bar's line about failing webhooks ("" when none).
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
@@ -52,6 +54,7 @@ class WebhooksController(TabController[WebhooksTab]):
         tasks: Owner of every task this controller starts (cancelled on profile switch/close).
         parent: QObject parent.
         clock: The current time (the health's "last 24 hours").
+        notifier: Shows the desktop notification when a webhook turns failing.
     """
 
     loaded = Signal(int)
@@ -64,10 +67,15 @@ class WebhooksController(TabController[WebhooksTab]):
         tasks: TaskOwner,
         parent: QObject | None = None,
         clock: Callable[[], datetime] | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         super().__init__(view, tasks, parent)
         self.model = model
-        self.health = HealthWatch(view, model, tasks, clock or (lambda: datetime.now(UTC)), self)
+        alerts = FailingWatch(notifier or LoggingNotifier())
+        self.health = HealthWatch(
+            view, model, tasks, clock or (lambda: datetime.now(UTC)), alerts, self
+        )
+        self.failing_changed = self.health.failing_changed
         self._api: WebhookApi | None = None
         self._ingest_url: str | None = None
         self.open_dialog: QDialog | None = None
@@ -81,7 +89,8 @@ class WebhooksController(TabController[WebhooksTab]):
     def bind(self, session: Session | None, tasks: TaskOwner) -> None:
         """Follows ``session`` (its client and relay URL), or none."""
         self.set_tasks(tasks)
-        self.health.bind(None if session is None else session.log_mirror, tasks)
+        alerts = bool(getattr(session.profile, "alerts", True)) if session else True
+        self.health.bind(None if session is None else session.log_mirror, tasks, alerts)
         if session is None:
             self.set_session(None, None)
         else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from impilo_desk.services.delivery_alerts import FailingWatch, failing_line
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.webhooks.health_panel import hours_heading
@@ -34,11 +35,13 @@ class HealthWatch(QObject):
         status_changed(object): The mirror reported a new ``SyncStatus``.
         health_updated(): The table's health figures were recomputed.
         panel_updated(): The chart and failure list show the selected webhook's figures.
+        failing_changed(str): The status bar's line about failing webhooks ("" when none).
     """
 
     status_changed = Signal(object)
     health_updated = Signal()
     panel_updated = Signal()
+    failing_changed = Signal(str)
 
     def __init__(
         self,
@@ -46,9 +49,11 @@ class HealthWatch(QObject):
         model: WebhooksModel,
         tasks: TaskOwner,
         clock: Callable[[], datetime],
+        alerts: FailingWatch,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.alerts = alerts
         self._view = view
         self._model = model
         self._tasks = tasks
@@ -68,8 +73,14 @@ class HealthWatch(QObject):
         view.table.selectionModel().selectionChanged.connect(lambda *_: self.update_panel())
         model.modelReset.connect(self.recompute)
 
-    def bind(self, mirror: LogMirror | None, tasks: TaskOwner) -> None:
-        """Follows a session's mirror (None: none), running its sync as a task of ``tasks``."""
+    def bind(self, mirror: LogMirror | None, tasks: TaskOwner, alerts: bool = True) -> None:
+        """Follows a session's mirror (None: none), running its sync as a task of ``tasks``.
+
+        ``alerts`` is the profile's setting: whether a webhook turning failing is announced.
+        """
+        self.alerts.reset()
+        self.alerts.enabled = alerts
+        self._show_failing({})
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None
@@ -164,12 +175,23 @@ class HealthWatch(QObject):
                     return
                 self.health = health
                 self._model.set_health(health)
+                if health is not None:
+                    names = {h.id: h.type for h in self._model.webhooks() if h.id is not None}
+                    self.alerts.observe(health, names)
+                    self._show_failing(health)
                 self.health_updated.emit()
                 self.update_panel()
                 if not self._again:
                     return
         finally:
             self._computing = False
+
+    def _show_failing(self, health: dict[int, WebhookHealth]) -> None:
+        names = {h.id: h.type for h in self._model.webhooks() if h.id is not None}
+        failing = sum(1 for h in health.values() if h.state.value == "failing")
+        if alive(self._view):
+            self._view.show_badge(f"{failing} failing" if failing else "")
+        self.failing_changed.emit(failing_line(health, names))
 
     def update_panel(self) -> None:
         """Shows the selected webhook's outcomes per hour and top failures."""
