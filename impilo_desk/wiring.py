@@ -250,6 +250,7 @@ def build_services(
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
+                await asyncio.to_thread(mirror_store.use_source, client.base_url)
                 mirror = LogMirror(mirror_store, client, _mirror_settings(profile))
                 await mirror.load()
                 feed = await _relay_feed(profile, store, hub)

@@ -209,3 +209,17 @@ class _LimitedApi:
         if self.calls <= self._times:
             raise RateLimited(retry_after=self._retry_after)
         return await self._client.list_logs(filters, page=page, size=size)
+
+
+def test_a_copy_of_another_server_is_emptied_before_use(tmp_path: Path) -> None:
+    store = MirrorStore(tmp_path / "m.sqlite3")
+    assert not store.use_source("http://127.0.0.1:1111")
+    store.upsert([WebhookLog(id=1, webhookId=2, createTimestamp=datetime.now(UTC))])
+    store.set_backfilled_to(5)
+    assert not store.use_source("http://127.0.0.1:1111")  # the same server: kept
+    assert store.count() == 1
+    assert store.use_source("http://127.0.0.1:2222")  # the demo's new sandbox: emptied
+    assert store.count() == 0
+    assert store.meta("backfilled_to") is None
+    assert store.query("SELECT COUNT(*) FROM hourly") == [(0,)]
+    store.close()

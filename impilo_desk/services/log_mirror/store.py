@@ -38,6 +38,7 @@ CREATE INDEX IF NOT EXISTS logs_by_hook
     ON logs (webhook_id, create_ms, last_status, retry_attempts, last_retry_ms);
 CREATE INDEX IF NOT EXISTS logs_open ON logs (create_ms) WHERE final = 0;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS source (id INTEGER PRIMARY KEY CHECK (id = 1), url TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hourly (
     webhook_id INTEGER NOT NULL,
     hour INTEGER NOT NULL,
@@ -223,6 +224,31 @@ class MirrorStore:
                 conn.execute("ROLLBACK")
                 raise
         return len(set(ids)) - before, skipped
+
+    def use_source(self, url: str) -> bool:
+        """Ties the copy to the API it mirrors; a copy of another one is emptied first.
+
+        A profile pointed at another server (or the demo's new sandbox, on a new port) would
+        otherwise mix two logs whose ids overlap.
+
+        Returns:
+            Whether the copy was emptied.
+        """
+        with self._lock:
+            conn = self._conn
+            row = conn.execute("SELECT url FROM source WHERE id = 1").fetchone()
+            if row is not None and row[0] == url:
+                return False
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("logs", "hourly", "meta"):
+                    conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+                conn.execute("INSERT OR REPLACE INTO source (id, url) VALUES (1, ?)", (url,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return row is not None
 
     def set_backfilled_to(self, create_ms: int) -> None:
         """Records that every row created at or after ``create_ms`` is held."""
