@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from impilo_desk.services.delivery_health import HealthState, WebhookHealth
+from impilo_desk.services.delivery_health import HealthState, WebhookHealth, clock_time
 
 _log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class FailingWatch:
 
 def _alert(health: WebhookHealth, webhook_type: str) -> Alert:
     since = health.failing_since
-    when = f" since {since.astimezone():%H:%M}" if since is not None else ""
+    when = f" since {clock_time(since)}" if since is not None else ""
     return Alert(
         health.webhook_id,
         f"Webhook #{health.webhook_id} is failing",
@@ -104,9 +104,7 @@ def failing_line(health: Mapping[int, WebhookHealth], names: Mapping[int, str]) 
         return ""
     if len(failing) == 1:
         h = failing[0]
-        since = (
-            f" since {h.failing_since.astimezone():%H:%M}" if h.failing_since is not None else ""
-        )
+        since = f" since {clock_time(h.failing_since)}" if h.failing_since is not None else ""
         return f"Webhook #{h.webhook_id} {names.get(h.webhook_id, '')} is failing{since}"
     listed = ", ".join(f"#{h.webhook_id}" for h in failing[:5])
     more = "…" if len(failing) > 5 else ""

@@ -102,8 +102,14 @@ class FailureStatus:
     def describe(self, tz: tzinfo | None = None) -> str:
         """``503 × 120 since 07:59`` (local time of ``tz``, else the time's own zone)."""
         what = "no answer" if not self.status else str(self.status)
-        since = self.since.astimezone(tz)  # None: the desktop's own zone
-        return f"{what} × {self.count:,} since {since:%H:%M}"
+        return f"{what} × {self.count:,} since {clock_time(self.since, tz)}"
+
+
+def clock_time(at: datetime, tz: tzinfo | None = None) -> str:
+    """``07:59`` today (in ``tz``, default the desktop's zone), ``30 Nov 19:39`` another day."""
+    local = at.astimezone(tz)
+    today = datetime.now(local.tzinfo).date()
+    return f"{local:%H:%M}" if local.date() == today else f"{local:%d %b %H:%M}"
 
 
 def webhook_ids(store: MirrorStore) -> list[int]:

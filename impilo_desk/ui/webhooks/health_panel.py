@@ -160,6 +160,8 @@ class HealthPanel(QWidget):
     ) -> None:
         """Takes new figures; the chart redraws on the next tick of its timer."""
         self.title.setText(heading)
+        for widget in (self.plot_widget, self.failures_title, self.failures):
+            widget.show()
         self._hours = hours
         lines = [f.describe() for f in failures]
         self.failures.setText("\n".join(lines) if lines else "No failures in this period.")
@@ -174,6 +176,8 @@ class HealthPanel(QWidget):
     def clear(self, text: str = "Select a webhook to see its deliveries per hour.") -> None:
         """Shows no webhook."""
         self.title.setText(text)
+        for widget in (self.plot_widget, self.failures_title, self.failures):
+            widget.hide()  # an empty chart would show a meaningless time axis
         self._hours = ()
         self.failures.setText("—")
         self.summary.setText("")
