@@ -98,6 +98,9 @@ def build_desk(
     built = tuple(factory(parts) for factory in tabs)
     for tab in built:
         window.add_page(tab.view)
+        failing = getattr(tab, "failing_changed", None)  # the Webhooks tab's alert line
+        if failing is not None:
+            failing.connect(window.status.set_alert)
     sessions = SessionController(window, built, open_session, loop, window)
     return Desk(window, sessions, built, times)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # the client, services and contract load after the first paint
     from impilo_desk.client.ports import ImpiloApi
     from impilo_desk.services.credentials import CredentialStore, SecretKind
+    from impilo_desk.services.log_mirror import LogMirror
     from impilo_desk.services.reading_feed import EventHub
 
 
@@ -119,6 +120,8 @@ class Session:
             the name never changes.
         secrets_changed: Told when the tabs changed the session's secrets (the Secret tab saved
             one), so that the relay feed restarts and reads them afresh.
+        log_mirror: The profile's local copy of the delivery log (None: not kept). The
+            Webhooks tab runs its background sync as a task of the session.
     """
 
     profile: ProfileInfo
@@ -129,6 +132,7 @@ class Session:
     events: EventHub | None = None
     watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
     secrets_changed: Notice = field(default_factory=Notice)
+    log_mirror: LogMirror | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +29,7 @@ from impilo_desk.services.credentials import (
 )
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
+from impilo_desk.services.log_mirror import LogMirror, MirrorSettings, MirrorStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.session import (
@@ -238,10 +240,19 @@ def build_services(
         path = paths.data_dir / f"events-{profile.id}.sqlite3"
         events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
         hub = EventHub(events)
+        mirror_path = MirrorStore.path_for(paths.data_dir, profile.id)
+        try:
+            mirror_store = await asyncio.to_thread(MirrorStore, mirror_path)
+        except BaseException:
+            await asyncio.to_thread(events.close)
+            raise
         try:
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
+                await asyncio.to_thread(mirror_store.use_source, client.base_url)
+                mirror = LogMirror(mirror_store, client, _mirror_settings(profile))
+                await mirror.load()
                 feed = await _relay_feed(profile, store, hub)
                 demo = store is demo_store
                 yield Session(
@@ -252,8 +263,10 @@ def build_services(
                     "memory (demo only)" if demo else secrets.name,
                     events=hub,
                     watch_store_name=None if demo else secrets.add_switch_listener,
+                    log_mirror=mirror,
                 )
         finally:
+            await asyncio.to_thread(mirror_store.close)
             await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
@@ -275,6 +288,13 @@ def build_services(
         return profile
 
     return DeskServices(book, open_session, start_demo, demo.stop, demo, memory, secrets)
+
+
+def _mirror_settings(profile: ProfileInfo) -> MirrorSettings:
+    """The profile's log mirror settings: its window (days) and sync interval."""
+    days = getattr(profile, "log_window_days", 7)
+    interval = getattr(profile, "log_sync_interval_s", 60)
+    return MirrorSettings(window=timedelta(days=days), interval_s=float(interval))
 
 
 async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> None:

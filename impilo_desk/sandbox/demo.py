@@ -35,6 +35,10 @@ MAIN_KINDS = (ReadingKind.BLOOD_PRESSURE, ReadingKind.WEIGHT, ReadingKind.BLOOD_
               ReadingKind.BLOOD_OXYGEN, ReadingKind.TEMPERATURE)  # fmt: skip
 OTHER_KINDS = tuple(k for k in ReadingKind if k not in MAIN_KINDS)
 SINK_FLAKY = {"reading.bloodPressure"}
+# A second temperature webhook whose receiver went down DOWN_SINCE_MS ago: every delivery to it
+# fails, so the Webhooks tab's health has a failing webhook to show.
+SINK_DOWN = "reading.temperature"
+DOWN_SINCE_MS = 20 * 3_600_000
 
 
 def _rng(seed: int = 1042) -> random.Random:
@@ -128,6 +132,7 @@ def _webhooks(conn: sqlite3.Connection, base_url: str) -> list[dict[str, Any]]:
         )
     for type_ in ("patient.created", "patient.updated"):
         hooks.append(store_webhooks.create(conn, type_, f"{base_url}/sandbox/sink/ok"))
+    hooks.append(store_webhooks.create(conn, SINK_DOWN, f"{base_url}/sandbox/sink/down"))
     return hooks
 
 
@@ -140,7 +145,13 @@ def _history(
     their retries (really due, so they happen while you watch).
     """
     schedule = [round(d.total_seconds() * 1000) for d in scaled_schedule(time_scale)]
-    by_type = {h["type"]: h for h in hooks}
+    by_type: dict[str, dict[str, Any]] = {}
+    down: dict[str, Any] | None = None
+    for h in hooks:
+        if h["url"].endswith("/sink/down"):
+            down = h
+        else:
+            by_type.setdefault(h["type"], h)
     builder = store_readings.Builder(conn)
     rows = conn.execute(
         f"SELECT {store_readings.READING_COLUMNS} FROM readings WHERE kind != 'ecg' "  # noqa: S608
@@ -194,6 +205,11 @@ def _history(
             last = created + sum(schedule)
             logs.append(
                 (next_id, hook["id"], hook["type"], hook["url"], created, status, 3, last, None)
+            )
+        if down is not None and hook["type"] == down["type"] and created > now - DOWN_SINCE_MS:
+            last = min(created + sum(schedule), now)  # failed for good, every attempt a 503
+            logs.append(
+                (next_id, down["id"], down["type"], down["url"], created, 503, 3, last, None)
             )
         next_id += 1
     store_logs.bulk_insert(conn, events, logs)

@@ -85,6 +85,9 @@ class Profile(BaseModel):
         environment: ``production``, ``staging`` or ``sandbox``.
         poll_interval_s: Seconds between polls of readings and logs.
         allow_insecure_http: Allows plain http to a non-loopback host.
+        log_window_days: How many days of the delivery log the local copy keeps.
+        log_sync_interval_s: Seconds between background syncs of that copy.
+        alerts: Whether a webhook that turns failing raises a desktop notification.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
@@ -97,6 +100,9 @@ class Profile(BaseModel):
     environment: Environment = "production"
     poll_interval_s: int = Field(default=30, ge=1, le=86_400)
     allow_insecure_http: bool = False
+    log_window_days: int = Field(default=7, ge=1, le=90)
+    log_sync_interval_s: int = Field(default=60, ge=5, le=86_400)
+    alerts: bool = True
 
     @field_validator("relay_url", mode="before")
     @classmethod

@@ -153,6 +153,7 @@ async def capture(
         readings = _tab(tabs, ReadingsController)
         for kind in ("ecg", "blood-glucose"):
             await _capture_kind(window, readings, screenshots, kind)
+        await _capture_health(window, webhooks, screenshots)
         if set_dark is not None:
             set_dark(True)
             try:
@@ -166,10 +167,52 @@ async def _capture_tabs(window: MainWindow, folder: Path, suffix: str) -> None:
     """One PNG per tab: ``<tab><suffix>.png``."""
     for index in range(window.tabs.count()):
         await shown_and_painted(window, window.tabs.widget(index))
-        name = window.tabs.tabText(index).lower().replace(" ", "-")
+        page = window.tabs.widget(index)
+        title = str(getattr(page, "title", "") or window.tabs.tabText(index))  # not the badge
+        name = title.lower().replace(" ", "-")
         path = folder / f"{name}{suffix}.png"
         window.grab().save(str(path))
         _say(event="screenshot", png=str(path))
+
+
+async def _capture_health(window: MainWindow, webhooks: WebhooksController, folder: Path) -> None:
+    """The Webhooks tab with health figures, a failing webhook selected and its chart drawn."""
+    watch, tab = webhooks.health, webhooks.view
+
+    def failing_row() -> int:  # the failing webhook with the most failures (the down sink's)
+        health = watch.health or {}
+        best, worst = -1, -1
+        for row, hook in enumerate(webhooks.model.webhooks()):
+            known = health.get(hook.id) if hook.id is not None else None
+            if known is not None and known.state.value == "failing":
+                failed = known.deliveries - known.delivered
+                if failed > worst:
+                    best, worst = row, failed
+        return best
+
+    try:
+        await until(lambda: failing_row() >= 0, [watch.health_updated], 60)
+        window.tabs.setCurrentWidget(tab)
+        updated = asyncio.get_running_loop().create_future()
+
+        def panel_done() -> None:
+            if not updated.done():
+                updated.set_result(None)
+
+        watch.panel_updated.connect(panel_done)
+        try:
+            tab.select_row(failing_row())
+            await asyncio.wait_for(updated, 15)
+        finally:
+            watch.panel_updated.disconnect(panel_done)
+        await until(lambda: not tab.health_panel.dirty, [tab.health_panel.redrawn], 5)
+    except TimeoutError:
+        _log.warning("no failing webhook with health figures to show in the screenshot")
+        return
+    await shown_and_painted(window, tab)
+    path = folder / "webhooks-health.png"
+    window.grab().save(str(path))
+    _say(event="screenshot", png=str(path))
 
 
 async def _capture_kind(

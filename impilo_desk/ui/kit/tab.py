@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from PySide6.QtCore import QObject, Qt, SignalInstance
 from PySide6.QtGui import QAction, QClipboard, QKeySequence
-from PySide6.QtWidgets import QToolButton, QWidget
+from PySide6.QtWidgets import QTabWidget, QToolButton, QWidget
 
 from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.banners import MessageBanner
@@ -33,6 +33,14 @@ class TabPage(QWidget):
 
     title: ClassVar[str] = ""
     banner: MessageBanner
+
+    def show_badge(self, badge: str) -> None:
+        """Shows ``badge`` beside the page's tab title ("Webhooks (2 failing)"); "" clears it."""
+        tabs = self.parentWidget()
+        while tabs is not None and not isinstance(tabs, QTabWidget):
+            tabs = tabs.parentWidget()
+        if tabs is not None and (index := tabs.indexOf(self)) >= 0:
+            tabs.setTabText(index, f"{self.title} ({badge})" if badge else self.title)
 
 
 def page_action(parent: QWidget, text: str, name: str, shortcut: QKeySequence | None) -> QAction:

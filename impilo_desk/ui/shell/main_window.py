@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
     def page(self, title: str) -> QWidget | None:
         """The tab page with ``title``, or None."""
         for index in range(self.tabs.count()):
-            if self.tabs.tabText(index) == title:
+            if getattr(self.tabs.widget(index), "title", self.tabs.tabText(index)) == title:
                 return self.tabs.widget(index)
         return None
 

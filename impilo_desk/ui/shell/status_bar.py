@@ -62,9 +62,15 @@ class StatusBar(QStatusBar):
         self.relay_label.setAccessibleName("Relay status")
         self.profile_label = QLabel(self)
         self.profile_label.setAccessibleName("Profile")
+        self.alert_label = QLabel(self)  # which webhooks fail (from the Webhooks tab's health)
+        self.alert_label.setAccessibleName("Failing webhooks")
+        self.alert_label.setContentsMargins(8, 0, 8, 0)
+        self.alert_label.setStyleSheet("color: #a50f15; font-weight: bold;")
+        self.alert_label.hide()
         for label in (self.api_label, self.relay_label, self.profile_label):
             label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.api_label, 3)
+        self.addPermanentWidget(self.alert_label, 0)
         self.addPermanentWidget(self.secrets_label, 0)
         self.addPermanentWidget(self.relay_label, 0)
         self.addPermanentWidget(self.profile_label, 0)
@@ -150,3 +156,8 @@ class StatusBar(QStatusBar):
     def set_profile(self, name: str | None) -> None:
         """Shows the profile's name."""
         self.profile_label.setText(f"Profile: {name}" if name else "No profile")
+
+    def set_alert(self, line: str) -> None:
+        """Says which webhooks are failing ("⚠ Webhook #14 … is failing since 07:59"); "" hides."""
+        self.alert_label.setText(f"⚠ {line}" if line else "")
+        self.alert_label.setVisible(bool(line))

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QStyle, QWidget
 
+from impilo_desk.services.delivery_alerts import FailingWatch, LoggingNotifier, Notifier
 from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.services.url_checks import relay_ingest_url
 from impilo_desk.ui.kit.dialogs import accepted, alive, confirm_box, run_dialog
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
+from impilo_desk.ui.webhooks.health import HealthWatch
 from impilo_desk.ui.webhooks.model import WebhooksModel
 from impilo_desk.ui.webhooks.view import WebhooksTab
 
@@ -42,6 +45,7 @@ class WebhooksController(TabController[WebhooksTab]):
     Signals:
         loaded(int): The table was (re)loaded with this many webhooks.
         changed(): A webhook was created, changed or deleted.
+        failing_changed(str): The status bar's line about failing webhooks ("" when none).
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
@@ -49,6 +53,8 @@ class WebhooksController(TabController[WebhooksTab]):
         model: The table model the tab shows.
         tasks: Owner of every task this controller starts (cancelled on profile switch/close).
         parent: QObject parent.
+        clock: The current time (the health's "last 24 hours").
+        notifier: Shows the desktop notification when a webhook turns failing.
     """
 
     loaded = Signal(int)
@@ -60,9 +66,16 @@ class WebhooksController(TabController[WebhooksTab]):
         model: WebhooksModel,
         tasks: TaskOwner,
         parent: QObject | None = None,
+        clock: Callable[[], datetime] | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         super().__init__(view, tasks, parent)
         self.model = model
+        alerts = FailingWatch(notifier or LoggingNotifier())
+        self.health = HealthWatch(
+            view, model, tasks, clock or (lambda: datetime.now(UTC)), alerts, self
+        )
+        self.failing_changed = self.health.failing_changed
         self._api: WebhookApi | None = None
         self._ingest_url: str | None = None
         self.open_dialog: QDialog | None = None
@@ -76,10 +89,16 @@ class WebhooksController(TabController[WebhooksTab]):
     def bind(self, session: Session | None, tasks: TaskOwner) -> None:
         """Follows ``session`` (its client and relay URL), or none."""
         self.set_tasks(tasks)
+        alerts = bool(getattr(session.profile, "alerts", True)) if session else True
+        self.health.bind(None if session is None else session.log_mirror, tasks, alerts)
         if session is None:
             self.set_session(None, None)
         else:
             self.set_session(session.api, session.profile.relay_url)
+
+    def window_closing(self) -> None:
+        """Stops the health's timers."""
+        self.health.window_closing()
 
     def set_session(self, api: WebhookApi | None, relay_url: str | None) -> None:
         """Switches to another profile's client (or none) and reloads."""
@@ -105,8 +124,9 @@ class WebhooksController(TabController[WebhooksTab]):
     # -- actions ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reloads the table."""
+        """Reloads the table and syncs the local copy of the log (F5)."""
         self._start(self.view.refresh_action, self._refresh, "webhooks.refresh")
+        self.health.refresh()
 
     def create(self) -> None:
         """Asks for a type and URL, then creates the webhook."""
@@ -263,3 +283,15 @@ def _relay_report(created: list[str], already: int, target: str) -> str:
     names = ", ".join(t.removeprefix("reading.") for t in created)
     more = f" ({already} were already there)" if already else ""
     return f"Created {len(created)} webhooks to {target}{more}: {names}."
+
+
+def health_icons(widget: QWidget) -> dict[str, Any]:
+    """The icon of each health state (the widget style's standard icons), beside its text."""
+    style = widget.style()
+    pixmap = QStyle.StandardPixmap
+    return {
+        "healthy": style.standardIcon(pixmap.SP_DialogApplyButton),
+        "degraded": style.standardIcon(pixmap.SP_MessageBoxWarning),
+        "failing": style.standardIcon(pixmap.SP_MessageBoxCritical),
+        "idle": style.standardIcon(pixmap.SP_MediaPause),
+    }

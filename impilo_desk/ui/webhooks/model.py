@@ -1,4 +1,4 @@
-"""The table model of webhooks: id, type, URL."""
+"""The table model of webhooks: id, type, health over the last 24 hours (from the mirror), URL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from impilo_desk.ui.kit.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
     from impilo_desk.contract import Webhook
+    from impilo_desk.services.delivery_health import WebhookHealth
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -19,17 +20,54 @@ class WebhookColumn(TitledColumn):
 
     ID = 0, "ID"
     TYPE = 1, "Event type"
-    URL = 2, "URL"
+    STATE = 2, "Health (24 h)"
+    DELIVERIES = 3, "Deliveries"
+    SUCCESS = 4, "Success"
+    LAST_DELIVERED = 5, "Last delivered"
+    FAILING_SINCE = 6, "Failing since"
+    URL = 7, "URL"
+
+
+HEALTH_COLUMNS = (
+    WebhookColumn.STATE,
+    WebhookColumn.DELIVERIES,
+    WebhookColumn.SUCCESS,
+    WebhookColumn.LAST_DELIVERED,
+    WebhookColumn.FAILING_SINCE,
+)
 
 
 class WebhooksModel(NamedColumnsModel):
-    """Webhooks as rows; :meth:`set_webhooks` replaces them all."""
+    """Webhooks as rows; :meth:`set_webhooks` replaces them all, :meth:`set_health` their health.
+
+    The health's state shows as text and an icon (``icons`` maps a state's value to a QIcon),
+    so that colour never carries the meaning alone.
+    """
 
     columns = WebhookColumn
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, icons: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Webhook] = []
+        self._health: dict[int, WebhookHealth] = {}
+        self._health_known = False
+        self._icons = icons or {}
+
+    def set_icons(self, icons: dict[str, Any]) -> None:
+        """The icon of each health state, by the state's value."""
+        self._icons = dict(icons)
+
+    def set_health(self, health: dict[int, WebhookHealth] | None) -> None:
+        """Shows each webhook's health (None: not known, e.g. no local copy yet)."""
+        self._health = dict(health or {})
+        self._health_known = health is not None
+        if self._rows:
+            first, last = HEALTH_COLUMNS[0], HEALTH_COLUMNS[-1]
+            self.dataChanged.emit(self.index(0, first), self.index(len(self._rows) - 1, last))
+
+    def health_of(self, webhook_id: int | None) -> WebhookHealth | None:
+        """The health shown for a webhook, if known."""
+        return None if webhook_id is None else self._health.get(webhook_id)
 
     def set_webhooks(self, webhooks: list[Webhook]) -> None:
         """Replaces every row."""
@@ -62,6 +100,8 @@ class WebhooksModel(NamedColumnsModel):
             return None
         hook = self._rows[index.row()]
         column = WebhookColumn(index.column())
+        if column in HEALTH_COLUMNS:
+            return self._health_data(hook, column, role)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column is WebhookColumn.ID:
                 return "" if hook.id is None else str(hook.id)
@@ -76,3 +116,37 @@ class WebhooksModel(NamedColumnsModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column is WebhookColumn.ID:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _health_data(self, hook: Webhook, column: WebhookColumn, role: int) -> Any:
+        health = self.health_of(hook.id)
+        display = role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+        if health is None:
+            if display and column is WebhookColumn.STATE:
+                return "not known yet" if not self._health_known else "idle"
+            return "" if display else None
+        if column is WebhookColumn.STATE:
+            if display:
+                return health.state.value.capitalize()
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._icons.get(health.state.value)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return health.reason[:1].upper() + health.reason[1:] if health.reason else None
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            WebhookColumn.DELIVERIES,
+            WebhookColumn.SUCCESS,
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if not display:
+            return None
+        if column is WebhookColumn.DELIVERIES:
+            return f"{health.deliveries:,}"
+        if column is WebhookColumn.SUCCESS:
+            rate = health.success_rate
+            return "" if rate is None else f"{rate:.0%}" if rate in (0, 1) else f"{rate:.1%}"
+        when = (
+            health.last_delivered
+            if column is WebhookColumn.LAST_DELIVERED
+            else health.failing_since
+        )
+        return "" if when is None else when.astimezone().strftime("%d %b %H:%M")
