@@ -8,7 +8,7 @@ from typing import Any
 
 from impilo_desk.ui.events.model import EventColumn
 from tests.fixtures.relay import RelayProcess
-from tests.fixtures.sandbox import SandboxProcess
+from tests.fixtures.sandbox import Receiver, SandboxProcess
 from tests.ui.events_support import PATIENT, WAIT_MS, open_events_desk
 
 
@@ -141,3 +141,41 @@ def test_detail_pane_and_export_redacted(
     assert lines[0]["patient_id"] == lines[1]["patient_id"]  # one stable pseudonym
     assert lines[0]["patient_id"].startswith("patient-")
     assert json.loads(lines[0]["payload"])["payload"]["weight"] == 82.0
+
+
+def test_forwarding_shows_200_then_500_then_refused_and_never_stalls(
+    qtbot: Any, make_desk: Any, relay: RelayProcess, sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    world = open_events_desk(qtbot, make_desk, relay, tmp_path, sandbox.base_url)
+    target = Receiver()
+    target.statuses = [200, 500]
+    view = world.tab.view
+    results: dict[int, str] = {}
+    world.tab.forwarding.forwarded.connect(lambda i, text: results.__setitem__(i, text))
+    view.forward_url.setText(target.url + "/webhook")
+    with qtbot.waitSignal(world.tab.forwarding.started, timeout=WAIT_MS):
+        view.forward_box.setChecked(True)
+    try:
+        ok = world.post("order.status", {"id": 1, "eventType": "shipped"})
+        qtbot.waitUntil(lambda: ok in results, timeout=WAIT_MS)
+        bad = world.post("order.status", {"id": 2, "eventType": "shipped"})
+        qtbot.waitUntil(lambda: bad in results, timeout=WAIT_MS)
+    finally:
+        target.close()
+    refused = world.post("order.status", {"id": 3, "eventType": "shipped"})
+    qtbot.waitUntil(lambda: refused in results and refused in world.ids(), timeout=WAIT_MS)
+    assert results[ok].startswith("200 at ")
+    assert results[bad].startswith("500 at ")
+    assert "refused the connection" in results[refused]
+    shown = dict(zip(world.ids(), world.column(EventColumn.FORWARDED), strict=True))
+    assert shown == results
+    assert view.forward_status.text().startswith("1 forwarded, 2 failed, 0 not forwarded")
+    got = target.requests
+    assert [json.loads(r.body)["id"] for r in got] == [ok, bad]
+    assert got[0].headers["content-type"] == "application/json"
+    assert "impilo-webhook-secret" not in got[0].headers  # not ticked
+    # The table kept up meanwhile: a later event shows while the target is dead.
+    late = world.post("order.status", {"id": 4, "eventType": "late"})
+    qtbot.waitUntil(lambda: late in world.ids(), timeout=WAIT_MS)
+    view.forward_box.setChecked(False)
+    assert view.forward_status.text().startswith("Stopped: ")

@@ -12,6 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 
 from impilo_desk.ui.events.details import DetailPane
 from impilo_desk.ui.events.export import EventsExporter
+from impilo_desk.ui.events.forwarding import Forwarding
 from impilo_desk.ui.events.markers import marker_sentence
 from impilo_desk.ui.events.model import EventsModel
 from impilo_desk.ui.events.view import EventsTab
@@ -93,6 +94,7 @@ class EventsController(TabController[EventsTab]):
         self._filter_timer.timeout.connect(self.reload)
         self.detail = DetailPane(view, model, lambda: self.store, self._spawn)
         self.exporter = EventsExporter(view, model, lambda: self.store, lambda: self._filter, self)
+        self.forwarding = Forwarding(view, model, lambda: self._tasks, self)
         view.filters.changed.connect(self._filter_timer.start)
         view.filters.search_edit.returnPressed.connect(self.reload)
         model.more_wanted.connect(lambda: self._spawn(self._fetch_more(), "events.more"))
@@ -134,6 +136,7 @@ class EventsController(TabController[EventsTab]):
         self.view.banner.clear()
         self.model.reset([], False)
         self.detail.clear()
+        self.forwarding.bind(session)
         hub = session.events if session is not None else None
         self._hub = hub
         self.store = hub.store if hub is not None else None
@@ -256,6 +259,7 @@ class EventsController(TabController[EventsTab]):
 
     # -- live --------------------------------------------------------------------------------
     def _event(self, event: RelayEvent) -> None:
+        self.forwarding.offer(event)
         self._arrived.append(event.envelope.id)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
@@ -364,6 +368,7 @@ class EventsController(TabController[EventsTab]):
         self.view.table.selectionModel().setCurrentIndex(index, flags)
 
     def window_closing(self) -> None:
-        """Stops a search-index build (it resumes next time)."""
+        """Stops forwarding and a search-index build (it resumes next time)."""
+        self.forwarding.stop()
         if self._index_stop is not None:
             self._index_stop.set()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -100,6 +101,24 @@ class EventsTab(TabPage):
         live.addWidget(action_button(self, self.export_all_action, "Export all matching events"))
         live.addWidget(self.redact_box)
 
+        self.forward_url = QLineEdit(self)
+        self.forward_url.setPlaceholderText("http://localhost:3000/webhook")
+        self.forward_url.setAccessibleName("Forward to URL")
+        self.forward_secret_box = QCheckBox("Send the webhook secret", self)
+        self.forward_secret_box.setAccessibleName("Send the webhook secret when forwarding")
+        self.forward_box = QCheckBox("F&orward new events", self)
+        self.forward_box.setAccessibleName("Forward new events to the URL")
+        self.forward_status = QLabel("Forwarding is off.", self)
+        self.forward_status.setAccessibleName("Forwarding state")
+        forward = QHBoxLayout()
+        caption = QLabel("Forward &to", self)
+        caption.setBuddy(self.forward_url)
+        forward.addWidget(caption)
+        forward.addWidget(self.forward_url, 1)
+        forward.addWidget(self.forward_secret_box)
+        forward.addWidget(self.forward_box)
+        forward.addWidget(self.forward_status, 1)
+
         self.export_bar = QWidget(self)
         self.export_label = QLabel("", self.export_bar)
         self.export_progress = QProgressBar(self.export_bar)
@@ -133,6 +152,7 @@ class EventsTab(TabPage):
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
         layout.addLayout(live)
+        layout.addLayout(forward)
         layout.addWidget(self.export_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(keep)
