@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,70 @@ def test_forwarding_shows_200_then_500_then_refused_and_never_stalls(
     qtbot.waitUntil(lambda: late in world.ids(), timeout=WAIT_MS)
     view.forward_box.setChecked(False)
     assert view.forward_status.text().startswith("Stopped: ")
+
+
+def test_combined_filters_equal_a_brute_force_filter_and_pruning_keeps_the_cap(
+    qtbot: Any, make_desk: Any, relay: RelayProcess, sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    world = open_events_desk(qtbot, make_desk, relay, tmp_path, sandbox.base_url)
+    people = [PATIENT, {"id": 7, "firstName": "Sipho", "lastName": "Dube"}]
+    sent: list[tuple[int, str, dict[str, Any]]] = []
+    for n in range(24):
+        kind = ("reading.weight", "device.lowBattery", "patient.updated")[n % 3]
+        person = people[n % 2]
+        word = ("cuff", "strap")[n % 4 // 2]
+        if kind == "patient.updated":
+            payload = {**person, "note": word}
+        elif kind == "device.lowBattery":
+            payload = {"batteryPercentage": n, "device": {"id": n, "currentPatient": person},
+                       "note": word}  # fmt: skip
+        else:
+            payload = {"id": n, "weight": 60 + n, "patient": person, "note": word}
+        sent.append((world.post(kind, payload), kind, payload))
+    qtbot.waitUntil(lambda: len(world.ids()) == 24, timeout=WAIT_MS)
+    received = {r.envelope_id: r.received_at for r in world.tab.model.rows}
+    times = sorted(received.values())
+    start, end = times[3], times[20]
+    bar = world.tab.view.filters
+    bar.time_box.setCurrentText("Custom range…")
+    bar.from_edit.setDateTime(start.astimezone().replace(tzinfo=None, microsecond=0))
+    bar.to_edit.setDateTime(
+        end.astimezone().replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
+    )
+    bar.type_box.setCurrentText("reading.weight")
+    bar.patient_edit.setText("Mokoena")
+    bar.search_edit.setText("cuff")
+    lo = start.replace(microsecond=0)
+    hi = end.replace(microsecond=0) + timedelta(seconds=1)
+
+    def matches(item: tuple[int, str, dict[str, Any]]) -> bool:
+        event_id, kind, payload = item
+        patient = payload.get("patient") or payload.get("device", {}).get("currentPatient")
+        return (
+            kind == "reading.weight"
+            and lo <= received[event_id] < hi
+            and (patient or payload)["lastName"] == "Mokoena"
+            and payload["note"] == "cuff"
+        )
+
+    expected = sorted((i for i, *_ in filter(matches, sent)), reverse=True)
+    assert expected  # the case is not empty
+    qtbot.waitUntil(lambda: world.ids() == expected, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: world.tab.view.count_label.text() == f"{len(expected)} matching events",
+        timeout=WAIT_MS,
+    )
+    # The cap: at most 100 events kept (the smallest setting) of 110.
+    bar.clear()
+    store = world.stores[0]
+    for n in range(86):
+        world.post("order.status", {"id": n, "eventType": "bulk"})
+    qtbot.waitUntil(lambda: store.count() == 110, timeout=WAIT_MS)
+    keep = world.tab.view.keep_events
+    keep.setValue(100)
+    with qtbot.waitSignal(world.tab.pruned, timeout=WAIT_MS) as pruned:
+        keep.editingFinished.emit()
+    assert pruned.args == [10]
+    assert store.count() == 100
+    assert sorted(store.ids())[:1] == [sent[10][0]]  # the ten oldest went
+    qtbot.waitUntil(lambda: world.tab.view.count_label.text() == "100 events", timeout=WAIT_MS)

@@ -83,7 +83,7 @@ class EventsTab(TabPage):
         self.keep_days.setSuffix(" days")
         self.keep_days.setAccessibleName("Keep events for this many days")
         self.keep_events = QSpinBox(self)
-        self.keep_events.setRange(1_000, 50_000_000)
+        self.keep_events.setRange(100, 50_000_000)
         self.keep_events.setSingleStep(100_000)
         self.keep_events.setGroupSeparatorShown(True)
         self.keep_events.setValue(KEEP_EVENTS_DEFAULT)
