@@ -77,15 +77,28 @@ def test_a_relay_restart_shows_a_marker_and_replayed_events_once(
     before = world.post("order.status", {"id": 1, "eventType": "shipped"})
     qtbot.waitUntil(lambda: world.ids() == [before], timeout=WAIT_MS)
     relay.kill()
+
+    def reasons() -> list[str]:
+        return [r.type for r in world.tab.model.rows if r.marker]
+
+    qtbot.waitUntil(lambda: reasons() == ["lost"], timeout=WAIT_MS)
     relay.restart()
     during = [world.post("order.status", {"id": i, "eventType": "x"}) for i in range(3)]
     world.post("order.status", {"id": 1, "eventType": "again"}, event_id=during[0])  # a retry
-    qtbot.waitUntil(lambda: any(r.marker for r in world.tab.model.rows), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: reasons() == ["reconnect", "lost"], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: len(world.ids()) == 4, timeout=WAIT_MS)
     assert sorted(world.ids()) == sorted([before, *during])  # each once
-    marker = next(r for r in world.tab.model.rows if r.marker)
-    assert "asked the relay for every event after" in marker.text
-    assert "⚠" in world.column(EventColumn.TYPE)[world.tab.model.rows.index(marker)]
+    rows = world.tab.model.rows
+    assert rows[-1].envelope_id == before  # older than the loss
+    assert rows[-2].type == "lost"
+    back = next(r for r in rows if r.type == "reconnect")
+    assert "asked the relay for every event after" in back.text
+    assert "⚠" in world.column(EventColumn.TYPE)[rows.index(back)]
+    # The markers stay at their place: read again from the store, the order is the same.
+    shown = [(r.marker, r.envelope_id, r.type) for r in rows]
+    world.tab.reload()
+    qtbot.waitSignal(world.tab.loaded, timeout=WAIT_MS).wait()
+    assert [(r.marker, r.envelope_id, r.type) for r in world.tab.model.rows] == shown
 
 
 def test_search_by_payload_word_and_patient_name(

@@ -191,6 +191,20 @@ class StoreBrowse:
                         'use words, "a phrase" or a prefix*.'
                     ) from None
 
+    def search_syntax_ok(self, f: EventFilter) -> bool:
+        """Whether FTS5 reads the filter's search as written (else it is searched literally)."""
+        expr = match_expression(f)
+        if expr is None:
+            return True
+        with self._lock:
+            try:
+                self._conn.execute(
+                    "SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT 1", (expr,)
+                ).fetchall()
+            except sqlite3.OperationalError:
+                return False
+        return True
+
     def page(self, f: EventFilter, before: Key | None = None, limit: int = 200) -> list[Listed]:
         """The newest ``limit`` rows matching ``f`` that sit before ``before`` (None: the top).
 

@@ -43,6 +43,7 @@ class EventsController(TabController[EventsTab]):
         held(int): While paused, this many new rows wait.
         indexed(): The search index covers every stored event.
         pruned(int): Pruning deleted this many events.
+        detail_shown(int): The detail pane shows the event with this Impilo id.
         api_ok(), api_failed(str): As for every :class:`TabController` (never emitted here).
 
     Args:
@@ -59,6 +60,7 @@ class EventsController(TabController[EventsTab]):
     held = Signal(int)
     indexed = Signal()
     pruned = Signal(int)
+    detail_shown = Signal(int)
 
     def __init__(
         self,
@@ -92,7 +94,9 @@ class EventsController(TabController[EventsTab]):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_MS)
         self._filter_timer.timeout.connect(self.reload)
-        self.detail = DetailPane(view, model, lambda: self.store, self._spawn)
+        self.detail = DetailPane(
+            view, model, lambda: self.store, self._spawn, self.detail_shown.emit
+        )
         self.exporter = EventsExporter(view, model, lambda: self.store, lambda: self._filter, self)
         self.forwarding = Forwarding(view, model, lambda: self._tasks, self)
         view.filters.changed.connect(self._filter_timer.start)
@@ -148,7 +152,9 @@ class EventsController(TabController[EventsTab]):
         from impilo_desk.services.reading_feed import HubListener
 
         self._unlisten = hub.add_listener(
-            HubListener(event=self._event, gap=self._gap, reconnected=self._reconnected)
+            HubListener(
+                event=self._event, gap=self._gap, reconnected=self._reconnected, lost=self._lost
+            )
         )
         tasks.spawn(self._open(self.store), name="events.open")
 
@@ -203,6 +209,11 @@ class EventsController(TabController[EventsTab]):
         if gen != self._gen or not alive(self.view):
             return
         self.view.banner.clear()
+        if f.text.strip() and not await asyncio.to_thread(store.search_syntax_ok, f):
+            self.view.banner.show_info(
+                f'“{f.text.strip()}” is not search syntax (words, "a phrase", prefix*, '
+                "AND, OR, NOT), so its words were searched as they are."
+            )
         self._filter = f
         self._held_rows.clear()
         self.view.held_label.clear()
@@ -216,8 +227,12 @@ class EventsController(TabController[EventsTab]):
 
     def _show_count(self) -> None:
         f = self._filter
-        what = "matching events" if f is not None and (f.events_only or f.start) else "events"
-        self.view.count_label.setText(f"{self.count:,} {what}")
+        filtered = f is not None and (f.events_only or f.start is not None)
+        what = "matching events" if filtered else "events"
+        text = f"{self.count:,} {what}"
+        if self.count == 0:
+            text += ": none match these filters" if filtered else ": none received yet"
+        self.view.count_label.setText(text)
 
     async def _build_index(self, store: EventStore) -> bool:
         """Indexes the stored events for search, showing progress; False if it stopped."""
@@ -316,6 +331,10 @@ class EventsController(TabController[EventsTab]):
     def _reconnected(self, at: datetime) -> None:
         if self.source != "smee":  # smee's reconnect comes as a gap, with its own sentence
             self._mark(at, "reconnect", marker_sentence("reconnect", None, None))
+
+    def _lost(self, at: datetime) -> None:
+        reason = "smee-lost" if self.source == "smee" else "lost"
+        self._mark(at, reason, marker_sentence(reason, None, None))
 
     def _mark(self, at: datetime, reason: str, text: str) -> None:
         store = self.store

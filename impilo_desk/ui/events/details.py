@@ -34,6 +34,7 @@ class DetailPane:
         model: The table model.
         store: Returns the session's event store (None without one).
         spawn: Starts a task of the session (coroutine, name).
+        on_shown: Called with the Impilo id of each event shown.
     """
 
     def __init__(
@@ -42,11 +43,13 @@ class DetailPane:
         model: EventsModel,
         store: Callable[[], EventStore | None],
         spawn: Callable[[Coroutine[Any, Any, None], str], None],
+        on_shown: Callable[[int], None],
     ) -> None:
         self.view = view
         self.model = model
         self._store = store
         self._spawn = spawn
+        self._on_shown = on_shown
         self.event: RelayEvent | None = None
         self.shown_id: int | None = None
         self._asked = 0
@@ -113,6 +116,7 @@ class DetailPane:
         self.view.headers.resizeColumnToContents(0)
         self.view.copy_payload_action.setEnabled(True)
         self.view.copy_curl_action.setEnabled(True)
+        self._on_shown(event.envelope.id)
 
     def body(self) -> str | None:
         """The shown event's body as Impilo sent it (its envelope as JSON)."""

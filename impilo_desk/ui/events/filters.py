@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from impilo_desk.contract import EVENT_TYPES
@@ -78,6 +79,10 @@ class EventsFilterBar(QWidget):
         row.addWidget(caption)
         row.addWidget(self.search_edit, 1)
 
+        for text_edit in (self.patient_edit, self.search_edit):  # Escape clears a text filter
+            clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), text_edit)
+            clear.setContext(Qt.ShortcutContext.WidgetShortcut)
+            clear.activated.connect(text_edit.clear)
         self.time_box.currentIndexChanged.connect(self._time_changed)
         for signal in (
             self.type_box.currentIndexChanged,

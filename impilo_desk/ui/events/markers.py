@@ -5,6 +5,16 @@ from __future__ import annotations
 
 def marker_sentence(reason: str, after: int | None, resume_after: int | None) -> str:
     """One sentence for a gap or reconnect of the relay or smee feed."""
+    if reason == "lost":
+        return (
+            "Relay connection lost: the app is reconnecting; the relay keeps what arrives "
+            "meanwhile, and it is replayed here on reconnect."
+        )
+    if reason == "smee-lost":
+        return (
+            "smee connection lost: the app is reconnecting; smee keeps no history, so what is "
+            "sent meanwhile is lost."
+        )
     if reason == "reconnect":
         return (
             "Relay connection lost and back: the app asked the relay for every event after the "

@@ -139,6 +139,7 @@ class EventsTab(TabPage):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([900, 400])  # the table's columns first; the tree scrolls
 
         keep = QHBoxLayout()
         keep.addWidget(QLabel("Keep received events for", self))
@@ -169,14 +170,14 @@ class EventsTab(TabPage):
         header = table.horizontalHeader()
         width = table.fontMetrics().horizontalAdvance
         for column, sample in (
-            (EventColumn.RECEIVED, "2026-10-31 23:59:59 CEST "),
+            (EventColumn.RECEIVED, "2026-10-31 23:59:59 CEST"),
             (EventColumn.TYPE, max(EVENT_TYPES, key=width) + "  "),
-            (EventColumn.PATIENT, "Thandiwe Mokoena (#1042) "),
-            (EventColumn.EVENT_ID, "Impilo event id "),
-            (EventColumn.SEQ, "Relay seq "),
-            (EventColumn.SOURCE, "Source "),
+            (EventColumn.PATIENT, "Thandiwe Mokoena (#1042)"),
+            (EventColumn.EVENT_ID, "17961273945000000"),
+            (EventColumn.SEQ, "Relay seq"),
+            (EventColumn.SOURCE, "Source"),
         ):
-            header.resizeSection(column, width(sample) + 12)
+            header.resizeSection(column, width(sample) + 16)
         header.setSectionResizeMode(EventColumn.FORWARDED, QHeaderView.ResizeMode.Stretch)
         table.setColumnHidden(EventColumn.FORWARDED, True)  # shown while forwarding
         return table
