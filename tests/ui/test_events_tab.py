@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QDateTime
+
 from impilo_desk.ui.events.model import EventColumn
 from tests.fixtures.relay import RelayProcess
 from tests.fixtures.sandbox import Receiver, SandboxProcess
@@ -219,15 +221,13 @@ def test_combined_filters_equal_a_brute_force_filter_and_pruning_keeps_the_cap(
     start, end = times[3], times[20]
     bar = world.tab.view.filters
     bar.time_box.setCurrentText("Custom range…")
-    bar.from_edit.setDateTime(start.astimezone().replace(tzinfo=None, microsecond=0))
-    bar.to_edit.setDateTime(
-        end.astimezone().replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
-    )
+    lo = start.replace(microsecond=0)
+    hi = end.replace(microsecond=0) + timedelta(seconds=1)
+    bar.from_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(lo.timestamp())))
+    bar.to_edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(hi.timestamp())))
     bar.type_box.setCurrentText("reading.weight")
     bar.patient_edit.setText("Mokoena")
     bar.search_edit.setText("cuff")
-    lo = start.replace(microsecond=0)
-    hi = end.replace(microsecond=0) + timedelta(seconds=1)
 
     def matches(item: tuple[int, str, dict[str, Any]]) -> bool:
         event_id, kind, payload = item
