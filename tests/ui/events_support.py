@@ -86,7 +86,12 @@ def opener(
 
 
 def open_events_desk(
-    qtbot: Any, make_desk: DeskMaker, relay: RelayProcess, tmp_path: Path, api_url: str
+    qtbot: Any,
+    make_desk: DeskMaker,
+    relay: RelayProcess,
+    tmp_path: Path,
+    api_url: str,
+    environment: str = "sandbox",
 ) -> EventsDesk:
     """The desk on ``relay``, the Events tab shown, its session live."""
     stores: list[EventStore] = []
@@ -95,7 +100,7 @@ def open_events_desk(
     desk.sessions.relay_status.connect(lambda s: live.append(s.phase))
     world = EventsDesk(desk, relay, stores)
     with qtbot.waitSignal(world.tab.loaded, timeout=WAIT_MS):
-        desk.sessions.switch_to(ProfileStub("p1", "Events", api_url, relay.url))
+        desk.sessions.switch_to(ProfileStub("p1", "Events", api_url, relay.url, environment))
     qtbot.waitUntil(lambda: bool(live) and live[-1] == "live", timeout=WAIT_MS)
     desk.window.tabs.setCurrentWidget(world.tab.view)
     return world

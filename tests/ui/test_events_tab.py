@@ -260,3 +260,34 @@ def test_combined_filters_equal_a_brute_force_filter_and_pruning_keeps_the_cap(
     assert store.count() == 100
     assert sorted(store.ids())[:1] == [sent[10][0]]  # the ten oldest went
     qtbot.waitUntil(lambda: world.tab.view.count_label.text() == "100 events", timeout=WAIT_MS)
+
+
+def test_production_forwarding_to_another_host_needs_the_host_typed(
+    qtbot: Any, make_desk: Any, relay: RelayProcess, sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    world = open_events_desk(
+        qtbot, make_desk, relay, tmp_path, sandbox.base_url, environment="production"
+    )
+    view, forwarding = world.tab.view, world.tab.forwarding
+    # Not a loopback host: nothing is ever sent there (the confirmation is refused).
+    view.forward_url.setText("https://hooks.example.invalid/impilo")
+    view.forward_box.setChecked(True)
+    qtbot.waitUntil(lambda: forwarding.confirm_dialog is not None, timeout=WAIT_MS)
+    dialog = forwarding.confirm_dialog
+    assert dialog is not None
+    assert "hooks.example.invalid" in dialog.labelText()
+    dialog.setTextValue("hooks.example")  # not the host
+    dialog.accept()
+    qtbot.waitUntil(lambda: not view.forward_box.isChecked(), timeout=WAIT_MS)
+    assert forwarding.forwarder is None
+    assert "confirmation did not match" in view.banner.text
+    # A handler on this machine needs no confirmation, even for production.
+    target = Receiver()
+    try:
+        view.forward_url.setText(target.url + "/hook")
+        with qtbot.waitSignal(forwarding.started, timeout=WAIT_MS):
+            view.forward_box.setChecked(True)
+        assert forwarding.confirm_dialog is None
+    finally:
+        view.forward_box.setChecked(False)
+        target.close()

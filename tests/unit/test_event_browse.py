@@ -6,8 +6,10 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from impilo_desk.contract import Envelope
-from impilo_desk.services.event_store import EventFilter, EventStore, RelayEvent
+from impilo_desk.services.event_store import EventFilter, EventStore, RelayEvent, search
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NAMES = [("Amara", "Nwosu"), ("Thabo", "Mokoena"), ("Lindiwe", "Dlamini")]
@@ -61,7 +63,12 @@ def walk(store: EventStore, f: EventFilter, size: int = 7) -> list[int]:
     return ids
 
 
-def test_pages_filters_and_search_equal_a_brute_force_filter(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sparse_max", [5_000, 3], ids=["few-matches", "many-matches"])
+def test_pages_filters_and_search_equal_a_brute_force_filter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sparse_max: int
+) -> None:
+    # Both plans of a full-text search: keys looked up (few matches) or the time index walked.
+    monkeypatch.setattr(search, "SPARSE_MAX", sparse_max)
     rng = random.Random(7)
     events = [event(i, rng) for i in range(1, 301)]
     store = EventStore(tmp_path / "e.sqlite3")

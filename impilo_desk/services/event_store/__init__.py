@@ -7,7 +7,8 @@ de-duplicated by (kind, reading id), so they never collide with relay events. Th
 reads pages of events and markers (gaps, reconnects), searches them with FTS5, and prunes them.
 
 One class, in parts by responsibility: ``writes`` (events, search entries, markers, pruning),
-``queries`` (resume point, history), ``browse`` (the Events tab's pages and search).
+``queries`` (resume point, history), ``browse`` (the Events tab's pages; ``search`` plans its
+full-text part).
 Every method is synchronous and thread-safe: call them from asyncio with ``asyncio.to_thread``.
 """
 
@@ -18,12 +19,12 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from impilo_desk.services.event_store.browse import (
+from impilo_desk.services.event_store.browse import StoreBrowse
+from impilo_desk.services.event_store.browse_filter import (
     EventFilter,
     Key,
     Listed,
     SearchSyntaxError,
-    StoreBrowse,
 )
 from impilo_desk.services.event_store.queries import StoreQueries
 from impilo_desk.services.event_store.records import (

@@ -19,6 +19,8 @@ CREATE INDEX IF NOT EXISTS events_patient_time ON events (patient_id, occurred_t
 CREATE INDEX IF NOT EXISTS events_time ON events (occurred_ts);
 CREATE INDEX IF NOT EXISTS events_received ON events (received_ts);
 CREATE INDEX IF NOT EXISTS events_type_received ON events (type, received_ts);
+CREATE INDEX IF NOT EXISTS events_search_keys
+    ON events (envelope_id, received_ts, type, patient_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS polled_readings (
     kind TEXT NOT NULL,
