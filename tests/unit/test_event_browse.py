@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from impilo_desk.contract import Envelope
-from impilo_desk.services.event_store import EventFilter, EventStore, RelayEvent, search
+from impilo_desk.services.event_store import (
+    EventFilter,
+    EventStore,
+    RelayEvent,
+    patient_name_of,
+    search,
+)
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NAMES = [("Amara", "Nwosu"), ("Thabo", "Mokoena"), ("Lindiwe", "Dlamini")]
@@ -83,6 +89,9 @@ def test_pages_filters_and_search_equal_a_brute_force_filter(
         (EventFilter(types=frozenset({"reading.weight"}), text="word3", patient="Nwosu"), "word3"),
         (EventFilter(text="word5", start=start), "word5"),
     ]
+    names = {e.envelope.id: patient_name_of(e.envelope) for e in events}
+    assert {r.envelope_id: r.patient_name for r in store.page(EventFilter(), None, 500)} == names
+    assert set(names.values()) >= {"Amara Nwosu", "Thabo Mokoena", ""}
     for f, word in cases:
         expected = brute(events, f, word)
         assert walk(store, f) == expected, f

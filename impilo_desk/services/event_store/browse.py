@@ -7,13 +7,13 @@ what the first does; the full-text part of a filter goes through the ``events_ft
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from impilo_desk.contract import Envelope
 from impilo_desk.services.event_store.browse_filter import (
     EventFilter,
     Key,
@@ -25,7 +25,6 @@ from impilo_desk.services.event_store.records import (
     EVENT_COLUMNS,
     RelayEvent,
     event_of,
-    patient_name_of,
     ts,
 )
 from impilo_desk.services.event_store.search import (
@@ -35,18 +34,38 @@ from impilo_desk.services.event_store.search import (
     usable_expression,
 )
 
-_LISTED = "received_ts, envelope_id, type, patient_id, relay_seq, envelope, source"
+# Where a payload names its patient (``records.patient_name_of``'s order), read by SQLite's
+# JSON functions: a row of the table never parses its whole envelope in Python.
+_NAME_PATHS = [
+    f"'$.payload{where}.{name}'"
+    for where in ("", ".patient", ".currentPatient", ".device.currentPatient")
+    for name in ("firstName", "lastName")
+]
+_LISTED = (
+    "received_ts, envelope_id, type, patient_id, relay_seq,"
+    f" json_extract(envelope, {', '.join(_NAME_PATHS)}), source"
+)
+
+
+def _name(event_type: str, found: str | None) -> str:
+    """The patient's name from the values at ``_NAME_PATHS`` (as ``patient_name_of`` finds it)."""
+    values = json.loads(found) if found else []
+    pairs = [values[n : n + 2] for n in range(0, len(values), 2)]
+    pairs = pairs[:1] if event_type.startswith("patient.") else pairs[1:]
+    for pair in pairs:
+        if any(v is not None for v in pair):
+            return " ".join(v.strip() for v in pair if isinstance(v, str) and v.strip())
+    return ""
 
 
 def _listed_event(r: Any) -> Listed:
-    envelope = Envelope.model_validate_json(r[5])
     return Listed(
         (r[0], r[1]),
         datetime.fromtimestamp(r[0], UTC),
         False,
         r[2],
         r[3],
-        patient_name_of(envelope),
+        _name(r[2], r[5]),
         r[1],
         r[4],
         r[6],

@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # the services load after the first paint
 PAGE = 200
 FLUSH_MS = 100  # new events are matched against the filter in one query per tick
 FILTER_MS = 250  # typing in a filter reloads once the typing pauses
-KEEP_ROWS_FOLLOWING = 5_000  # rows kept loaded while following (older ones are read again)
+KEEP_ROWS_FOLLOWING = 2_000  # rows kept loaded while following (older ones are read again)
+TRIM_SLACK = 1_000  # ...trimmed back to it once this many more came (one removal, not many)
 PRUNE_EVERY_S = 600.0
 
 
@@ -309,7 +310,8 @@ class EventsController(TabController[EventsTab]):
             return
         inserted = self.model.insert_new(rows)
         if self.view.follow_box.isChecked():
-            self.model.trim(KEEP_ROWS_FOLLOWING)
+            if self.model.rowCount() > KEEP_ROWS_FOLLOWING + TRIM_SLACK:
+                self.model.trim(KEEP_ROWS_FOLLOWING)
             self.view.table.scrollToTop()
         self.arrived.emit(inserted)
 
