@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.time_display import TimeDisplay
-from impilo_desk.ui import logs, readings, secret, test_events, webhooks
+from impilo_desk.ui import events, logs, readings, secret, test_events, webhooks
 from impilo_desk.ui.kit.palette import apply_palette
 from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
 from impilo_desk.ui.kit.tasks import TaskOwner
@@ -45,6 +45,7 @@ TABS: tuple[TabFactory, ...] = (
     logs.build,
     test_events.build,
     readings.build,
+    events.build,
 )
 """Every tab of the window, in display order. A new tab is a package under ``ui/`` and a line."""
 

@@ -24,11 +24,13 @@ class HubListener:
         event: A new event was received (and stored).
         gap: Events may be missing; the argument is when the gap was noticed.
         reconnected: The stream is live again after a break (events may be missing).
+        lost: The live stream broke; the argument is when (a reconnect follows, or not).
     """
 
     event: Callable[[RelayEvent], None] | None = None
     gap: Callable[[Gap, datetime], None] | None = None
     reconnected: Callable[[datetime], None] | None = None
+    lost: Callable[[datetime], None] | None = None
 
 
 @dataclass
@@ -86,4 +88,9 @@ class EventHub:
                         listener.reconnected(now)
             self._was_live, self._broken = True, False
         elif self._was_live and state.phase in ("reconnecting", "connecting", "unauthorized"):
+            if not self._broken:
+                now = self.clock()
+                for listener in list(self._listeners):
+                    if listener.lost is not None:
+                        listener.lost(now)
             self._broken = True

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QEvent, QObject, SignalInstance
 from PySide6.QtWidgets import QWidget
 
+from impilo_desk.ui.events.controller import EventsController
 from impilo_desk.ui.readings.controller import ReadingsController
 from impilo_desk.ui.secret.controller import SecretController
 from impilo_desk.ui.shell.main_window import MainWindow
@@ -149,6 +150,7 @@ async def capture(
     if screenshots is not None:
         await asyncio.to_thread(screenshots.mkdir, parents=True, exist_ok=True)
         await _follow_example(_tab(tabs, TestEventsController))
+        await _open_event_detail(_tab(tabs, EventsController))
         await _capture_tabs(window, screenshots, "")
         readings = _tab(tabs, ReadingsController)
         for kind in ("ecg", "blood-glucose"):
@@ -242,6 +244,20 @@ async def _capture_kind(
         _say(event="screenshot", png=str(path))
         return
     _log.warning("no patient with %s readings to show in the screenshot", kind)
+
+
+async def _open_event_detail(events: EventsController) -> None:
+    """Selects the newest event, so the Events tab shows its detail pane (JSON tree, headers)."""
+    model = events.model
+    try:
+        signals = [events.arrived, events.loaded]
+        await until(lambda: any(not r.marker for r in model.rows), signals, 15)
+        row = next(n for n, r in enumerate(model.rows) if not r.marker)
+        events.view.follow_box.setChecked(False)  # the selection stays where it is
+        events.select_row(row)
+        await until(lambda: events.detail.shown_id is not None, [events.detail_shown], 10)
+    except TimeoutError:
+        _log.warning("no event to show in the Events screenshot")
 
 
 async def _follow_example(test_events: TestEventsController) -> None:

@@ -107,7 +107,15 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Answer:
+    """How one POST ended.
+
+    Attributes:
+        outcome: Delivered (2xx) or failed.
+        status: The HTTP status, if an answer came.
+        error: One sentence when it failed.
+    """
+
     outcome: Outcome
     status: int | None
     error: str | None
@@ -301,48 +309,60 @@ class Redelivery:
             await asyncio.gather(*waits, return_exceptions=True)
         return not self._stop.is_set()
 
-    async def _post(self, http: httpx.AsyncClient, delivery: Delivery) -> _Answer:
+    async def _post(self, http: httpx.AsyncClient, delivery: Delivery) -> Answer:
         headers = {
             "Content-Type": "application/json",
             SECRET_HEADER: self._secret,
             REDELIVERY_HEADER: "1",
             "User-Agent": f"impilo-desk/{__version__}",
         }
-        body = delivery.body.encode("utf-8")
-        url = delivery.target
-        for _ in range(MAX_REDIRECTS + 1):
-            timeout = self.settings.timeout_s
-            try:
-                # httpx times each phase; Impilo's 10 s are for the whole exchange.
-                async with asyncio.timeout(timeout):
-                    response = await http.post(url, content=body, headers=headers)
-            except TimeoutError:
-                return _Answer(
-                    Outcome.FAILED,
-                    None,
-                    f"{host_of(url)} did not answer within {timeout:g} seconds.",
-                )
-            except httpx.HTTPError as exc:
-                return _Answer(Outcome.FAILED, None, _failure(exc, url, timeout))
-            status = response.status_code
-            if is_success(status):
-                return _Answer(Outcome.DELIVERED, status, None)
-            if not 300 <= status < 400:
-                return _Answer(Outcome.FAILED, status, f"{host_of(url)} answered {status}.")
-            location = response.headers.get("Location")
-            follow = same_host_redirect(url, status, location)
-            if follow is None:
-                where = host_of(location) if location else "nowhere"
-                return _Answer(
-                    Outcome.FAILED,
-                    status,
-                    f"{host_of(url)} answered {status}, a redirect to {where}; a redelivery "
-                    "follows only 307 and 308 on the same host.",
-                )
-            url = follow
-        return _Answer(
-            Outcome.FAILED, status, f"{host_of(url)} redirected more than {MAX_REDIRECTS} times."
+        return await post_as_impilo(
+            http, delivery.target, delivery.body, headers, self.settings.timeout_s
         )
+
+
+async def post_as_impilo(
+    http: httpx.AsyncClient, url: str, body: str, headers: dict[str, str], timeout_s: float
+) -> Answer:
+    """POSTs ``body`` to ``url`` as Impilo would: one answer, never an exception.
+
+    ``timeout_s`` bounds the whole exchange; redirects are followed only as
+    :func:`same_host_redirect` allows (307/308 on the same host), at most ``MAX_REDIRECTS``.
+    The Events tab's forwarding sends through this too.
+    """
+    data = body.encode("utf-8")
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            # httpx times each phase; Impilo's 10 s are for the whole exchange.
+            async with asyncio.timeout(timeout_s):
+                response = await http.post(url, content=data, headers=headers)
+        except TimeoutError:
+            return Answer(
+                Outcome.FAILED,
+                None,
+                f"{host_of(url)} did not answer within {timeout_s:g} seconds.",
+            )
+        except httpx.HTTPError as exc:
+            return Answer(Outcome.FAILED, None, _failure(exc, url, timeout_s))
+        status = response.status_code
+        if is_success(status):
+            return Answer(Outcome.DELIVERED, status, None)
+        if not 300 <= status < 400:
+            return Answer(Outcome.FAILED, status, f"{host_of(url)} answered {status}.")
+        location = response.headers.get("Location")
+        follow = same_host_redirect(url, status, location)
+        if follow is None:
+            where = host_of(location) if location else "nowhere"
+            return Answer(
+                Outcome.FAILED,
+                status,
+                f"{host_of(url)} answered {status}, a redirect to {where}; a redelivery "
+                "follows only 307 and 308 on the same host.",
+            )
+        url = follow
+    return Answer(
+        Outcome.FAILED, status, f"{host_of(url)} redirected more than {MAX_REDIRECTS} times."
+    )
 
 
 def _failure(exc: httpx.HTTPError, url: str, timeout: float) -> str:

@@ -1,0 +1,218 @@
+"""The Events table: rows read from the event store a page at a time, new ones at their place."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from impilo_desk.ui.kit.table_model import Index, NamedColumnsModel, TitledColumn
+
+if TYPE_CHECKING:
+    from impilo_desk.services.event_store import Key, Listed
+
+MARKER_BRUSH = QBrush(QColor(255, 236, 179))  # amber: a place where events may be missing
+
+
+class EventColumn(TitledColumn):
+    """The Events table's columns."""
+
+    RECEIVED = 0, "Received"
+    TYPE = 1, "Type"
+    PATIENT = 2, "Patient"
+    EVENT_ID = 3, "Impilo event id"
+    SEQ = 4, "Relay seq"
+    SOURCE = 5, "Source"
+    FORWARDED = 6, "Forwarded"
+
+
+def format_received(at: datetime) -> str:
+    """Date, time and zone, in the machine's zone."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def format_patient(name: str, patient_id: int | None) -> str:
+    """``Name (#id)``, the name alone, ``#id`` alone, or nothing."""
+    pid = f"#{patient_id}" if patient_id is not None else ""
+    if name and pid:
+        return f"{name} ({pid})"
+    return name or pid
+
+
+def received_text(row: Listed) -> str:
+    """When the row was received, with date, time and zone."""
+    return format_received(row.received_at)
+
+
+def patient_text(row: Listed) -> str:
+    """The row's patient, as :func:`format_patient` writes it."""
+    return format_patient(row.patient_name, row.patient_id)
+
+
+class EventsModel(NamedColumnsModel):
+    """Rows newest first: pages appended as the view scrolls, new rows at their place.
+
+    The model never reads the store itself: when the view wants more it emits
+    ``more_wanted``, and the controller reads the next page off the Qt thread.
+
+    Signals:
+        more_wanted(): The view scrolled to the end and more rows exist.
+    """
+
+    columns = EventColumn
+    more_wanted = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Listed] = []
+        self._keys: list[tuple[float, int]] = []  # negated keys, ascending (for bisect)
+        self._ids: set[tuple[float, int]] = set()
+        self.more = False
+        self.fetching = False
+        self.forwarded: dict[int, str] = {}
+
+    # -- Qt's interface ----------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+        """Rows loaded."""
+        return 0 if parent.isValid() else len(self.rows)
+
+    def canFetchMore(self, parent: Index) -> bool:  # noqa: N802 - Qt API
+        """Whether older rows exist and none are being read."""
+        return not parent.isValid() and self.more and not self.fetching
+
+    def fetchMore(self, parent: Index) -> None:  # noqa: N802 - Qt API
+        """Asks the controller for the next page."""
+        if self.canFetchMore(parent):
+            self.fetching = True
+            self.more_wanted.emit()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Texts, a marker's colour and sentence."""
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        column = EventColumn(index.column())
+        if role == Qt.ItemDataRole.BackgroundRole and row.marker:
+            return MARKER_BRUSH
+        if role == Qt.ItemDataRole.ToolTipRole and row.marker:
+            return row.text
+        if role == Qt.ItemDataRole.AccessibleTextRole and row.marker:
+            return f"Marker: {row.text}"
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return self._text(row, column)
+
+    def _text(self, row: Listed, column: EventColumn) -> str:
+        if column is EventColumn.RECEIVED:
+            return received_text(row)
+        if row.marker:
+            return ("⚠ " + row.text) if column is EventColumn.TYPE else (
+                row.source if column is EventColumn.SOURCE else ""
+            )  # fmt: skip
+        if column is EventColumn.TYPE:
+            return row.type
+        if column is EventColumn.PATIENT:
+            return patient_text(row)
+        if column is EventColumn.EVENT_ID:
+            return str(row.envelope_id)
+        if column is EventColumn.SEQ:
+            return "" if row.seq is None else str(row.seq)
+        if column is EventColumn.SOURCE:
+            return row.source
+        return self.forwarded.get(row.envelope_id or 0, "")
+
+    # -- what the controller does ------------------------------------------------------------
+    def reset(self, rows: Sequence[Listed], more: bool) -> None:
+        """Shows ``rows`` (the first page) instead of what was shown."""
+        self.beginResetModel()
+        self.rows = list(rows)
+        self._keys = [(-r.key[0], -r.key[1]) for r in self.rows]
+        self._ids = set(self._keys)
+        self.more = more
+        self.fetching = False
+        self.endResetModel()
+
+    @property
+    def last_key(self) -> Key | None:
+        """The key of the oldest row shown (where the next page starts)."""
+        return self.rows[-1].key if self.rows else None
+
+    def append_page(self, rows: Sequence[Listed], more: bool) -> None:
+        """Adds the next (older) page at the end."""
+        fresh = [r for r in rows if (-r.key[0], -r.key[1]) not in self._ids]
+        self.fetching = False
+        self.more = more
+        if not fresh:
+            return
+        start = len(self.rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        for r in fresh:
+            key = (-r.key[0], -r.key[1])
+            self.rows.append(r)
+            self._keys.append(key)
+            self._ids.add(key)
+        self.endInsertRows()
+
+    def insert_new(self, rows: Sequence[Listed]) -> int:
+        """Puts new rows at their place by time; returns how many were inserted.
+
+        A row older than every row shown, while older pages are still unread, is left to
+        those pages. Selection and current row follow their rows (Qt's persistent indexes).
+        """
+        fresh = sorted(
+            {
+                (-r.key[0], -r.key[1]): r for r in rows if (-r.key[0], -r.key[1]) not in self._ids
+            }.items()
+        )  # newest first
+        if fresh and (not self._keys or fresh[-1][0] < self._keys[0]):
+            # All newer than the top row (the live case): one insert at the top.
+            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+            self.rows[:0] = [r for _, r in fresh]
+            self._keys[:0] = [k for k, _ in fresh]
+            self._ids.update(k for k, _ in fresh)
+            self.endInsertRows()
+            return len(fresh)
+        inserted = 0
+        for _, r in reversed(fresh):  # oldest first: each goes at or above
+            key = (-r.key[0], -r.key[1])
+            if key in self._ids:
+                continue
+            at = bisect.bisect_left(self._keys, key)
+            if at == len(self.rows) and self.more:
+                continue
+            self.beginInsertRows(QModelIndex(), at, at)
+            self.rows.insert(at, r)
+            self._keys.insert(at, key)
+            self._ids.add(key)
+            self.endInsertRows()
+            inserted += 1
+        return inserted
+
+    def trim(self, keep: int) -> None:
+        """Drops rows beyond the first ``keep`` (they are read again when scrolled to)."""
+        if len(self.rows) <= keep:
+            return
+        self.beginRemoveRows(QModelIndex(), keep, len(self.rows) - 1)
+        for key in self._keys[keep:]:
+            self._ids.discard(key)
+        del self.rows[keep:]
+        del self._keys[keep:]
+        self.more = True
+        self.endRemoveRows()
+
+    def set_forwarded(self, envelope_id: int, text: str) -> None:
+        """Shows the forward result of an event (if its row is loaded)."""
+        self.forwarded[envelope_id] = text
+        for n, r in enumerate(self.rows):
+            if r.envelope_id == envelope_id:
+                index = self.index(n, EventColumn.FORWARDED)
+                self.dataChanged.emit(index, index)
+                break
+
+    def listed(self, n: int) -> Listed | None:
+        """The row at ``n`` (None out of range)."""
+        return self.rows[n] if 0 <= n < len(self.rows) else None
