@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
 from impilo_desk.demo_stack import DemoStack, sweep_stale_workdirs
-from impilo_desk.feeds import SMEE, relay_feed, smee_feed
+from impilo_desk.feeds import SMEE, FeedRuns, relay_feed, smee_feed
 from impilo_desk.services.credentials import (
     CredentialStore,
     KeyringCredentialStore,
@@ -202,6 +203,7 @@ def build_services(
     keyring_store: CredentialStore | None = None,
     demo_time_scale: int = 60,
     ask_keyring: AskMemory | None = None,
+    event_store: Callable[[Path], EventStore] = EventStore,
 ) -> DeskServices:
     """Builds the services of one app run.
 
@@ -212,6 +214,8 @@ def build_services(
         demo_time_scale: The demo sandbox's time scale.
         ask_keyring: Asks the user whether to keep secrets in memory for this session when the
             keyring is unusable (None: never; the error goes up).
+        event_store: Opens a session's event store at a path (tests: a store with slow
+            commits, to pin down how a switch meets a commit).
     """
     secrets = SessionFallbackStore(
         keyring_store or KeyringCredentialStore(), MemoryCredentialStore(), ask_keyring
@@ -236,13 +240,15 @@ def build_services(
                 "Profile › Manage profiles."
             )
         path = paths.data_dir / f"events-{profile.id}.sqlite3"
-        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
+        events = await asyncio.to_thread(event_store, path)  # SQLite stays off the loop
         hub = EventHub(events)
+        feeds = FeedRuns()
         try:
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
                 feed = await _relay_feed(profile, store, hub)
+                feed = feeds.track(feed) if feed is not None else None
                 demo = store is demo_store
                 yield Session(
                     profile,
@@ -254,7 +260,10 @@ def build_services(
                     watch_store_name=None if demo else secrets.add_switch_listener,
                 )
         finally:
-            await asyncio.to_thread(events.close)
+            try:
+                await feeds.drain()  # what the feed received is stored before the store closes
+            finally:
+                await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
         endpoints = await demo.start()

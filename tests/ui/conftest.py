@@ -149,12 +149,21 @@ def make_desk(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iterator[An
 
 
 @pytest.fixture
+def event_store_factory() -> Any:
+    """How ``world`` opens a session's event store (a module may override it)."""
+    from impilo_desk.services.event_store import EventStore
+
+    return EventStore
+
+
+@pytest.fixture
 def world(
     qtbot: Any,
     qasync_loop: asyncio.AbstractEventLoop,
     tmp_path: Any,
     monkeypatch: Any,
     make_desk: Any,
+    event_store_factory: Any,
 ) -> Iterator[Any]:
     """The real app wiring (services, keyring API, profiles) around the desk: a ``World``.
 
@@ -180,7 +189,7 @@ def world(
     redactor = SecretRedactor()
     handler = setup_logging(paths, redactor)
     store = KeyringCredentialStore(KEYRING_SERVICE, backend=backend)
-    services = build_services(paths, redactor, store)
+    services = build_services(paths, redactor, store, event_store=event_store_factory)
     desk = make_desk(services.open_session, closed_by_test=True)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
