@@ -259,7 +259,8 @@ class EventStore:
                     )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back itself after e.g. SQLITE_FULL
+                    conn.execute("ROLLBACK")
                 raise
             self._checkpointer.committed()
         return new
@@ -331,7 +332,8 @@ class EventStore:
                 )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back itself after e.g. SQLITE_FULL
+                    conn.execute("ROLLBACK")
                 raise
             self._checkpointer.committed()
             return conn.total_changes - before

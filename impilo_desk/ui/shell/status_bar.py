@@ -105,13 +105,14 @@ class StatusBar(QStatusBar):
             kind: ``relay`` (ours) or ``smee`` (a smee.io channel).
             dropped: Events refused because their webhook secret did not match.
             gap: A possible gap in the events, in a few words.
-            error: The last failure, one sentence (shown when stopped, else in the tooltip).
+            error: The last failure, one sentence (shown when reconnecting or stopped, else in
+                the tooltip).
         """
         words = {
             RelayPhase.OFF: "off",
             RelayPhase.CONNECTING: "connecting…",
             RelayPhase.LIVE: "live",
-            RelayPhase.RECONNECTING: f"reconnecting ({attempt})",
+            RelayPhase.RECONNECTING: f"reconnecting ({attempt})" + (f" — {error}" if error else ""),
             RelayPhase.UNAUTHORIZED: "unauthorized — check the relay token",
             RelayPhase.STOPPED: f"stopped — {error}" if error else "stopped",
         }[phase]
@@ -125,7 +126,7 @@ class StatusBar(QStatusBar):
         text = " · ".join(parts)
         self.relay_label.setText(text)
         self.relay_label.setToolTip(f"{text}\nLast problem: {error}" if error else text)
-        trouble = phase in (RelayPhase.UNAUTHORIZED, RelayPhase.STOPPED) and bool(error)
+        trouble = bool(error) and phase is not RelayPhase.CONNECTING
         style = "color: #8a4b00;" if trouble or dropped or gap else ""
         if style != self.relay_label.styleSheet():  # setting one re-polishes the label: costly
             self.relay_label.setStyleSheet(style)
