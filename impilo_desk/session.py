@@ -116,6 +116,7 @@ class Session:
             the name never changes.
         secrets_changed: Told when the tabs changed the session's secrets (the Secret tab saved
             one), so that the relay feed restarts and reads them afresh.
+        is_demo: Whether this is the demo's session (its servers are the app's children).
     """
 
     profile: ProfileInfo
@@ -126,6 +127,7 @@ class Session:
     events: EventHub | None = None
     watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
     secrets_changed: Notice = field(default_factory=Notice)
+    is_demo: bool = False
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

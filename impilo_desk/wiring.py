@@ -258,6 +258,7 @@ def build_services(
                     "memory (demo only)" if demo else secrets.name,
                     events=hub,
                     watch_store_name=None if demo else secrets.add_switch_listener,
+                    is_demo=demo,
                 )
         finally:
             try:
@@ -266,6 +267,8 @@ def build_services(
                 await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
+        if demo.running:  # a restart: the old children (one may have died) go first
+            await asyncio.to_thread(demo.stop)
         endpoints = await demo.start()
         for value in (endpoints.api_key, endpoints.relay_token, endpoints.webhook_secret):
             redactor.add(value)

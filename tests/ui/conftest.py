@@ -157,6 +157,12 @@ def event_store_factory() -> Any:
 
 
 @pytest.fixture
+def heartbeat() -> Any:
+    """The API watch's intervals for ``world`` (None: the app's; a module may override it)."""
+    return None
+
+
+@pytest.fixture
 def world(
     qtbot: Any,
     qasync_loop: asyncio.AbstractEventLoop,
@@ -164,6 +170,7 @@ def world(
     monkeypatch: Any,
     make_desk: Any,
     event_store_factory: Any,
+    heartbeat: Any,
 ) -> Iterator[Any]:
     """The real app wiring (services, keyring API, profiles) around the desk: a ``World``.
 
@@ -190,7 +197,7 @@ def world(
     handler = setup_logging(paths, redactor)
     store = KeyringCredentialStore(KEYRING_SERVICE, backend=backend)
     services = build_services(paths, redactor, store, event_store=event_store_factory)
-    desk = make_desk(services.open_session, closed_by_test=True)
+    desk = make_desk(services.open_session, closed_by_test=True, heartbeat=heartbeat)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     profiles = ProfilesController(

@@ -49,7 +49,7 @@ class EnvironmentBanner(QLabel):
 class MessageBanner(QFrame):
     """An inline banner of one sentence: an error (red) or a notice (blue), with a close button.
 
-    A notice may offer one action (a button after the sentence). Hidden while there is nothing
+    Either may offer one action (a button after the sentence). Hidden while there is nothing
     to say.
     """
 
@@ -81,15 +81,21 @@ class MessageBanner(QFrame):
         """The sentence shown, or ``""``."""
         return self._label.text()
 
-    def show_error(self, sentence: str) -> None:
-        """Shows ``sentence`` as an error."""
+    def show_error(
+        self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
+    ) -> None:
+        """Shows ``sentence`` as an error; ``action`` (text, call) adds a button after it."""
         self._show(sentence, "error", "#fdecea", "#8a1c1c")
+        self._offer(action)
 
     def show_info(
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
     ) -> None:
         """Shows ``sentence`` as a notice; ``action`` (text, call) adds a button after it."""
         self._show(sentence, "info", "#e8f1fb", "#0d3c61")
+        self._offer(action)
+
+    def _offer(self, action: tuple[str, Callable[[], None]] | None) -> None:
         if action is not None:
             text, self._on_action = action
             self.action_button.setText(text)

@@ -71,6 +71,7 @@ class ProfilesController(QObject):
             keyring_choice.mode_changed.connect(self._secrets_mode_changed)
         window.profiles_requested.connect(self.open_dialog)
         window.profile_chosen.connect(self.choose)
+        sessions.demo_restart_requested.connect(self.restart_demo)
 
     def start(self, demo: bool) -> asyncio.Task[None]:
         """First thing after the window shows: the demo, the first profile, or the welcome."""
@@ -82,6 +83,17 @@ class ProfilesController(QObject):
         if profile is not None:
             self._sessions.switch_to(profile)
             self._update_menu(profile.id)
+
+    def restart_demo(self) -> None:
+        """Ends the demo's session, starts the demo's servers afresh and switches to them."""
+        if self._start_demo is None or self._tasks.closed:
+            return
+
+        async def restart() -> None:
+            await self._sessions.end_session()
+            await self._demo_profile()
+
+        self._tasks.spawn(restart(), name="profiles.restart-demo")
 
     def open_dialog(self) -> None:
         """Opens the profiles dialog (once)."""

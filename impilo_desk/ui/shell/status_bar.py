@@ -19,6 +19,7 @@ class ApiState(StrEnum):
 
     CHECKING = "checking"
     OK = "ok"
+    UNREACHABLE = "unreachable"
     ERROR = "error"
     NONE = "none"
 
@@ -72,17 +73,29 @@ class StatusBar(QStatusBar):
         self.set_relay(RelayPhase.OFF)
         self.set_profile(None)
 
-    def set_api(self, state: ApiState, sentence: str = "") -> None:
-        """Shows the API state; for ``ERROR``, ``sentence`` says what is wrong."""
+    def set_api(self, state: ApiState, sentence: str = "", since: str = "") -> None:
+        """Shows the API state.
+
+        Args:
+            state: What is known of the API.
+            sentence: For ``ERROR``, what is wrong; for ``UNREACHABLE``, why (the tooltip).
+            since: For ``UNREACHABLE``, when it stopped answering, as people read times.
+        """
         text = {
             ApiState.CHECKING: "API: checking…",
             ApiState.OK: "API: ok",
+            ApiState.UNREACHABLE: f"API: unreachable since {since}"
+            if since
+            else "API: unreachable",
             ApiState.ERROR: f"API: {sentence or 'error'}",
             ApiState.NONE: "API: not connected",
         }[state]
         self.api_label.setText(text)
-        self.api_label.setToolTip(text)
-        colour = {ApiState.OK: "#1b5e20", ApiState.ERROR: "#b71c1c"}.get(state, "")
+        self.api_label.setToolTip(
+            f"{text}\n{sentence}" if sentence and sentence not in text else text
+        )
+        trouble = (ApiState.ERROR, ApiState.UNREACHABLE)
+        colour = "#1b5e20" if state is ApiState.OK else "#b71c1c" if state in trouble else ""
         self.api_label.setStyleSheet(f"color: {colour};" if colour else "")
 
     def set_relay(
