@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the client, services and contract load after the first pain
     from impilo_desk.client.ports import ImpiloApi
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.reading_feed import EventHub
+    from impilo_desk.services.relay_deliveries import RelayDeliveryProbe
 
 
 def webhook_secret_kind() -> SecretKind:
@@ -117,6 +118,8 @@ class Session:
         secrets_changed: Told when the tabs changed the session's secrets (the Secret tab saved
             one), so that the relay feed restarts and reads them afresh.
         is_demo: Whether this is the demo's session (its servers are the app's children).
+        relay_deliveries: Reads whether Impilo's deliveries to the profile's relay succeed
+            (None: the profile has no relay).
     """
 
     profile: ProfileInfo
@@ -128,6 +131,7 @@ class Session:
     watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
     secrets_changed: Notice = field(default_factory=Notice)
     is_demo: bool = False
+    relay_deliveries: RelayDeliveryProbe | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

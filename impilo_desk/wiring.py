@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.services.relay_deliveries import RelayDeliveryProbe, api_rows
 from impilo_desk.session import (
     ProfileDraft,
     ProfileInfo,
@@ -259,6 +261,11 @@ def build_services(
                     events=hub,
                     watch_store_name=None if demo else secrets.add_switch_listener,
                     is_demo=demo,
+                    relay_deliveries=(
+                        RelayDeliveryProbe(api_rows(client), profile.relay_url, _now)
+                        if profile.relay_url
+                        else None
+                    ),
                 )
         finally:
             try:
@@ -287,6 +294,10 @@ def build_services(
         return profile
 
     return DeskServices(book, open_session, start_demo, demo.stop, demo, memory, secrets)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> None:

@@ -37,10 +37,12 @@ class Heartbeat:
     Attributes:
         interval_s: Seconds between checks; a check calls only when no call succeeded for this long.
         call_timeout_s: Seconds the heartbeat's own call may take before it counts as no answer.
+        deliveries_interval_s: Seconds between reads of the deliveries to the relay.
     """
 
     interval_s: float = 10.0
     call_timeout_s: float = 8.0
+    deliveries_interval_s: float = 15.0
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def test_a_switch_during_a_burst_loses_no_received_event(qtbot, world: World, sa
     with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
         world.profiles.choose(profile.id)
     qtbot.waitUntil(
-        lambda: status.relay_label.text().startswith("Relay (smee): live"), timeout=10_000
+        lambda: status.relay_label.text().startswith("Relay (smee): connected"), timeout=10_000
     )
     store = SlowStore.opened[-1]
 

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from impilo_desk.client.errors import ApiError
 from impilo_desk.services.api_health import ApiHealth, ApiWatch, Heartbeat, moment
+from impilo_desk.services.relay_deliveries import RelayDeliveries, connected_words, failing_words
 from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab import Tab
@@ -72,6 +74,9 @@ class SessionController(QObject):
         self._heartbeat = heartbeat
         self.api_watch: ApiWatch | None = None
         self._api_banner = ""
+        self._relay_last: RelayStatus | None = None
+        self.relay_deliveries: RelayDeliveries | None = None
+        self._deliveries_checked = False
         self._open_session = open_session
         self._loop = loop
         self._owner = TaskOwner(loop, self._session_failed, name="sessions")
@@ -148,6 +153,7 @@ class SessionController(QObject):
                     tab.bind(session, tasks)
                 stop_listening = session.secrets_changed.listen(self._restart_relay_feed)
                 self._watch_api(session, tasks)
+                self._watch_relay_deliveries(session, tasks)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
@@ -156,6 +162,8 @@ class SessionController(QObject):
                 stop_listening()
             self.session = None
             self.api_watch = None
+            self._relay_last = self.relay_deliveries = None
+            self._deliveries_checked = False
             if alive(self.window):  # the tabs are the window's children
                 for tab in self._tabs:
                     tab.bind(None, tasks)
@@ -178,8 +186,32 @@ class SessionController(QObject):
         self.window.status.set_relay(RelayPhase.CONNECTING)
         self._feed = self.tasks.spawn(session.relay_feed(report), name="relay-feed")
 
+    def _watch_relay_deliveries(self, session: Session, tasks: TaskOwner) -> None:
+        probe = session.relay_deliveries
+        if probe is None or session.relay_feed is None:
+            return
+        interval = (self._heartbeat or Heartbeat()).deliveries_interval_s
+
+        async def watch() -> None:
+            while True:
+                try:
+                    found: RelayDeliveries | None = await probe.check()
+                except ApiError:
+                    found = None  # unknown while the API fails; its own status says why
+                if found != self.relay_deliveries or not self._deliveries_checked:
+                    self.relay_deliveries, self._deliveries_checked = found, True
+                    if self._relay_last is not None:
+                        self._show_relay(self._relay_last)
+                await asyncio.sleep(interval)
+
+        tasks.spawn(watch(), name="relay-deliveries")
+
     def _relay_changed(self, status: RelayStatus) -> None:
+        self._relay_last = status
         self.relay_status.emit(status)
+        self._show_relay(status)
+
+    def _show_relay(self, status: RelayStatus) -> None:
         try:
             phase = RelayPhase(status.phase)
         except ValueError:
@@ -193,7 +225,25 @@ class SessionController(QObject):
                 dropped=status.dropped,
                 gap=status.gap,
                 error=status.last_error,
+                **self._delivery_words(),
             )
+
+    def _delivery_words(self) -> dict[str, str | None]:
+        session = self.session
+        if session is None or session.relay_deliveries is None:
+            return {}
+        if not self._deliveries_checked:
+            return {"live_words": "connected · checking Impilo's deliveries to it…"}
+        found, now = self.relay_deliveries, self._clock()
+
+        def when(at: datetime) -> str:
+            return moment(at, now)
+
+        failing = found is not None and found.state == "failing"
+        return {
+            "live_words": connected_words(found, when),
+            "trouble": failing_words(found, when) if failing and found is not None else None,
+        }
 
     def _new_session_tasks(self, name: str) -> TaskOwner:
         return TaskOwner(self._loop, self._task_failed, name=f"session:{name}")

@@ -108,6 +108,8 @@ class StatusBar(QStatusBar):
         dropped: int = 0,
         gap: str | None = None,
         error: str | None = None,
+        live_words: str | None = None,
+        trouble: str | None = None,
     ) -> None:
         """Shows the relay stream's phase, its reconnect attempt and how many events came in.
 
@@ -120,11 +122,14 @@ class StatusBar(QStatusBar):
             gap: A possible gap in the events, in a few words.
             error: The last failure, one sentence (shown when reconnecting or stopped, else in
                 the tooltip).
+            live_words: What to say instead of "live" while the stream is live (e.g. that
+                Impilo's deliveries to the relay fail): "live" only when they succeed.
+            trouble: Said after the phase when the stream is not live (those deliveries fail).
         """
         words = {
             RelayPhase.OFF: "off",
             RelayPhase.CONNECTING: "connecting…",
-            RelayPhase.LIVE: "live",
+            RelayPhase.LIVE: live_words or "live",
             RelayPhase.RECONNECTING: f"reconnecting ({attempt})" + (f" — {error}" if error else ""),
             RelayPhase.UNAUTHORIZED: "unauthorized — check the relay token",
             RelayPhase.STOPPED: f"stopped — {error}" if error else "stopped",
@@ -132,6 +137,8 @@ class StatusBar(QStatusBar):
         parts = [f"Relay{' (smee)' if kind == 'smee' else ''}: {words}"]
         if phase is not RelayPhase.OFF:
             parts.append(f"{received} {'event' if received == 1 else 'events'} received")
+        if trouble and phase is not RelayPhase.LIVE:
+            parts.append(trouble)
         if dropped:
             parts.append(f"{dropped} dropped (wrong secret)")
         if gap:
@@ -139,8 +146,9 @@ class StatusBar(QStatusBar):
         text = " · ".join(parts)
         self.relay_label.setText(text)
         self.relay_label.setToolTip(f"{text}\nLast problem: {error}" if error else text)
-        trouble = bool(error) and phase is not RelayPhase.CONNECTING
-        style = "color: #8a4b00;" if trouble or dropped or gap else ""
+        failing = bool(error) and phase is not RelayPhase.CONNECTING
+        not_live = phase is RelayPhase.LIVE and (live_words or "live") != "live"
+        style = "color: #8a4b00;" if failing or not_live or trouble or dropped or gap else ""
         if style != self.relay_label.styleSheet():  # setting one re-polishes the label: costly
             self.relay_label.setStyleSheet(style)
 
