@@ -6,7 +6,9 @@ short (``Heartbeat``), so the tests do not wait the app's 10 s between checks.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,7 +60,8 @@ def test_the_demo_banner_restarts_the_demo_servers(qtbot, world: World):
     qtbot.waitUntil(lambda: status.text() == "API: ok", timeout=20_000)
     sandbox_child = world.services.demo._children[0]
     assert sandbox_child.name == "sandbox"
-    sandbox_child._process.kill()  # the demo's sandbox crashed
+    assert sandbox_child.pid is not None
+    os.kill(sandbox_child.pid, signal.SIGKILL)  # the demo's sandbox crashed
     qtbot.waitUntil(lambda: bool(UNREACHABLE.match(status.text())), timeout=10_000)
     assert "restart the demo servers" in banner.text
     qtbot.waitUntil(banner.action_button.isVisible, timeout=5_000)
