@@ -120,6 +120,9 @@ class Session:
         is_demo: Whether this is the demo's session (its servers are the app's children).
         relay_deliveries: Reads whether Impilo's deliveries to the profile's relay succeed
             (None: the profile has no relay).
+        relay_takes_secret: Makes the profile's relay accept a new webhook secret, before
+            Impilo uses it (the demo's relay: the app runs it). None: the relay is the user's
+            to change, and the Secret tab says how.
     """
 
     profile: ProfileInfo
@@ -132,6 +135,7 @@ class Session:
     secrets_changed: Notice = field(default_factory=Notice)
     is_demo: bool = False
     relay_deliveries: RelayDeliveryProbe | None = None
+    relay_takes_secret: Callable[[str], Coroutine[Any, Any, None]] | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

@@ -226,7 +226,7 @@ def build_services(
     memory = MemoryCredentialStore()
     demo_store = RedactingStore(memory, redactor)
     book = ProfileBookService(ProfileStore(paths.profiles_file), keyring)
-    demo = DemoStack(paths.log_dir, demo_time_scale)
+    demo = demo_stack = DemoStack(paths.log_dir, demo_time_scale)
     atexit.register(demo.stop)
 
     def store_for(profile: ProfileInfo) -> RedactingStore:
@@ -261,6 +261,7 @@ def build_services(
                     events=hub,
                     watch_store_name=None if demo else secrets.add_switch_listener,
                     is_demo=demo,
+                    relay_takes_secret=demo_stack.relay_takes_secret if demo else None,
                     relay_deliveries=(
                         RelayDeliveryProbe(api_rows(client), profile.relay_url, _now)
                         if profile.relay_url

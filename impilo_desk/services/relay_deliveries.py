@@ -122,13 +122,20 @@ class RelayDeliveryProbe:
     def __repr__(self) -> str:
         return f"RelayDeliveryProbe(relay_url={self.relay_url!r})"
 
-    async def check(self) -> RelayDeliveries:
-        """The newest deliveries to the relay (raises the client's error when the log fails)."""
-        rows = await self._rows(self._clock() - self._window)
+    async def check(self, after: datetime | None = None) -> RelayDeliveries:
+        """The newest deliveries to the relay (raises the client's error when the log fails).
+
+        Args:
+            after: Only deliveries created at or after this time (e.g. a secret's change).
+        """
+        since = self._clock() - self._window
+        rows = await self._rows(max(since, after) if after is not None else since)
         mine = [  # a row not attempted yet says nothing
             row
             for row in rows
-            if targets(row.webhookUrl, self.relay_url) and row.lastResponseStatus is not None
+            if targets(row.webhookUrl, self.relay_url)
+            and row.lastResponseStatus is not None
+            and (after is None or _created(row) >= after)
         ]
         mine.sort(key=_created, reverse=True)
         return summarize(mine)
@@ -177,3 +184,13 @@ def failing_words(found: RelayDeliveries, when: Callable[[datetime], str]) -> st
     since = f" since {when(found.since)}" if found.since else ""
     reason = found.reason()
     return f"Impilo's deliveries to it fail ({status}{since}{': ' + reason if reason else ''})"
+
+
+def after_change_words(found: RelayDeliveries, when: Callable[[datetime], str]) -> str:
+    """What the Secret tab says of the deliveries to the relay since the secret changed."""
+    if found.state == "none":
+        return "Waiting for Impilo's next delivery to the relay, to check the new secret…"
+    if found.state == "ok":
+        at = f" (last at {when(found.since)})" if found.since else ""
+        return f"Impilo's deliveries to the relay succeed with the new secret{at}."
+    return failing_words(found, when).replace("to it fail", "to the relay fail") + "."

@@ -52,3 +52,28 @@ def test_failing_deliveries_to_the_relay_show_in_its_status(qtbot, world: World,
     fire_weight(sandbox, patient_id)
     qtbot.waitUntil(lambda: label.text().startswith("Relay: live"), timeout=15_000)
     qtbot.waitUntil(lambda: "1 event received" in label.text(), timeout=10_000)
+
+
+def test_a_new_secret_says_what_to_do_on_the_relay_then_how_deliveries_fare(
+    qtbot, world: World, sandbox, relay
+):
+    with sandbox.client() as api:
+        api.post("/api/v3/webhook-secret", json={"secret": relay.secret}).raise_for_status()
+        api.post("/api/v3/webhook", json={"type": "reading.weight", "url": relay.ingest_url})
+        patient = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
+        patient_id = int(api.post("/api/v3/patient", json=patient).raise_for_status().json()["id"])
+    connect(qtbot, world, sandbox, relay)
+    tab = world.desk.secret
+    qtbot.waitUntil(lambda: tab.view.impilo_state.text() != "unknown", timeout=10_000)
+    tab.view.generate_action.trigger()
+    with qtbot.waitSignal(tab.saved, timeout=10_000):
+        tab.view.save_action.trigger()
+    assert "On your relay, put the new secret on the first line" in tab.view.banner.text
+    assert "Waiting for Impilo's next delivery" in tab.view.relay_state.text()
+
+    fire_weight(sandbox, patient_id)  # the relay still has the old secret
+    qtbot.waitUntil(
+        lambda: "deliveries to the relay fail (401" in tab.view.relay_state.text(),
+        timeout=15_000,
+    )
+    assert "the secrets differ" in tab.view.relay_state.text()

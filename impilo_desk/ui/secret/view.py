@@ -70,6 +70,10 @@ class SecretTab(TabPage):
         self.keyring_state.setAccessibleName("Secret in the keyring")
         self.match_state = QLabel("—", self)
         self.match_state.setAccessibleName("Secrets match")
+        self.relay_state = QLabel("—", self)
+        self.relay_state.setAccessibleName("Deliveries to the relay")
+        self.relay_state.setWordWrap(True)
+        self.relay_state.setMaximumWidth(700)
         self.secret_edit = QLineEdit(self)
         self.secret_edit.setAccessibleName("Webhook secret")
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -82,6 +86,7 @@ class SecretTab(TabPage):
         self.store_caption = QLabel("In the keyring:", self)
         form.addRow(self.store_caption, self.keyring_state)
         form.addRow("Match:", self.match_state)
+        form.addRow("Relay:", self.relay_state)
         form.addRow("&Secret:", self.secret_edit)
         field_buttons = QHBoxLayout()
         for action, name in (
@@ -175,6 +180,11 @@ class SecretTab(TabPage):
             text = "unknown: Impilo does not show its secret to compare"
         self.match_state.setText(text)
         self.match_state.setStyleSheet("color: #b71c1c;" if match is False else "")
+
+    def show_relay(self, text: str, trouble: bool = False) -> None:
+        """Shows whether Impilo's deliveries to the profile's relay succeed (``—``: not known)."""
+        self.relay_state.setText(text or "—")
+        self.relay_state.setStyleSheet("color: #b71c1c;" if trouble else "")
 
     def reveal_secret(self) -> None:
         """Shows the secret for a few seconds."""
