@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from impilo_desk.session import Session
 
 MIN_SECRET_LENGTH = 16
+WEAK_SECRET = f"Use at least {MIN_SECRET_LENGTH} characters, or press Generate for a strong one."
 FOLLOW_EVERY_S = 3.0
 FOLLOW_FOR_S = 600.0  # how long the tab keeps checking the deliveries after a change
 RELAY_STEPS = (
@@ -197,10 +198,8 @@ class SecretController(TabController[SecretTab]):
 
         api, store = self._require()
         value = self.view.secret()
-        if len(value) < MIN_SECRET_LENGTH:
-            self.view.banner.show_error(
-                f"Use at least {MIN_SECRET_LENGTH} characters, or press Generate for a strong one."
-            )
+        if len(value) < MIN_SECRET_LENGTH:  # Save is disabled then; this guards a stale click
+            self.view.show_problem(WEAK_SECRET)
             return
         if self._portal_only:  # Impilo's secret is the portal's business: keep it locally only
             await self._keep(store, value, on_impilo=False)
@@ -305,7 +304,10 @@ class SecretController(TabController[SecretTab]):
     def _update_save(self) -> None:
         value = self.view.secret()
         differs = value != self._on_impilo or self._in_keyring != self._on_impilo
-        self.view.save_action.setEnabled(self._api is not None and bool(value) and differs)
+        weak = 0 < len(value) < MIN_SECRET_LENGTH and value != self._on_impilo
+        self.view.show_problem(WEAK_SECRET if weak else "")
+        usable = bool(value) and differs and not weak
+        self.view.save_action.setEnabled(self._api is not None and usable)
         self.view.copy_action.setEnabled(bool(value))
         self.view.reveal_action.setEnabled(bool(value))
 
