@@ -36,6 +36,7 @@ from impilo_desk.ui.shell.qt_messages import route_qt_messages
 from impilo_desk.ui.shell.session_controller import SessionController
 
 if TYPE_CHECKING:
+    from impilo_desk.services.api_health import Heartbeat
     from impilo_desk.session import OpenSession, ProfileInfo, Session
     from impilo_desk.wiring import DeskServices
 
@@ -82,6 +83,7 @@ def build_desk(
     open_session: OpenSession,
     tabs: tuple[TabFactory, ...] = TABS,
     clock: Callable[[], datetime] | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> Desk:
     """Builds the main window with its tabs and the session controller.
 
@@ -90,19 +92,23 @@ def build_desk(
         clipboard: The clipboard the tabs copy to.
         open_session: Opens a session (client, credential store, relay feed) for a profile.
         tabs: The tabs' factories, in display order.
-        clock: The tabs' clock (countdowns); the system's UTC time unless given.
+        clock: The tabs' and status bar's clock; the system's UTC time unless given.
+        heartbeat: How often the API is checked while the tabs are idle (default: every 10 s).
     """
     window = MainWindow()
     idle = TaskOwner(loop, name="idle")  # replaced by each session's owner
+    now = clock or (lambda: datetime.now(UTC))
     times = TimeDisplay()  # one rule for every tab; View › Times in UTC changes it
-    parts = TabParts(window, clipboard, clock or (lambda: datetime.now(UTC)), idle, times)
+    parts = TabParts(window, clipboard, now, idle, times)
     built = tuple(factory(parts) for factory in tabs)
     for tab in built:
         window.add_page(tab.view)
         failing = getattr(tab, "failing_changed", None)  # the Webhooks tab's alert line
         if failing is not None:
             failing.connect(window.status.set_alert)
-    sessions = SessionController(window, built, open_session, loop, window)
+    sessions = SessionController(
+        window, built, open_session, loop, window, clock=now, heartbeat=heartbeat
+    )
     return Desk(window, sessions, built, times)
 
 

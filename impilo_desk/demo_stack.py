@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
@@ -63,10 +64,15 @@ class ChildProcess:
     """
 
     def __init__(
-        self, name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None
+        self,
+        name: str,
+        argv: list[str],
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        port: int = 0,
     ) -> None:
         self.name = name
-        self._argv = [sys.executable, *argv, "--host", "127.0.0.1", "--port", "0"]
+        self._argv = [sys.executable, *argv, "--host", "127.0.0.1", "--port", str(port)]
         self._log_path = log_path
         self._env = env or {}
         self._process: subprocess.Popen[bytes] | None = None
@@ -231,6 +237,9 @@ class DemoStack:
         self._temp_base = temp_base
         self._children: list[ChildProcess] = []
         self._workdir: Path | None = None
+        self._relay_secrets: tuple[str, ...] = ()  # in memory only; the newest first
+        self._relay_token = ""
+        self._relay_port = 0
 
     @property
     def workdir(self) -> Path | None:
@@ -261,20 +270,15 @@ class DemoStack:
             ],
             self._log_dir / "demo-sandbox.log",
         )
-        relay = ChildProcess(
-            "relay",
-            ["-m", "impilo_desk.relay", "--db", str(self._workdir / "relay.sqlite3")],
-            self._log_dir / "demo-relay.log",
-            {SECRET_ENV: secret, TOKEN_ENV: token},
-        )
+        self._relay_secrets, self._relay_token = (secret,), token
         try:
             self._children.append(sandbox)
             sandbox_ready = await sandbox.start()
-            self._children.append(relay)
-            relay_ready = await relay.start()
+            relay_ready = await self._start_relay(0)
         except BaseException:
             self.stop()
             raise
+        self._relay_port = urlsplit(str(relay_ready["url"])).port or 0
         return DemoEndpoints(
             api_base_url=str(sandbox_ready["base_url"]),
             api_key=str(sandbox_ready["api_key"]),
@@ -283,9 +287,45 @@ class DemoStack:
             webhook_secret=secret,
         )
 
+    def _relay_child(self, port: int) -> ChildProcess:
+        assert self._workdir is not None  # start() made it
+        return ChildProcess(
+            "relay",
+            ["-m", "impilo_desk.relay", "--db", str(self._workdir / "relay.sqlite3")],
+            self._log_dir / "demo-relay.log",
+            {SECRET_ENV: "\n".join(self._relay_secrets), TOKEN_ENV: self._relay_token},
+            port=port,
+        )
+
+    async def _start_relay(self, port: int) -> dict[str, Any]:
+        relay = self._relay_child(port)
+        self._children.append(relay)
+        return await relay.start()
+
+    async def relay_takes_secret(self, secret: str) -> None:
+        """Restarts the demo's relay on the same port and database, accepting ``secret`` too.
+
+        The relay then accepts the new secret and the one before it (a rotation's overlap), so
+        that deliveries signed either way succeed while the sandbox changes over. A delivery
+        that arrives while the relay restarts (well under a second) is refused and retried by
+        the sandbox on its schedule; the relay's events and sequence survive in its database.
+
+        Raises:
+            DemoFailed: The demo is not running, or the relay did not start again.
+        """
+        relays = [child for child in self._children if child.name == "relay"]
+        if not relays or not self._relay_port:
+            raise DemoFailed("The demo is not running, so its relay cannot take the secret.")
+        self._relay_secrets = (secret, self._relay_secrets[0])
+        for child in relays:
+            await asyncio.to_thread(child.stop)
+            self._children.remove(child)
+        await self._start_relay(self._relay_port)
+
     def stop(self) -> None:
         """Stops both servers (idempotent; safe from ``atexit``)."""
         children, self._children = self._children, []
+        self._relay_secrets, self._relay_token, self._relay_port = (), "", 0
         for child in reversed(children):
             child.stop()
         if self._workdir is not None:

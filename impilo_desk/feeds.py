@@ -7,6 +7,7 @@ as a :class:`~impilo_desk.session.RelayStatus` for the status bar, with the last
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -19,7 +20,11 @@ from impilo_desk.services.sse_base import SseSubscriber
 from impilo_desk.services.subscriber import Gap, RelaySubscriber, SmeeSubscriber, SubscriberState
 from impilo_desk.session import RelayFeed, RelayStatus
 
+_log = logging.getLogger(__name__)
+
 RELAY = "relay"
+FLUSH_LIMIT_S = 30.0
+"""How long a closing session waits for its feed to store what it received (a slow disk)."""
 SMEE = "smee"
 COUNT_REPORT_S = 0.1
 MISSING_SECRET_SENTENCE = (
@@ -93,6 +98,59 @@ def smee_feed(
         await _follow(subscriber, SMEE, hub, report)
 
     return feed
+
+
+class FeedRuns:
+    """The running feeds of one session, so that its event store closes only after them.
+
+    A feed is cancelled by its owner (the session's tasks) on a profile switch, but it still
+    stores what it had received (``BatchWriter`` flushes on cancellation). The session must not
+    close the store under that flush: :meth:`drain` waits for every feed to end first.
+    """
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[None]] = set()
+
+    def track(self, feed: RelayFeed) -> RelayFeed:
+        """``feed``, each run of which :meth:`drain` waits for."""
+
+        async def tracked(report: Callable[[RelayStatus], None]) -> None:
+            task = asyncio.current_task()
+            if task is not None:  # always, under asyncio
+                self._running.add(task)
+            try:
+                await feed(report)
+            finally:
+                self._running.discard(task)
+
+        return tracked
+
+    async def drain(self, limit_s: float = FLUSH_LIMIT_S) -> None:
+        """Cancels every run (unless cancelled already) and waits until each has ended.
+
+        A further cancellation of the caller (the window closing during a switch) does not cut
+        the wait short: the store would close under the flush. After ``limit_s`` (a wedged
+        disk) the runs are cancelled again, which stops their writers without waiting.
+        """
+        pending = {task for task in self._running if not task.done()}
+        for task in pending:
+            if not task.cancelling():
+                task.cancel()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_s
+        interrupted = False
+        while pending and (left := deadline - loop.time()) > 0:
+            try:
+                _, pending = await asyncio.wait(pending, timeout=left)
+            except asyncio.CancelledError:
+                interrupted = True
+        if pending:
+            _log.warning("the relay feed did not finish storing in %.0f s; stopping it", limit_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending)
+        if interrupted:
+            raise asyncio.CancelledError
 
 
 def _store_of(hub: EventHub) -> EventStore:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the client, services and contract load after the first pain
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.log_mirror import LogMirror
     from impilo_desk.services.reading_feed import EventHub
+    from impilo_desk.services.relay_deliveries import RelayDeliveryProbe
 
 
 def webhook_secret_kind() -> SecretKind:
@@ -122,6 +123,12 @@ class Session:
             one), so that the relay feed restarts and reads them afresh.
         log_mirror: The profile's local copy of the delivery log (None: not kept). The
             Webhooks tab runs its background sync as a task of the session.
+        is_demo: Whether this is the demo's session (its servers are the app's children).
+        relay_deliveries: Reads whether Impilo's deliveries to the profile's relay succeed
+            (None: the profile has no relay).
+        relay_takes_secret: Makes the profile's relay accept a new webhook secret, before
+            Impilo uses it (the demo's relay: the app runs it). None: the relay is the user's
+            to change, and the Secret tab says how.
     """
 
     profile: ProfileInfo
@@ -133,6 +140,9 @@ class Session:
     watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
     secrets_changed: Notice = field(default_factory=Notice)
     log_mirror: LogMirror | None = None
+    is_demo: bool = False
+    relay_deliveries: RelayDeliveryProbe | None = None
+    relay_takes_secret: Callable[[str], Coroutine[Any, Any, None]] | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

@@ -11,7 +11,8 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,7 +21,7 @@ from impilo_desk.applog import AppPaths, SecretRedactor
 from impilo_desk.client import ImpiloClient, RetryPolicy
 from impilo_desk.contract import READING_EVENT_TYPES
 from impilo_desk.demo_stack import DemoStack, sweep_stale_workdirs
-from impilo_desk.feeds import SMEE, relay_feed, smee_feed
+from impilo_desk.feeds import SMEE, FeedRuns, relay_feed, smee_feed
 from impilo_desk.services.credentials import (
     CredentialStore,
     KeyringCredentialStore,
@@ -32,6 +33,7 @@ from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.log_mirror import LogMirror, MirrorSettings, MirrorStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.services.relay_deliveries import RelayDeliveryProbe, api_rows
 from impilo_desk.session import (
     ProfileDraft,
     ProfileInfo,
@@ -204,6 +206,7 @@ def build_services(
     keyring_store: CredentialStore | None = None,
     demo_time_scale: int = 60,
     ask_keyring: AskMemory | None = None,
+    event_store: Callable[[Path], EventStore] = EventStore,
 ) -> DeskServices:
     """Builds the services of one app run.
 
@@ -214,6 +217,8 @@ def build_services(
         demo_time_scale: The demo sandbox's time scale.
         ask_keyring: Asks the user whether to keep secrets in memory for this session when the
             keyring is unusable (None: never; the error goes up).
+        event_store: Opens a session's event store at a path (tests: a store with slow
+            commits, to pin down how a switch meets a commit).
     """
     secrets = SessionFallbackStore(
         keyring_store or KeyringCredentialStore(), MemoryCredentialStore(), ask_keyring
@@ -222,7 +227,7 @@ def build_services(
     memory = MemoryCredentialStore()
     demo_store = RedactingStore(memory, redactor)
     book = ProfileBookService(ProfileStore(paths.profiles_file), keyring)
-    demo = DemoStack(paths.log_dir, demo_time_scale)
+    demo = demo_stack = DemoStack(paths.log_dir, demo_time_scale)
     atexit.register(demo.stop)
 
     def store_for(profile: ProfileInfo) -> RedactingStore:
@@ -238,7 +243,7 @@ def build_services(
                 "Profile › Manage profiles."
             )
         path = paths.data_dir / f"events-{profile.id}.sqlite3"
-        events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
+        events = await asyncio.to_thread(event_store, path)  # SQLite stays off the loop
         hub = EventHub(events)
         mirror_path = MirrorStore.path_for(paths.data_dir, profile.id)
         try:
@@ -246,6 +251,7 @@ def build_services(
         except BaseException:
             await asyncio.to_thread(events.close)
             raise
+        feeds = FeedRuns()
         try:
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
@@ -254,6 +260,7 @@ def build_services(
                 mirror = LogMirror(mirror_store, client, _mirror_settings(profile))
                 await mirror.load()
                 feed = await _relay_feed(profile, store, hub)
+                feed = feeds.track(feed) if feed is not None else None
                 demo = store is demo_store
                 yield Session(
                     profile,
@@ -264,12 +271,24 @@ def build_services(
                     events=hub,
                     watch_store_name=None if demo else secrets.add_switch_listener,
                     log_mirror=mirror,
+                    is_demo=demo,
+                    relay_takes_secret=demo_stack.relay_takes_secret if demo else None,
+                    relay_deliveries=(
+                        RelayDeliveryProbe(api_rows(client), profile.relay_url, _now)
+                        if profile.relay_url
+                        else None
+                    ),
                 )
         finally:
-            await asyncio.to_thread(mirror_store.close)
-            await asyncio.to_thread(events.close)
+            try:
+                await feeds.drain()  # what the feed received is stored before the store closes
+            finally:
+                await asyncio.to_thread(mirror_store.close)
+                await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
+        if demo.running:  # a restart: the old children (one may have died) go first
+            await asyncio.to_thread(demo.stop)
         endpoints = await demo.start()
         for value in (endpoints.api_key, endpoints.relay_token, endpoints.webhook_secret):
             redactor.add(value)
@@ -295,6 +314,10 @@ def _mirror_settings(profile: ProfileInfo) -> MirrorSettings:
     days = getattr(profile, "log_window_days", 7)
     interval = getattr(profile, "log_sync_interval_s", 60)
     return MirrorSettings(window=timedelta(days=days), interval_s=float(interval))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _prepare_demo(client: ImpiloClient, ingest_url: str, secret: str) -> None:

@@ -134,6 +134,23 @@ class Unreachable(ApiError):
     )
 
 
+class ConnectionRefused(Unreachable):
+    """The host answered that nothing listens on the port (a refused connection).
+
+    A refused connection is an answer, not a silence: on this machine (``loopback``) it is
+    certain that nothing listens there, so it is said at once and not retried.
+    """
+
+    default_message = (
+        "The Impilo API refused the connection; check that the server runs and that the API "
+        "base URL has the right port."
+    )
+
+    def __init__(self, user_message: str | None = None, *, loopback: bool = False) -> None:
+        super().__init__(user_message)
+        self.loopback = loopback
+
+
 class TlsFailure(ApiError):
     """The TLS handshake failed (certificate, protocol or a missing certificate bundle)."""
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from impilo_desk.client.errors import ApiError, RateLimited, ServerError, Unreachable
+from impilo_desk.client.errors import (
+    ApiError,
+    ConnectionRefused,
+    RateLimited,
+    ServerError,
+    Unreachable,
+)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -37,7 +43,12 @@ class RetryPolicy:
             raise ValueError("total_timeout must be positive")
 
     def backoff_hook(self, exc: Exception) -> bool | float:
-        """The hook for stamina: False to give up, True to back off, a float to wait that long."""
+        """The hook for stamina: False to give up, True to back off, a float to wait that long.
+
+        A connection refused on this machine is an answer (nothing listens there), not retried.
+        """
+        if isinstance(exc, ConnectionRefused) and exc.loopback:
+            return False
         if isinstance(exc, RateLimited):
             if exc.retry_after is None:
                 return True

@@ -18,6 +18,7 @@ import httpx
 from impilo_desk.client.errors import (
     ApiError,
     BadResponse,
+    ConnectionRefused,
     RequestTimeout,
     TlsFailure,
     Unauthorized,
@@ -96,8 +97,33 @@ def _ssl_error(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def transport_error(exc: httpx.HTTPError, host: str, timeout: float) -> ApiError:
-    """Maps an httpx failure (no usable answer) to the client's error family."""
+def _refused(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def where(url: httpx.URL) -> str:
+    """``host`` or ``host:port`` of ``url``, as a person would type it (the port when given)."""
+    host = url.host or "the server"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{host}:{url.port}" if url.port is not None else host
+
+
+def transport_error(
+    exc: httpx.HTTPError, host: str, timeout: float, *, loopback: bool = False
+) -> ApiError:
+    """Maps an httpx failure (no usable answer) to the client's error family.
+
+    ``host`` is what the sentences name (``host:port`` when the URL has a port); ``loopback``
+    says whether it is this machine (a refused connection there is certain).
+    """
     tls = _ssl_error(exc)
     if tls is not None:
         if isinstance(tls, ssl.SSLCertVerificationError):
@@ -120,6 +146,12 @@ def transport_error(exc: httpx.HTTPError, host: str, timeout: float) -> ApiError
         return RequestTimeout(
             f"Impilo ({host}) did not answer within {timeout:g} seconds; try again, and check "
             "the Impilo status page if it keeps happening."
+        )
+    if isinstance(exc, httpx.ConnectError) and _refused(exc):
+        return ConnectionRefused(
+            f"{host} refused the connection: nothing is listening there; check that the "
+            "server is running and that the API base URL has the right port.",
+            loopback=loopback,
         )
     if isinstance(exc, httpx.ConnectError):
         return Unreachable(
@@ -162,7 +194,7 @@ async def send_once(
     timeout_s: float,
 ) -> httpx.Response:
     """Sends one request and returns a 2xx answer, or raises the matching ``ApiError``."""
-    host = http.base_url.host or "the server"
+    host = where(http.base_url)
     started = time.monotonic()
     try:
         response = await http.request(
@@ -173,7 +205,8 @@ async def send_once(
             headers={API_KEY_HEADER: key.reveal()},
         )
     except httpx.HTTPError as exc:
-        error = transport_error(exc, host, timeout_s)
+        loopback = is_loopback_host(http.base_url.host)
+        error = transport_error(exc, host, timeout_s, loopback=loopback)
         error.method, error.path = method, path
         log.debug("%s %s failed: %s", method, path, type(error).__name__)
         raise error from exc

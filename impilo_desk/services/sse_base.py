@@ -4,7 +4,9 @@ Both subscribers are Qt-free. ``await sub.run()`` runs until the task is cancell
 cancels it on close or profile switch). Events come out through the ``on_event`` callback and/or
 ``async for event in sub.events()``; the state through ``on_state`` and ``sub.state``; gaps
 through ``on_gap``. After any failure (refused connection, non-200 answer, a stream that ends,
-silence past the watchdog) the subscriber reconnects with exponential backoff and jitter. A
+silence past the watchdog, a local store that refused a write, anything unexpected) the subscriber
+reconnects with exponential backoff and jitter; a listener that fails is logged and named in the
+state, and the feed goes on. A
 refused token stops the fast retries: the state becomes ``unauthorized`` and it tries again only
 after ``unauthorized_retry_s`` or when ``reconnect_now()`` is called (e.g. after the user fixed it).
 
@@ -18,7 +20,9 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import logging
 import random
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -30,6 +34,8 @@ from impilo_desk.services.batch_writer import BatchWriter
 from impilo_desk.services.event_store import RelayEvent
 
 __all__ = ["Backoff", "Gap", "Phase", "RelayEvent", "SseSubscriber", "SubscriberState"]
+
+_log = logging.getLogger(__name__)
 
 Phase = Literal["connecting", "live", "reconnecting", "unauthorized", "stopped"]
 
@@ -108,6 +114,22 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def storage_sentence(exc: BaseException) -> str:
+    """What to say when the local event store refused a write (the feed then retries)."""
+    return (
+        f"received events could not be saved on this computer ({exc}); retrying. Free some "
+        "disk space, or close other copies of Impilo Desk that use the same files"
+    )
+
+
+def listener_sentence(exc: BaseException) -> str:
+    """What to say when a part of the window failed on an event (the feed goes on)."""
+    return (
+        f"a part of the window failed on an event ({type(exc).__name__}); the events are "
+        "still stored, and the details are in the app's log"
+    )
+
+
 class SseSubscriber(abc.ABC):
     """The reconnect loop, state and delivery shared by the relay and smee subscribers."""
 
@@ -143,12 +165,23 @@ class SseSubscriber(abc.ABC):
     def _set_state(self, **changes: Any) -> None:
         self._state = replace(self._state, **changes)
         if self._on_state is not None:
-            self._on_state(self._state)
+            self._tell(self._on_state, self._state)
 
     def _gap(self, gap: Gap) -> None:
         self.gaps.append(gap)
         if self._on_gap is not None:
-            self._on_gap(gap)
+            self._tell(self._on_gap, gap)
+
+    def _tell(self, listener: Callable[[Any], None], news: object) -> None:
+        """Calls a listener; its failure is logged and shown, and does not end the feed."""
+        try:
+            listener(news)
+        except Exception as exc:
+            _log.error("a listener of %r failed", self, exc_info=exc)
+            self._state = replace(self._state, last_error=listener_sentence(exc))
+            if listener is not self._on_state and self._on_state is not None:
+                with contextlib.suppress(Exception):  # already logged once
+                    self._on_state(self._state)
 
     def _count_duplicates(self, count: int) -> None:
         self._set_state(duplicates=self._state.duplicates + count)
@@ -156,7 +189,7 @@ class SseSubscriber(abc.ABC):
     def _deliver(self, event: RelayEvent) -> None:
         self._set_state(received=self._state.received + 1)
         if self._on_event is not None:
-            self._on_event(event)
+            self._tell(self._on_event, event)
         for queue in self._listeners:
             queue.put_nowait(event)
 
@@ -201,6 +234,16 @@ class SseSubscriber(abc.ABC):
                         continue
                     except (httpx.HTTPError, BadAnswerError, ValueError) as exc:
                         went_live, error = False, _describe(exc)
+                    except (sqlite3.Error, OSError) as exc:  # the local store: retried
+                        _log.warning("%r: events not stored: %s", self, exc)
+                        went_live, error = False, storage_sentence(exc)
+                    except Exception as exc:  # anything else: retried too, never a silent end
+                        _log.error("%r: the stream failed", self, exc_info=exc)
+                        went_live = False
+                        error = (
+                            f"the feed failed unexpectedly ({type(exc).__name__}); retrying. "
+                            "The details are in the app's log"
+                        )
                     if went_live:
                         attempt = 0
                     attempt += 1

@@ -149,12 +149,28 @@ def make_desk(qtbot: Any, qasync_loop: asyncio.AbstractEventLoop) -> Iterator[An
 
 
 @pytest.fixture
+def event_store_factory() -> Any:
+    """How ``world`` opens a session's event store (a module may override it)."""
+    from impilo_desk.services.event_store import EventStore
+
+    return EventStore
+
+
+@pytest.fixture
+def heartbeat() -> Any:
+    """The API watch's intervals for ``world`` (None: the app's; a module may override it)."""
+    return None
+
+
+@pytest.fixture
 def world(
     qtbot: Any,
     qasync_loop: asyncio.AbstractEventLoop,
     tmp_path: Any,
     monkeypatch: Any,
     make_desk: Any,
+    event_store_factory: Any,
+    heartbeat: Any,
 ) -> Iterator[Any]:
     """The real app wiring (services, keyring API, profiles) around the desk: a ``World``.
 
@@ -180,8 +196,8 @@ def world(
     redactor = SecretRedactor()
     handler = setup_logging(paths, redactor)
     store = KeyringCredentialStore(KEYRING_SERVICE, backend=backend)
-    services = build_services(paths, redactor, store)
-    desk = make_desk(services.open_session, closed_by_test=True)
+    services = build_services(paths, redactor, store, event_store=event_store_factory)
+    desk = make_desk(services.open_session, closed_by_test=True, heartbeat=heartbeat)
     tasks = TaskOwner(qasync_loop, name="app")
     desk.window.closing.connect(lambda: tasks.cancel_all(close=True))
     profiles = ProfilesController(

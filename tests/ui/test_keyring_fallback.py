@@ -215,7 +215,7 @@ def test_secret_tab_names_memory_once_the_keyring_gives_way_mid_session(
         qtbot.mouseClick(welcome.account_button, Qt.MouseButton.LeftButton)
     app.desk.window.tabs.setCurrentWidget(secret.view)
     assert secret.view.keyring_state.text() == "not in the keyring"
-    assert secret.view.store_caption.text() == "In the keyring:"
+    assert secret.view.store_caption.text() == "On this computer:"
 
     backend.broken = True  # the OS keyring fails mid-session
     secret.view.generate_action.trigger()
@@ -226,7 +226,7 @@ def test_secret_tab_names_memory_once_the_keyring_gives_way_mid_session(
         qtbot.mouseClick(secret_button(secret.view, "Save secret"), Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(secret.saved, timeout=10_000):
         click(qtbot, asked.args[0], KEEP_IN_MEMORY)
-    assert secret.view.store_caption.text() == "In memory (this session only):"
+    assert secret.view.store_caption.text() == "On this computer:"
     assert secret.view.keyring_state.text() == "stored in memory (this session only)"
     assert secret.view.save_action.text() == "&Save to Impilo and memory"
     banner = secret.view.banner.text

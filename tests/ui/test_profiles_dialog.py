@@ -206,3 +206,27 @@ def test_welcome_smee_channel_needs_no_token(qtbot, setup):
     assert draft.relay_kind == "smee"
     assert draft.environment == "production"
     assert book.tokens == {}
+
+
+def test_the_demo_profile_in_use_is_listed_read_only(qtbot, setup):
+    desk, profiles, book, _ = setup
+    book.saved = [ProfileStub("a", "Alpha", "https://a.example.com", None, "staging")]
+    book.keys["a"] = "key-a-123456"
+    with qtbot.waitSignal(desk.sessions.session_started, timeout=5000):
+        profiles.start(demo=True)
+    with qtbot.waitSignal(profiles.dialog_opened, timeout=5000) as opened:
+        desk.window.profiles_action.trigger()
+    dialog = opened.args[0]
+    names = [dialog.model.profile_at(r).name for r in range(dialog.model.rowCount())]
+    assert names == ["Alpha", "Sandbox (demo)"]
+    qtbot.waitUntil(lambda: dialog.fields.name_edit.text() == "Sandbox (demo)")  # the one in use
+    assert not dialog.fields.isEnabled()
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.delete_button.isEnabled()
+    assert dialog.use_button.isEnabled()
+    assert "cannot be changed or deleted" in dialog.banner.text
+    dialog.select_row(0)
+    qtbot.waitUntil(lambda: dialog.fields.name_edit.text() == "Alpha")
+    assert dialog.fields.isEnabled()
+    assert dialog.save_button.isEnabled()
+    dialog.reject()

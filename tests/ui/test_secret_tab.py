@@ -80,11 +80,42 @@ def test_clipboard_left_alone_when_it_holds_something_else(qtbot, desk):
     clipboard.clear()
 
 
-def test_short_secret_is_refused(qtbot, desk, parts):
+def test_a_short_secret_is_refused_inline_as_it_is_typed(qtbot, desk, parts):
     api, _ = parts
     view = desk.secret.view
-    view.secret_edit.setText("short")
-    view.save_action.trigger()
-    qtbot.waitUntil(lambda: view.banner.kind == "error")
-    assert "16 characters" in view.banner.text
+    buttons_at = view.save_action.associatedObjects()[-1].geometry().top()
+    qtbot.keyClicks(view.secret_edit, "short")
+    assert "16 characters" in view.secret_problem.text()  # at once, beside the field
+    assert not view.save_action.isEnabled()
+    assert view.banner.text == ""
+    assert view.save_action.associatedObjects()[-1].geometry().top() == buttons_at  # no jump
+    qtbot.keyClicks(view.secret_edit, "-but-long-enough-now")
+    assert view.secret_problem.text().strip() == ""
+    assert view.save_action.isEnabled()
     assert api.secret is None
+
+
+def test_reveal_counts_down_on_its_button(qtbot, desk):
+    view = desk.secret.view
+    view.set_secret("a-secret-value-0123456789")
+    view.reveal_tick.setInterval(20)  # a countdown "second" of 20 ms: no test waits 5 s
+    view.reveal_action.trigger()
+    assert view.reveal_action.text() == "Hiding in 5 s"
+    qtbot.waitUntil(lambda: view.reveal_action.text() == "Hiding in 3 s", timeout=2000)
+    view.hide_secret()
+    assert view.reveal_action.text() == "Re&veal for 5 s"
+    assert not view.reveal_tick.isActive()
+
+
+def test_the_secret_is_in_a_monospace_font_and_its_store_is_named_once(desk):
+    from PySide6.QtGui import QFontInfo
+
+    view = desk.secret.view
+    info = QFontInfo(view.secret_edit.font())
+    assert info.fixedPitch()
+    assert info.family() != QFontInfo(view.font()).family()
+    assert view.store_caption.text() == "On this computer:"
+    view.set_store_name("memory (demo only)")
+    view.show_state(True, True)
+    line = f"{view.store_caption.text()} {view.keyring_state.text()}"
+    assert line.count("memory (demo only)") == 1

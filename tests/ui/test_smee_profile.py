@@ -40,7 +40,7 @@ def test_smee_profile_checks_the_secret_counts_drops_and_reports_gaps(qtbot, wor
     status = world.desk.window.status.relay_label
     with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
         world.profiles.choose(profile.id)
-    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): live"), timeout=10_000)
+    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): connected"), timeout=10_000)
     assert smee.connections == 1
 
     smee.forward(make_envelope(501), SECRET)
@@ -56,7 +56,7 @@ def test_smee_profile_checks_the_secret_counts_drops_and_reports_gaps(qtbot, wor
     qtbot.waitUntil(lambda: "possible gap after reconnect" in status.text(), timeout=10_000)
     smee.forward(make_envelope(504), SECRET)
     qtbot.waitUntil(lambda: "2 events received" in status.text(), timeout=10_000)
-    assert status.text().startswith("Relay (smee): live")
+    assert status.text().startswith("Relay (smee): connected")
     assert SECRET not in status.toolTip()
 
 
@@ -75,7 +75,7 @@ def test_a_new_secret_saved_in_the_secret_tab_reaches_the_smee_check(qtbot, worl
     status = world.desk.window.status.relay_label
     with qtbot.waitSignal(world.desk.webhooks.loaded, timeout=10_000):
         world.profiles.choose(profile.id)
-    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): live"), timeout=10_000)
+    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): connected"), timeout=10_000)
     secret_tab = world.desk.secret
     qtbot.waitUntil(lambda: secret_tab.view.impilo_state.text() != "unknown", timeout=10_000)
     secret_tab.view.generate_action.trigger()
@@ -83,7 +83,7 @@ def test_a_new_secret_saved_in_the_secret_tab_reaches_the_smee_check(qtbot, worl
     with qtbot.waitSignal(secret_tab.saved, timeout=10_000):
         secret_tab.view.save_action.trigger()
     qtbot.waitUntil(lambda: smee.requests == 2, timeout=15_000)  # the feed started afresh
-    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): live"), timeout=10_000)
+    qtbot.waitUntil(lambda: status.text().startswith("Relay (smee): connected"), timeout=10_000)
     smee.forward(make_envelope(601), SECRET)  # the old secret is refused now
     smee.forward(make_envelope(602), new_secret)
     qtbot.waitUntil(lambda: "1 event received" in status.text(), timeout=10_000)

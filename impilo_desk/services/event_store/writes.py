@@ -83,7 +83,8 @@ class StoreWrites:
                     )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back itself after e.g. SQLITE_FULL
+                    conn.execute("ROLLBACK")
                 raise
             self._checkpointer.committed()
         return new
@@ -116,7 +117,8 @@ class StoreWrites:
                 )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back itself after e.g. SQLITE_FULL
+                    conn.execute("ROLLBACK")
                 raise
             self._checkpointer.committed()
             return conn.total_changes - before
@@ -186,7 +188,8 @@ class StoreWrites:
                 self._meta_set("fts_ready", 1)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite rolls back itself after e.g. SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         if rows:
             self._fts_upto = int(rows[-1][0])
@@ -253,6 +256,7 @@ class StoreWrites:
             conn.executemany("DELETE FROM events WHERE envelope_id = ?", [(r[0],) for r in rows])
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite rolls back itself after e.g. SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         return len(rows)

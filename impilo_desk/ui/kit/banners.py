@@ -93,9 +93,12 @@ class MessageBanner(QFrame):
         """The sentence shown, or ``""``."""
         return self._sentence
 
-    def show_error(self, sentence: str) -> None:
-        """Shows ``sentence`` as an error."""
+    def show_error(
+        self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
+    ) -> None:
+        """Shows ``sentence`` as an error; ``action`` (text, call) adds a button after it."""
         self._show(sentence, "error", "#fdecea", "#8a1c1c")
+        self._offer(action)
 
     def show_error_until(
         self, sentence: str, recheck: SignalInstance, resolved: Callable[[], bool]
@@ -119,6 +122,9 @@ class MessageBanner(QFrame):
     ) -> None:
         """Shows ``sentence`` as a notice; ``action`` (text, call) adds a button after it."""
         self._show(sentence, "info", "#e8f1fb", "#0d3c61")
+        self._offer(action)
+
+    def _offer(self, action: tuple[str, Callable[[], None]] | None) -> None:
         if action is not None:
             text, self._on_action = action
             self.action_button.setText(text)

@@ -6,7 +6,7 @@ import asyncio
 
 import shiboken6
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 
 def alive(obj: QObject | None) -> bool:
@@ -18,11 +18,16 @@ async def run_dialog(dialog: QDialog) -> int:
     """Opens ``dialog`` window-modally and waits for its result, without ``exec()``.
 
     If the waiting task is cancelled (window closed, profile switched), the dialog is
-    rejected. The caller owns the dialog and deletes it.
+    rejected. The caller owns the dialog and deletes it. Afterwards the window under it is
+    active again, with the focus where it was: without a window manager that does it (or with
+    one that does not), no window was active and the window's shortcuts (Ctrl+Tab) were dead.
 
     Returns:
         The dialog's result code (``QDialog.DialogCode.Accepted`` or ``Rejected``).
     """
+    parent = dialog.parentWidget()
+    under = parent.window() if parent is not None else None
+    focused = QApplication.focusWidget()  # a static call: the widget with the focus now
     future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def finished(result: int) -> None:
@@ -38,6 +43,21 @@ async def run_dialog(dialog: QDialog) -> int:
             dialog.finished.disconnect(finished)
             if dialog.isVisible():
                 dialog.reject()
+        _give_back_focus(under, focused)
+
+
+def _give_back_focus(window: QWidget | None, focused: QWidget | None) -> None:
+    """Activates ``window`` again and puts the focus back on ``focused`` (if still there)."""
+    if not alive(window) or window is None or not window.isVisible():
+        return
+    window.activateWindow()
+    if (
+        alive(focused)
+        and focused is not None
+        and focused.isVisible()
+        and focused.window() is window
+    ):
+        focused.setFocus()
 
 
 def confirm_box(parent: QWidget, title: str, text: str, action: str) -> QMessageBox:

@@ -70,11 +70,14 @@ class TaskOwner:
     def cancel_all(self, close: bool = False) -> int:
         """Cancels every running task; with ``close``, refuses new ones from now on.
 
+        A task already asked to stop is not asked again: a second cancellation would cut its
+        clean-up short (a relay feed storing what it received, ``BatchWriter``).
+
         Returns:
             How many tasks were asked to stop.
         """
         self._closed = self._closed or close
-        running = [t for t in self._tasks if not t.done()]
+        running = [t for t in self._tasks if not t.done() and not t.cancelling()]
         for task in running:
             task.cancel()
         return len(running)

@@ -71,6 +71,7 @@ class ProfilesController(QObject):
             keyring_choice.mode_changed.connect(self._secrets_mode_changed)
         window.profiles_requested.connect(self.open_dialog)
         window.profile_chosen.connect(self.choose)
+        sessions.demo_restart_requested.connect(self.restart_demo)
 
     def start(self, demo: bool) -> asyncio.Task[None]:
         """First thing after the window shows: the demo, the first profile, or the welcome."""
@@ -82,6 +83,17 @@ class ProfilesController(QObject):
         if profile is not None:
             self._sessions.switch_to(profile)
             self._update_menu(profile.id)
+
+    def restart_demo(self) -> None:
+        """Ends the demo's session, starts the demo's servers afresh and switches to them."""
+        if self._start_demo is None or self._tasks.closed:
+            return
+
+        async def restart() -> None:
+            await self._sessions.end_session()
+            await self._demo_profile()
+
+        self._tasks.spawn(restart(), name="profiles.restart-demo")
 
     def open_dialog(self) -> None:
         """Opens the profiles dialog (once)."""
@@ -183,12 +195,17 @@ class ProfilesController(QObject):
             profile = model.profile_at(row)
             if profile is None:  # a new profile: clear_selection() has emptied the form
                 return
+            if self._is_demo(profile):  # shown (it is in use), not editable: its key is in memory
+                dialog.show_profile(profile, True, read_only=True)
+                return
             has_key = await self._book.has_api_key(profile.id)
             if dialog.selected_row() == row:
                 dialog.show_profile(profile, has_key)
 
         async def save() -> None:
             current = model.profile_at(dialog.selected_row())
+            if current is not None and self._is_demo(current):
+                return
             saved = await self._book.save(
                 dialog.fields.draft(current.id if current else None),
                 dialog.fields.api_key(),
@@ -214,7 +231,7 @@ class ProfilesController(QObject):
 
         async def delete() -> None:
             current = model.profile_at(dialog.selected_row())
-            if current is None:
+            if current is None or self._is_demo(current):
                 return
             box = confirm_box(
                 dialog,
@@ -270,7 +287,11 @@ class ProfilesController(QObject):
             self.profiles.append(profile)
 
     def _editable(self) -> list[ProfileInfo]:
-        return [p for p in self.profiles if self._demo is None or p.id != self._demo.id]
+        """The dialog's list: every profile, the demo's too (shown read-only)."""
+        return list(self.profiles)
+
+    def _is_demo(self, profile: ProfileInfo) -> bool:
+        return self._demo is not None and profile.id == self._demo.id
 
     def _opened(self, dialog: ProfilesDialog | WelcomeDialog) -> None:
         self.dialog = dialog

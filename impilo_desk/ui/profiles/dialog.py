@@ -94,6 +94,7 @@ class ProfilesDialog(QDialog):
         self.banner = MessageBanner(self)
         self.session_note = session_only_label(self)
         self._store_words = "in the keyring"
+        self._read_only = False
         self.fields = ProfileFields(self, "", "https://relay.example.com (optional)")
         self.test_button = QPushButton("&Test connection", self)
         self.test_button.setAccessibleName("Test connection")
@@ -154,10 +155,23 @@ class ProfilesDialog(QDialog):
         self.selection_changed.emit(-1)
         self.fields.name_edit.setFocus()
 
-    def show_profile(self, profile: ProfileInfo | None, has_key: bool) -> None:
-        """Fills the form from ``profile`` (None: empty, for a new one)."""
+    def show_profile(
+        self, profile: ProfileInfo | None, has_key: bool, *, read_only: bool = False
+    ) -> None:
+        """Fills the form from ``profile`` (None: empty, for a new one).
+
+        ``read_only``: the profile is shown but cannot be changed or deleted (the demo's, which
+        the app makes afresh each run); it can still be used.
+        """
         self.banner.clear()
+        self._read_only = read_only
         self.fields.show_profile(profile)
+        self.fields.setEnabled(not read_only)
+        if read_only:
+            self.banner.show_info(
+                "The demo's profile is made afresh each time the demo starts, so it cannot be "
+                "changed or deleted here."
+            )
         where = self._store_words
         self.fields.token_edit.setPlaceholderText(
             f"kept {where} if set; type a new one to replace it" if profile else "optional"
@@ -165,8 +179,10 @@ class ProfilesDialog(QDialog):
         self.fields.key_edit.setPlaceholderText(
             f"stored {where}; type a new one to replace it" if has_key else "required"
         )
-        self.delete_button.setEnabled(profile is not None)
+        self.delete_button.setEnabled(profile is not None and not read_only)
         self.use_button.setEnabled(profile is not None)
+        self.save_button.setEnabled(not read_only)
+        self.test_button.setEnabled(not read_only)
 
     def set_session_only(self, session_only: bool) -> None:
         """Says whether secrets are kept in memory for this session only (else: the keyring)."""
@@ -176,4 +192,4 @@ class ProfilesDialog(QDialog):
     def set_buttons_enabled(self, enabled: bool) -> None:
         """Disables the action buttons while an action runs."""
         for button in (self.test_button, self.save_button, self.add_button):
-            button.setEnabled(enabled)
+            button.setEnabled(enabled and (button is self.add_button or not self._read_only))

@@ -9,4 +9,4 @@ from impilo_desk.ui.secret.view import SecretTab
 
 def build(parts: TabParts) -> SecretController:
     """The Secret tab: its view (copying to the clipboard) and controller."""
-    return SecretController(SecretTab(parts.clipboard), parts.idle, parts.window)
+    return SecretController(SecretTab(parts.clipboard), parts.idle, parts.window, clock=parts.clock)

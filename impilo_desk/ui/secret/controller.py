@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +23,14 @@ if TYPE_CHECKING:
     from impilo_desk.session import Session
 
 MIN_SECRET_LENGTH = 16
+WEAK_SECRET = f"Use at least {MIN_SECRET_LENGTH} characters, or press Generate for a strong one."
+FOLLOW_EVERY_S = 3.0
+FOLLOW_FOR_S = 600.0  # how long the tab keeps checking the deliveries after a change
+RELAY_STEPS = (
+    "On your relay, put the new secret on the first line of its secret file (keep the old "
+    "line until the deliveries below succeed) and send it SIGHUP, or restart it with the new "
+    "IMPILO_RELAY_SECRET."
+)
 
 
 def generate_secret() -> str:
@@ -39,17 +49,30 @@ class SecretController(TabController[SecretTab]):
         saved(): A secret was saved on Impilo and in the local store (keyring or memory).
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
+    After a change on Impilo, the demo's relay is given the new secret first (the app runs it);
+    a real profile's relay is the user's, and the tab says what to do there. Either way the tab
+    then follows Impilo's deliveries to the relay and says whether they succeed with it.
+
     Args:
         view: The tab.
         tasks: Owner of every task this controller starts.
         parent: QObject parent.
+        clock: Now, aware (the times the tab shows).
     """
 
     loaded = Signal()
     saved = Signal()
 
-    def __init__(self, view: SecretTab, tasks: TaskOwner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        view: SecretTab,
+        tasks: TaskOwner,
+        parent: QObject | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(view, tasks, parent)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._following: asyncio.Task[None] | None = None
         self._api: WebhookApi | None = None
         self._store: CredentialStore | None = None
         self._profile_id = ""
@@ -72,6 +95,10 @@ class SecretController(TabController[SecretTab]):
             self._stop_watching()
             self._stop_watching = None
         self._session = session
+        if self._following is not None:
+            self._following.cancel()  # the old session's relay
+            self._following = None
+        self.view.show_relay("")
         if session is None:
             self.set_session(None, None, "")
             return
@@ -171,14 +198,18 @@ class SecretController(TabController[SecretTab]):
 
         api, store = self._require()
         value = self.view.secret()
-        if len(value) < MIN_SECRET_LENGTH:
-            self.view.banner.show_error(
-                f"Use at least {MIN_SECRET_LENGTH} characters, or press Generate for a strong one."
-            )
+        if len(value) < MIN_SECRET_LENGTH:  # Save is disabled then; this guards a stale click
+            self.view.show_problem(WEAK_SECRET)
             return
         if self._portal_only:  # Impilo's secret is the portal's business: keep it locally only
             await self._keep(store, value, on_impilo=False)
             return
+        session = self._session
+        if session is not None and session.relay_takes_secret is not None:
+            # before Impilo signs with it: the relay accepts the old and the new one meanwhile
+            self.view.banner.show_info("Giving the demo's relay the new secret…")
+            await session.relay_takes_secret(value)
+        changed_at = self._clock()
         try:
             await set_impilo_secret(api, value, self._exists)
         except PortalOnlyError as exc:
@@ -192,6 +223,37 @@ class SecretController(TabController[SecretTab]):
         self.api_ok.emit()
         self._on_impilo, self._exists = value, True
         await self._keep(store, value, on_impilo=True)
+        self._follow_relay(changed_at)
+
+    def _follow_relay(self, changed_at: datetime) -> None:
+        """Follows Impilo's deliveries to the relay after the change, for a while."""
+        session = self._session
+        probe = session.relay_deliveries if session is not None else None
+        if probe is None:
+            return
+        from impilo_desk.client.errors import ApiError
+        from impilo_desk.services.api_health import moment
+        from impilo_desk.services.relay_deliveries import after_change_words
+
+        async def follow() -> None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + FOLLOW_FOR_S
+            while loop.time() < deadline:
+                try:
+                    found = await probe.check(after=changed_at)
+                except ApiError:
+                    self.view.show_relay("The delivery log could not be read; trying again…")
+                else:
+                    words = after_change_words(found, lambda at: moment(at, self._clock()))
+                    self.view.show_relay(words, trouble=found.state == "failing")
+                    if found.state == "ok":
+                        return
+                await asyncio.sleep(FOLLOW_EVERY_S)
+
+        if self._following is not None:
+            self._following.cancel()
+        self.view.show_relay("Waiting for Impilo's next delivery to the relay…")
+        self._following = self._tasks.spawn(follow(), name="secret.follow-relay")
 
     async def _keep(self, store: CredentialStore, value: str, *, on_impilo: bool) -> None:
         """Stores ``value`` locally; ``on_impilo``: Impilo has just taken it too."""
@@ -214,10 +276,17 @@ class SecretController(TabController[SecretTab]):
         self._show_state(self._exists, True)
         if on_impilo:
             self.view.show_match(True)
-            self.view.banner.show_info(
-                f"Saved on Impilo and in {self.view.store_name}. Give the new secret to every "
-                "receiver (your relay too), or they will refuse Impilo's deliveries."
-            )
+            session = self._session
+            if session is not None and session.relay_takes_secret is not None:
+                relay = " The demo's relay accepts it too."
+            elif session is not None and session.relay_deliveries is not None:
+                relay = " " + RELAY_STEPS
+            else:
+                relay = (
+                    " Give the new secret to every receiver (your relay too), or they will "
+                    "refuse Impilo's deliveries."
+                )
+            self.view.banner.show_info(f"Saved on Impilo and in {self.view.store_name}.{relay}")
         else:
             known = self._on_impilo is not None
             self.view.show_match(value == self._on_impilo if known else None)
@@ -235,7 +304,10 @@ class SecretController(TabController[SecretTab]):
     def _update_save(self) -> None:
         value = self.view.secret()
         differs = value != self._on_impilo or self._in_keyring != self._on_impilo
-        self.view.save_action.setEnabled(self._api is not None and bool(value) and differs)
+        weak = 0 < len(value) < MIN_SECRET_LENGTH and value != self._on_impilo
+        self.view.show_problem(WEAK_SECRET if weak else "")
+        usable = bool(value) and differs and not weak
+        self.view.save_action.setEnabled(self._api is not None and usable)
         self.view.copy_action.setEnabled(bool(value))
         self.view.reveal_action.setEnabled(bool(value))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QClipboard, QKeySequence
+from PySide6.QtGui import QClipboard, QFont, QFontDatabase, QFontInfo, QKeySequence
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -18,6 +18,25 @@ from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
 REVEAL_MS = 5_000
 CLIPBOARD_CLEAR_MS = 30_000
+REVEAL_TEXT = "Re&veal for 5 s"
+STORE_CAPTION = "On this computer:"  # the state beside it names the store ("stored in …")
+# Monospace faces whose I/l/1 and 0/O differ clearly, in order of preference.
+SECRET_FONTS = ("DejaVu Sans Mono", "Cascadia Mono", "Consolas", "Menlo", "Source Code Pro")
+
+
+def secret_font() -> QFont:
+    """A monospace font in which I, l and 1, and 0 and O, look different."""
+    families = set(QFontDatabase.families())
+    for family in SECRET_FONTS:
+        if family in families:
+            font = QFont(family)
+            break
+    else:
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setFixedPitch(True)
+    return font
+
 
 EXPLANATION = (
     "The webhook secret is one value for the whole Impilo account. Impilo sends it as-is in the "
@@ -55,7 +74,7 @@ class SecretTab(TabPage):
         self.refresh_action = page_action(self, "&Refresh", "refresh", QKeySequence("F5"))
         self.generate_action = page_action(self, "&Generate a strong secret", "generate", None)
         self.save_action = page_action(self, "&Save to Impilo and keyring", "save", None)
-        self.reveal_action = page_action(self, "Re&veal for 5 s", "reveal", None)
+        self.reveal_action = page_action(self, REVEAL_TEXT, "reveal", None)
         self.copy_action = page_action(self, "&Copy", "copy", None)
 
         self.banner = MessageBanner(self)
@@ -70,19 +89,32 @@ class SecretTab(TabPage):
         self.keyring_state.setAccessibleName("Secret in the keyring")
         self.match_state = QLabel("—", self)
         self.match_state.setAccessibleName("Secrets match")
+        self.relay_state = QLabel("—", self)
+        self.relay_state.setAccessibleName("Deliveries to the relay")
+        self.relay_state.setWordWrap(True)
+        self.relay_state.setMaximumWidth(700)
         self.secret_edit = QLineEdit(self)
         self.secret_edit.setAccessibleName("Webhook secret")
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_edit.setPlaceholderText("No secret yet: type one or generate one")
         self.secret_edit.setMinimumWidth(420)
         self.secret_edit.setMaximumWidth(560)
+        self.secret_edit.setFont(secret_font())
+        # The field's own problem (too short), said as it is typed; the line keeps its height
+        # when empty, so the buttons below never move.
+        self.secret_problem = QLabel(" ", self)
+        self.secret_problem.setAccessibleName("Problem with the secret")
+        self.secret_problem.setStyleSheet("color: #b71c1c;")
+        self.secret_problem.setMinimumHeight(QFontInfo(self.font()).pixelSize() + 6)
 
         form = QFormLayout()
         form.addRow("On Impilo:", self.impilo_state)
-        self.store_caption = QLabel("In the keyring:", self)
+        self.store_caption = QLabel(STORE_CAPTION, self)
         form.addRow(self.store_caption, self.keyring_state)
         form.addRow("Match:", self.match_state)
+        form.addRow("Relay:", self.relay_state)
         form.addRow("&Secret:", self.secret_edit)
+        form.addRow("", self.secret_problem)
         field_buttons = QHBoxLayout()
         for action, name in (
             (self.reveal_action, "Reveal secret"),
@@ -109,6 +141,10 @@ class SecretTab(TabPage):
         self.reveal_timer.setSingleShot(True)
         self.reveal_timer.setInterval(REVEAL_MS)
         self.reveal_timer.timeout.connect(self.hide_secret)
+        self.reveal_tick = QTimer(self)  # the countdown on the button while revealed
+        self.reveal_tick.setInterval(1_000)
+        self.reveal_tick.timeout.connect(self._count_down)
+        self._reveal_left = 0
         self.clipboard_timer = QTimer(self)
         self.clipboard_timer.setSingleShot(True)
         self.clipboard_timer.setInterval(CLIPBOARD_CLEAR_MS)
@@ -138,7 +174,6 @@ class SecretTab(TabPage):
     def set_store_name(self, name: str) -> None:
         """Names where the secret is kept locally ("the keyring", or "memory" for the demo)."""
         self._store_name = name
-        self.store_caption.setText(f"In {name}:")
         self.keyring_state.setAccessibleName(f"Secret in {name}")
         self._place = "keyring" if "keyring" in name else "memory"
         self.set_save_mode(portal_only=self._portal_only)
@@ -176,15 +211,36 @@ class SecretTab(TabPage):
         self.match_state.setText(text)
         self.match_state.setStyleSheet("color: #b71c1c;" if match is False else "")
 
+    def show_relay(self, text: str, trouble: bool = False) -> None:
+        """Shows whether Impilo's deliveries to the profile's relay succeed (``—``: not known)."""
+        self.relay_state.setText(text or "—")
+        self.relay_state.setStyleSheet("color: #b71c1c;" if trouble else "")
+
     def reveal_secret(self) -> None:
-        """Shows the secret for a few seconds."""
+        """Shows the secret for a few seconds; the button counts them down."""
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Normal)
         self.reveal_timer.start()
+        self._reveal_left = max(1, round(self.reveal_timer.interval() / 1000))
+        self._show_countdown()
+        self.reveal_tick.start()
 
     def hide_secret(self) -> None:
         """Hides the secret again."""
         self.reveal_timer.stop()
+        self.reveal_tick.stop()
+        self.reveal_action.setText(REVEAL_TEXT)
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+
+    def show_problem(self, sentence: str) -> None:
+        """Says what is wrong with the typed secret, beside the field (``""``: nothing)."""
+        self.secret_problem.setText(sentence or " ")
+
+    def _count_down(self) -> None:
+        self._reveal_left = max(0, self._reveal_left - 1)
+        self._show_countdown()
+
+    def _show_countdown(self) -> None:
+        self.reveal_action.setText(f"Hiding in {self._reveal_left} s")
 
     def copy_secret(self) -> None:
         """Copies the secret; the clipboard is cleared in 30 s if it still holds it."""

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal
 
+from impilo_desk.client.errors import ApiError
+from impilo_desk.services.api_health import ApiHealth, ApiWatch, Heartbeat, moment
+from impilo_desk.services.relay_deliveries import RelayDeliveries, connected_words, failing_words
 from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab import Tab
@@ -25,10 +29,17 @@ class SessionController(QObject):
     cancels every task of the old session, including its relay subscription and any dialog it
     was waiting on, before the new one starts. Tabs are reloaded for the new profile.
 
+    The API's state in the status bar comes from an :class:`ApiWatch` per session: "ok" only
+    while a call succeeded recently (the tabs' calls, else a light heartbeat of its own); when
+    the API stops answering, "unreachable since …" and a banner that says so (in the demo, with
+    a button that restarts the demo's servers).
+
     Signals:
         session_started(str): A session for this profile id is live.
         session_ended(str): The session for this profile id has ended and its tasks are done.
         relay_status(object): The relay feed reported a :class:`RelayStatus`.
+        api_health(object): The session's :class:`ApiHealth` changed.
+        demo_restart_requested(): The user asked to restart the demo's servers (banner button).
 
     Args:
         window: The main window.
@@ -36,11 +47,15 @@ class SessionController(QObject):
         open_session: Opens a session for a profile (from the composition root).
         loop: The qasync loop.
         parent: QObject parent.
+        clock: Now, aware (the times the status bar shows).
+        heartbeat: How often the API is checked while the tabs are idle.
     """
 
     session_started = Signal(str)
     session_ended = Signal(str)
     relay_status = Signal(object)
+    api_health = Signal(object)
+    demo_restart_requested = Signal()
 
     def __init__(
         self,
@@ -49,9 +64,19 @@ class SessionController(QObject):
         open_session: OpenSession,
         loop: asyncio.AbstractEventLoop,
         parent: QObject | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._heartbeat = heartbeat
+        self.api_watch: ApiWatch | None = None
+        self._api_banner = ""
+        self._relay_last: RelayStatus | None = None
+        self.relay_deliveries: RelayDeliveries | None = None
+        self._deliveries_checked = False
         self._open_session = open_session
         self._loop = loop
         self._owner = TaskOwner(loop, self._session_failed, name="sessions")
@@ -127,6 +152,8 @@ class SessionController(QObject):
                 for tab in self._tabs:
                     tab.bind(session, tasks)
                 stop_listening = session.secrets_changed.listen(self._restart_relay_feed)
+                self._watch_api(session, tasks)
+                self._watch_relay_deliveries(session, tasks)
                 self.session_started.emit(profile.id)
                 self._restart_relay_feed()
                 await asyncio.Event().wait()  # the session lives until it is cancelled
@@ -134,6 +161,9 @@ class SessionController(QObject):
             if stop_listening is not None:
                 stop_listening()
             self.session = None
+            self.api_watch = None
+            self._relay_last = self.relay_deliveries = None
+            self._deliveries_checked = False
             if alive(self.window):  # the tabs are the window's children
                 for tab in self._tabs:
                     tab.bind(None, tasks)
@@ -156,8 +186,32 @@ class SessionController(QObject):
         self.window.status.set_relay(RelayPhase.CONNECTING)
         self._feed = self.tasks.spawn(session.relay_feed(report), name="relay-feed")
 
+    def _watch_relay_deliveries(self, session: Session, tasks: TaskOwner) -> None:
+        probe = session.relay_deliveries
+        if probe is None or session.relay_feed is None:
+            return
+        interval = (self._heartbeat or Heartbeat()).deliveries_interval_s
+
+        async def watch() -> None:
+            while True:
+                try:
+                    found: RelayDeliveries | None = await probe.check()
+                except ApiError:
+                    found = None  # unknown while the API fails; its own status says why
+                if found != self.relay_deliveries or not self._deliveries_checked:
+                    self.relay_deliveries, self._deliveries_checked = found, True
+                    if self._relay_last is not None:
+                        self._show_relay(self._relay_last)
+                await asyncio.sleep(interval)
+
+        tasks.spawn(watch(), name="relay-deliveries")
+
     def _relay_changed(self, status: RelayStatus) -> None:
+        self._relay_last = status
         self.relay_status.emit(status)
+        self._show_relay(status)
+
+    def _show_relay(self, status: RelayStatus) -> None:
         try:
             phase = RelayPhase(status.phase)
         except ValueError:
@@ -171,16 +225,80 @@ class SessionController(QObject):
                 dropped=status.dropped,
                 gap=status.gap,
                 error=status.last_error,
+                **self._delivery_words(),
             )
+
+    def _delivery_words(self) -> dict[str, str | None]:
+        session = self.session
+        if session is None or session.relay_deliveries is None:
+            return {}
+        if not self._deliveries_checked:
+            return {"live_words": "connected · checking Impilo's deliveries to it…"}
+        found, now = self.relay_deliveries, self._clock()
+
+        def when(at: datetime) -> str:
+            return moment(at, now)
+
+        failing = found is not None and found.state == "failing"
+        return {
+            "live_words": connected_words(found, when),
+            "trouble": failing_words(found, when) if failing and found is not None else None,
+        }
 
     def _new_session_tasks(self, name: str) -> TaskOwner:
         return TaskOwner(self._loop, self._task_failed, name=f"session:{name}")
 
+    def _watch_api(self, session: Session, tasks: TaskOwner) -> None:
+        api = session.api
+
+        async def probe() -> None:  # the lightest documented call: one webhook, one page
+            await api.list_webhooks(page=1, size=1)
+
+        watch = ApiWatch(probe, self._api_changed, self._clock, self._heartbeat)
+        self.api_watch = watch
+        tasks.spawn(watch.run(), name="api-heartbeat")
+
+    def _api_changed(self, health: ApiHealth) -> None:
+        self.api_health.emit(health)
+        if not alive(self.window):
+            return
+        status, banner = self.window.status, self.window.banner
+        if health.state == "ok":
+            status.set_api(ApiState.OK)
+            if self._api_banner and banner.text == self._api_banner:
+                banner.clear()  # its cause is gone
+            self._api_banner = ""
+            return
+        if health.since is None:
+            return
+        when = moment(health.since, self._clock())
+        demo = self.session is not None and self.session.is_demo
+        if health.state == "unreachable":
+            status.set_api(ApiState.UNREACHABLE, health.sentence, when)
+            if demo:
+                sentence = (
+                    f"The demo's sandbox has not answered since {when}; restart the demo "
+                    "servers to go on (the demo's data starts afresh)."
+                )
+            else:
+                sentence = f"The Impilo API has not answered since {when}: {health.sentence}"
+        else:
+            status.set_api(ApiState.ERROR, health.sentence)
+            sentence = health.sentence
+        action = ("Restart demo servers", self.demo_restart_requested.emit) if demo else None
+        banner.show_error(sentence, action)
+        self._api_banner = sentence
+
     def _api_ok(self) -> None:
         if alive(self.window):
             self.window.status.set_api(ApiState.OK)
+        if self.api_watch is not None:
+            self.api_watch.succeeded()
 
     def _api_failed(self, sentence: str) -> None:
+        watch = self.api_watch
+        if watch is not None and watch.health.state == "unreachable":
+            return  # "unreachable since …" says more than the tab's sentence (same cause)
         if alive(self.window):
             self.window.status.set_api(ApiState.ERROR, sentence)
 

@@ -19,6 +19,7 @@ class ApiState(StrEnum):
 
     CHECKING = "checking"
     OK = "ok"
+    UNREACHABLE = "unreachable"
     ERROR = "error"
     NONE = "none"
 
@@ -78,17 +79,29 @@ class StatusBar(QStatusBar):
         self.set_relay(RelayPhase.OFF)
         self.set_profile(None)
 
-    def set_api(self, state: ApiState, sentence: str = "") -> None:
-        """Shows the API state; for ``ERROR``, ``sentence`` says what is wrong."""
+    def set_api(self, state: ApiState, sentence: str = "", since: str = "") -> None:
+        """Shows the API state.
+
+        Args:
+            state: What is known of the API.
+            sentence: For ``ERROR``, what is wrong; for ``UNREACHABLE``, why (the tooltip).
+            since: For ``UNREACHABLE``, when it stopped answering, as people read times.
+        """
         text = {
             ApiState.CHECKING: "API: checking…",
             ApiState.OK: "API: ok",
+            ApiState.UNREACHABLE: f"API: unreachable since {since}"
+            if since
+            else "API: unreachable",
             ApiState.ERROR: f"API: {sentence or 'error'}",
             ApiState.NONE: "API: not connected",
         }[state]
         self.api_label.setText(text)
-        self.api_label.setToolTip(text)
-        colour = {ApiState.OK: "#1b5e20", ApiState.ERROR: "#b71c1c"}.get(state, "")
+        self.api_label.setToolTip(
+            f"{text}\n{sentence}" if sentence and sentence not in text else text
+        )
+        trouble = (ApiState.ERROR, ApiState.UNREACHABLE)
+        colour = "#1b5e20" if state is ApiState.OK else "#b71c1c" if state in trouble else ""
         self.api_label.setStyleSheet(f"color: {colour};" if colour else "")
 
     def set_relay(
@@ -101,6 +114,8 @@ class StatusBar(QStatusBar):
         dropped: int = 0,
         gap: str | None = None,
         error: str | None = None,
+        live_words: str | None = None,
+        trouble: str | None = None,
     ) -> None:
         """Shows the relay stream's phase, its reconnect attempt and how many events came in.
 
@@ -111,19 +126,25 @@ class StatusBar(QStatusBar):
             kind: ``relay`` (ours) or ``smee`` (a smee.io channel).
             dropped: Events refused because their webhook secret did not match.
             gap: A possible gap in the events, in a few words.
-            error: The last failure, one sentence (shown when stopped, else in the tooltip).
+            error: The last failure, one sentence (shown when reconnecting or stopped, else in
+                the tooltip).
+            live_words: What to say instead of "live" while the stream is live (e.g. that
+                Impilo's deliveries to the relay fail): "live" only when they succeed.
+            trouble: Said after the phase when the stream is not live (those deliveries fail).
         """
         words = {
             RelayPhase.OFF: "off",
             RelayPhase.CONNECTING: "connecting…",
-            RelayPhase.LIVE: "live",
-            RelayPhase.RECONNECTING: f"reconnecting ({attempt})",
+            RelayPhase.LIVE: live_words or "live",
+            RelayPhase.RECONNECTING: f"reconnecting ({attempt})" + (f" — {error}" if error else ""),
             RelayPhase.UNAUTHORIZED: "unauthorized — check the relay token",
             RelayPhase.STOPPED: f"stopped — {error}" if error else "stopped",
         }[phase]
         parts = [f"Relay{' (smee)' if kind == 'smee' else ''}: {words}"]
         if phase is not RelayPhase.OFF:
             parts.append(f"{received} {'event' if received == 1 else 'events'} received")
+        if trouble and phase is not RelayPhase.LIVE:
+            parts.append(trouble)
         if dropped:
             parts.append(f"{dropped} dropped (wrong secret)")
         if gap:
@@ -131,8 +152,9 @@ class StatusBar(QStatusBar):
         text = " · ".join(parts)
         self.relay_label.setText(text)
         self.relay_label.setToolTip(f"{text}\nLast problem: {error}" if error else text)
-        trouble = phase in (RelayPhase.UNAUTHORIZED, RelayPhase.STOPPED) and bool(error)
-        style = "color: #8a4b00;" if trouble or dropped or gap else ""
+        failing = bool(error) and phase is not RelayPhase.CONNECTING
+        not_live = phase is RelayPhase.LIVE and (live_words or "live") != "live"
+        style = "color: #8a4b00;" if failing or not_live or trouble or dropped or gap else ""
         if style != self.relay_label.styleSheet():  # setting one re-polishes the label: costly
             self.relay_label.setStyleSheet(style)
 

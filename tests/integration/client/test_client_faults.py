@@ -9,6 +9,7 @@ from impilo_desk.client import (
     ApiError,
     BadResponse,
     Conflict,
+    ConnectionRefused,
     EndpointMissing,
     Forbidden,
     ImpiloClient,
@@ -182,13 +183,19 @@ async def test_slow_answer_times_out_without_retry(server: FaultServer) -> None:
     assert server.hits("GET", HOOK) == 1
 
 
-async def test_closed_port_is_unreachable() -> None:
+async def test_closed_port_is_refused_at_once_with_its_port() -> None:
     port = closed_port()
     async with ImpiloClient(f"http://127.0.0.1:{port}", API_KEY, retry=FAST_RETRY) as c:
         with pytest.raises(Unreachable) as info:
             await c.list_webhooks()
-    assert "Could not connect to 127.0.0.1" in info.value.user_message
+    text = info.value.user_message
+    assert text.startswith(f"127.0.0.1:{port} refused the connection: nothing is listening")
+    assert "right port" in text
     assert info.value.status is None
+    # an answer, not a silence: never retried (a retry costs the user seconds for nothing)
+    assert isinstance(info.value, ConnectionRefused)
+    assert info.value.loopback
+    assert RetryPolicy().backoff_hook(info.value) is False
 
 
 async def test_tls_to_a_plain_http_server_is_a_tls_failure(server: FaultServer) -> None:
@@ -196,7 +203,8 @@ async def test_tls_to_a_plain_http_server_is_a_tls_failure(server: FaultServer) 
     async with ImpiloClient(url, API_KEY, retry=FAST_RETRY) as c:
         with pytest.raises(TlsFailure) as info:
             await c.list_webhooks()
-    assert "secure (TLS) connection to 127.0.0.1 failed" in info.value.user_message
+    port = url.rsplit(":", 1)[1]
+    assert f"secure (TLS) connection to 127.0.0.1:{port} failed" in info.value.user_message
 
 
 @pytest.mark.parametrize(
