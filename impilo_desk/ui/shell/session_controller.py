@@ -250,6 +250,8 @@ class SessionController(QObject):
 
     def _watch_api(self, session: Session, tasks: TaskOwner) -> None:
         api = session.api
+        if api is None:  # a session with events only: no API to watch
+            return
 
         async def probe() -> None:  # the lightest documented call: one webhook, one page
             await api.list_webhooks(page=1, size=1)
