@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the client, services and contract load after the first pain
     from impilo_desk.client.ports import ImpiloApi
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.reading_feed import EventHub
+    from impilo_desk.services.redelivery import AttemptStore
 
 
 def webhook_secret_kind() -> SecretKind:
@@ -116,6 +117,8 @@ class Session:
             the name never changes.
         secrets_changed: Told when the tabs changed the session's secrets (the Secret tab saved
             one), so that the relay feed restarts and reads them afresh.
+        attempts: The record of this profile's manual redeliveries (Logs tab "Resend",
+            "Recover…"); None: redelivery is off in this session.
     """
 
     profile: ProfileInfo
@@ -126,6 +129,7 @@ class Session:
     events: EventHub | None = None
     watch_store_name: Callable[[Callable[[str], None]], Callable[[], None]] | None = None
     secrets_changed: Notice = field(default_factory=Notice)
+    attempts: AttemptStore | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

@@ -30,6 +30,7 @@ from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.services.redelivery import AttemptStore
 from impilo_desk.session import (
     ProfileDraft,
     ProfileInfo,
@@ -239,6 +240,13 @@ def build_services(
         events = await asyncio.to_thread(EventStore, path)  # SQLite stays off the loop
         hub = EventHub(events)
         try:
+            attempts = await asyncio.to_thread(
+                AttemptStore, AttemptStore.path_for(paths.data_dir, profile.id)
+            )
+        except BaseException:
+            await asyncio.to_thread(events.close)
+            raise
+        try:
             async with ImpiloClient(
                 profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
             ) as client:
@@ -252,8 +260,10 @@ def build_services(
                     "memory (demo only)" if demo else secrets.name,
                     events=hub,
                     watch_store_name=None if demo else secrets.add_switch_listener,
+                    attempts=attempts,
                 )
         finally:
+            await asyncio.to_thread(attempts.close)
             await asyncio.to_thread(events.close)
 
     async def start_demo() -> ProfileInfo:
