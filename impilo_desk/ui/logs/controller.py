@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the contract (pydantic) and the client load after the first
     from impilo_desk.client.ports import LogsApi
     from impilo_desk.contract import Page, WebhookLog
     from impilo_desk.session import Session
+    from impilo_desk.ui.logs.redeliver_controller import RedeliverController
 
 LOGS_PATH = "/api/v3/webhook/logs"
 COUNTDOWN_MS = 1000
@@ -41,6 +42,8 @@ class LogsController(TabController[LogsTab]):
 
     Signals:
         loaded(int): A page with this many rows is shown.
+        session_bound(object): The tab now follows this session (or None); the redelivery
+            part of the tab follows it too.
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
@@ -52,6 +55,7 @@ class LogsController(TabController[LogsTab]):
     """
 
     loaded = Signal(int)
+    session_bound = Signal(object)
 
     def __init__(
         self,
@@ -76,6 +80,7 @@ class LogsController(TabController[LogsTab]):
         self._ignored_shown = False
         self._last_page: tuple[Page[WebhookLog], int, int] | None = None
         self.exporter = LogsExporter(view, lambda: self._api, lambda: self._filters, self)
+        self.redeliver: RedeliverController | None = None  # set by the tab's factory
         self.countdown = QTimer(self)
         self.countdown.setObjectName("logs-countdown")
         self.countdown.setInterval(COUNTDOWN_MS)
@@ -107,6 +112,22 @@ class LogsController(TabController[LogsTab]):
         """Follows ``session`` (its client), or none."""
         self.set_tasks(tasks)
         self.set_session(session)
+        self.session_bound.emit(session)
+
+    @property
+    def tasks(self) -> TaskOwner:
+        """The owner of the session's tasks."""
+        return self._tasks
+
+    @property
+    def api(self) -> LogsApi | None:
+        """The session's client, or None."""
+        return self._api
+
+    @property
+    def filters(self) -> LogFilters | None:
+        """The filters of the rows shown (the last valid ones)."""
+        return self._filters
 
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""

@@ -57,7 +57,7 @@ class LogsTab(TabPage):
         self.setAccessibleName("Logs tab")
         self.clipboard = clipboard
         self.refresh_action = page_action(self, "&Refresh", "logs-refresh", QKeySequence("F5"))
-        self.curl_action = page_action(self, "Copy as &curl", "logs-curl", None)
+        self.curl_action = page_action(self, "Copy log &query as curl", "logs-curl", None)
         self.export_action = page_action(self, "&Export…", "logs-export", None)
         self.banner = MessageBanner(self)
         self.filters = LogsFilterBar(self)
@@ -75,7 +75,7 @@ class LogsTab(TabPage):
         actions = QHBoxLayout()
         for action, name in (
             (self.refresh_action, "Refresh the log"),
-            (self.curl_action, "Copy the request as curl"),
+            (self.curl_action, "Copy the log query as curl"),
             (self.export_action, "Export every matching record"),
         ):
             actions.addWidget(action_button(self, action, name))
@@ -136,6 +136,9 @@ class LogsTab(TabPage):
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
         layout.addLayout(actions)
+        self.tools = QVBoxLayout()  # rows other parts of the tab add (redelivery)
+        self.tools.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.tools)
         layout.addWidget(self.export_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(self._pager())
@@ -145,7 +148,7 @@ class LogsTab(TabPage):
         table.setAccessibleName("Delivery log")
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # Resend
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.verticalHeader().hide()
@@ -244,6 +247,10 @@ class LogsTab(TabPage):
         """The selected row, or -1."""
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else -1
+
+    def selected_rows(self) -> list[int]:
+        """Every selected row, in order."""
+        return sorted(i.row() for i in self.table.selectionModel().selectedRows())
 
     def select_row(self, row: int) -> None:
         """Selects ``row`` (and makes it current, for the keyboard) without scrolling."""
