@@ -18,6 +18,7 @@ from impilo_desk.sandbox.store import logs as store_logs
 from impilo_desk.sandbox.store.db import connect
 from impilo_desk.sandbox.store.schema import SCHEMA
 from impilo_desk.services.credentials import MemoryCredentialStore, SecretKind
+from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.services.redelivery import AttemptStore, RedeliverySettings
 from impilo_desk.session import ProfileInfo, Session
 from tests.fixtures.desk import ProfileStub
@@ -176,7 +177,10 @@ class Tab:
 
 
 def opener(
-    client: ImpiloClient, store: MemoryCredentialStore, record_path: Path
+    client: ImpiloClient,
+    store: MemoryCredentialStore,
+    record_path: Path,
+    events: EventHub | None = None,
 ) -> Callable[[ProfileInfo], Any]:
     """Opens sessions on ``client`` with a record at ``record_path`` (closed with the session)."""
 
@@ -184,7 +188,7 @@ def opener(
     async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
         record = await asyncio.to_thread(AttemptStore, record_path)
         try:
-            yield Session(profile, client, store, attempts=record)
+            yield Session(profile, client, store, events=events, attempts=record)
         finally:
             await asyncio.to_thread(record.close)
 
@@ -200,6 +204,7 @@ def open_desk(
     environment: str = "sandbox",
     secret: str | None = SECRET,
     settings: RedeliverySettings = FAST,
+    events: EventHub | None = None,
 ) -> Tab:
     """The Logs tab alone, in a session on ``box`` with a record; page 1 and its notes shown."""
     from impilo_desk.ui import logs
@@ -210,7 +215,9 @@ def open_desk(
     if secret is not None:
         setting = asyncio.ensure_future(store.set(profile.id, SecretKind.WEBHOOK_SECRET, secret))
         qtbot.waitUntil(setting.done, timeout=5000)
-    desk = make_desk(opener(client, store, record_path), tabs=(logs.build,), closed_by_test=True)
+    desk = make_desk(
+        opener(client, store, record_path, events), tabs=(logs.build,), closed_by_test=True
+    )
     desk.window.resize(1280, 800)
     desk.logs.redeliver.settings = settings
     with qtbot.waitSignal(desk.logs.redeliver.notes_shown, timeout=15000):

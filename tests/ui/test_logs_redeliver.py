@@ -352,3 +352,38 @@ def test_recorded_attempts_show_after_a_restart(qtbot, make_desk, tmp_path, reco
     assert "resent" not in texts[1]
     assert "resent" not in texts[2]
     assert rec.ids() == [3]
+
+
+def test_a_row_without_an_exact_body_can_send_the_relays_copy(
+    qtbot, make_desk, tmp_path, record_path
+):
+    from datetime import UTC, datetime
+
+    from impilo_desk.contract import Envelope
+    from impilo_desk.services.event_store import EventStore, RelayEvent
+    from impilo_desk.services.reading_feed import EventHub
+
+    events = EventStore(tmp_path / "events.sqlite3")
+    copy = Envelope(id=1234, type="reading.weight", payload={"weight": 80.1})
+    events.add(RelayEvent(seq=7, received_at=datetime.now(UTC), envelope=copy))
+    try:
+        with scripted() as rec:
+            seed(tmp_path / "sandbox.db", failed_rows(rec.url + "/in", 1, payload=NON_JSON))
+            with SandboxProcess(db_path=tmp_path / "sandbox.db") as box:
+                tab = open_desk(qtbot, make_desk, box, record_path, events=EventHub(events))
+                try:
+                    select(tab, [0])
+                    dialog = open_preview(qtbot, tab, tab.bar.resend_action)
+                    assert "the relay's copy of 1 of them can be sent instead" in (
+                        dialog.summary.text()
+                    )
+                    assert not dialog.send_button.isEnabled()  # never a made-up body
+                    dialog.relay_box.setChecked(True)
+                    assert dialog.send_button.text() == "Send 1"
+                    send(qtbot, tab, dialog)
+                finally:
+                    close_desk(qtbot, make_desk, tab)
+    finally:
+        events.close()
+    assert rec.got[0].body.decode() == copy.model_dump_json()
+    assert [a.source for a in attempts_in(record_path)] == ["store"]
