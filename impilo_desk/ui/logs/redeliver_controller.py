@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from impilo_desk.ui.kit.dialogs import alive, run_dialog
 from impilo_desk.ui.logs.history import HistoryDialog
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the services (httpx, SQLite) load after the first paint
 
 _log = logging.getLogger(__name__)
 
+PROGRESS_MS = 100  # a progress bar repaints on every change: at most ten times a second
 RECOVER_PAGE = 250
 RECOVER_LIMIT = 10_000
 """At most this many matching rows are read for one recovery; more must be narrowed first."""
@@ -89,6 +90,11 @@ class RedeliverController(QObject):
         self._busy = False
         self.current: Any = None  # the Redelivery running, if any
         self._notes_generation = 0
+        self._shown_progress: tuple[int, int, int] = (0, 0, 0)
+        self.progress_timer = QTimer(self)
+        self.progress_timer.setObjectName("logs-redelivery-progress")
+        self.progress_timer.setInterval(PROGRESS_MS)
+        self.progress_timer.timeout.connect(self._show_progress)
         bar = self.bar
         bar.resend_action.triggered.connect(lambda: self._spawn(self._resend(), "resend"))
         bar.recover_action.triggered.connect(lambda: self._spawn(self._recover(), "recover"))
@@ -266,13 +272,16 @@ class RedeliverController(QObject):
         where = targets[0][0] if len(targets) == 1 else f"{len(targets)} URLs"
         total = len(plan.deliveries)
         self.current = run
+        self._shown_progress = (0, 0, 0)
         self.bar.show_run(total, where)
+        self.progress_timer.start()
         self.run_started.emit(total)
         try:
             result = await run.run()
         finally:
             self.current = None
             if alive(self.bar):
+                self.progress_timer.stop()
                 self.bar.hide_run()
         sentence = summary(result, total)
         self._say(sentence, error=result.failed > 0, history=True)
@@ -280,9 +289,12 @@ class RedeliverController(QObject):
         await self.refresh_notes()
 
     def _progress(self, done: int, total: int, delivered: int, failed: int) -> None:
-        if alive(self.bar):
-            self.bar.show_progress(done, delivered, failed)
+        self._shown_progress = (done, delivered, failed)  # shown by the timer
         self.progressed.emit(done, total)
+
+    def _show_progress(self) -> None:
+        if alive(self.bar):
+            self.bar.show_progress(*self._shown_progress)
 
     async def _copy_delivery(self) -> None:
         from impilo_desk.services.curl import delivery_curl_command
