@@ -85,7 +85,7 @@ def test_recover_a_filtered_set_sends_what_the_preview_counted(
                     bar.type_box.setCurrentIndex(bar.type_box.findData("reading.weight"))
                 dialog = open_preview(qtbot, tab, tab.bar.recover_action)
                 assert dialog.summary.text().startswith(
-                    f"7 rows selected: 6 would be sent to {rec.url}/in (6)."
+                    f"7 failed deliveries match the filters: 6 would be sent to {rec.url}/in (6)."
                 )
                 assert "1 cannot be resent" in dialog.summary.text()
                 assert dialog.reasons.toPlainText() == (
@@ -93,7 +93,9 @@ def test_recover_a_filtered_set_sends_what_the_preview_counted(
                     "(the payload is not JSON)."
                 )
                 dialog.retrying_box.setChecked(True)
-                assert dialog.summary.text().startswith("8 rows selected: 7 would be sent")
+                assert dialog.summary.text().startswith(
+                    "8 failed deliveries match the filters: 7 would be sent"
+                )
                 assert dialog.send_button.text() == "Send 7"
                 sentence = send(qtbot, tab, dialog)
                 assert sentence == "Redelivery done: 7 sent (7 delivered, 0 failed)."

@@ -94,7 +94,7 @@ class RedeliverController(QObject):
         self.progress_timer = QTimer(self)
         self.progress_timer.setObjectName("logs-redelivery-progress")
         self.progress_timer.setInterval(PROGRESS_MS)
-        self.progress_timer.timeout.connect(self._show_progress)
+        self.progress_timer.timeout.connect(self.show_progress)
         bar = self.bar
         bar.resend_action.triggered.connect(lambda: self._spawn(self._resend(), "resend"))
         bar.recover_action.triggered.connect(lambda: self._spawn(self._recover(), "recover"))
@@ -292,7 +292,8 @@ class RedeliverController(QObject):
         self._shown_progress = (done, delivered, failed)  # shown by the timer
         self.progressed.emit(done, total)
 
-    def _show_progress(self) -> None:
+    def show_progress(self) -> None:
+        """Shows the run's progress as it stands (the timer calls it ten times a second)."""
         if alive(self.bar):
             self.bar.show_progress(*self._shown_progress)
 

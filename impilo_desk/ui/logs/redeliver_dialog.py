@@ -65,6 +65,7 @@ class PreviewDialog(QDialog):
         self._plan_for = plan_for
         self._plan: Plan | None = None
         self._production_name = production_name
+        self._recover = recover
 
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)
@@ -179,6 +180,13 @@ class PreviewDialog(QDialog):
         final = self.plan()
         sending = final.preview().sendable if final is not None else 0
         text = preview.describe()
+        if self._recover:  # these rows were not picked one by one: they match the filters
+            noun = "delivery" if preview.rows == 1 else "deliveries"
+            text = text.replace(
+                f"{preview.rows} {'row' if preview.rows == 1 else 'rows'} selected:",
+                f"{preview.rows} failed {noun} match the filters:",
+                1,
+            )
         if self.relay_box.isChecked() and preview.alternatives:
             text += f" With the relay's copies, {sending} will be sent."
         self.summary.setText(text)

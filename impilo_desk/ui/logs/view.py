@@ -164,7 +164,7 @@ class LogsTab(TabPage):
             (LogColumn.STATUS, "no answer "),
             (LogColumn.RETRIES, "Retries "),
             (LogColumn.LAST_RETRY, "2026-10-31 23:59:59  "),
-            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s)      "),
+            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s) · resent 23:59, 503        "),
         ):
             header.resizeSection(column, width(sample) + 12)
         header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
