@@ -21,15 +21,15 @@ from impilo_desk.ui.kit.dialogs import alive, run_dialog
 from impilo_desk.ui.logs.history import HistoryDialog
 from impilo_desk.ui.logs.redeliver_bar import RedeliverBar
 from impilo_desk.ui.logs.redeliver_dialog import PreviewDialog
+from impilo_desk.ui.logs.redeliver_rows import curl_of, matching_rows
+from impilo_desk.ui.logs.redeliver_text import most_common_error, notes, summary
 
 if TYPE_CHECKING:  # the services (httpx, SQLite) load after the first paint
     from impilo_desk.contract import WebhookLog
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.redelivery import (
-        Attempt,
         Plan,
         RedeliverySettings,
-        RunResult,
     )
     from impilo_desk.session import Session
     from impilo_desk.ui.logs.controller import LogsController
@@ -37,9 +37,6 @@ if TYPE_CHECKING:  # the services (httpx, SQLite) load after the first paint
 _log = logging.getLogger(__name__)
 
 PROGRESS_MS = 100  # a progress bar repaints on every change: at most ten times a second
-RECOVER_PAGE = 250
-RECOVER_LIMIT = 10_000
-"""At most this many matching rows are read for one recovery; more must be narrowed first."""
 
 UNSIGNED = (
     "This profile has no webhook secret in the keyring; add it on the Secret tab first, so "
@@ -90,6 +87,7 @@ class RedeliverController(QObject):
         self._busy = False
         self.current: Any = None  # the Redelivery running, if any
         self._notes_generation = 0
+        self._last_target = ""  # the "Another URL" typed last, offered again
         self._shown_progress: tuple[int, int, int] = (0, 0, 0)
         self.progress_timer = QTimer(self)
         self.progress_timer.setObjectName("logs-redelivery-progress")
@@ -203,7 +201,7 @@ class RedeliverController(QObject):
         secret = await self._secret()
         self._logs.view.set_busy(True, "Finding the failed deliveries…")
         try:
-            rows = await self._matching_rows()
+            rows = await matching_rows(self._logs.api, self._logs.filters)
         finally:
             if alive(self._logs.view):
                 self._logs.view.set_busy(False)
@@ -243,10 +241,13 @@ class RedeliverController(QObject):
             recover=recover,
             production_name=session.profile.name if production else None,
         )
+        dialog.url_edit.setText(self._last_target)
         try:
             self.preview_opened.emit(dialog)
             result = await run_dialog(dialog)
             plan = dialog.plan() if result == PreviewDialog.DialogCode.Accepted else None
+            if plan is not None and dialog.target() is not None:
+                self._last_target = dialog.url_edit.text().strip()
         finally:
             dialog.deleteLater()
         if plan is None or not plan.deliveries:
@@ -284,6 +285,9 @@ class RedeliverController(QObject):
                 self.progress_timer.stop()
                 self.bar.hide_run()
         sentence = summary(result, total)
+        if result.failed:
+            attempts = await asyncio.to_thread(session.attempts.attempts, result.run_id)
+            sentence += most_common_error(attempts)
         self._say(sentence, error=result.failed > 0, history=True)
         self.run_finished.emit(sentence)
         await self.refresh_notes()
@@ -298,29 +302,14 @@ class RedeliverController(QObject):
             self.bar.show_progress(*self._shown_progress)
 
     async def _copy_delivery(self) -> None:
-        from impilo_desk.services.curl import delivery_curl_command
-        from impilo_desk.services.redelivery import RedeliveryRefused, plan_logs
+        from impilo_desk.services.redelivery import RedeliveryRefused
 
         rows = self._selected()
         if len(rows) != 1:
             raise RedeliveryRefused("Select one delivery to copy it as curl.")
-        row = rows[0]
-        plan = plan_logs(rows, stored=await self._stored(rows))
-        note = ""
-        if plan.deliveries:
-            delivery = plan.deliveries[0]
-        elif plan.unsendable[0].alternative is not None:
-            delivery = plan.unsendable[0].alternative
-            note = " The log has no exact copy of the body: this is the copy the relay received."
-        else:
-            raise RedeliveryRefused(f"Log #{row.id} {plan.unsendable[0].reason}")
-        text = delivery_curl_command(delivery.target, delivery.body, timeout_s=10)
+        text, sentence = curl_of(rows[0], await self._stored(rows))
         self._logs.view.clipboard.setText(text)
-        self._say(
-            f"Copied the POST of log #{row.id} as curl; it reads the secret from "
-            f"$IMPILO_WEBHOOK_SECRET.{note}",
-            error=False,
-        )
+        self._say(sentence, error=False)
 
     async def show_history(self) -> None:
         """Opens the history of runs (window-modal) until the user closes it."""
@@ -400,30 +389,6 @@ class RedeliverController(QObject):
             return {}
         return await asyncio.to_thread(store.by_ids, ids)
 
-    async def _matching_rows(self) -> list[WebhookLog]:
-        """Every row matching the filters (every page), checked against the filters here too."""
-        from impilo_desk.client.filters import matching_rows
-        from impilo_desk.services.redelivery import RedeliveryRefused
-
-        api, filters = self._logs.api, self._logs.filters
-        if api is None:
-            raise RedeliveryRefused("Choose a profile first: redelivery needs its delivery log.")
-        rows: list[WebhookLog] = []
-        page = 1
-        while True:
-            result = await api.list_logs(filters, page=page, size=RECOVER_PAGE)
-            rows.extend(result.content)
-            if len(rows) > RECOVER_LIMIT:
-                raise RedeliveryRefused(
-                    f"More than {RECOVER_LIMIT:,} deliveries match these filters; narrow them "
-                    "(for example by date) and recover in parts. Nothing was sent."
-                )
-            done = result.total is not None and len(rows) >= result.total
-            if done or len(result.content) < RECOVER_PAGE:
-                break
-            page += 1
-        return matching_rows(filters, rows)
-
     def _say(self, sentence: str, *, error: bool, history: bool = False) -> None:
         if not alive(self._logs.view):
             return
@@ -437,28 +402,3 @@ class RedeliverController(QObject):
 
     def _open_history(self) -> None:
         self._spawn(self.show_history(), "history", busy=False)
-
-
-def notes(latest: Mapping[int, Attempt]) -> dict[int, tuple[str, str]]:
-    """The table's note and tooltip for each row's latest manual attempt."""
-    shown: dict[int, tuple[str, str]] = {}
-    for log_id, attempt in latest.items():
-        tip = f"Resent by {attempt.profile_name} to {attempt.target}"
-        if attempt.error:
-            tip += f": {attempt.error}"
-        shown[log_id] = (attempt.describe(), tip)
-    return shown
-
-
-def summary(result: RunResult, total: int) -> str:
-    """The sentence a run ends with."""
-    from impilo_desk.services.redelivery import RunState
-
-    sent = result.delivered + result.failed
-    counts = f"{result.delivered:,} delivered, {result.failed:,} failed"
-    if result.state is RunState.CANCELLED:
-        return (
-            f"Redelivery cancelled: {sent:,} of {total:,} were sent ({counts}); "
-            f"{len(result.not_sent):,} were not sent."
-        )
-    return f"Redelivery done: {sent:,} sent ({counts})."

@@ -70,6 +70,8 @@ class PreviewDialog(QDialog):
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Redelivery preview")
+        # Room for three lines whatever it says, so nothing below moves under the pointer.
+        self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
         self.own_url = QRadioButton("Each row's own webhook URL", self)
         self.own_url.setAccessibleName("Send to each row's own webhook URL")
         self.other_url = QRadioButton("Another URL:", self)
@@ -86,6 +88,7 @@ class PreviewDialog(QDialog):
         self.url_error.setAccessibleName("Target URL problem")
         self.url_error.setStyleSheet(_ERROR_STYLE)
         self.url_error.setWordWrap(True)
+        self.url_error.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)  # room kept
         self.retrying_box = QCheckBox("Also resend deliveries Impilo is still retrying", self)
         self.retrying_box.setAccessibleName("Include deliveries still retrying")
         self.retrying_box.setVisible(recover)
@@ -136,6 +139,7 @@ class PreviewDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.other_url.toggled.connect(self.url_edit.setEnabled)
+        self.other_url.toggled.connect(lambda on: on and self.url_edit.setFocus())
         for signal in (
             self.other_url.toggled,
             self.url_edit.textChanged,
@@ -164,13 +168,11 @@ class PreviewDialog(QDialog):
         except RedeliveryRefused as exc:
             self._plan = None
             self.url_error.setText(str(exc))
-            self.url_error.setVisible(True)
             self.summary.setText("Nothing is sent until the target is a usable URL.")
             self.send_button.setEnabled(False)
             return
         self._plan = plan
         self.url_error.setText("")
-        self.url_error.setVisible(False)
         preview = plan.preview()
         self.relay_box.setVisible(preview.alternatives > 0)
         self.relay_box.setText(
