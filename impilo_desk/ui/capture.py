@@ -154,8 +154,8 @@ async def capture(
         readings = _tab(tabs, ReadingsController)
         for kind in ("ecg", "blood-glucose"):
             await _capture_kind(window, readings, screenshots, kind)
+        from impilo_desk.ui.capture_redeliver import capture_redelivery
         from impilo_desk.ui.logs.controller import LogsController
-        from impilo_desk.ui.logs.redeliver_capture import capture_redelivery
 
         await capture_redelivery(window, _tab(tabs, LogsController), screenshots)
     finish(0)

@@ -74,6 +74,7 @@ class LogsController(TabController[LogsTab]):
         self.pages = 0
         self.total = 0
         self._generation = 0
+        self._filters_invalid = False  # the filter bar says what is wrong; nothing loads
         self._load_task: asyncio.Task[None] | None = None
         self.time_scale = 1.0
         self._hide_unmatched = False  # rows failing a filter Impilo ignored: hidden on request
@@ -155,6 +156,7 @@ class LogsController(TabController[LogsTab]):
 
         self.view.filters.set_types(EVENT_TYPES)
         self._filters = self._read_filters()
+        self._filters_invalid = self._filters is None
         self.countdown.start()
         self._auto_changed()
         self.view.show_message("Loading the delivery log…")
@@ -176,15 +178,30 @@ class LogsController(TabController[LogsTab]):
         self.time_scale = scale
         self.model.set_schedule(scaled_schedule(scale))
         if generation == self._generation:  # nothing loaded meanwhile
+            if self._filters_invalid:
+                self.view.show_message("No rows are shown until the filters are valid.")
             self.load(1)
 
     # -- loading ----------------------------------------------------------------------------
 
     def filters_changed(self) -> None:
-        """The filter bar changed: back to page 1 with the new filters (or say what is wrong)."""
+        """The filter bar changed: back to page 1 with the new filters (or say what is wrong).
+
+        Invalid filters show no rows: rows of the previous filters would look filtered.
+        """
         filters = self._read_filters()
         if filters is None:
+            self._filters_invalid = True
+            self._generation += 1  # a load in flight is not shown
+            if self._load_task is not None and not self._load_task.done():
+                self._load_task.cancel()
+            self.model.set_records([])
+            self.total = self.pages = 0
+            self.view.show_position(1, 0, 0)
+            self.view.show_message("No rows are shown until the filters are valid.")
+            self._show_payload()
             return
+        self._filters_invalid = False
         self._filters = filters
         self.load(1)
 
@@ -195,7 +212,7 @@ class LogsController(TabController[LogsTab]):
             page: The page to show.
             keep: Keep the selected record and the scroll position (refresh).
         """
-        if self._api is None or self._tasks.closed:
+        if self._api is None or self._tasks.closed or self._filters_invalid:
             return None
         self._generation += 1
         if self._load_task is not None and not self._load_task.done():

@@ -31,6 +31,7 @@ from impilo_desk.ui.logs.model import LogColumn, LogsModel
 
 PAGE_SIZES = (15, 25, 50, 100, 250)
 AUTO_REFRESH_DEFAULT_S = 30
+MAX_PAGE = 999_999_999  # what "Go to page" accepts (the API answers past the end with no rows)
 
 
 class LogsTab(TabPage):
@@ -185,7 +186,7 @@ class LogsTab(TabPage):
             button.setAccessibleName(name)
             button.setEnabled(False)
         self.page_spin = QSpinBox(self)
-        self.page_spin.setRange(1, 1)
+        self.page_spin.setRange(1, MAX_PAGE)
         self.page_spin.setAccessibleName("Page number")
         self.page_spin.setKeyboardTracking(False)  # only Enter or focus-out asks for the page
         self.page_label = QLabel("", self)
@@ -220,9 +221,13 @@ class LogsTab(TabPage):
 
     def show_position(self, page: int, pages: int, total: int) -> None:
         """Shows "page k of n, total t" and enables the pager buttons that make sense."""
-        self.page_label.setText(f"Page {page} of {pages}, total {total:,}")
+        # An empty log has no pages: "Page 1 of 0" would say nonsense.
+        self.page_label.setText(
+            f"Page {page} of {pages}, total {total:,}" if pages else "No records"
+        )
         self.page_spin.blockSignals(True)
-        self.page_spin.setRange(1, max(1, pages, page))
+        # Any page can be asked for: one past the end is answered in words, never clamped.
+        self.page_spin.setRange(1, MAX_PAGE)
         self.page_spin.setValue(page)
         self.page_spin.blockSignals(False)
         self.first_button.setEnabled(page > 1)
