@@ -100,6 +100,7 @@ class PreviewDialog(QDialog):
         self.reasons.setMaximumHeight(120)
         self.confirm_label = QLabel("", self)
         self.confirm_label.setWordWrap(True)
+        self.confirm_label.setAccessibleName("Production confirmation")
         self.confirm_edit = QLineEdit(self)
         self.confirm_edit.setAccessibleName("Type the profile name to confirm")
         for widget in (self.confirm_label, self.confirm_edit):
