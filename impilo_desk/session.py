@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the client, services and contract load after the first pain
     from impilo_desk.services.credentials import CredentialStore, SecretKind
     from impilo_desk.services.log_mirror import LogMirror
     from impilo_desk.services.reading_feed import EventHub
+    from impilo_desk.services.redelivery import AttemptStore
     from impilo_desk.services.relay_deliveries import RelayDeliveryProbe
 
 
@@ -129,6 +130,8 @@ class Session:
         relay_takes_secret: Makes the profile's relay accept a new webhook secret, before
             Impilo uses it (the demo's relay: the app runs it). None: the relay is the user's
             to change, and the Secret tab says how.
+        attempts: The record of this profile's manual redeliveries (Logs tab "Resend",
+            "Recover…"); None: redelivery is off in this session.
     """
 
     profile: ProfileInfo
@@ -143,6 +146,7 @@ class Session:
     is_demo: bool = False
     relay_deliveries: RelayDeliveryProbe | None = None
     relay_takes_secret: Callable[[str], Coroutine[Any, Any, None]] | None = None
+    attempts: AttemptStore | None = None
 
 
 OpenSession = Callable[[ProfileInfo], AbstractAsyncContextManager[Session]]

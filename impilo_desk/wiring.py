@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -33,6 +33,7 @@ from impilo_desk.services.fallback_store import AskMemory, SessionFallbackStore
 from impilo_desk.services.log_mirror import LogMirror, MirrorSettings, MirrorStore
 from impilo_desk.services.profiles import Profile, ProfileStore
 from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.services.redelivery import AttemptStore
 from impilo_desk.services.relay_deliveries import RelayDeliveryProbe, api_rows
 from impilo_desk.session import (
     ProfileDraft,
@@ -242,49 +243,48 @@ def build_services(
                 f"The profile “{profile.name}” has no API key in {secrets.name}; add it in "
                 "Profile › Manage profiles."
             )
-        path = paths.data_dir / f"events-{profile.id}.sqlite3"
-        events = await asyncio.to_thread(event_store, path)  # SQLite stays off the loop
-        hub = EventHub(events)
-        mirror_path = MirrorStore.path_for(paths.data_dir, profile.id)
-        try:
-            mirror_store = await asyncio.to_thread(MirrorStore, mirror_path)
-        except BaseException:
-            await asyncio.to_thread(events.close)
-            raise
-        feeds = FeedRuns()
-        try:
-            async with ImpiloClient(
-                profile.api_base_url, api_key, retry=INTERACTIVE_RETRY
-            ) as client:
-                await asyncio.to_thread(mirror_store.use_source, client.base_url)
-                mirror = LogMirror(mirror_store, client, _mirror_settings(profile))
-                await mirror.load()
-                feed = await _relay_feed(profile, store, hub)
-                feed = feeds.track(feed) if feed is not None else None
-                demo = store is demo_store
-                yield Session(
-                    profile,
-                    client,
-                    store,
-                    feed,
-                    "memory (demo only)" if demo else secrets.name,
-                    events=hub,
-                    watch_store_name=None if demo else secrets.add_switch_listener,
-                    log_mirror=mirror,
-                    is_demo=demo,
-                    relay_takes_secret=demo_stack.relay_takes_secret if demo else None,
-                    relay_deliveries=(
-                        RelayDeliveryProbe(api_rows(client), profile.relay_url, _now)
-                        if profile.relay_url
-                        else None
-                    ),
-                )
-        finally:
-            try:
-                await feeds.drain()  # what the feed received is stored before the store closes
-            finally:
-                await asyncio.to_thread(mirror_store.close)
-                await asyncio.to_thread(events.close)
+        async with contextlib.AsyncExitStack() as stack:
+            # Opened off the loop (SQLite); closed in reverse order, whatever fails.
+            events = await _opened(
+                stack, event_store, paths.data_dir / f"events-{profile.id}.sqlite3"
+            )
+            hub = EventHub(events)
+            mirror_store = await _opened(
+                stack, MirrorStore, MirrorStore.path_for(paths.data_dir, profile.id)
+            )
+            attempts = await _opened(
+                stack, AttemptStore, AttemptStore.path_for(paths.data_dir, profile.id)
+            )
+            feeds = FeedRuns()
+            # What the feed received is stored before the stores close.
+            stack.push_async_callback(feeds.drain)
+            client = await stack.enter_async_context(
+                ImpiloClient(profile.api_base_url, api_key, retry=INTERACTIVE_RETRY)
+            )
+            await asyncio.to_thread(mirror_store.use_source, client.base_url)
+            mirror = LogMirror(mirror_store, client, _mirror_settings(profile))
+            await mirror.load()
+            feed = await _relay_feed(profile, store, hub)
+            feed = feeds.track(feed) if feed is not None else None
+            demo = store is demo_store
+            yield Session(
+                profile,
+                client,
+                store,
+                feed,
+                "memory (demo only)" if demo else secrets.name,
+                events=hub,
+                watch_store_name=None if demo else secrets.add_switch_listener,
+                log_mirror=mirror,
+                attempts=attempts,
+                is_demo=demo,
+                relay_takes_secret=demo_stack.relay_takes_secret if demo else None,
+                relay_deliveries=(
+                    RelayDeliveryProbe(api_rows(client), profile.relay_url, _now)
+                    if profile.relay_url
+                    else None
+                ),
+            )
 
     async def start_demo() -> ProfileInfo:
         if demo.running:  # a restart: the old children (one may have died) go first
@@ -307,6 +307,20 @@ def build_services(
         return profile
 
     return DeskServices(book, open_session, start_demo, demo.stop, demo, memory, secrets)
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Closable)
+
+
+async def _opened(stack: contextlib.AsyncExitStack, opener: Callable[[Path], C], path: Path) -> C:
+    """Opens a SQLite-backed store on a thread and has ``stack`` close it on a thread."""
+    opened = await asyncio.to_thread(opener, path)
+    stack.push_async_callback(asyncio.to_thread, opened.close)
+    return opened
 
 
 def _mirror_settings(profile: ProfileInfo) -> MirrorSettings:

@@ -156,6 +156,10 @@ async def capture(
         for kind in ("ecg", "blood-glucose"):
             await _capture_kind(window, readings, screenshots, kind)
         await _capture_health(window, webhooks, screenshots)
+        from impilo_desk.ui.capture_redeliver import capture_redelivery
+        from impilo_desk.ui.logs.controller import LogsController
+
+        await capture_redelivery(window, _tab(tabs, LogsController), screenshots)
         if set_dark is not None:
             set_dark(True)
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from impilo_desk.ui.kit.tab import TabParts
 from impilo_desk.ui.logs.controller import LogsController
 from impilo_desk.ui.logs.model import LogsModel, state_icons
+from impilo_desk.ui.logs.redeliver_controller import RedeliverController
 from impilo_desk.ui.logs.view import LogsTab
 
 
@@ -17,6 +18,8 @@ async def _time_scale_of(base_url: str) -> float:
 def build(parts: TabParts) -> LogsController:
     """The Logs tab: its table model (countdowns on ``parts.clock``), view and controller."""
     model = LogsModel(parts.clock, state_icons(), parts.window)
-    return LogsController(
+    controller = LogsController(
         LogsTab(model, parts.clipboard), model, parts.idle, _time_scale_of, parts.window
     )
+    controller.redeliver = RedeliverController(controller, parts.clock, parent=controller)
+    return controller

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the contract (pydantic) and the client load after the first
     from impilo_desk.client.ports import LogsApi
     from impilo_desk.contract import Page, WebhookLog
     from impilo_desk.session import Session
+    from impilo_desk.ui.logs.redeliver_controller import RedeliverController
 
 LOGS_PATH = "/api/v3/webhook/logs"
 COUNTDOWN_MS = 1000
@@ -41,6 +42,8 @@ class LogsController(TabController[LogsTab]):
 
     Signals:
         loaded(int): A page with this many rows is shown.
+        session_bound(object): The tab now follows this session (or None); the redelivery
+            part of the tab follows it too.
         api_ok(), api_failed(str): As for every :class:`TabController`.
 
     Args:
@@ -52,6 +55,7 @@ class LogsController(TabController[LogsTab]):
     """
 
     loaded = Signal(int)
+    session_bound = Signal(object)
 
     def __init__(
         self,
@@ -70,12 +74,14 @@ class LogsController(TabController[LogsTab]):
         self.pages = 0
         self.total = 0
         self._generation = 0
+        self._filters_invalid = False  # the filter bar says what is wrong; nothing loads
         self._load_task: asyncio.Task[None] | None = None
         self.time_scale = 1.0
         self._hide_unmatched = False  # rows failing a filter Impilo ignored: hidden on request
         self._ignored_shown = False
         self._last_page: tuple[Page[WebhookLog], int, int] | None = None
         self.exporter = LogsExporter(view, lambda: self._api, lambda: self._filters, self)
+        self.redeliver: RedeliverController | None = None  # set by the tab's factory
         self.countdown = QTimer(self)
         self.countdown.setObjectName("logs-countdown")
         self.countdown.setInterval(COUNTDOWN_MS)
@@ -107,6 +113,22 @@ class LogsController(TabController[LogsTab]):
         """Follows ``session`` (its client), or none."""
         self.set_tasks(tasks)
         self.set_session(session)
+        self.session_bound.emit(session)
+
+    @property
+    def tasks(self) -> TaskOwner:
+        """The owner of the session's tasks."""
+        return self._tasks
+
+    @property
+    def api(self) -> LogsApi | None:
+        """The session's client, or None."""
+        return self._api
+
+    @property
+    def filters(self) -> LogFilters | None:
+        """The filters of the rows shown (the last valid ones)."""
+        return self._filters
 
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""
@@ -134,6 +156,7 @@ class LogsController(TabController[LogsTab]):
 
         self.view.filters.set_types(EVENT_TYPES)
         self._filters = self._read_filters()
+        self._filters_invalid = self._filters is None
         self.countdown.start()
         self._auto_changed()
         self.view.show_message("Loading the delivery log…")
@@ -155,15 +178,30 @@ class LogsController(TabController[LogsTab]):
         self.time_scale = scale
         self.model.set_schedule(scaled_schedule(scale))
         if generation == self._generation:  # nothing loaded meanwhile
+            if self._filters_invalid:
+                self.view.show_message("No rows are shown until the filters are valid.")
             self.load(1)
 
     # -- loading ----------------------------------------------------------------------------
 
     def filters_changed(self) -> None:
-        """The filter bar changed: back to page 1 with the new filters (or say what is wrong)."""
+        """The filter bar changed: back to page 1 with the new filters (or say what is wrong).
+
+        Invalid filters show no rows: rows of the previous filters would look filtered.
+        """
         filters = self._read_filters()
         if filters is None:
+            self._filters_invalid = True
+            self._generation += 1  # a load in flight is not shown
+            if self._load_task is not None and not self._load_task.done():
+                self._load_task.cancel()
+            self.model.set_records([])
+            self.total = self.pages = 0
+            self.view.show_position(1, 0, 0)
+            self.view.show_message("No rows are shown until the filters are valid.")
+            self._show_payload()
             return
+        self._filters_invalid = False
         self._filters = filters
         self.load(1)
 
@@ -174,7 +212,7 @@ class LogsController(TabController[LogsTab]):
             page: The page to show.
             keep: Keep the selected record and the scroll position (refresh).
         """
-        if self._api is None or self._tasks.closed:
+        if self._api is None or self._tasks.closed or self._filters_invalid:
             return None
         self._generation += 1
         if self._load_task is not None and not self._load_task.done():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
-from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,20 +30,30 @@ ANY = "Any"
 class _DateBound(QWidget):
     """A date-time bound that is off until its box is ticked (a QDateTimeEdit cannot be empty)."""
 
-    def __init__(self, label: str, parent: QWidget) -> None:
+    def __init__(self, label: str, parent: QWidget, now: Callable[[], QDateTime]) -> None:
         super().__init__(parent)
+        self._now = now
         self.check = QCheckBox(label, self)
+        self.check.setAccessibleName(f"Filter: {label}")
         self.edit = QDateTimeEdit(self)
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.edit.setDateTime(QDateTime.currentDateTime())
+        self._auto = now()  # the time shown until the user picks one
+        self.edit.setDateTime(self._auto)
         self.edit.setEnabled(False)
         self.edit.setAccessibleName(label)
+        self.check.toggled.connect(self._ticked)
         self.check.toggled.connect(self.edit.setEnabled)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.check)
         layout.addWidget(self.edit, 1)
+
+    def _ticked(self, on: bool) -> None:
+        # Ticked with no time chosen yet: start from now, not from when the app started.
+        if on and self.edit.dateTime() == self._auto:
+            self._auto = self._now()
+            self.edit.setDateTime(self._auto)
 
     def value(self) -> datetime | None:
         if not self.check.isChecked():
@@ -68,11 +77,16 @@ class LogsFilterBar(QWidget):
 
     Args:
         parent: Parent widget.
+        now: The current local time (the date bounds start from it when ticked).
     """
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        now: Callable[[], QDateTime] = QDateTime.currentDateTime,
+    ) -> None:
         super().__init__(parent)
         self.setAccessibleName("Log filters")
         self.debounce = QTimer(self)
@@ -89,12 +103,17 @@ class LogsFilterBar(QWidget):
         self.status_edit = QLineEdit(self)
         self.status_edit.setPlaceholderText("any, e.g. 503")
         self.status_edit.setAccessibleName("Last response status filter")
-        self.status_edit.setValidator(QIntValidator(0, 999, self))
+        # No validator: it would drop the "-" of -5 or the fourth 9 without a word. What is
+        # typed stays, and values() refuses it in a sentence below the fields.
         self.status_edit.setMaximumWidth(110)
-        self.created_from = _DateBound("Created from", self)
-        self.created_to = _DateBound("to (before)", self)
-        self.retry_from = _DateBound("Last retry from", self)
-        self.retry_to = _DateBound("to", self)
+        self.problem = QLabel("", self)
+        self.problem.setAccessibleName("Filter problem")
+        self.problem.setStyleSheet("color: #c62828;")
+        self.problem.setMinimumHeight(self.fontMetrics().lineSpacing())  # room kept: no jump
+        self.created_from = _DateBound("Created from", self, now)
+        self.created_to = _DateBound("to (before)", self, now)
+        self.retry_from = _DateBound("Last retry from", self, now)
+        self.retry_to = _DateBound("to", self, now)
         self.clear_button = QToolButton(self)
         self.clear_button.setText("Clear filters")
         self.clear_button.setAccessibleName("Clear filters")
@@ -118,6 +137,7 @@ class LogsFilterBar(QWidget):
         grid.addWidget(self.created_to, 1, 2, 1, 2)
         grid.addWidget(self.retry_from, 1, 4, 1, 2)
         grid.addWidget(self.retry_to, 1, 6, 1, 2)
+        grid.addWidget(self.problem, 2, 0, 1, 8)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(6, 1)
 
@@ -159,16 +179,27 @@ class LogsFilterBar(QWidget):
 
         status = self.status_edit.text().strip()
         low, high = self.retries_min.value(), self.retries_max.value()
-        return LogFilters(
-            webhook_type=self.type_box.currentData(),
-            retry_attempts_min=None if low < 0 else low,
-            retry_attempts_max=None if high < 0 else high,
-            last_response_status=int(status) if status else None,
-            start_last_retry=self.retry_from.value(),
-            end_last_retry=self.retry_to.value(),
-            start=self.created_from.value(),
-            end=self.created_to.value(),
-        )
+        try:
+            if status and not (status.isascii() and status.isdigit() and int(status) <= 999):
+                raise ValueError(
+                    f"Last status “{status}” is not a status: enter a whole number from 0 "
+                    "to 999 (0 means no answer), e.g. 503."
+                )
+            filters = LogFilters(
+                webhook_type=self.type_box.currentData(),
+                retry_attempts_min=None if low < 0 else low,
+                retry_attempts_max=None if high < 0 else high,
+                last_response_status=int(status) if status else None,
+                start_last_retry=self.retry_from.value(),
+                end_last_retry=self.retry_to.value(),
+                start=self.created_from.value(),
+                end=self.created_to.value(),
+            )
+        except ValueError as exc:
+            self.problem.setText(str(exc))
+            raise
+        self.problem.setText("")
+        return filters
 
     def set_values(self, values: LogFilters) -> None:
         """Shows ``values`` (``changed`` follows, debounced, as for typing)."""

@@ -125,6 +125,7 @@ class LogsModel(NamedColumnsModel):
         self._states: list[DeliveryState | None] = []
         self._state_texts: list[str | None] = []
         self._texts: list[list[str] | None] = []
+        self._manual: dict[int | None, tuple[str, str]] = {}  # log id -> (note, tooltip)
 
     # -- contents ---------------------------------------------------------------------------
 
@@ -137,6 +138,15 @@ class LogsModel(NamedColumnsModel):
         self._texts = [None] * len(self._rows)
         self._now = self._clock()
         self.endResetModel()
+
+    def set_manual(self, notes: Mapping[int, tuple[str, str]]) -> None:
+        """Shows the latest manual redelivery beside Impilo's state: ``{log id: (note, tip)}``.
+
+        The note follows the state ("… · resent 10:32, 200"); the tip (target, error) is the
+        state cell's tooltip. Rows not in ``notes`` show Impilo's state alone.
+        """
+        self._manual = {key: value for key, value in notes.items()}
+        self._refresh_states()
 
     def set_schedule(self, schedule: Sequence[timedelta]) -> None:
         """Uses the server's (scaled) retry schedule for the state column."""
@@ -181,7 +191,11 @@ class LogsModel(NamedColumnsModel):
         """The state cell's text for ``row``."""
         text = self._state_texts[row]
         if text is None:
-            text = self._state_texts[row] = describe_state(self.state_at(row), self._current())
+            text = describe_state(self.state_at(row), self._current())
+            manual = self._manual.get(self._rows[row].id) if self._manual else None
+            if manual is not None:
+                text = f"{text} · {manual[0]}"
+            self._state_texts[row] = text
         return text
 
     def _current(self) -> datetime:
@@ -241,8 +255,13 @@ class LogsModel(NamedColumnsModel):
             return record.webhookUrl
         if column is LogColumn.STATE:
             state = self.state_at(row)
+            tips = []
             if state.next_retry_at is not None:
-                return f"Next retry due {format_timestamp(state.next_retry_at)} (UTC)"
+                tips.append(f"Next retry due {format_timestamp(state.next_retry_at)} (UTC)")
+            manual = self._manual.get(record.id)
+            if manual is not None:
+                tips.append(manual[1])
+            return "\n".join(tips) or None
         return None
 
 

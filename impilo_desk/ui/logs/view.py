@@ -31,6 +31,7 @@ from impilo_desk.ui.logs.model import LogColumn, LogsModel
 
 PAGE_SIZES = (15, 25, 50, 100, 250)
 AUTO_REFRESH_DEFAULT_S = 30
+MAX_PAGE = 999_999_999  # what "Go to page" accepts (the API answers past the end with no rows)
 
 
 class LogsTab(TabPage):
@@ -57,7 +58,7 @@ class LogsTab(TabPage):
         self.setAccessibleName("Logs tab")
         self.clipboard = clipboard
         self.refresh_action = page_action(self, "&Refresh", "logs-refresh", QKeySequence("F5"))
-        self.curl_action = page_action(self, "Copy as &curl", "logs-curl", None)
+        self.curl_action = page_action(self, "Copy log &query as curl", "logs-curl", None)
         self.export_action = page_action(self, "&Export…", "logs-export", None)
         self.banner = MessageBanner(self)
         self.filters = LogsFilterBar(self)
@@ -75,7 +76,7 @@ class LogsTab(TabPage):
         actions = QHBoxLayout()
         for action, name in (
             (self.refresh_action, "Refresh the log"),
-            (self.curl_action, "Copy the request as curl"),
+            (self.curl_action, "Copy the log query as curl"),
             (self.export_action, "Export every matching record"),
         ):
             actions.addWidget(action_button(self, action, name))
@@ -136,6 +137,9 @@ class LogsTab(TabPage):
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
         layout.addLayout(actions)
+        self.tools = QVBoxLayout()  # rows other parts of the tab add (redelivery)
+        self.tools.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.tools)
         layout.addWidget(self.export_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(self._pager())
@@ -145,7 +149,7 @@ class LogsTab(TabPage):
         table.setAccessibleName("Delivery log")
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # Resend
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         table.verticalHeader().hide()
@@ -161,7 +165,7 @@ class LogsTab(TabPage):
             (LogColumn.STATUS, "no answer "),
             (LogColumn.RETRIES, "Retries "),
             (LogColumn.LAST_RETRY, "2026-10-31 23:59:59  "),
-            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s)      "),
+            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s) · resent 23:59, 503        "),
         ):
             header.resizeSection(column, width(sample) + 12)
         header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
@@ -182,7 +186,7 @@ class LogsTab(TabPage):
             button.setAccessibleName(name)
             button.setEnabled(False)
         self.page_spin = QSpinBox(self)
-        self.page_spin.setRange(1, 1)
+        self.page_spin.setRange(1, MAX_PAGE)
         self.page_spin.setAccessibleName("Page number")
         self.page_spin.setKeyboardTracking(False)  # only Enter or focus-out asks for the page
         self.page_label = QLabel("", self)
@@ -217,9 +221,13 @@ class LogsTab(TabPage):
 
     def show_position(self, page: int, pages: int, total: int) -> None:
         """Shows "page k of n, total t" and enables the pager buttons that make sense."""
-        self.page_label.setText(f"Page {page} of {pages}, total {total:,}")
+        # An empty log has no pages: "Page 1 of 0" would say nonsense.
+        self.page_label.setText(
+            f"Page {page} of {pages}, total {total:,}" if pages else "No records"
+        )
         self.page_spin.blockSignals(True)
-        self.page_spin.setRange(1, max(1, pages, page))
+        # Any page can be asked for: one past the end is answered in words, never clamped.
+        self.page_spin.setRange(1, MAX_PAGE)
         self.page_spin.setValue(page)
         self.page_spin.blockSignals(False)
         self.first_button.setEnabled(page > 1)
@@ -244,6 +252,10 @@ class LogsTab(TabPage):
         """The selected row, or -1."""
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else -1
+
+    def selected_rows(self) -> list[int]:
+        """Every selected row, in order."""
+        return sorted(i.row() for i in self.table.selectionModel().selectedRows())
 
     def select_row(self, row: int) -> None:
         """Selects ``row`` (and makes it current, for the keyboard) without scrolling."""
