@@ -117,7 +117,8 @@ def test_search_by_payload_word_and_patient_name(
     with qtbot.waitSignal(world.tab.indexed, timeout=WAIT_MS):
         bar.search_edit.setText("inflat*")
     qtbot.waitUntil(lambda: world.ids() == [cuff], timeout=WAIT_MS)
-    assert world.tab.view.count_label.text() == "1 matching events"
+    label = world.tab.view.count_label
+    qtbot.waitUntil(lambda: label.text() == "1 matching events", timeout=WAIT_MS)
     bar.search_edit.clear()
     bar.patient_edit.setText("sip")
     qtbot.waitUntil(lambda: world.ids() == [sipho], timeout=WAIT_MS)

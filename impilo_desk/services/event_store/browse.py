@@ -159,12 +159,29 @@ class StoreBrowse:
     def count_matching(self, f: EventFilter) -> int:
         """How many events match ``f``."""
         with self._lock:
-            if match_expression(f) is not None:
-                return search_count(self._conn, f, usable_expression(self._conn, f))
-            where, args = event_where(f, None)
-            sql = "SELECT COUNT(*) FROM events"
-            sql += (" WHERE " + " AND ".join(where)) if where else ""
-            return int(self._conn.execute(sql, args).fetchone()[0])
+            return self._count(f)
+
+    def _count(self, f: EventFilter) -> int:
+        if match_expression(f) is not None:
+            return search_count(self._conn, f, usable_expression(self._conn, f))
+        where, args = event_where(f, None)
+        sql = "SELECT COUNT(*) FROM events"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        return int(self._conn.execute(sql, args).fetchone()[0])
+
+    def page_and_count(self, f: EventFilter, limit: int = 200) -> tuple[list[Listed], int]:
+        """The first page and the number of matches, read together (one consistent view)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                keys = self._keys(f, None, limit)
+                rows = [_listed_event(r) for r in rows_by_id(self._conn, _LISTED, keys)]
+                count = self._count(f)
+            finally:
+                self._conn.execute("COMMIT")
+        if not f.events_only:
+            rows = sorted([*rows, *self._markers(f, None, limit)], key=lambda r: r.key)[::-1]
+        return rows[:limit], count
 
     def events_page(
         self, f: EventFilter, before: Key | None = None, limit: int = 500

@@ -20,7 +20,7 @@ from impilo_desk.sqlite_wal import WalCheckpointer
 
 INDEX_BATCH = 2_000
 """Events indexed per transaction while the search index is built (the lock is held that long)."""
-PRUNE_BATCH = 5_000
+PRUNE_BATCH = 1_000
 """Events deleted per transaction while pruning, so that writers wait little."""
 
 _INSERT = (

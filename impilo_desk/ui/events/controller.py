@@ -203,7 +203,7 @@ class EventsController(TabController[EventsTab]):
         if gen != self._gen:
             return
         try:
-            rows = await asyncio.to_thread(store.page, f, None, PAGE)
+            rows, count = await asyncio.to_thread(store.page_and_count, f, PAGE)
         except SearchSyntaxError as exc:
             self.view.banner.show_error(str(exc))
             return
@@ -219,12 +219,10 @@ class EventsController(TabController[EventsTab]):
         self._held_rows.clear()
         self.view.held_label.clear()
         self.model.reset(rows, more=len(rows) >= PAGE)
+        self.count = count  # read with the rows: new events add to both from here
+        self._show_count()
         self.loaded.emit(len(rows))
-        count = await asyncio.to_thread(store.count_matching, f)
-        if gen == self._gen and alive(self.view):
-            self.count = count
-            self._show_count()
-            self.counted.emit(count)
+        self.counted.emit(count)
 
     def _show_count(self) -> None:
         f = self._filter
@@ -299,8 +297,9 @@ class EventsController(TabController[EventsTab]):
             self._show_new(rows)
 
     def _show_new(self, rows: list[Listed]) -> None:
-        events = sum(1 for r in rows if not r.marker)
-        self.count += events
+        held = {r.key for r in self._held_rows}
+        rows = [r for r in rows if not self.model.has(r.key) and r.key not in held]
+        self.count += sum(1 for r in rows if not r.marker)  # an event already counted, once
         self._show_count()
         if self.view.pause_action.isChecked():
             self._held_rows += rows

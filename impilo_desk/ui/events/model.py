@@ -136,6 +136,10 @@ class EventsModel(NamedColumnsModel):
         self.fetching = False
         self.endResetModel()
 
+    def has(self, key: Key) -> bool:
+        """Whether the row at ``key`` is loaded."""
+        return (-key[0], -key[1]) in self._ids
+
     @property
     def last_key(self) -> Key | None:
         """The key of the oldest row shown (where the next page starts)."""
