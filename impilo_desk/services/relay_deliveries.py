@@ -170,7 +170,7 @@ def connected_words(found: RelayDeliveries | None, when: Callable[[datetime], st
     the relay succeed.
     """
     if found is None:
-        return "connected · Impilo's deliveries to it unknown (the delivery log could not be read)"
+        return "connected · deliveries to it not known now"  # the API's own status says why
     if found.state == "ok":
         return "live"
     if found.state == "none":

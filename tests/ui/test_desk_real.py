@@ -148,6 +148,8 @@ def test_no_secret_in_any_file_after_a_session(qtbot, world, sandbox, relay):
         world.desk.webhooks.view.refresh_action.trigger()
     world.desk.window.close()
     qtbot.waitUntil(lambda: world.desk.sessions.tasks.pending == 0, timeout=10_000)
+    # the session itself ends last: its event store closes after the feed stored what it had
+    qtbot.waitUntil(lambda: world.desk.sessions.owner.pending == 0, timeout=10_000)
     files = [
         p
         for d in (world.paths.config_dir, world.paths.data_dir, world.paths.log_dir)

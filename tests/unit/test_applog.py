@@ -47,14 +47,6 @@ def test_log_file_never_holds_a_secret_even_in_a_traceback(tmp_path):
     assert "the-api-key-0123456789" not in text
 
 
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_stamina_retries_and_library_warnings_go_to_the_log_not_stderr(tmp_path, capfd):
     import asyncio
     import warnings
@@ -71,9 +63,18 @@ def test_stamina_retries_and_library_warnings_go_to_the_log_not_stderr(tmp_path,
     policy = RetryPolicy(attempts=2, total_timeout=5.0, wait_initial=0.01, wait_max=0.01)
 
     async def fetch() -> None:
-        url = f"http://127.0.0.1:{_closed_port()}"
-        async with ImpiloClient(url, key, timeout=2.0, retry=policy) as client:
-            await client.list_webhooks()
+        # a server that drops every connection (retried; a refused one is an answer, not retried)
+        async def drop(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.close()
+
+        server = await asyncio.start_server(drop, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        try:
+            async with ImpiloClient(url, key, timeout=2.0, retry=policy) as client:
+                await client.list_webhooks()
+        finally:
+            server.close()
+            await server.wait_closed()
 
     try:
         with pytest.raises(Unreachable):

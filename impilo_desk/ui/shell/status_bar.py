@@ -61,6 +61,8 @@ class StatusBar(QStatusBar):
         self.api_label.setAccessibleName("API status")
         self.relay_label = QLabel(self)
         self.relay_label.setAccessibleName("Relay status")
+        # A long status must not widen the window past the screen (its tooltip has it all).
+        self.relay_label.setMaximumWidth(720)
         self.profile_label = QLabel(self)
         self.profile_label.setAccessibleName("Profile")
         self.alert_label = QLabel(self)  # which webhooks fail (from the Webhooks tab's health)

@@ -49,4 +49,4 @@ def test_words_say_live_only_when_deliveries_succeed() -> None:
         "connected, but Impilo's deliveries to it fail (401 since 07:59: the secrets differ)"
     )
     assert connected_words(RelayDeliveries("none"), when).startswith("connected · no deliveries")
-    assert "unknown" in connected_words(None, when)
+    assert "not known" in connected_words(None, when)
