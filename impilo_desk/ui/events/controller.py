@@ -284,6 +284,8 @@ class EventsController(TabController[EventsTab]):
             return
         if not self._arrived or self.store is None or self._filter is None:
             return
+        if self._tasks.closed:  # the session is ending (its feed drains): the store has them
+            return
         ids, self._arrived = self._arrived, []
         self._matching = True
         self._tasks.spawn(self._match(self.store, self._filter, ids, self._gen), name="events.new")
