@@ -101,9 +101,14 @@ def test_a_webhook_whose_receiver_answers_500_shows_failing_with_its_chart_and_s
     assert tab.view.sync_label.text().startswith("Local copy: 8 rows, synced ")
 
     panel = tab.view.health_panel
+    table = tab.view.table
+    table.sortByColumn(WebhookColumn.STATE, Qt.SortOrder.DescendingOrder)  # failing first
+    first = table.visualRect(table.model().index(0, WebhookColumn.URL))
     with qtbot.waitSignal(tab.health.panel_updated, timeout=10000):
-        tab.view.select_row(bad_row)
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=first.center())
+    assert tab.view.selected_row() == bad_row
     qtbot.waitUntil(lambda: not panel.dirty, timeout=5000)
+    assert f"#{hooks['bad']} reading.weight" in panel.title.text()
     assert panel.failures.text().startswith("500 × 4 since ")
     assert "0 delivered first time" in panel.summary.text()
     heights = [sum(bar.opts["height"]) for bar in panel.bars]

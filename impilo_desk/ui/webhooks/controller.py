@@ -81,6 +81,8 @@ class WebhooksController(TabController[WebhooksTab]):
         self.open_dialog: QDialog | None = None
         view.refresh_action.triggered.connect(self.refresh)
         view.new_action.triggered.connect(self.create)
+        self._row_busy = False  # a change or delete of the selected webhook is under way
+        view.selection_changed.connect(self._update_row_actions)
         view.edit_action.triggered.connect(self.edit)
         view.delete_action.triggered.connect(self.delete)
         view.relay_action.triggered.connect(self.send_readings_to_relay)
@@ -106,12 +108,11 @@ class WebhooksController(TabController[WebhooksTab]):
         self._ingest_url = relay_ingest_url(relay_url)
         self.model.set_webhooks([])
         self.view.banner.clear()
-        self.view.count_label.setText("")
+        self.view.show_count(loaded=False)
         connected = api is not None
         for action in (self.view.refresh_action, self.view.new_action):
             action.setEnabled(connected)
-        self.view.edit_action.setEnabled(connected)
-        self.view.delete_action.setEnabled(connected)
+        self._update_row_actions()
         self.view.relay_action.setEnabled(connected and self._ingest_url is not None)
         self.view.relay_action.setToolTip(
             f"Creates the missing reading.* webhooks pointing at {self._ingest_url}"
@@ -134,11 +135,11 @@ class WebhooksController(TabController[WebhooksTab]):
 
     def edit(self) -> None:
         """Asks for a new URL for the selected webhook, then changes it."""
-        self._start(self.view.edit_action, self._edit, "webhooks.edit")
+        self._start_on_row(self.view.edit_action, self._edit, "webhooks.edit")
 
     def delete(self) -> None:
         """Asks for confirmation, then deletes the selected webhook."""
-        self._start(self.view.delete_action, self._delete, "webhooks.delete")
+        self._start_on_row(self.view.delete_action, self._delete, "webhooks.delete")
 
     def send_readings_to_relay(self) -> None:
         """Creates the missing ``reading.*`` webhooks pointing at the relay's ingest URL."""
@@ -149,6 +150,37 @@ class WebhooksController(TabController[WebhooksTab]):
     def _start(self, action: QAction, work: Callable[[], Awaitable[None]], name: str) -> None:
         if self._api is not None:
             self.run_action(action, work, name, enabled_after=lambda: self._api is not None)
+
+    def _row_actions_allowed(self) -> bool:
+        return self._api is not None and not self._row_busy and self.view.selected_row() >= 0
+
+    def _update_row_actions(self) -> None:
+        """Change URL and Delete: only with a webhook selected and nothing running on it."""
+        allowed = self._row_actions_allowed()
+        self.view.edit_action.setEnabled(allowed)
+        self.view.delete_action.setEnabled(allowed)
+
+    def _start_on_row(
+        self, action: QAction, work: Callable[[], Awaitable[None]], name: str
+    ) -> None:
+        if not self._row_actions_allowed():
+            return
+
+        async def on_row() -> None:
+            self._row_busy = True
+            self._update_row_actions()
+            try:
+                await work()
+            finally:
+                self._row_busy = False
+
+        self.run_action(
+            action,
+            on_row,
+            name,
+            enabled_after=self._row_actions_allowed,
+            after=self._update_row_actions,
+        )
 
     async def _refresh(self) -> None:
         api = self._require_api()
@@ -162,7 +194,7 @@ class WebhooksController(TabController[WebhooksTab]):
         self.model.set_webhooks(hooks)
         if selected is not None:
             self.view.select_row(self.model.row_of(selected.id))
-        self.view.count_label.setText(f"{len(hooks)} webhook{'s' if len(hooks) != 1 else ''}")
+        self.view.show_count()
         if self.view.banner.kind == "error":
             self.view.banner.clear()
         self.api_ok.emit()
@@ -255,8 +287,16 @@ class WebhooksController(TabController[WebhooksTab]):
     async def _after_change(self, webhook_id: int | None) -> None:
         self.changed.emit()
         await self._refresh()
-        if webhook_id is not None:
-            self.view.select_row(self.model.row_of(webhook_id))
+        if webhook_id is None or not alive(self.view):
+            return
+        row = self.model.row_of(webhook_id)
+        if row >= 0 and not self.view.select_row(row):
+            # the filter hides it: show it rather than leave the user looking for it
+            self.view.filter_edit.clear()
+            self.view.select_row(row)
+            self.view.banner.show_info(
+                f"{self.view.banner.text} The filter was cleared to show webhook #{webhook_id}."
+            )
 
     async def _ask(self, dialog: QDialog) -> int:
         self.open_dialog = dialog

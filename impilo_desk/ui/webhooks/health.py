@@ -70,7 +70,7 @@ class HealthWatch(QObject):
         self._tick.timeout.connect(self._show_line)
         view.stop_sync_action.triggered.connect(self.stop_sync)
         view.health_panel.span_changed.connect(lambda _days: self.update_panel())
-        view.table.selectionModel().selectionChanged.connect(lambda *_: self.update_panel())
+        view.selection_changed.connect(self.update_panel)
         model.modelReset.connect(self.recompute)
 
     def bind(self, mirror: LogMirror | None, tasks: TaskOwner, alerts: bool = True) -> None:

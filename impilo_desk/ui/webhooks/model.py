@@ -28,6 +28,12 @@ class WebhookColumn(TitledColumn):
     URL = 7, "URL"
 
 
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a column sorts by: its meaning, not its text
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 2  # what the filter matches: event type and URL
+
+# states by severity, so that a sort puts the worst together (the unknown first, as least said)
+_SEVERITY = {"idle": 1, "healthy": 2, "degraded": 3, "failing": 4}
+
 HEALTH_COLUMNS = (
     WebhookColumn.STATE,
     WebhookColumn.DELIVERIES,
@@ -100,6 +106,10 @@ class WebhooksModel(NamedColumnsModel):
             return None
         hook = self._rows[index.row()]
         column = WebhookColumn(index.column())
+        if role == FILTER_ROLE:
+            return f"{hook.type}\n{hook.url}"
+        if role == SORT_ROLE:
+            return self._sort_key(hook, column)
         if column in HEALTH_COLUMNS:
             return self._health_data(hook, column, role)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -116,6 +126,31 @@ class WebhooksModel(NamedColumnsModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column is WebhookColumn.ID:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _sort_key(self, hook: Webhook, column: WebhookColumn) -> Any:
+        """One type per column (numbers or lower-case text); the missing sort first."""
+        if column is WebhookColumn.ID:
+            return -1 if hook.id is None else hook.id
+        if column is WebhookColumn.TYPE:
+            return hook.type.casefold()
+        if column is WebhookColumn.URL:
+            return hook.url.casefold()
+        health = self.health_of(hook.id)
+        if health is None:
+            return -1.0
+        if column is WebhookColumn.STATE:
+            return float(_SEVERITY.get(health.state.value, 0))
+        if column is WebhookColumn.DELIVERIES:
+            return float(health.deliveries)
+        if column is WebhookColumn.SUCCESS:
+            rate = health.success_rate
+            return -1.0 if rate is None else rate
+        when = (
+            health.last_delivered
+            if column is WebhookColumn.LAST_DELIVERED
+            else health.failing_since
+        )
+        return -1.0 if when is None else when.timestamp()
 
     def _health_data(self, hook: Webhook, column: WebhookColumn, role: int) -> Any:
         health = self.health_of(hook.id)
