@@ -6,10 +6,12 @@ import asyncio
 import csv
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from impilo_desk.ui.kit.save_folder import SaveFolder
 from impilo_desk.ui.logs.model import LogColumn
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.logs_support import Harness, close_tab, open_tab, seed_db
@@ -171,3 +173,21 @@ def test_auto_refresh_keeps_selection_and_scroll(qtbot, make_desk, tmp_path, rec
             assert not controller.auto_refresh.isActive()
         finally:
             close_tab(qtbot, make_desk, logs_tab)
+
+
+def test_export_dialog_opens_in_documents_then_in_the_last_folder(qtbot, logs_tab, tmp_path):
+    exporter = logs_tab.controller.exporter
+    first = tmp_path / "Documents"
+    first.mkdir()
+    exporter.folder = SaveFolder(first)  # the user's documents folder, as platformdirs gives it
+    chosen = tmp_path / "exports"
+    chosen.mkdir()
+    for expected in (first, chosen):
+        logs_tab.view.export_action.trigger()
+        qtbot.waitUntil(lambda: exporter.open_dialog is not None)
+        dialog = exporter.open_dialog
+        assert Path(dialog.directory().absolutePath()) == expected  # never the working folder
+        dialog.setDirectory(str(chosen))
+        dialog.findChild(QLineEdit, "fileNameEdit").setText("log")
+        with qtbot.waitSignal(exporter.finished, timeout=20000):
+            dialog.accept()

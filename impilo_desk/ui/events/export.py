@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from impilo_desk.services.failure_sentence import describe_error
-from impilo_desk.ui.kit.dialogs import alive, run_dialog
+from impilo_desk.ui.kit.dialogs import alive
+from impilo_desk.ui.kit.export_dialog import ask_export_path
+from impilo_desk.ui.kit.save_folder import SaveFolder
 from impilo_desk.ui.kit.tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -21,13 +23,6 @@ if TYPE_CHECKING:
 
 PAGE = 500
 _FILTERS = {"JSON Lines (*.jsonl)": "jsonl", "CSV (*.csv)": "csv"}
-
-
-def documents_folder() -> Path:
-    """The user's documents folder (where the first export dialog opens)."""
-    import platformdirs
-
-    return Path(platformdirs.user_documents_dir())
 
 
 class EventsExporter(QObject):
@@ -65,7 +60,7 @@ class EventsExporter(QObject):
         self._filters = filters
         self.task: asyncio.Task[None] | None = None
         self.open_dialog: QFileDialog | None = None
-        self.last_folder: Path | None = None
+        self.folder = SaveFolder()  # documents, then the last folder used
         view.export_cancel.clicked.connect(self.cancel)
 
     @property
@@ -94,27 +89,15 @@ class EventsExporter(QObject):
         tasks.spawn(self._ask(tasks, selected), name="events.export-ask")
 
     async def _ask(self, tasks: TaskOwner, selected: bool) -> None:
-        dialog = QFileDialog(self.view, "Export events")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setNameFilters(list(_FILTERS))
-        dialog.setDirectory(str(self.last_folder or documents_folder()))
-        dialog.selectFile("events.jsonl")
+        chosen = await ask_export_path(
+            self.view, "Export events", _FILTERS, "events.jsonl", self.folder, self._showing
+        )
+        if chosen is not None:
+            path, fmt = chosen
+            self.start(tasks, path, fmt, self.view.redact_box.isChecked(), selected=selected)
+
+    def _showing(self, dialog: QFileDialog | None) -> None:
         self.open_dialog = dialog
-        try:
-            result = await run_dialog(dialog)
-            if result != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
-                return
-            path = Path(dialog.selectedFiles()[0])
-            fmt = _FILTERS.get(dialog.selectedNameFilter(), "jsonl")
-        finally:
-            self.open_dialog = None
-            dialog.deleteLater()
-        if path.suffix.lower() in (".jsonl", ".csv"):
-            fmt = path.suffix.lower()[1:]
-        else:
-            path = path.with_suffix("." + fmt)
-        self.start(tasks, path, fmt, self.view.redact_box.isChecked(), selected=selected)
 
     def start(
         self, tasks: TaskOwner, path: Path, fmt: str, redact: bool, *, selected: bool
@@ -123,7 +106,7 @@ class EventsExporter(QObject):
         store = self._store()
         if store is None or self.running:
             return None
-        self.last_folder = path.parent
+        self.folder.used(path)
         ids = self.selected_ids() if selected else None
         self.task = tasks.spawn(self._export(store, path, fmt, redact, ids), name="events.export")
         return self.task

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from impilo_desk.services.failure_sentence import describe_error
-from impilo_desk.ui.kit.dialogs import alive, run_dialog
+from impilo_desk.ui.kit.dialogs import alive
+from impilo_desk.ui.kit.export_dialog import ask_export_path
+from impilo_desk.ui.kit.save_folder import SaveFolder
 from impilo_desk.ui.kit.tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ class LogsExporter(QObject):
         self.page_size = EXPORT_PAGE_SIZE
         self.task: asyncio.Task[None] | None = None
         self.open_dialog: QFileDialog | None = None
+        self.folder = SaveFolder()  # documents, then the last folder used
         view.export_cancel.clicked.connect(self.cancel)
 
     @property
@@ -109,28 +112,19 @@ class LogsExporter(QObject):
         tasks.spawn(self._ask(tasks), name="logs.export-ask")
 
     async def _ask(self, tasks: TaskOwner) -> None:
-        dialog = QFileDialog(self.view, "Export the delivery log")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setNameFilters(list(_FILTERS))
-        dialog.selectFile("delivery-log.csv")
+        chosen = await ask_export_path(
+            self.view,
+            "Export the delivery log",
+            _FILTERS,
+            "delivery-log.csv",
+            self.folder,
+            self._showing,
+        )
+        if chosen is not None:
+            self.start(tasks, *chosen, self.view.redact_box.isChecked())
+
+    def _showing(self, dialog: QFileDialog | None) -> None:
         self.open_dialog = dialog
-        try:
-            result = await run_dialog(dialog)
-            if result != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
-                return
-            path = Path(dialog.selectedFiles()[0])
-            fmt = _FILTERS.get(dialog.selectedNameFilter(), "csv")
-        finally:
-            self.open_dialog = None
-            dialog.deleteLater()
-        if path.suffix.lower() == ".jsonl":
-            fmt = "jsonl"
-        elif path.suffix.lower() == ".csv":
-            fmt = "csv"
-        else:
-            path = path.with_suffix("." + fmt)
-        self.start(tasks, path, fmt, self.view.redact_box.isChecked())
 
     def start(
         self, tasks: TaskOwner, path: Path, fmt: str, redact: bool
