@@ -70,16 +70,22 @@ class TimeDisplay:
         return "UTC" if self.utc else (when.tzname() or when.strftime("%z"))
 
     def moment(
-        self, when: datetime | float, now: datetime | None = None, *, milliseconds: bool = False
+        self,
+        when: datetime | float,
+        now: datetime | None = None,
+        *,
+        milliseconds: bool = False,
+        always_date: bool = False,
     ) -> str:
         """``when`` (aware datetime, naive = UTC, or seconds since the epoch) for people.
 
         The date is shown whenever it is not today (in the zone shown); the zone always.
-        ``milliseconds`` adds them (``14:03:07.412 CET``), for steps a second apart.
+        ``milliseconds`` adds them (``14:03:07.412 CET``), for steps a second apart;
+        ``always_date`` shows the date today too (a list that spans days, e.g. Events).
         """
         at = _aware(when).astimezone(self.zone())
         today = (now or datetime.now(UTC)).astimezone(self.zone()).date()
-        text = at.strftime(TIME if at.date() == today else f"{DATE} {TIME}")
+        text = at.strftime(TIME if at.date() == today and not always_date else f"{DATE} {TIME}")
         if milliseconds:
             text += f".{at.microsecond // 1000:03d}"
         return f"{text} {self.zone_name(at)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
@@ -233,7 +233,7 @@ def states(qtbot, make_desk, tmp_path) -> Iterator[tuple[Harness, Clock]]:
 def test_state_column_counts_down_from_the_injected_clock(qtbot, states):
     logs_tab, clock = states
     texts = logs_tab.column(LogColumn.STATE)
-    local = (T0 + timedelta(seconds=30)).astimezone().strftime("%H:%M:%S")
+    local = (T0 + timedelta(seconds=30)).astimezone().strftime("%H:%M:%S %Z")  # today: no date
     assert texts == [
         "Sending…",
         f"Retry 2 of 3 at {local} (in 20s)",  # retry 1 at T0; retry 2 is 30 s / 60 later
@@ -297,7 +297,7 @@ def test_mid_retry_through_the_real_delivery(qtbot, make_desk, sandbox_factory, 
         record = logs_tab.model.record_at(0)
         clock.now = record.createTimestamp + timedelta(seconds=10)
         logs_tab.model.tick()
-        due = (record.createTimestamp + timedelta(minutes=7.5)).astimezone().strftime("%H:%M:%S")
+        due = (record.createTimestamp + timedelta(minutes=7.5)).astimezone().strftime("%H:%M:%S %Z")
         assert (
             logs_tab.model.index(0, LogColumn.STATE).data() == f"Retry 1 of 3 at {due} (in 7m 20s)"
         )
@@ -314,3 +314,19 @@ def test_type_column_fits_the_longest_catalogue_type(logs_tab):
     needed = max(metrics.horizontalAdvance(name) for name in EVENT_TYPES) + margin
     assert "reading.sleepMatDuration" in EVENT_TYPES
     assert table.horizontalHeader().sectionSize(LogColumn.TYPE) >= needed
+
+
+def test_times_follow_the_one_rule_and_its_utc_setting(qtbot, states):
+    logs_tab, _clock = states
+    created = logs_tab.model.record_at(0).createTimestamp
+    zone = timezone(timedelta(hours=2), "EET")
+    times = logs_tab.model.times  # the window's one rule, as View › Times in UTC changes it
+    times.local_zone = zone
+    times.set_utc(False)  # not a change: the cells keep what they wrote
+    times.set_utc(True)
+    cell = logs_tab.model.index(0, LogColumn.CREATED).data()
+    assert cell == created.astimezone(UTC).strftime("%H:%M:%S UTC")  # today: the time and zone
+    times.set_utc(False)
+    assert logs_tab.model.index(0, LogColumn.CREATED).data() == created.astimezone(zone).strftime(
+        "%H:%M:%S EET"
+    )

@@ -20,6 +20,8 @@ def test_local_time_with_its_zone_and_a_date_when_not_today():
     # 23:30 UTC on the 30th is already the 1st in CET: today there, no date
     assert times.moment(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), NOW) == "00:30:00 CET"
     assert times.column_title() == "Time (CET)"
+    today = datetime(2026, 12, 1, 9, 30, 5, tzinfo=UTC)
+    assert times.moment(today, NOW, always_date=True) == "2026-12-01 10:30:05 CET"  # lists of days
 
 
 def test_the_utc_setting_changes_every_listener():

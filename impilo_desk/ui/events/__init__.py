@@ -10,6 +10,6 @@ from impilo_desk.ui.kit.tab import TabParts
 
 def build(parts: TabParts) -> EventsController:
     """The Events tab: its table model, view and controller."""
-    model = EventsModel(parts.window)
+    model = EventsModel(parts.window, parts.times)
     view = EventsTab(model, parts.clipboard)
     return EventsController(view, model, parts.idle, parts.clock, parts.window)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.table_model import Index, NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ class EventColumn(TitledColumn):
     FORWARDED = 6, "Forwarded"
 
 
-def format_received(at: datetime) -> str:
-    """Date, time and zone, in the machine's zone."""
-    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+def format_received(at: datetime, times: TimeDisplay | None = None) -> str:
+    """Date, time and zone, in the zone of the app's one rule (``times``; default local)."""
+    return (times or TimeDisplay()).moment(at, always_date=True)
 
 
 def format_patient(name: str, patient_id: int | None) -> str:
@@ -43,9 +44,9 @@ def format_patient(name: str, patient_id: int | None) -> str:
     return name or pid
 
 
-def received_text(row: Listed) -> str:
-    """When the row was received, with date, time and zone."""
-    return format_received(row.received_at)
+def received_text(row: Listed, times: TimeDisplay | None = None) -> str:
+    """When the row was received, as :func:`format_received` writes it."""
+    return format_received(row.received_at, times)
 
 
 def patient_text(row: Listed) -> str:
@@ -66,8 +67,10 @@ class EventsModel(NamedColumnsModel):
     columns = EventColumn
     more_wanted = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, times: TimeDisplay | None = None) -> None:
         super().__init__(parent)
+        self.times = times or TimeDisplay()  # the app's one rule for writing times
+        self.times.listen(self._times_changed)
         self.rows: list[Listed] = []
         self._keys: list[tuple[float, int]] = []  # negated keys, ascending (for bisect)
         self._ids: set[tuple[float, int]] = set()
@@ -108,7 +111,7 @@ class EventsModel(NamedColumnsModel):
 
     def _text(self, row: Listed, column: EventColumn) -> str:
         if column is EventColumn.RECEIVED:
-            return received_text(row)
+            return received_text(row, self.times)
         if row.marker:
             return ("⚠ " + row.text) if column is EventColumn.TYPE else (
                 row.source if column is EventColumn.SOURCE else ""
@@ -126,6 +129,12 @@ class EventsModel(NamedColumnsModel):
         return self.forwarded.get(row.envelope_id or 0, "")
 
     # -- what the controller does ------------------------------------------------------------
+    def _times_changed(self) -> None:
+        """The user switched local time / UTC: the Received cells are written again."""
+        if self.rows:
+            column = EventColumn.RECEIVED
+            self.dataChanged.emit(self.index(0, column), self.index(len(self.rows) - 1, column))
+
     def reset(self, rows: Sequence[Listed], more: bool) -> None:
         """Shows ``rows`` (the first page) instead of what was shown."""
         self.beginResetModel()

@@ -17,7 +17,7 @@ async def _time_scale_of(base_url: str) -> float:
 
 def build(parts: TabParts) -> LogsController:
     """The Logs tab: its table model (countdowns on ``parts.clock``), view and controller."""
-    model = LogsModel(parts.clock, state_icons(), parts.window)
+    model = LogsModel(parts.clock, state_icons(), parts.window, parts.times)
     controller = LogsController(
         LogsTab(model, parts.clipboard), model, parts.idle, _time_scale_of, parts.window
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
@@ -73,14 +74,19 @@ def state_icons(size: int = 16) -> dict[str, QIcon]:
     return icons
 
 
-def local_time(value: datetime | None) -> str:
-    """A timestamp in the computer's time zone, to the second; ``""`` for none."""
+def local_time(
+    value: datetime | None, times: TimeDisplay | None = None, now: datetime | None = None
+) -> str:
+    """A timestamp by the app's one rule (``times``; default local time): ``""`` for none.
+
+    The zone is always shown, the date whenever it is not ``now``'s day.
+    """
     if value is None:
         return ""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return (times or TimeDisplay()).moment(value, now)
 
 
-def describe_state(state: DeliveryState, now: datetime) -> str:
+def describe_state(state: DeliveryState, now: datetime, times: TimeDisplay | None = None) -> str:
     """The state cell: "Delivered", "Retry 2 of 3 at 14:05:10 (in 4m 10s)", "Failed for good…"."""
     from impilo_desk.contract import MAX_RETRIES, DeliveryPhase
     from impilo_desk.contract.retry import format_duration
@@ -88,7 +94,7 @@ def describe_state(state: DeliveryState, now: datetime) -> str:
     if state.phase is not DeliveryPhase.RETRYING or state.next_retry_at is None:
         return state.describe(now)
     due = state.next_retry_at
-    at = due.astimezone().strftime("%H:%M:%S")
+    at = local_time(due, times, now)
     left = due - now
     when = "due now" if left <= timedelta(0) else f"in {format_duration(left)}"
     return f"Retry {state.next_retry} of {MAX_RETRIES} at {at} ({when})"
@@ -106,6 +112,7 @@ class LogsModel(NamedColumnsModel):
         icons: Icon per delivery phase value (``delivered``, ``retrying``, ``failed``,
             ``pending``); default: none (the text alone).
         parent: QObject parent.
+        times: How times are written (the app's one rule; default local time).
     """
 
     columns = LogColumn
@@ -115,9 +122,12 @@ class LogsModel(NamedColumnsModel):
         clock: Clock,
         icons: Mapping[str, QIcon] | None = None,
         parent: Any = None,
+        times: TimeDisplay | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self.times = times or TimeDisplay()  # the window's one rule for writing times
+        self.times.listen(self._times_changed)
         self._icons = dict(icons or {})
         self._rows: list[WebhookLog] = []
         self._schedule: tuple[timedelta, ...] | None = None
@@ -191,7 +201,7 @@ class LogsModel(NamedColumnsModel):
         """The state cell's text for ``row``."""
         text = self._state_texts[row]
         if text is None:
-            text = describe_state(self.state_at(row), self._current())
+            text = describe_state(self.state_at(row), self._current(), self.times)
             manual = self._manual.get(self._rows[row].id) if self._manual else None
             if manual is not None:
                 text = f"{text} · {manual[0]}"
@@ -202,6 +212,16 @@ class LogsModel(NamedColumnsModel):
         if self._now is None:
             self._now = self._clock()
         return self._now
+
+    def _times_changed(self) -> None:
+        """The user switched local time / UTC: every time cell is written again."""
+        if not self._rows:
+            return
+        self._texts = [None] * len(self._rows)
+        self._state_texts = [None] * len(self._rows)
+        self.dataChanged.emit(
+            self.index(0, 0), self.index(len(self._rows) - 1, len(LogColumn) - 1), [_DISPLAY]
+        )
 
     def _refresh_states(self) -> None:
         if not self._rows:
@@ -233,7 +253,10 @@ class LogsModel(NamedColumnsModel):
             texts = self._texts[row]
             if texts is None:
                 record = self._rows[row]
-                texts = self._texts[row] = [_cell_text(record, c) for c in LogColumn]
+                now = self._current()
+                texts = self._texts[row] = [
+                    _cell_text(record, c, self.times, now) for c in LogColumn
+                ]
             return texts[column]
         if role == _DECORATION:
             return self._icons.get(self.state_at(row).phase.value) if column == _STATE else None
@@ -265,10 +288,10 @@ class LogsModel(NamedColumnsModel):
         return None
 
 
-def _cell_text(record: WebhookLog, column: LogColumn) -> str:
+def _cell_text(record: WebhookLog, column: LogColumn, times: TimeDisplay, now: datetime) -> str:
     match column:
         case LogColumn.CREATED:
-            return local_time(record.createTimestamp)
+            return local_time(record.createTimestamp, times, now)
         case LogColumn.WEBHOOK_ID:
             return _text(record.webhookId)
         case LogColumn.TYPE:
@@ -281,7 +304,7 @@ def _cell_text(record: WebhookLog, column: LogColumn) -> str:
         case LogColumn.RETRIES:
             return _text(record.retryAttempts)
         case LogColumn.LAST_RETRY:
-            return local_time(record.lastRetryTimestamp)
+            return local_time(record.lastRetryTimestamp, times, now)
     return ""
 
 
