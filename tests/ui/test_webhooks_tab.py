@@ -166,3 +166,16 @@ def test_every_control_has_an_accessible_name(qtbot, desk):
         if not w.accessibleName() and w.isVisibleTo(desk.window)
     ]
     assert missing == []
+
+
+def test_not_confirmed_types_say_what_that_means(qtbot):
+    dialog = WebhookDialog()
+    qtbot.addWidget(dialog)
+    index = dialog.type_combo.findData("reading.heartRate")  # a type the docs only hint at
+    assert dialog.type_combo.itemText(index) == "reading.heartRate (not confirmed)"
+    tip = dialog.type_combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    assert "documentation only hints at this event type" in tip
+    dialog.select_type("reading.heartRate")
+    assert "Impilo may refuse the webhook or send a different payload" in dialog.description.text()
+    documented = dialog.type_combo.findData("reading.bloodPressure")
+    assert dialog.type_combo.itemData(documented, Qt.ItemDataRole.ToolTipRole) is None

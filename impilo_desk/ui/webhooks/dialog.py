@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +21,12 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.contract import EVENT_TYPES, Webhook
 from impilo_desk.services.url_checks import check_url
+
+NOT_CONFIRMED = (
+    "Impilo's public documentation only hints at this event type, so its name and example "
+    "payload are this app's best reading of the docs; Impilo may refuse the webhook or send "
+    "a different payload."
+)
 
 
 class WebhookDialog(QDialog):
@@ -49,6 +56,10 @@ class WebhookDialog(QDialog):
         for name, info in EVENT_TYPES.items():
             label = name if info.documented else f"{name} (not confirmed)"
             self.type_combo.addItem(label, name)
+            if not info.documented:
+                self.type_combo.setItemData(
+                    self.type_combo.count() - 1, NOT_CONFIRMED, Qt.ItemDataRole.ToolTipRole
+                )
         if webhook is not None:
             index = self.type_combo.findData(webhook.type)
             if index < 0:
@@ -121,7 +132,7 @@ class WebhookDialog(QDialog):
             self.description.setText("An event type this app does not know.")
             self.example.setPlainText("")
             return
-        note = "" if info.documented else " The public docs only hint at this type."
+        note = "" if info.documented else f" Not confirmed: {NOT_CONFIRMED}"
         self.description.setText(info.description + note)
         self.example.setPlainText(
             json.dumps({"id": 1, "type": info.name, "payload": info.example}, indent=2)
