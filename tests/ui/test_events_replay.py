@@ -13,12 +13,12 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 
 from impilo_desk.contract import SECRET_HEADER
-from impilo_desk.services.redelivery import REDELIVERY_HEADER, AttemptStore
+from impilo_desk.services.redelivery import REDELIVERY_HEADER, AttemptStore, RedeliverySettings
 from impilo_desk.ui.events.replay import NOTHING_SELECTED, UNSIGNED
 from tests.fixtures.relay import RelayProcess
 from tests.fixtures.sandbox import SandboxProcess
 from tests.ui.events_support import PATIENT, WAIT_MS, EventsDesk, open_events_desk
-from tests.ui.redeliver_support import FAST, SECRET, scripted
+from tests.ui.redeliver_support import FAST, HOLD, SECRET, scripted
 
 
 def select(world: EventsDesk, rows: list[int]) -> None:
@@ -164,3 +164,39 @@ def test_a_production_profile_needs_its_name_typed(
         with qtbot.waitSignal(world.tab.replay.run_finished, timeout=WAIT_MS):
             qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
         assert receiver.ids() == [world.tab.model.rows[1].envelope_id]
+
+
+def test_cancel_halfway_the_record_matches_what_the_receiver_got(
+    qtbot: Any, make_desk: Any, relay: RelayProcess, sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    world = open_events_desk(
+        qtbot, make_desk, relay, tmp_path, sandbox.base_url, secret=SECRET, with_record=True
+    )
+    world.tab.replay.settings = RedeliverySettings(
+        concurrency=1, rate_per_second=None, timeout_s=30
+    )
+    three_events(world)
+    qtbot.waitUntil(lambda: len(world.ids()) == 3, timeout=WAIT_MS)
+    select(world, [0, 1, 2])
+    bar = world.tab.view.replay_bar
+    with scripted(lambda n, got: 200 if n < 1 else HOLD) as receiver:
+        dialog = open_dialog(qtbot, world)
+        dialog.url_edit.setText(f"{receiver.url}/hook")
+        with qtbot.waitSignal(world.tab.replay.run_started, timeout=WAIT_MS):
+            qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: receiver.count() == 2, timeout=WAIT_MS)  # the second is held
+        assert bar.isVisible()
+        assert world.tab.view.replay_action.isEnabled() is False  # one replay at a time
+        qtbot.mouseClick(bar.cancel_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(world.tab.replay.run_finished, timeout=WAIT_MS) as done:
+            receiver.release()  # the one in flight finishes; no third starts
+        got = receiver.ids()
+    assert (
+        done.args[0]
+        == "Replay cancelled: 2 of 3 were sent (2 delivered, 0 failed); 1 were not sent."
+    )
+    assert len(got) == 2
+    runs, attempts = recorded(tmp_path)
+    assert [r[:2] for r in runs] == [("events", "cancelled")]
+    assert sorted(a[0] for a in attempts) == sorted(got)
+    assert {a[3] for a in attempts} == {"delivered"}
