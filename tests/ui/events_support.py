@@ -18,8 +18,10 @@ import httpx
 from impilo_desk.client import ImpiloClient
 from impilo_desk.contract import SECRET_HEADER
 from impilo_desk.feeds import relay_feed
+from impilo_desk.services.credentials import SecretKind
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.reading_feed import EventHub
+from impilo_desk.services.redelivery import AttemptStore
 from impilo_desk.services.sse_base import Backoff
 from impilo_desk.session import OpenSession, ProfileInfo, Session
 from impilo_desk.ui.events.controller import EventsController
@@ -68,18 +70,34 @@ class EventsDesk:
 
 
 def opener(
-    relay: RelayProcess, tmp_path: Path, stores: list[EventStore], api_url: str
+    relay: RelayProcess,
+    tmp_path: Path,
+    stores: list[EventStore],
+    api_url: str,
+    secret: str | None = None,
+    with_record: bool = False,
 ) -> OpenSession:
+    """Sessions as the app opens them; ``secret`` in the keyring, a redelivery record if asked."""
+
     @asynccontextmanager
     async def open_session(profile: ProfileInfo) -> AsyncIterator[Session]:
         store = await asyncio.to_thread(EventStore, tmp_path / f"events-{profile.id}.sqlite3")
         stores.append(store)
         hub = EventHub(store)
         feed = relay_feed(relay.url, relay.token, hub, backoff=Backoff(0.05, 0.3))
+        keyring = FakeStore()
+        if secret is not None:
+            await keyring.set(profile.id, str(SecretKind.WEBHOOK_SECRET), secret)
+        record = None
+        if with_record:
+            path = AttemptStore.path_for(tmp_path, profile.id)
+            record = await asyncio.to_thread(AttemptStore, path)
         try:
             async with ImpiloClient(api_url, "test-api-key") as client:
-                yield Session(profile, client, FakeStore(), feed, events=hub)
+                yield Session(profile, client, keyring, feed, events=hub, attempts=record)
         finally:
+            if record is not None:
+                await asyncio.to_thread(record.close)
             await asyncio.to_thread(store.close)
 
     return open_session
@@ -92,10 +110,13 @@ def open_events_desk(
     tmp_path: Path,
     api_url: str,
     environment: str = "sandbox",
+    secret: str | None = None,
+    with_record: bool = False,
 ) -> EventsDesk:
     """The desk on ``relay``, the Events tab shown, its session live."""
     stores: list[EventStore] = []
-    desk = make_desk(opener(relay, tmp_path, stores, api_url), end_session_first=True)
+    opened = opener(relay, tmp_path, stores, api_url, secret, with_record)
+    desk = make_desk(opened, end_session_first=True)
     live: list[str] = []
     desk.sessions.relay_status.connect(lambda s: live.append(s.phase))
     world = EventsDesk(desk, relay, stores)

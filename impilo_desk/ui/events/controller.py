@@ -15,6 +15,7 @@ from impilo_desk.ui.events.export import EventsExporter
 from impilo_desk.ui.events.forwarding import Forwarding
 from impilo_desk.ui.events.markers import marker_sentence
 from impilo_desk.ui.events.model import EventsModel
+from impilo_desk.ui.events.replay import Replay
 from impilo_desk.ui.events.view import EventsTab
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
@@ -100,6 +101,14 @@ class EventsController(TabController[EventsTab]):
         )
         self.exporter = EventsExporter(view, model, lambda: self.store, lambda: self._filter, self)
         self.forwarding = Forwarding(view, model, lambda: self._tasks, self)
+        self.replay = Replay(
+            view,
+            self.exporter.selected_ids,
+            lambda: self.store,
+            lambda: self._tasks,
+            lambda exc: self.report_failure(exc, to_status=False),
+            self,
+        )
         view.filters.changed.connect(self._filter_timer.start)
         view.filters.search_edit.returnPressed.connect(self.reload)
         model.more_wanted.connect(lambda: self._spawn(self._fetch_more(), "events.more"))
@@ -146,6 +155,7 @@ class EventsController(TabController[EventsTab]):
         self._hub = hub
         self.store = hub.store if hub is not None else None
         self._set_enabled(self.store is not None)
+        self.replay.bind(session)
         if session is None or hub is None or self.store is None:
             self.view.count_label.setText("No event store: open a profile with a relay.")
             return

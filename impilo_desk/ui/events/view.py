@@ -27,6 +27,7 @@ from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.events.detail import HeadersModel, JsonTreeModel
 from impilo_desk.ui.events.filters import EventsFilterBar
 from impilo_desk.ui.events.model import EventColumn, EventsModel
+from impilo_desk.ui.events.replay_dialog import ReplayBar
 from impilo_desk.ui.kit.banners import MessageBanner
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
@@ -61,6 +62,10 @@ class EventsTab(TabPage):
             self, "&Copy payload", "events-copy", QKeySequence("Ctrl+Shift+C")
         )
         self.copy_curl_action = page_action(self, "Copy as c&url", "events-curl", None)
+        self.replay_action = page_action(
+            self, "&Replay to…", "events-replay", QKeySequence("Ctrl+Shift+R")
+        )
+        self.replay_bar = ReplayBar(self)
         self.pause_action = page_action(self, "&Pause", "events-pause", QKeySequence("Ctrl+P"))
         self.pause_action.setCheckable(True)
 
@@ -99,6 +104,9 @@ class EventsTab(TabPage):
         live.addStretch(1)
         live.addWidget(action_button(self, self.export_selected_action, "Export selected events"))
         live.addWidget(action_button(self, self.export_all_action, "Export all matching events"))
+        live.addWidget(
+            action_button(self, self.replay_action, "Replay the selected events to a URL")
+        )
         live.addWidget(self.redact_box)
 
         self.forward_url = QLineEdit(self)
@@ -155,6 +163,7 @@ class EventsTab(TabPage):
         layout.addLayout(live)
         layout.addLayout(forward)
         layout.addWidget(self.export_bar)
+        layout.addWidget(self.replay_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(keep)
 
