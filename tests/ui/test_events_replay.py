@@ -193,7 +193,7 @@ def test_cancel_halfway_the_record_matches_what_the_receiver_got(
         got = receiver.ids()
     assert (
         done.args[0]
-        == "Replay cancelled: 2 of 3 were sent (2 delivered, 0 failed); 1 were not sent."
+        == "Replay cancelled: 2 of 3 were sent (2 delivered, 0 failed); 1 was not sent."
     )
     assert len(got) == 2
     runs, attempts = recorded(tmp_path)

@@ -197,7 +197,7 @@ def test_cancel_halfway_the_record_matches_what_arrived(qtbot, make_desk, tmp_pa
     sent = len(arrived)
     assert sentence == (
         f"Redelivery cancelled: {sent} of 40 were sent ({sent} delivered, 0 failed); "
-        f"{40 - sent} were not sent."
+        f"{40 - sent} {'was' if 40 - sent == 1 else 'were'} not sent."
     )
     store = AttemptStore(record_path)
     try:

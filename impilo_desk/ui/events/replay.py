@@ -232,13 +232,6 @@ class Replay(QObject):
 
 
 def _summary(result: RunResult, total: int) -> str:
-    from impilo_desk.services.redelivery import RunState
+    from impilo_desk.services.redelivery.words import run_summary
 
-    sent = result.delivered + result.failed
-    counts = f"{result.delivered:,} delivered, {result.failed:,} failed"
-    if result.state is RunState.CANCELLED:
-        return (
-            f"Replay cancelled: {sent:,} of {total:,} were sent ({counts}); "
-            f"{len(result.not_sent):,} were not sent."
-        )
-    return f"Replay done: {sent:,} sent ({counts})."
+    return run_summary("Replay", result, total)

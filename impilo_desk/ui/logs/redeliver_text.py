@@ -42,13 +42,6 @@ def most_common_error(attempts: Sequence[Attempt]) -> str:
 
 def summary(result: RunResult, total: int) -> str:
     """The sentence a run ends with."""
-    from impilo_desk.services.redelivery import RunState
+    from impilo_desk.services.redelivery.words import run_summary
 
-    sent = result.delivered + result.failed
-    counts = f"{result.delivered:,} delivered, {result.failed:,} failed"
-    if result.state is RunState.CANCELLED:
-        return (
-            f"Redelivery cancelled: {sent:,} of {total:,} were sent ({counts}); "
-            f"{len(result.not_sent):,} were not sent."
-        )
-    return f"Redelivery done: {sent:,} sent ({counts})."
+    return run_summary("Redelivery", result, total)
