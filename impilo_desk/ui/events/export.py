@@ -7,13 +7,10 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject
 
-from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.ui.kit.dialogs import alive
-from impilo_desk.ui.kit.export_dialog import ask_export_path
-from impilo_desk.ui.kit.save_folder import SaveFolder
+from impilo_desk.ui.kit.export_run import ExportRun
 from impilo_desk.ui.kit.tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -25,7 +22,7 @@ PAGE = 500
 _FILTERS = {"JSON Lines (*.jsonl)": "jsonl", "CSV (*.csv)": "csv"}
 
 
-class EventsExporter(QObject):
+class EventsExporter(ExportRun):
     """Runs one export at a time; the file appears only when complete.
 
     Signals:
@@ -41,10 +38,6 @@ class EventsExporter(QObject):
         parent: QObject parent.
     """
 
-    finished = Signal(int, str)
-    failed = Signal(str)
-    cancelled = Signal()
-
     def __init__(
         self,
         view: EventsTab,
@@ -53,25 +46,11 @@ class EventsExporter(QObject):
         filters: Callable[[], EventFilter | None],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(view, parent)
         self.view = view
         self.model = model
         self._store = store
         self._filters = filters
-        self.task: asyncio.Task[None] | None = None
-        self.open_dialog: QFileDialog | None = None
-        self.folder = SaveFolder()  # documents, then the last folder used
-        view.export_cancel.clicked.connect(self.cancel)
-
-    @property
-    def running(self) -> bool:
-        """Whether an export is under way."""
-        return self.task is not None and not self.task.done()
-
-    def cancel(self) -> None:
-        """Cancels the export under way, if any."""
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
 
     def selected_ids(self) -> list[int]:
         """The Impilo ids of the selected event rows (markers left out), newest first."""
@@ -89,15 +68,10 @@ class EventsExporter(QObject):
         tasks.spawn(self._ask(tasks, selected), name="events.export-ask")
 
     async def _ask(self, tasks: TaskOwner, selected: bool) -> None:
-        chosen = await ask_export_path(
-            self.view, "Export events", _FILTERS, "events.jsonl", self.folder, self._showing
-        )
+        chosen = await self.ask_path("Export events", _FILTERS, "events.jsonl")
         if chosen is not None:
             path, fmt = chosen
             self.start(tasks, path, fmt, self.view.redact_box.isChecked(), selected=selected)
-
-    def _showing(self, dialog: QFileDialog | None) -> None:
-        self.open_dialog = dialog
 
     def start(
         self, tasks: TaskOwner, path: Path, fmt: str, redact: bool, *, selected: bool
@@ -147,26 +121,7 @@ class EventsExporter(QObject):
                 view.export_label.setText(f"Exported {written:,} of {total:,} events…")
 
         pages = self._pages(store, ids)
-        try:
-            written = await export_events(
-                pages, path, ExportFormat(fmt), redact=redact, on_progress=on_progress
-            )
-        except asyncio.CancelledError:
-            if alive(view):
-                view.show_export(False)
-                view.banner.show_info("Export cancelled; no file was written.")
-            self.cancelled.emit()
-            raise
-        except Exception as exc:
-            sentence = describe_error(exc)
-            if alive(view):
-                view.show_export(False)
-                view.banner.show_error(f"The export failed, and no file was written. {sentence}")
-            self.failed.emit(sentence)
-            return
-        finally:
-            await pages.aclose()
-        view.show_export(False)
-        redacted = " with patient details redacted" if redact else ""
-        view.banner.show_info(f"Exported {written:,} events to {path}{redacted}.")
-        self.finished.emit(written, str(path))
+        written = export_events(
+            pages, path, ExportFormat(fmt), redact=redact, on_progress=on_progress
+        )
+        await self.write(written, pages, path, redact, ("event", "events"))

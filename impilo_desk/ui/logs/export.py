@@ -8,12 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog
 
-from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.ui.kit.dialogs import alive
-from impilo_desk.ui.kit.export_dialog import ask_export_path
-from impilo_desk.ui.kit.save_folder import SaveFolder
+from impilo_desk.ui.kit.export_run import ExportRun
 from impilo_desk.ui.kit.tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -55,7 +52,7 @@ async def matching_pages(
             yield fresh
 
 
-class LogsExporter(QObject):
+class LogsExporter(ExportRun):
     """Runs one export at a time; shows its progress in the tab; cancel stops it cleanly.
 
     The file is written by ``services.log_export`` and appears only when complete.
@@ -74,9 +71,6 @@ class LogsExporter(QObject):
     """
 
     progress = Signal(int, int)
-    finished = Signal(int, str)
-    failed = Signal(str)
-    cancelled = Signal()
 
     def __init__(
         self,
@@ -85,25 +79,11 @@ class LogsExporter(QObject):
         filters: Callable[[], LogFilters | None],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(view, parent)
         self.view = view
         self._api = api
         self._filters = filters
         self.page_size = EXPORT_PAGE_SIZE
-        self.task: asyncio.Task[None] | None = None
-        self.open_dialog: QFileDialog | None = None
-        self.folder = SaveFolder()  # documents, then the last folder used
-        view.export_cancel.clicked.connect(self.cancel)
-
-    @property
-    def running(self) -> bool:
-        """Whether an export is under way."""
-        return self.task is not None and not self.task.done()
-
-    def cancel(self) -> None:
-        """Cancels the export under way, if any."""
-        if self.running and self.task is not None:
-            self.task.cancel()
 
     def ask_and_export(self, tasks: TaskOwner) -> None:
         """Asks where to save (CSV or JSON Lines), then exports."""
@@ -112,19 +92,9 @@ class LogsExporter(QObject):
         tasks.spawn(self._ask(tasks), name="logs.export-ask")
 
     async def _ask(self, tasks: TaskOwner) -> None:
-        chosen = await ask_export_path(
-            self.view,
-            "Export the delivery log",
-            _FILTERS,
-            "delivery-log.csv",
-            self.folder,
-            self._showing,
-        )
+        chosen = await self.ask_path("Export the delivery log", _FILTERS, "delivery-log.csv")
         if chosen is not None:
             self.start(tasks, *chosen, self.view.redact_box.isChecked())
-
-    def _showing(self, dialog: QFileDialog | None) -> None:
-        self.open_dialog = dialog
 
     def start(
         self, tasks: TaskOwner, path: Path, fmt: str, redact: bool
@@ -160,27 +130,7 @@ class LogsExporter(QObject):
             self.progress.emit(written, total[0] or 0)
 
         pages = matching_pages(api, self._filters(), self.page_size, on_total)
-        try:
-            written = await export_logs(
-                pages, path, ExportFormat(fmt), redact=redact, on_progress=on_progress
-            )
-        except asyncio.CancelledError:
-            if alive(view):
-                view.show_export(False)
-                view.banner.show_info("Export cancelled; no file was written.")
-            self.cancelled.emit()
-            raise
-        except Exception as exc:
-            sentence = describe_error(exc)
-            if alive(view):
-                view.show_export(False)
-                view.banner.show_error(f"The export failed, and no file was written. {sentence}")
-            self.failed.emit(sentence)
-            return
-        finally:
-            await pages.aclose()
-        view.show_export(False)
-        what = "record" if written == 1 else "records"
-        redacted = " with patient details redacted" if redact else ""
-        view.banner.show_info(f"Exported {written:,} {what} to {path}{redacted}.")
-        self.finished.emit(written, str(path))
+        written = export_logs(
+            pages, path, ExportFormat(fmt), redact=redact, on_progress=on_progress
+        )
+        await self.write(written, pages, path, redact, ("record", "records"))
