@@ -11,10 +11,11 @@ import json
 import logging
 import socket
 import sys
+from types import FrameType
 
 import uvicorn
 
-from impilo_desk.relay.app import create_app
+from impilo_desk.relay.app import RelayApp, create_app
 from impilo_desk.relay.config import BACKLOG, ConfigError, RelayConfig, config_from_args
 from impilo_desk.relay.limits import limited_protocol, quiet_accept_errors
 from impilo_desk.relay.pg_store import SchemaError
@@ -42,16 +43,31 @@ def _url(sock: socket.socket) -> str:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, announcing itself once it listens."""
+    """uvicorn's server, announcing itself once it listens, ending the streams on SIGTERM."""
 
-    def __init__(self, config: uvicorn.Config, url: str) -> None:
+    def __init__(self, config: uvicorn.Config, url: str, app: RelayApp) -> None:
         super().__init__(config)
         self._url = url
+        self._app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
         await super().startup(sockets)
         if self.started and not self.should_exit:
             print(json.dumps({"event": "ready", "url": self._url}), flush=True)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Stops as uvicorn does, and ends the open streams at once.
+
+        uvicorn waits for open connections before the app's shutdown; a stream never ends by
+        itself, so without this each one is cut at the graceful-shutdown timeout, with a
+        traceback. Ended here, clients reconnect (to another replica) and resume by id.
+        """
+        super().handle_exit(sig, frame)
+        relay, loop = self._app.relay, self._loop
+        if relay is not None and loop is not None:
+            loop.call_soon_threadsafe(relay.broadcaster.close)  # safe from a signal handler
 
 
 async def serve(config: RelayConfig, store: EventStore | None = None) -> None:
@@ -70,7 +86,7 @@ async def serve(config: RelayConfig, store: EventStore | None = None) -> None:
         server_header=False,
         backlog=BACKLOG,
     )
-    await _Server(server_config, _url(sock)).serve(sockets=[sock])
+    await _Server(server_config, _url(sock), app).serve(sockets=[sock])
 
 
 def main(argv: list[str] | None = None) -> int:
