@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -20,6 +21,10 @@ from impilo_desk.ui.shell.main_window import MainWindow
 from impilo_desk.ui.shell.status_bar import ApiState, RelayPhase
 
 _log = logging.getLogger(__name__)
+# After the relay passed an event on while the status did not say its deliveries work: look
+# at Impilo's log again every second, up to five times (it records the 200 just after).
+ARRIVAL_RECHECK_S = 1.0
+ARRIVAL_RECHECKS = 5
 
 
 class SessionController(QObject):
@@ -75,6 +80,7 @@ class SessionController(QObject):
         self.api_watch: ApiWatch | None = None
         self._api_banner = ""
         self._relay_last: RelayStatus | None = None
+        self._arrived = asyncio.Event()  # the relay passed on an event: its deliveries work
         self.relay_deliveries: RelayDeliveries | None = None
         self._deliveries_checked = False
         self._open_session = open_session
@@ -191,8 +197,10 @@ class SessionController(QObject):
         if probe is None or session.relay_feed is None:
             return
         interval = (self._heartbeat or Heartbeat()).deliveries_interval_s
+        self._arrived.clear()  # news of the previous session's relay
 
         async def watch() -> None:
+            follow_ups = 0
             while True:
                 try:
                     found: RelayDeliveries | None = await probe.check()
@@ -202,11 +210,25 @@ class SessionController(QObject):
                     self.relay_deliveries, self._deliveries_checked = found, True
                     if self._relay_last is not None:
                         self._show_relay(self._relay_last)
-                await asyncio.sleep(interval)
+                if found is not None and found.state == "ok":
+                    follow_ups = 0
+                # An arrival says a delivery worked; Impilo's log may record its 200 a moment
+                # after the relay passed the event on, so look again soon, a few times.
+                wait = ARRIVAL_RECHECK_S if follow_ups else interval
+                follow_ups = max(follow_ups - 1, 0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), wait)
+                if self._arrived.is_set():  # kept set by an arrival during the check, too
+                    self._arrived.clear()
+                    follow_ups = ARRIVAL_RECHECKS
 
         tasks.spawn(watch(), name="relay-deliveries")
 
     def _relay_changed(self, status: RelayStatus) -> None:
+        before = self._relay_last.received if self._relay_last is not None else 0
+        known = self.relay_deliveries
+        if status.received > before and (known is None or known.state != "ok"):
+            self._arrived.set()  # what the status says of the deliveries is out of date
         self._relay_last = status
         self.relay_status.emit(status)
         self._show_relay(status)
