@@ -207,5 +207,6 @@ def world(
         yield World(desk, services, profiles, backend, paths)
     finally:
         make_desk.close(desk)  # every task ends before the log handler goes
+        services.close()  # the demo's children end with their test, not at the interpreter's exit
         logging.getLogger().removeHandler(handler)
         handler.close()
