@@ -122,7 +122,9 @@ class PgBroadcaster(Broadcaster):
         while True:
             woke = True
             try:
-                await asyncio.wait_for(self._wake.wait(), self._catchup_s)
+                # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+                async with asyncio.timeout(self._catchup_s):
+                    await self._wake.wait()
             except TimeoutError:
                 woke = False  # the periodic catch-up read
             self._wake.clear()

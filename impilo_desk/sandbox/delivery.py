@@ -132,7 +132,9 @@ class DeliveryWorker:
                 task.add_done_callback(functools.partial(self._finished, log_id=log_id))
             timeout = None if not self._heap else max(0.0, (self._heap[0][0] - now) / 1000)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     def _finished(self, task: asyncio.Task[None], *, log_id: int) -> None:
         self._tasks.discard(task)

@@ -393,4 +393,6 @@ class ReadingPoller:
                 if self._on_error is not None:
                     self._on_error(exc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+                async with asyncio.timeout(self.interval_s):
+                    await self._wake.wait()

@@ -210,7 +210,9 @@ class SseSubscriber(abc.ABC):
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
 
     def _client(self) -> httpx.AsyncClient:
         timeout = httpx.Timeout(10.0, read=self.watchdog_s)

@@ -247,7 +247,9 @@ class ChainFollower:
                 return
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), min(pause, remaining))
+                # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+                async with asyncio.timeout(min(pause, remaining)):
+                    await self._arrived.wait()
             pause = min(self._times.poll_max_s, pause * 1.5)
 
     async def _look_at_log(self, filters: LogFilters) -> bool:

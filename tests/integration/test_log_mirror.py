@@ -175,6 +175,32 @@ async def test_a_failing_sync_is_reported_and_the_loop_goes_on(tmp_path: Path) -
         store.close()
 
 
+async def test_a_cancel_that_meets_a_sync_request_still_ends_the_loop(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    """F5 (a wake-up) and a profile switch (the cancel) in the same turn of the loop.
+
+    With ``asyncio.wait_for`` on Python 3.11 the wake-up won and the cancel was lost: the
+    old profile's sync ran on, the switch waited for it, and the new profile never opened.
+    """
+    box: SandboxProcess = sandbox_factory()
+    store = MirrorStore(tmp_path / "m.sqlite3")
+    async with ImpiloClient(box.base_url, box.api_key, retry=NO_RETRY) as client:
+        mirror = LogMirror(store, client, MirrorSettings(interval_s=300))
+        synced = asyncio.Event()
+        mirror.listen(lambda s: synced.set() if s.phase == "synced" else None)
+        task = asyncio.create_task(mirror.run())
+        async with asyncio.timeout(20):
+            await synced.wait()
+        # the status is reported as the sync ends: the loop now waits for its next wake-up
+        mirror.sync_now()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert task in done, "the sync loop outlived its cancel"
+        assert task.cancelled()
+    store.close()
+
+
 class _GatedApi:
     """The real client; after ``allow_pages`` calls the next one waits forever (to cancel it)."""
 

@@ -193,7 +193,9 @@ class LogMirror:
                 _log.warning("log mirror sync failed: %s", describe_error(exc))
                 self._report(replace(self.status, phase="failed", error=describe_error(exc)))
             with contextlib.suppress(TimeoutError):  # the interval passed: sync again
-                await asyncio.wait_for(self._wake.wait(), self.settings.interval_s)
+                # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+                async with asyncio.timeout(self.settings.interval_s):
+                    await self._wake.wait()
 
     async def sync(self) -> SyncStatus:
         """One sync: new rows, retried rows, then the backfill; returns the status after it."""

@@ -217,7 +217,9 @@ class SessionController(QObject):
                 wait = ARRIVAL_RECHECK_S if follow_ups else interval
                 follow_ups = max(follow_ups - 1, 0)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), wait)
+                    # not wait_for: on 3.11 it loses a cancel that meets a wake-up
+                    async with asyncio.timeout(wait):
+                        await self._arrived.wait()
                 if self._arrived.is_set():  # kept set by an arrival during the check, too
                     self._arrived.clear()
                     follow_ups = ARRIVAL_RECHECKS
