@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from impilo_desk.services.delivery_health import HealthState, WebhookHealth, clock_time
+from impilo_desk.services.delivery_health import HealthState, WebhookHealth
+from impilo_desk.services.time_display import TimeDisplay
 
 _log = logging.getLogger(__name__)
 
@@ -49,11 +50,15 @@ class FailingWatch:
     Args:
         notifier: Where alerts go.
         enabled: Whether they go there (the profile's setting); the states are kept either way.
+        times: How the alert writes "failing since" (the app's one rule; default local time).
     """
 
-    def __init__(self, notifier: Notifier, enabled: bool = True) -> None:
+    def __init__(
+        self, notifier: Notifier, enabled: bool = True, times: TimeDisplay | None = None
+    ) -> None:
         self.notifier = notifier
         self.enabled = enabled
+        self.times = times or TimeDisplay()
         self._previous: dict[int, HealthState] | None = None
         self.sent: list[Alert] = []
 
@@ -73,7 +78,7 @@ class FailingWatch:
         if previous is None:
             return []
         alerts = [
-            _alert(h, names.get(hook, "webhook"))
+            _alert(h, names.get(hook, "webhook"), self.times)
             for hook, h in health.items()
             if h.state is HealthState.FAILING and previous.get(hook) is not HealthState.FAILING
         ]
@@ -87,9 +92,9 @@ class FailingWatch:
         return alerts
 
 
-def _alert(health: WebhookHealth, webhook_type: str) -> Alert:
+def _alert(health: WebhookHealth, webhook_type: str, times: TimeDisplay) -> Alert:
     since = health.failing_since
-    when = f" since {clock_time(since)}" if since is not None else ""
+    when = f" since {times.moment(since)}" if since is not None else ""
     return Alert(
         health.webhook_id,
         f"Webhook #{health.webhook_id} is failing",
@@ -97,15 +102,23 @@ def _alert(health: WebhookHealth, webhook_type: str) -> Alert:
     )
 
 
-def failing_line(health: Mapping[int, WebhookHealth], names: Mapping[int, str]) -> str:
-    """The status bar's line: "" when none fails, else which webhooks fail."""
+def failing_line(
+    health: Mapping[int, WebhookHealth],
+    names: Mapping[int, str],
+    times: TimeDisplay | None = None,
+) -> str:
+    """The status bar's line: "" when none fails, else which webhooks fail.
+
+    ``times`` writes "failing since" (the app's one rule; default local time).
+    """
     failing = [h for h in health.values() if h.state is HealthState.FAILING]
     if not failing:
         return ""
     if len(failing) == 1:
         h = failing[0]
-        since = f" since {clock_time(h.failing_since)}" if h.failing_since is not None else ""
-        return f"Webhook #{h.webhook_id} {names.get(h.webhook_id, '')} is failing{since}"
+        since = h.failing_since
+        when = f" since {(times or TimeDisplay()).moment(since)}" if since is not None else ""
+        return f"Webhook #{h.webhook_id} {names.get(h.webhook_id, '')} is failing{when}"
     listed = ", ".join(f"#{h.webhook_id}" for h in failing[:5])
     more = "…" if len(failing) > 5 else ""
     return f"{len(failing)} webhooks are failing: {listed}{more}"

@@ -6,18 +6,20 @@ pending one does not), and as a success when it was delivered, at the first atte
 retries; one still retrying counts as failed so far. Each figure is one indexed query per
 webhook on the mirror (``logs_by_hook``), so a million mirrored rows cost little.
 
-Manual redeliveries (the #17 ``AttemptStore``) are not counted here: the session does not open
-that record yet, so these figures are Impilo's own deliveries only.
+These figures are Impilo's own deliveries only. Manual redeliveries (the #17 ``AttemptStore``)
+are counted apart, in ``manual_resends``, and never change them: a resend answered 200 does not
+make a failing webhook healthy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from impilo_desk.services.log_mirror.store import MirrorStore, from_ms, to_ms
+from impilo_desk.services.time_display import TimeDisplay
 
 DAY = timedelta(hours=24)
 OK = "(last_status BETWEEN 200 AND 299)"
@@ -93,23 +95,21 @@ class HourOutcomes:
 
 @dataclass(frozen=True)
 class FailureStatus:
-    """One failure status of a webhook: "503 × 120 since 07:59"."""
+    """One failure status of a webhook: "503 × 120 since 07:59:12 CET"."""
 
     status: int | None
     count: int
     since: datetime
 
-    def describe(self, tz: tzinfo | None = None) -> str:
-        """``503 × 120 since 07:59`` (local time of ``tz``, else the time's own zone)."""
+    def describe(self, times: TimeDisplay | None = None, now: datetime | None = None) -> str:
+        """``503 × 120 since 07:59:12 CET``: the time by the app's one rule (``times``).
+
+        Args:
+            times: How times are written (default: local time with its zone).
+            now: What "today" is (default: now).
+        """
         what = "no answer" if not self.status else str(self.status)
-        return f"{what} × {self.count:,} since {clock_time(self.since, tz)}"
-
-
-def clock_time(at: datetime, tz: tzinfo | None = None) -> str:
-    """``07:59`` today (in ``tz``, default the desktop's zone), ``30 Nov 19:39`` another day."""
-    local = at.astimezone(tz)
-    today = datetime.now(local.tzinfo).date()
-    return f"{local:%H:%M}" if local.date() == today else f"{local:%d %b %H:%M}"
+        return f"{what} × {self.count:,} since {(times or TimeDisplay()).moment(self.since, now)}"
 
 
 def webhook_ids(store: MirrorStore) -> list[int]:

@@ -18,6 +18,7 @@ from impilo_desk.services.delivery_health import (
     top_failures,
 )
 from impilo_desk.services.log_mirror import LogMirror, MirrorStore
+from impilo_desk.services.time_display import TimeDisplay
 from tests.fixtures.sandbox import Receiver, SandboxProcess
 from tests.fixtures.waiting import wait_until
 
@@ -102,7 +103,7 @@ async def test_health_figures_match_the_rows_and_a_receiver_answering_500_turns_
                 assert health[hooks["good"]].state is HealthState.HEALTHY
                 failures = top_failures(store, hooks["bad"], now)
                 assert [(f.status, f.count) for f in failures] == [(500, 3)]
-                assert failures[0].describe(UTC).startswith("500 × 3 since ")
+                assert failures[0].describe(TimeDisplay(utc=True)).startswith("500 × 3 since ")
             store.close()
     finally:
         good.close()

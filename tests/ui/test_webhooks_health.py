@@ -119,7 +119,7 @@ def test_a_webhook_whose_receiver_answers_500_shows_failing_with_its_chart_and_s
         qtbot.mouseClick(panel.week, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.dirty, timeout=5000)
     assert len(panel.bars[0].opts["x"]) >= 7 * 24
-    assert "Last 7 days" in panel.summary.text()
+    assert "Impilo, last 7 days:" in panel.summary.text()
     make_desk.close(desk)
 
 

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE INDEX IF NOT EXISTS attempts_log ON attempts (log_id, attempt_id);
 CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id, attempt_id);
+CREATE INDEX IF NOT EXISTS attempts_started ON attempts (started_ts);
 """
 
 LOST_IN_FLIGHT = "The app stopped while this was being sent; the receiver may or may not have it."
@@ -111,8 +112,17 @@ class AttemptStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
+        self._writes = 0
         self.recovered = self._interrupt(None)
         """The ids of the runs found cut short when this store was opened."""
+
+    @property
+    def version(self) -> int:
+        """Grows with every write of this store: a reader that saw it unchanged need not read.
+
+        A plain counter in memory (no I/O), so the UI may look at it on a timer.
+        """
+        return self._writes
 
     @staticmethod
     def path_for(data_dir: Path, profile_id: str) -> Path:
@@ -153,6 +163,7 @@ class AttemptStore:
                     json.dumps(sorted(set(targets))),
                 ),
             )
+            self._writes += 1
 
     def begin_attempt(self, run_id: str, delivery: Delivery, started_at: datetime) -> int:
         """Records an attempt as ``sending`` just before its POST; returns its id."""
@@ -171,6 +182,7 @@ class AttemptStore:
                     Outcome.SENDING.value,
                 ),
             )
+            self._writes += 1
             return int(cur.lastrowid or 0)
 
     def finish_attempt(
@@ -190,6 +202,7 @@ class AttemptStore:
                 " finished_ts = ? WHERE attempt_id = ?",
                 (outcome.value, status, latency_ms, error, _ts(finished_at), attempt_id),
             )
+            self._writes += 1
 
     def end_run(self, run_id: str, state: RunState, ended_at: datetime) -> None:
         """Records how a run ended; ``INTERRUPTED`` also marks its in-flight attempts unknown."""
@@ -201,6 +214,7 @@ class AttemptStore:
                 "UPDATE runs SET state = ?, ended_ts = ? WHERE run_id = ?",
                 (state.value, _ts(ended_at), run_id),
             )
+            self._writes += 1
 
     def _interrupt(self, run_id: str | None, ended_at: datetime | None = None) -> list[str]:
         """Marks ``run_id`` (or every ``running`` run) interrupted; returns the runs marked."""
@@ -238,6 +252,7 @@ class AttemptStore:
                         (Outcome.UNKNOWN.value, LOST_IN_FLIGHT, Outcome.SENDING.value),
                     )
                 conn.execute("COMMIT")
+                self._writes += 1
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -264,6 +279,16 @@ class AttemptStore:
                 if attempt.log_id is not None:
                     found[attempt.log_id] = attempt
         return found
+
+    def attempts_between(self, since: datetime, until: datetime) -> list[Attempt]:
+        """Every attempt started at or after ``since`` and before ``until``, oldest first."""
+        sql = (
+            f"SELECT {_ATTEMPT_COLUMNS} FROM {_ATTEMPT_FROM}"  # noqa: S608 - constants
+            " WHERE a.started_ts >= ? AND a.started_ts < ? ORDER BY a.started_ts, a.attempt_id"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, (_ts(since), _ts(until))).fetchall()
+        return [_attempt(r) for r in rows]
 
     def attempts(self, run_id: str) -> list[Attempt]:
         """Every attempt of a run, in the order they started."""

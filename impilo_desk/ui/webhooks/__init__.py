@@ -15,7 +15,7 @@ def build(parts: TabParts, notifier: Notifier | None = None) -> WebhooksControll
 
     ``notifier`` shows the alert when a webhook turns failing (default: the system tray).
     """
-    model = WebhooksModel(parts.window)
+    model = WebhooksModel(parts.window, times=parts.times, clock=parts.clock)
     view = WebhooksTab(model)
     model.set_icons(health_icons(view))
     return WebhooksController(

@@ -71,7 +71,7 @@ class WebhooksController(TabController[WebhooksTab]):
     ) -> None:
         super().__init__(view, tasks, parent)
         self.model = model
-        alerts = FailingWatch(notifier or LoggingNotifier())
+        alerts = FailingWatch(notifier or LoggingNotifier(), times=model.times)
         self.health = HealthWatch(
             view, model, tasks, clock or (lambda: datetime.now(UTC)), alerts, self
         )
@@ -92,7 +92,12 @@ class WebhooksController(TabController[WebhooksTab]):
         """Follows ``session`` (its client and relay URL), or none."""
         self.set_tasks(tasks)
         alerts = bool(getattr(session.profile, "alerts", True)) if session else True
-        self.health.bind(None if session is None else session.log_mirror, tasks, alerts)
+        self.health.bind(
+            None if session is None else session.log_mirror,
+            tasks,
+            alerts,
+            attempts=None if session is None else session.attempts,
+        )
         if session is None:
             self.set_session(None, None)
         else:

@@ -1,8 +1,12 @@
-"""Runs the session's log mirror and shows what it knows on the Webhooks tab.
+"""Runs the session's log mirror and the count of manual resends for the Webhooks tab.
 
 The sync runs as a task of the session (cancelled on profile switch or quit); its status goes
 to the tab's sync line; after each sync the health of every listed webhook is computed in a
-worker thread and shown in the table, and the selected webhook's chart is refreshed.
+worker thread and shown in the table, and the selected webhook's chart is refreshed. The manual
+resends (the session's ``AttemptStore``, see ``services/manual_resends.py``) are counted in the
+same pass, in figures of their own that never enter Impilo's, and again whenever the record
+changed: its ``version`` (a counter in memory, free to read) is looked at on the sync line's
+tick and when the tab is shown.
 """
 
 from __future__ import annotations
@@ -15,25 +19,31 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from impilo_desk.services.delivery_alerts import FailingWatch, failing_line
+from impilo_desk.services.manual_resends import HookTarget
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tasks import TaskOwner
-from impilo_desk.ui.webhooks.health_panel import hours_heading
 from impilo_desk.ui.webhooks.model import WebhooksModel
 from impilo_desk.ui.webhooks.view import WebhooksTab
 
 if TYPE_CHECKING:
     from impilo_desk.services.delivery_health import WebhookHealth
-    from impilo_desk.services.log_mirror import LogMirror, SyncStatus
+    from impilo_desk.services.log_mirror import LogMirror, MirrorStore, SyncStatus
+    from impilo_desk.services.manual_resends import ManualResends
+    from impilo_desk.services.redelivery import AttemptStore
 
 TICK_MS = 5000  # the sync line's "synced 12 s ago" is rewritten this often
 
 
 class HealthWatch(QObject):
-    """The Webhooks tab's view of the log mirror: sync line, health columns, chart.
+    """The Webhooks tab's view of the log mirror and, apart, of the manual resends.
+
+    The mirror gives the sync line, the health columns and the chart; the record of manual
+    resends gives their own column and lines beside the chart.
 
     Signals:
         status_changed(object): The mirror reported a new ``SyncStatus``.
-        health_updated(): The table's health figures were recomputed.
+        health_updated(): The table's figures (Impilo's health, the manual resends) were
+            recomputed.
         panel_updated(): The chart and failure list show the selected webhook's figures.
         failing_changed(str): The status bar's line about failing webhooks ("" when none).
     """
@@ -59,24 +69,37 @@ class HealthWatch(QObject):
         self._tasks = tasks
         self._clock = clock
         self._mirror: LogMirror | None = None
+        self._attempts: AttemptStore | None = None
+        self._seen: int | None = None  # the record's version the manual figures were read at
         self._run: asyncio.Task[None] | None = None
         self._stop_listening: Callable[[], None] | None = None
         self._computing = False
         self._again = False
         self.health: dict[int, WebhookHealth] | None = None
+        self.manual: dict[int, ManualResends] | None = None
+        """Each webhook's manual resends of the last 24 h (None: no record in this session)."""
         self._tick = QTimer(self)
         self._tick.setObjectName("webhook-sync-line")
         self._tick.setInterval(TICK_MS)
-        self._tick.timeout.connect(self._show_line)
+        self._tick.timeout.connect(self._on_tick)
         view.stop_sync_action.triggered.connect(self.stop_sync)
         view.health_panel.span_changed.connect(lambda _days: self.update_panel())
         view.selection_changed.connect(self.update_panel)
+        view.shown.connect(self._check_record)
         model.modelReset.connect(self.recompute)
+        model.times.listen(self._times_changed)
 
-    def bind(self, mirror: LogMirror | None, tasks: TaskOwner, alerts: bool = True) -> None:
-        """Follows a session's mirror (None: none), running its sync as a task of ``tasks``.
+    def bind(
+        self,
+        mirror: LogMirror | None,
+        tasks: TaskOwner,
+        alerts: bool = True,
+        attempts: AttemptStore | None = None,
+    ) -> None:
+        """Follows a session's mirror and record of manual resends (None: none).
 
-        ``alerts`` is the profile's setting: whether a webhook turning failing is announced.
+        The mirror's sync runs as a task of ``tasks``. ``alerts`` is the profile's setting:
+        whether a webhook turning failing is announced.
         """
         self.alerts.reset()
         self.alerts.enabled = alerts
@@ -86,15 +109,23 @@ class HealthWatch(QObject):
             self._stop_listening = None
         self._tasks = tasks
         self._mirror = mirror
+        self._attempts = attempts
+        self._seen = None
         self._run = None
         self.health = None
+        self.manual = None
         self._model.set_health(None)
+        self._model.set_manual(None)
         self._view.health_panel.clear()
         if mirror is None:
-            self._tick.stop()
             self._view.sync_label.setText("No local copy of the delivery log for this profile.")
             self._view.stop_sync_action.setEnabled(False)
             self._view.sync_progress.hide()
+            if attempts is None:
+                self._tick.stop()
+            else:  # the manual resends still have their column
+                self._tick.start()
+                self.recompute()
             return
         self._stop_listening = mirror.listen(self._on_status)
         self._start_run()
@@ -141,6 +172,20 @@ class HealthWatch(QObject):
             self.recompute()
         self.status_changed.emit(status)
 
+    def _on_tick(self) -> None:
+        self._show_line()
+        self._check_record()
+
+    def _check_record(self) -> None:
+        """Counts the manual resends again if the record changed since they were counted."""
+        record = self._attempts
+        if record is not None and record.version != self._seen:
+            self.recompute()
+
+    def _times_changed(self) -> None:
+        if self.health is not None:
+            self._show_failing(self.health)
+
     def _show_line(self) -> None:
         if self._mirror is None or not alive(self._view):
             return
@@ -150,31 +195,45 @@ class HealthWatch(QObject):
     # -- health ----------------------------------------------------------------------------
 
     def recompute(self) -> None:
-        """Recomputes the health of every listed webhook (in a worker thread)."""
-        if self._mirror is None or self._tasks.closed:
+        """Recomputes the health and the manual resends of every listed webhook (in a thread)."""
+        if (self._mirror is None and self._attempts is None) or self._tasks.closed:
             return
         if self._computing:
             self._again = True
             return
         self._computing = True
-        self._tasks.spawn(self._recompute(self._mirror), name="webhook-health")
+        self._tasks.spawn(self._recompute(), name="webhook-health")
 
-    async def _recompute(self, mirror: LogMirror) -> None:
-        from impilo_desk.services.delivery_health import DAY, compute_health
+    async def _recompute(self) -> None:
+        from impilo_desk.services.delivery_health import DAY
 
         try:
             while True:
                 self._again = False
+                mirror, record = self._mirror, self._attempts
                 now = self._clock()
-                ids = [h.id for h in self._model.webhooks() if h.id is not None]
-                if not mirror.covers(now - DAY):
-                    health = None  # a first sync under way: figures would be partial
-                else:
-                    health = await asyncio.to_thread(compute_health, mirror.store, now, ids)
-                if mirror is not self._mirror or not alive(self._view):
+                hooks = self._targets()
+                version = None if record is None else record.version
+                # during a first sync the figures would be partial: not known yet
+                covered = mirror is not None and mirror.covers(now - DAY)
+                health, manual = await asyncio.to_thread(
+                    _snapshot,
+                    None if mirror is None else mirror.store,
+                    covered,
+                    record,
+                    hooks,
+                    now,
+                )
+                if mirror is not self._mirror or record is not self._attempts:
                     return
-                self.health = health
-                self._model.set_health(health)
+                if not alive(self._view):
+                    return
+                self._seen = version
+                self.manual = manual
+                self._model.set_manual(manual)
+                if mirror is not None:
+                    self.health = health
+                    self._model.set_health(health)
                 if health is not None:
                     names = {h.id: h.type for h in self._model.webhooks() if h.id is not None}
                     self.alerts.observe(health, names)
@@ -186,12 +245,15 @@ class HealthWatch(QObject):
         finally:
             self._computing = False
 
+    def _targets(self) -> list[HookTarget]:
+        return [HookTarget(h.id, h.type, h.url) for h in self._model.webhooks() if h.id is not None]
+
     def _show_failing(self, health: dict[int, WebhookHealth]) -> None:
         names = {h.id: h.type for h in self._model.webhooks() if h.id is not None}
         failing = sum(1 for h in health.values() if h.state.value == "failing")
         if alive(self._view):
             self._view.show_badge(f"{failing} failing" if failing else "")
-        self.failing_changed.emit(failing_line(health, names))
+        self.failing_changed.emit(failing_line(health, names, self._model.times))
 
     def update_panel(self) -> None:
         """Shows the selected webhook's outcomes per hour and top failures."""
@@ -212,20 +274,60 @@ class HealthWatch(QObject):
         if not mirror.covers(now - span):
             panel.clear("The local copy is still syncing; the chart follows when it is done.")
             return
-        hours, failures = await asyncio.to_thread(_figures, mirror, hook_id, now, span)
+        record = self._attempts
+        hours, failures, manual = await asyncio.to_thread(
+            _figures, mirror.store, record, self._targets(), hook_id, now, span
+        )
         if mirror is not self._mirror or not alive(panel) or panel.span_days != days:
             return
         selected = self._model.webhook_at(self._view.selected_row())
-        if selected is None or selected.id != hook_id:
+        if selected is None or selected.id != hook_id or record is not self._attempts:
             return
-        panel.show_outcomes(hours_heading(f"#{hook_id} {hook_type}", now), hours, failures)
+        panel.show_outcomes(
+            f"#{hook_id} {hook_type}",
+            now,
+            hours,
+            failures,
+            health=None if self.health is None else self.health.get(hook_id),
+            manual=manual,
+            manual_known=record is not None,
+        )
         self.panel_updated.emit()
 
 
-def _figures(mirror: LogMirror, hook_id: int, now: datetime, span: timedelta) -> tuple[Any, Any]:
-    from impilo_desk.services.delivery_health import outcomes_per_hour, top_failures
+def _snapshot(
+    store: MirrorStore | None,
+    covered: bool,
+    record: AttemptStore | None,
+    hooks: list[HookTarget],
+    now: datetime,
+) -> tuple[dict[int, WebhookHealth] | None, dict[int, ManualResends] | None]:
+    """Impilo's health (when the mirror covers the day) and, apart, the manual resends."""
+    from impilo_desk.services.delivery_health import DAY, compute_health
+    from impilo_desk.services.manual_resends import manual_resends
 
+    ids = [h.webhook_id for h in hooks]
+    health = compute_health(store, now, ids) if store is not None and covered else None
+    manual = None if record is None else manual_resends(record, store, hooks, now - DAY, now)
+    return health, manual
+
+
+def _figures(
+    store: MirrorStore,
+    record: AttemptStore | None,
+    hooks: list[HookTarget],
+    hook_id: int,
+    now: datetime,
+    span: timedelta,
+) -> tuple[Any, Any, ManualResends | None]:
+    from impilo_desk.services.delivery_health import outcomes_per_hour, top_failures
+    from impilo_desk.services.manual_resends import manual_resends
+
+    manual = None
+    if record is not None:
+        manual = manual_resends(record, store, hooks, now - span, now).get(hook_id)
     return (
-        outcomes_per_hour(mirror.store, hook_id, now, span),
-        top_failures(mirror.store, hook_id, now, span),
+        outcomes_per_hour(store, hook_id, now, span),
+        top_failures(store, hook_id, now, span),
+        manual,
     )

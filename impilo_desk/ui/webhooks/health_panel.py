@@ -1,17 +1,25 @@
-"""The selected webhook's health: outcomes per hour (a stacked bar chart) and its top failures.
+"""The selected webhook's health: Impilo's outcomes per hour (a chart), apart its manual resends.
+
+Beside the stacked bar chart: Impilo's top failure statuses, and the manual resends of the same
+period, apart. The chart and its figures are Impilo's own deliveries only; manual resends never
+enter them.
 
 The bars are four persistent ``BarGraphItem``s that only get new heights. A change marks the
 panel dirty; a single-shot timer (at most 30 Hz) redraws once for any number of changes.
+Times follow the window's one rule (``TimeDisplay``), the chart's time axis too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -24,6 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.services.delivery_health import FailureStatus, HourOutcomes
+from impilo_desk.services.time_display import TimeDisplay
+
+if TYPE_CHECKING:
+    from impilo_desk.services.delivery_health import WebhookHealth
+    from impilo_desk.services.manual_resends import ManualResends
 
 REDRAW_MS = 34  # at most ~30 redraws a second
 # (name, colour): blue and orange for the two successes, hatched-like dark colours for failures;
@@ -34,6 +47,13 @@ SERIES = (
     ("Retrying", "#fdae61"),
     ("Failed for good", "#b2182b"),
 )
+
+NOTHING_SELECTED = "Select a webhook to see its deliveries per hour."
+MANUAL_APART = (
+    "Counted apart: not in the chart, its figures or Impilo's state. A resend that succeeds "
+    "does not make a failing webhook healthy."
+)
+SIDE_WIDTH = 300
 
 
 def style_plot(plot: pg.PlotItem) -> None:
@@ -57,25 +77,30 @@ def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
 
 
 class HealthPanel(QWidget):
-    """Outcomes per hour of one webhook (24 h or 7 days) and its top failure statuses.
+    """Impilo's outcomes per hour of one webhook (24 h or 7 days), and apart its manual resends.
+
+    Beside the chart: Impilo's top failure statuses, then the manual resends of the same span.
 
     Signals:
         span_changed(int): The user chose 1 (24 h) or 7 (days).
         redrawn(): The chart was redrawn.
+
+    Args:
+        times: How times are written (the window's one rule; default local time).
+        parent: Parent widget.
     """
 
     span_changed = Signal(int)
     redrawn = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, times: TimeDisplay | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Webhook health")
-        self.title = QLabel("Select a webhook to see its deliveries per hour.", self)
+        self.times = times or TimeDisplay()
+        self.title = QLabel(NOTHING_SELECTED, self)
         self.title.setAccessibleName("Health of the selected webhook")
         self.title.setWordWrap(True)
-        font = self.title.font()
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title.setFont(_bold(self.title))
         self.day = QRadioButton("24 h", self)
         self.week = QRadioButton("7 days", self)
         self.day.setChecked(True)
@@ -90,11 +115,10 @@ class HealthPanel(QWidget):
         top.addWidget(self.day)
         top.addWidget(self.week)
 
-        self.plot_widget = pg.PlotWidget(
-            self, background="w", axisItems={"bottom": pg.DateAxisItem()}
-        )
-        self.plot_widget.setAccessibleName("Deliveries per hour")
-        self.plot_widget.setMinimumHeight(180)
+        self.axis = pg.DateAxisItem(utcOffset=axis_offset(self.times))
+        self.plot_widget = pg.PlotWidget(self, background="w", axisItems={"bottom": self.axis})
+        self.plot_widget.setAccessibleName("Impilo's deliveries per hour")
+        self.plot_widget.setMinimumHeight(160)
         self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         plot = self.plot_widget.getPlotItem()
         style_plot(plot)
@@ -112,28 +136,54 @@ class HealthPanel(QWidget):
             self.bars.append(bar)
 
         self.summary = QLabel("", self)
-        self.summary.setAccessibleName("Deliveries summary")
+        self.summary.setAccessibleName("Impilo's deliveries summary")
         self.summary.setWordWrap(True)
+        self.state_line = QLabel("", self)
+        self.state_line.setAccessibleName("Impilo's state and the manual resends")
+        self.state_line.setWordWrap(True)
+        self.state_line.setFont(_bold(self.state_line))
         self.failures_title = QLabel("Top failure statuses", self)
+        self.failures_title.setFont(_bold(self.failures_title))
         self.failures = QLabel("—", self)
         self.failures.setAccessibleName("Top failure statuses")
-        self.failures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.failures.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.failures.setMinimumWidth(220)
+        self.manual_title = QLabel("Manual resends", self)
+        self.manual_title.setFont(_bold(self.manual_title))
+        self.manual = QLabel("", self)
+        self.manual.setAccessibleName("Manual resends of the selected webhook")
+        self.manual_note = QLabel(MANUAL_APART, self)
+        self.manual_note.setAccessibleName("Manual resends are counted apart")
+        note_font = self.manual_note.font()
+        note_font.setItalic(True)
+        self.manual_note.setFont(note_font)
         side = QVBoxLayout()
+        side.setContentsMargins(8, 0, 0, 0)
+        for label in (self.failures, self.manual, self.manual_note):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         side.addWidget(self.failures_title)
-        side.addWidget(self.failures, 1)
+        side.addWidget(self.failures)
+        side.addSpacing(10)
+        side.addWidget(self.manual_title)
+        side.addWidget(self.manual)
+        side.addWidget(self.manual_note)
+        side.addStretch(1)
+        self.side = QWidget(self)
+        self.side.setLayout(side)
+        self.side.setFixedWidth(SIDE_WIDTH)  # wrapped text needs a width; the chart takes the rest
 
         body = QHBoxLayout()
         body.addWidget(self.plot_widget, 1)
-        body.addLayout(side)
+        body.addWidget(self.side)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
         layout.addLayout(body, 1)
         layout.addWidget(self.summary)
+        layout.addWidget(self.state_line)
 
         self._hours: Sequence[HourOutcomes] = ()
+        self._shown: _Shown | None = None
         self._dirty = False
         self._timer = QTimer(self)
         self._timer.setObjectName("webhook-health-redraw")
@@ -141,6 +191,7 @@ class HealthPanel(QWidget):
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
         self.redraws = 0
+        self.times.listen(self._times_changed)
 
     @property
     def span_days(self) -> int:
@@ -154,34 +205,72 @@ class HealthPanel(QWidget):
 
     def show_outcomes(
         self,
-        heading: str,
+        hook: str,
+        now: datetime,
         hours: Sequence[HourOutcomes],
         failures: Sequence[FailureStatus],
+        *,
+        health: WebhookHealth | None = None,
+        manual: ManualResends | None = None,
+        manual_known: bool = False,
     ) -> None:
-        """Takes new figures; the chart redraws on the next tick of its timer."""
-        self.title.setText(heading)
-        for widget in (self.plot_widget, self.failures_title, self.failures):
+        """Takes new figures; the chart redraws on the next tick of its timer.
+
+        Args:
+            hook: The webhook, in a few words (``#14 reading.temperature``).
+            now: The time the figures were taken.
+            hours: Impilo's outcomes per hour.
+            failures: Impilo's top failure statuses.
+            health: Impilo's state of the webhook (24 h), if known.
+            manual: The webhook's manual resends over the span (None: none).
+            manual_known: Whether the session keeps a record of manual resends at all.
+        """
+        self._shown = _Shown(hook, now, self.span_days, failures, health, manual, manual_known)
+        for widget in (self.plot_widget, self.side):
             widget.show()
         self._hours = hours
-        lines = [f.describe() for f in failures]
-        self.failures.setText("\n".join(lines) if lines else "No failures in this period.")
         totals = [sum(getattr(h, f) for h in hours) for f in _FIELDS]
-        span = "7 days" if self.span_days == 7 else "24 h"
         self.summary.setText(
-            f"Last {span}: {totals[0]:,} delivered first time, {totals[1]:,} after retries, "
-            f"{totals[2]:,} retrying, {totals[3]:,} failed for good."
+            f"Impilo, last {_span_words(self.span_days)}: {totals[0]:,} delivered first time, "
+            f"{totals[1]:,} after retries, {totals[2]:,} retrying, {totals[3]:,} failed for good."
         )
+        self._write_times()
         self._mark_dirty()
 
-    def clear(self, text: str = "Select a webhook to see its deliveries per hour.") -> None:
+    def clear(self, text: str = NOTHING_SELECTED) -> None:
         """Shows no webhook."""
+        self._shown = None
         self.title.setText(text)
-        for widget in (self.plot_widget, self.failures_title, self.failures):
+        for widget in (self.plot_widget, self.side):
             widget.hide()  # an empty chart would show a meaningless time axis
         self._hours = ()
         self.failures.setText("—")
+        self.manual.setText("")
         self.summary.setText("")
+        self.state_line.setText("")
         self._mark_dirty()
+
+    def _write_times(self) -> None:
+        """The texts that hold times or the manual figures, by the current rule."""
+        shown = self._shown
+        if shown is None:
+            return
+        times, now = self.times, shown.now
+        self.title.setText(
+            f"Impilo's deliveries per hour: {shown.hook} (until {times.moment(now, now)})"
+        )
+        lines = [f.describe(times, now) for f in shown.failures]
+        self.failures.setText("\n".join(lines) if lines else "No failures in this period.")
+        span = _span_words(shown.span_days)
+        self.manual_title.setText(f"Manual resends, last {span}")
+        self.manual.setText(manual_text(shown.manual, shown.manual_known, times, now))
+        self.state_line.setText(state_line(shown.health, shown.manual, shown.manual_known, span))
+
+    def _times_changed(self) -> None:
+        self.axis.utcOffset = axis_offset(self.times)
+        self.axis.picture = None  # the tick labels are cached in a picture: draw them anew
+        self.axis.update()
+        self._write_times()
 
     def _mark_dirty(self) -> None:
         self._dirty = True
@@ -212,6 +301,62 @@ class HealthPanel(QWidget):
 _FIELDS = ("first_time", "after_retries", "retrying", "failed")
 
 
-def hours_heading(hook: str, now: datetime) -> str:
-    """The chart's heading for a webhook."""
-    return f"Deliveries per hour: {hook} (until {now.astimezone():%H:%M})"
+@dataclass(frozen=True)
+class _Shown:
+    """What the panel shows, kept to write it again when the time rule changes."""
+
+    hook: str
+    now: datetime
+    span_days: int
+    failures: Sequence[FailureStatus]
+    health: WebhookHealth | None
+    manual: ManualResends | None
+    manual_known: bool
+
+
+def _bold(label: QLabel) -> QFont:
+    font = label.font()
+    font.setBold(True)
+    return font
+
+
+def _span_words(days: int) -> str:
+    return "7 days" if days == 7 else "24 h"
+
+
+def axis_offset(times: TimeDisplay) -> float | None:
+    """The chart axis's offset for ``times``: seconds west of UTC (None: the system's zone)."""
+    if times.utc:
+        return 0.0
+    if times.local_zone is None:
+        return None
+    offset = datetime.now(times.local_zone).utcoffset()
+    return -offset.total_seconds() if offset is not None else 0.0
+
+
+def manual_text(
+    manual: ManualResends | None, known: bool, times: TimeDisplay, now: datetime
+) -> str:
+    """The manual resends beside the chart: counts, failure statuses, the latest."""
+    if not known:
+        return "This session keeps no record of manual resends."
+    if manual is None:
+        return "None in this period."
+    lines = [manual.describe()]
+    if manual.failures:
+        lines.append(f"Failed: {manual.failure_words()}")
+    answer = manual.latest_status if manual.latest_status is not None else manual.latest.value
+    lines.append(f"Latest: {times.moment(manual.latest_at, now)}, {answer}")
+    return "\n".join(lines)
+
+
+def state_line(
+    health: WebhookHealth | None, manual: ManualResends | None, known: bool, span: str
+) -> str:
+    """``Impilo's deliveries (24 h): failing · manual resends (24 h): 12 of 12 delivered``."""
+    impilo = f"Impilo's deliveries (24 h): {health.state.value if health else 'not known yet'}"
+    if not known:
+        return impilo
+    if manual is None:
+        return f"{impilo} · no manual resends in the last {span}"
+    return f"{impilo} · manual resends ({span}): {manual.delivered_of()}"

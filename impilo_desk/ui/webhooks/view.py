@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -36,6 +36,7 @@ class WebhooksTab(TabPage):
 
     Signals:
         selection_changed(): Another webhook (or none) is selected.
+        shown(): The tab became visible (its figures are checked for news then).
 
     Args:
         model: The table model to show.
@@ -44,6 +45,7 @@ class WebhooksTab(TabPage):
 
     title = "Webhooks"
     selection_changed = Signal()
+    shown = Signal()
 
     def __init__(self, model: WebhooksModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +127,7 @@ class WebhooksTab(TabPage):
             WebhookColumn.SUCCESS,
             WebhookColumn.LAST_DELIVERED,
             WebhookColumn.FAILING_SINCE,
+            WebhookColumn.MANUAL,
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -143,7 +146,7 @@ class WebhooksTab(TabPage):
         sync_line.addWidget(self.sync_progress)
         stop_button = action_button(self, self.stop_sync_action, "Stop syncing the log")
         sync_line.addWidget(stop_button)
-        self.health_panel = HealthPanel(self)
+        self.health_panel = HealthPanel(model.times, self)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
@@ -174,6 +177,11 @@ class WebhooksTab(TabPage):
             self.proxy.rowsInserted,
         ):
             signal.connect(self._rows_moved)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        """Tells :attr:`shown` (a resend made on another tab shows when the user comes back)."""
+        super().showEvent(event)
+        self.shown.emit()
 
     def _rows_moved(self, *_args: object) -> None:
         self._selection_moved()
