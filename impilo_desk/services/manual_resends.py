@@ -172,7 +172,7 @@ def _figures(hook: int, attempts: Sequence[Attempt]) -> ManualResends:
     outcomes = Counter(a.outcome for a in attempts)
     latest = max(attempts, key=lambda a: (a.started_at, a.attempt_id))
     failures = Counter(a.status for a in attempts if a.outcome is Outcome.FAILED)
-    ranked = sorted(failures.items(), key=lambda item: (-item[1], item[0] or 0))
+    ranked = sorted(failures.items(), key=lambda i: (-i[1], i[0] is None, i[0] or 0))
     return ManualResends(
         webhook_id=hook,
         resent=len(attempts),
