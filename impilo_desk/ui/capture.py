@@ -155,11 +155,12 @@ async def capture(
         readings = _tab(tabs, ReadingsController)
         for kind in ("ecg", "blood-glucose"):
             await _capture_kind(window, readings, screenshots, kind)
-        await _capture_health(window, webhooks, screenshots)
         from impilo_desk.ui.capture_redeliver import capture_redelivery
         from impilo_desk.ui.logs.controller import LogsController
 
         await capture_redelivery(window, _tab(tabs, LogsController), screenshots)
+        # after the redelivery, so that the health shows its manual resends apart
+        await _capture_health(window, webhooks, screenshots)
         if set_dark is not None:
             set_dark(True)
             try:
@@ -182,7 +183,10 @@ async def _capture_tabs(window: MainWindow, folder: Path, suffix: str) -> None:
 
 
 async def _capture_health(window: MainWindow, webhooks: WebhooksController, folder: Path) -> None:
-    """The Webhooks tab with health figures, a failing webhook selected and its chart drawn."""
+    """The Webhooks tab with health figures, a failing webhook selected and its chart drawn.
+
+    With the manual resends of the redelivery screenshots counted (apart) when there are any.
+    """
     watch, tab = webhooks.health, webhooks.view
 
     def failing_row() -> int:  # the failing webhook with the most failures (the down sink's)
@@ -198,7 +202,8 @@ async def _capture_health(window: MainWindow, webhooks: WebhooksController, fold
 
     try:
         await until(lambda: failing_row() >= 0, [watch.health_updated], 60)
-        window.tabs.setCurrentWidget(tab)
+        window.tabs.setCurrentWidget(tab)  # shown: it counts the manual resends again
+        await until(lambda: watch.manual_current, [watch.health_updated], 15)
         updated = asyncio.get_running_loop().create_future()
 
         def panel_done() -> None:

@@ -75,6 +75,7 @@ class HealthWatch(QObject):
         self._stop_listening: Callable[[], None] | None = None
         self._computing = False
         self._again = False
+        self._impilo_due = False  # Impilo's health is to be computed again, not only the resends
         self.health: dict[int, WebhookHealth] | None = None
         self.manual: dict[int, ManualResends] | None = None
         """Each webhook's manual resends of the last 24 h (None: no record in this session)."""
@@ -88,6 +89,12 @@ class HealthWatch(QObject):
         view.shown.connect(self._check_record)
         model.modelReset.connect(self.recompute)
         model.times.listen(self._times_changed)
+
+    @property
+    def manual_current(self) -> bool:
+        """Whether the manual figures shown are those of the record as it stands now."""
+        record = self._attempts
+        return record is None or (self.manual is not None and record.version == self._seen)
 
     def bind(
         self,
@@ -180,7 +187,7 @@ class HealthWatch(QObject):
         """Counts the manual resends again if the record changed since they were counted."""
         record = self._attempts
         if record is not None and record.version != self._seen:
-            self.recompute()
+            self.recompute(impilo=False)  # only the record changed: Impilo's figures did not
 
     def _times_changed(self) -> None:
         if self.health is not None:
@@ -194,10 +201,15 @@ class HealthWatch(QObject):
 
     # -- health ----------------------------------------------------------------------------
 
-    def recompute(self) -> None:
-        """Recomputes the health and the manual resends of every listed webhook (in a thread)."""
+    def recompute(self, impilo: bool = True) -> None:
+        """Recomputes the manual resends of every listed webhook, and its health (in a thread).
+
+        ``impilo`` False leaves Impilo's health as it is: only the record of resends changed,
+        and a resend is not one of Impilo's deliveries.
+        """
         if (self._mirror is None and self._attempts is None) or self._tasks.closed:
             return
+        self._impilo_due = self._impilo_due or impilo
         if self._computing:
             self._again = True
             return
@@ -210,12 +222,13 @@ class HealthWatch(QObject):
         try:
             while True:
                 self._again = False
+                impilo, self._impilo_due = self._impilo_due, False
                 mirror, record = self._mirror, self._attempts
                 now = self._clock()
                 hooks = self._targets()
                 version = None if record is None else record.version
                 # during a first sync the figures would be partial: not known yet
-                covered = mirror is not None and mirror.covers(now - DAY)
+                covered = impilo and mirror is not None and mirror.covers(now - DAY)
                 health, manual = await asyncio.to_thread(
                     _snapshot,
                     None if mirror is None else mirror.store,
@@ -231,10 +244,10 @@ class HealthWatch(QObject):
                 self._seen = version
                 self.manual = manual
                 self._model.set_manual(manual)
-                if mirror is not None:
+                if impilo and mirror is not None:  # else unchanged: the log did not change
                     self.health = health
                     self._model.set_health(health)
-                if health is not None:
+                if impilo and health is not None:
                     names = {h.id: h.type for h in self._model.webhooks() if h.id is not None}
                     self.alerts.observe(health, names)
                     self._show_failing(health)
