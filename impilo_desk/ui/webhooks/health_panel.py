@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from impilo_desk.services.manual_resends import ManualResends
 
 REDRAW_MS = 34  # at most ~30 redraws a second
-# (name, colour): blue and orange for the two successes, hatched-like dark colours for failures;
-# the legend names every series, so colour is never the only cue
+# (name, colour): blue and green for the two successes, orange and red for the rest; the legend
+# names every series in the order they stack, so colour is never the only cue
 SERIES = (
     ("Delivered first time", "#2c7fb8"),
     ("Delivered after retries", "#7fcdbb"),
@@ -126,14 +126,22 @@ class HealthPanel(QWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.setLabel("left", "deliveries")
-        legend = plot.addLegend(offset=(8, 4), colCount=2, labelTextColor="#222222")
         self.bars: list[pg.BarGraphItem] = []
+        # the legend is a row of labels above the chart: inside it, it would hide the bars
+        self.legend = QWidget(self)
+        self.legend.setAccessibleName("Chart legend")
+        legend = QHBoxLayout(self.legend)
+        legend.setContentsMargins(0, 0, 0, 0)
         for name, color in SERIES:
             # no outline: an empty series would draw a thin line of its colour on every bar
             bar = pg.BarGraphItem(x=[], height=[], width=1, brush=color, pen=pg.mkPen(None))
             plot.addItem(bar)
-            legend.addItem(bar, name)
             self.bars.append(bar)
+            key = QLabel(f'<span style="color: {color};">■</span> {name}', self.legend)
+            key.setAccessibleName(name)
+            legend.addWidget(key)
+            legend.addSpacing(12)
+        legend.addStretch(1)
 
         self.summary = QLabel("", self)
         self.summary.setAccessibleName("Impilo's deliveries summary")
@@ -172,8 +180,12 @@ class HealthPanel(QWidget):
         self.side.setLayout(side)
         self.side.setFixedWidth(SIDE_WIDTH)  # wrapped text needs a width; the chart takes the rest
 
+        chart = QVBoxLayout()
+        chart.setSpacing(2)
+        chart.addWidget(self.legend)
+        chart.addWidget(self.plot_widget, 1)
         body = QHBoxLayout()
-        body.addWidget(self.plot_widget, 1)
+        body.addLayout(chart, 1)
         body.addWidget(self.side)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -226,8 +238,9 @@ class HealthPanel(QWidget):
             manual_known: Whether the session keeps a record of manual resends at all.
         """
         self._shown = _Shown(hook, now, self.span_days, failures, health, manual, manual_known)
-        for widget in (self.plot_widget, self.side):
+        for widget in (self.plot_widget, self.legend, self.side):
             widget.show()
+        self.manual_note.setVisible(manual_known)  # nothing to keep apart without a record
         self._hours = hours
         totals = [sum(getattr(h, f) for h in hours) for f in _FIELDS]
         self.summary.setText(
@@ -241,7 +254,7 @@ class HealthPanel(QWidget):
         """Shows no webhook."""
         self._shown = None
         self.title.setText(text)
-        for widget in (self.plot_widget, self.side):
+        for widget in (self.plot_widget, self.legend, self.side):
             widget.hide()  # an empty chart would show a meaningless time axis
         self._hours = ()
         self.failures.setText("—")
