@@ -132,7 +132,8 @@ def _text_ids(store: MirrorStore, text: str) -> set[int | None]:
 
 def _integrity(path: Path) -> None:
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO logs_fts (logs_fts) VALUES ('integrity-check')")  # raises if not
+    for table in ("logs_text", "logs_names"):  # raises if not in step with the rows
+        conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")  # noqa: S608
     conn.close()
 
 

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from impilo_desk.services.log_mirror.store import MirrorStore
 
 COUNT_CAP = 10_000
-FTS_SMALL = 20_000  # fewer matches than this: fetch them, then sort; more: walk the sort order
 SORT_COLUMNS = {
     "created": "create_ms",
     "webhook": "webhook_id",
@@ -103,6 +102,18 @@ class LocalPage:
     capped: bool
 
 
+SORT_INDEX = {
+    "created": "logs_by_time",
+    "webhook": "logs_by_hook",
+    "type": "logs_by_type",
+    "url": "logs_by_url",
+    "status": "logs_by_status",
+    "retries": "logs_by_retries",
+    "last_retry": "logs_by_last_retry",
+    "state": "logs_by_state",
+}
+
+
 def search(
     store: MirrorStore,
     filters: LogFilters | None,
@@ -111,50 +122,58 @@ def search(
     page: int = 1,
     size: int = 15,
 ) -> LocalPage:
-    """One page (1-based) of the rows that match, in ``sort`` order, and how many match."""
+    """One page (1-based) of the rows that match, in ``sort`` order, and how many match.
+
+    The count comes first (it stops at the cap). Up to the cap, the matches are found through
+    the most selective index and sorted; past it they are dense enough that walking the sort
+    column's index finds a page soon, so that is how they are read.
+    """
     local = local or LocalFilters()
     sort = sort or LogSort()
     where, args = _conditions(store, filters, local)
     if where is None:
         return LocalPage([], 0, False)
-    match = _match(local)
-    if match is not None:  # few matches: take them by id; many: walk the order, probe each
-        few = store.query(
-            "SELECT COUNT(*) FROM (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ? LIMIT ?)",
-            (match, FTS_SMALL),
-        )[0][0]
-        if few < FTS_SMALL:
-            where.append("id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)")
-        else:
-            where.append(
-                "EXISTS (SELECT 1 FROM logs_fts f WHERE f.logs_fts MATCH ? AND f.rowid = logs.id)"
-            )
-        args.append(match)
+    for table, query in _matches(local):
+        where.append(f"id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)")  # noqa: S608 - fixed names
+        args.append(query)
     where_sql = " WHERE " + " AND ".join(where) if where else ""
-    key = SORT_COLUMNS[sort.column]
-    way = "DESC" if sort.descending else "ASC"
-    order = f"{key} {way}, create_ms {way}, id {way}"
-    offset = (max(1, page) - 1) * size
-    rows = store.query(
-        f"SELECT {_COLUMNS} FROM logs{where_sql} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608 - fixed fragments, bound values
-        [*args, size, offset],
-    )
     counted = store.query(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM logs{where_sql} LIMIT ?)",  # noqa: S608 - fixed fragments
         [*args, COUNT_CAP + 1],
     )[0][0]
     capped = counted > COUNT_CAP
+    offset = (max(1, page) - 1) * size
+    if not counted or (not capped and offset >= counted):
+        return LocalPage([], counted, False)
+    key = SORT_COLUMNS[sort.column]
+    way = "DESC" if sort.descending else "ASC"
+    order = f"{key} {way}, create_ms {way}, id {way}"
+    if capped:  # dense: walk the sort order
+        ids_sql = (
+            f"SELECT id FROM logs INDEXED BY {SORT_INDEX[sort.column]}{where_sql} ORDER BY {order}"  # noqa: S608 - fixed fragments
+        )
+    else:  # few: find them, then sort them (the "+" keeps the sort index out of it)
+        ids_sql = (
+            f"SELECT id FROM logs{where_sql} ORDER BY +{key} {way}, +create_ms {way}, +id {way}"  # noqa: S608 - fixed fragments
+        )
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM logs WHERE id IN ({ids_sql} LIMIT ? OFFSET ?) ORDER BY {order}",  # noqa: S608 - fixed fragments
+        [*args, size, offset],
+    )
     return LocalPage([_record(r) for r in rows], COUNT_CAP if capped else counted, capped)
 
 
-def _match(local: LocalFilters) -> str | None:
-    parts = []
-    if local.text:
-        parts.append(match_words("payload", local.text))
+def _matches(local: LocalFilters) -> list[tuple[str, str]]:
+    """The full-text questions: (table, FTS5 query)."""
+    found = []
+    text = match_words(local.text) if local.text else None
+    if text:
+        found.append(("logs_text", text))
     if local.patient and local.patient_id() is None:
-        parts.append(match_words("patient_name", local.patient))
-    found = [p for p in parts if p]
-    return " AND ".join(found) if found else None
+        name = match_words(local.patient)
+        if name:
+            found.append(("logs_names", name))
+    return found
 
 
 def _conditions(

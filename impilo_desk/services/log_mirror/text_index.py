@@ -1,8 +1,8 @@
 """What makes the local copy searchable: the patient's name, a full-text index, sort indexes.
 
-The payload and the patient's name are indexed by SQLite FTS5 (``logs_fts``, external content
-on ``logs``), kept in step by triggers on every upsert and prune. A word typed in a filter
-matches the words of the payload that *begin* with it, case-insensitively: "amara" finds
+The payload and the patient's name are indexed by SQLite FTS5 (``logs_text``, ``logs_names``:
+external content on ``logs``), kept in step by triggers on every upsert and prune. A word typed
+in a filter matches the words of the payload that *begin* with it, case-insensitively: "amara" finds
 "Amara" and "Amaranth", "503" finds "503", not "1503". :func:`words` is that rule in Python.
 
 A mirror made before this schema is indexed when it is first opened (:func:`ensure`).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-SEARCH_VERSION = 1
+SEARCH_VERSION = 2
 TOKENIZE = "unicode61 remove_diacritics 0"
 _WORD = re.compile(r"[^\W_]+")  # unicode61's tokens: runs of letters and digits
 
@@ -32,12 +32,13 @@ PATIENT_NAME_SQL = (
 """The patient's "First Last" of a logged body ``{p}``: the envelope's patient (a patient
 event's payload itself, or a reading's ``patient``); NULL for a body that is not JSON."""
 
-SORT_INDEXES = {  # each sortable column, with the create time (and id) as the tie-break
-    "logs_by_type": "webhook_type, create_ms",
-    "logs_by_url": "webhook_url, create_ms",
-    "logs_by_status": "last_status, create_ms",
-    "logs_by_retries": "retry_attempts, create_ms",
-    "logs_by_last_retry": "last_retry_ms, create_ms",
+_FILTERED = "webhook_id, last_status, retry_attempts"  # in each sort index: checked in it
+SORT_INDEXES = {  # each sortable column, the create time (and id) as the tie-break
+    "logs_by_type": f"webhook_type, create_ms, {_FILTERED}",
+    "logs_by_url": f"webhook_url, create_ms, {_FILTERED}",
+    "logs_by_status": "last_status, create_ms, webhook_id, retry_attempts",
+    "logs_by_retries": "retry_attempts, create_ms, webhook_id, last_status",
+    "logs_by_last_retry": f"last_retry_ms, create_ms, {_FILTERED}",
     "logs_by_patient": "patient_id, create_ms",
 }
 STATE_SQL = (
@@ -45,27 +46,42 @@ STATE_SQL = (
     "(CASE WHEN retry_attempts = 0 THEN 1 ELSE 2 END) WHEN retry_attempts >= 3 THEN 4 ELSE 3 END"
 )
 """A row's outcome (as ``store.OUTCOME_SQL``), the ``state`` sort; indexed as this expression."""
-SORT_INDEXES["logs_by_state"] = f"({STATE_SQL}), create_ms"
-_FTS = """
-CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(
-    payload, patient_name, content='logs', content_rowid='id', tokenize='__TOKENIZE__'
+SORT_INDEXES["logs_by_state"] = f"({STATE_SQL}), create_ms, {_FILTERED}"
+TEXT_TABLES = {"logs_text": "payload", "logs_names": "patient_name"}
+"""One full-text index per searched column; ``detail=none`` (row ids only, no positions): each
+word is looked up alone, so positions would only make the index larger and slower to read."""
+_FTS = "".join(  # fixed names only
+    """
+CREATE VIRTUAL TABLE {table} USING fts5(
+    {column}, content='logs', content_rowid='id', detail='none', tokenize='{TOKENIZE}'
 );
-CREATE TRIGGER IF NOT EXISTS logs_fts_insert AFTER INSERT ON logs BEGIN
-    INSERT INTO logs_fts (rowid, payload, patient_name)
-    VALUES (NEW.id, NEW.payload, NEW.patient_name);
+CREATE TRIGGER {table}_insert AFTER INSERT ON logs BEGIN
+    INSERT INTO {table} (rowid, {column}) VALUES (NEW.id, NEW.{column});
 END;
-CREATE TRIGGER IF NOT EXISTS logs_fts_delete AFTER DELETE ON logs BEGIN
-    INSERT INTO logs_fts (logs_fts, rowid, payload, patient_name)
-    VALUES ('delete', OLD.id, OLD.payload, OLD.patient_name);
+CREATE TRIGGER {table}_delete AFTER DELETE ON logs BEGIN
+    INSERT INTO {table} ({table}, rowid, {column}) VALUES ('delete', OLD.id, OLD.{column});
 END;
-CREATE TRIGGER IF NOT EXISTS logs_fts_update AFTER UPDATE OF payload, patient_name ON logs
-WHEN OLD.payload IS NOT NEW.payload OR OLD.patient_name IS NOT NEW.patient_name BEGIN
-    INSERT INTO logs_fts (logs_fts, rowid, payload, patient_name)
-    VALUES ('delete', OLD.id, OLD.payload, OLD.patient_name);
-    INSERT INTO logs_fts (rowid, payload, patient_name)
-    VALUES (NEW.id, NEW.payload, NEW.patient_name);
+CREATE TRIGGER {table}_update AFTER UPDATE OF {column} ON logs
+WHEN OLD.{column} IS NOT NEW.{column} BEGIN
+    INSERT INTO {table} ({table}, rowid, {column}) VALUES ('delete', OLD.id, OLD.{column});
+    INSERT INTO {table} (rowid, {column}) VALUES (NEW.id, NEW.{column});
 END;
-""".replace("__TOKENIZE__", TOKENIZE)
+""".replace("{table}", table)
+    .replace("{column}", column)
+    .replace("{TOKENIZE}", TOKENIZE)
+    for table, column in TEXT_TABLES.items()
+)
+_OLD = (  # what an earlier version of this schema made: dropped, then made again
+    [f"DROP TRIGGER IF EXISTS logs_fts_{e}" for e in ("insert", "delete", "update")]
+    + ["DROP TABLE IF EXISTS logs_fts"]
+    + [
+        f"DROP TRIGGER IF EXISTS {t}_{e}"
+        for t in TEXT_TABLES
+        for e in ("insert", "delete", "update")
+    ]
+    + [f"DROP TABLE IF EXISTS {t}" for t in TEXT_TABLES]
+    + [f"DROP INDEX IF EXISTS {name}" for name in SORT_INDEXES]
+)
 
 
 def ensure(conn: sqlite3.Connection) -> None:
@@ -77,16 +93,19 @@ def ensure(conn: sqlite3.Connection) -> None:
         columns = {r[1] for r in conn.execute("PRAGMA table_info(logs)")}
         if "patient_name" not in columns:
             conn.execute("ALTER TABLE logs ADD COLUMN patient_name TEXT")
-        conn.execute(
-            "UPDATE logs SET patient_name = "  # noqa: S608 - a fixed expression
-            + PATIENT_NAME_SQL.format(p="payload")
-            + " WHERE payload IS NOT NULL"
-        )
+            conn.execute(
+                "UPDATE logs SET patient_name = "  # noqa: S608 - a fixed expression
+                + PATIENT_NAME_SQL.format(p="payload")
+                + " WHERE payload IS NOT NULL"
+            )
+        for statement in _OLD:
+            conn.execute(statement)
         for name, columns_sql in SORT_INDEXES.items():
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON logs ({columns_sql})")
+            conn.execute(f"CREATE INDEX {name} ON logs ({columns_sql})")
         for statement in _statements(_FTS):
             conn.execute(statement)
-        conn.execute("INSERT INTO logs_fts (logs_fts) VALUES ('rebuild')")
+        for table in TEXT_TABLES:
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")  # noqa: S608
         conn.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
@@ -116,9 +135,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def match_words(column: str, text: str) -> str | None:
-    """An FTS5 query: every word of ``text`` begins a word of ``column`` (None: no words)."""
+def match_words(text: str) -> str | None:
+    """An FTS5 query: every word of ``text`` begins a word of the column (None: no words)."""
     found = words(text)
     if not found:
         return None
-    return " AND ".join(f'{column} : "{w}"*' for w in found)
+    return " AND ".join(f'"{w}"*' for w in found)
