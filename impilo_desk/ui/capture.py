@@ -160,6 +160,9 @@ async def capture(
         from impilo_desk.ui.logs.controller import LogsController
 
         await capture_redelivery(window, _tab(tabs, LogsController), screenshots)
+        from impilo_desk.ui.capture_logs import capture_logs_local
+
+        await capture_logs_local(window, _tab(tabs, LogsController), screenshots)
         if set_dark is not None:
             set_dark(True)
             try:

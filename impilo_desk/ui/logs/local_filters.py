@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from impilo_desk.services.log_mirror.search import LocalFilters
@@ -62,15 +62,25 @@ class LocalFilterBar(QWidget):
         self.use_copy.setAccessibleName("Use the local copy's dates")
         self.use_copy.clicked.connect(self.use_copy_clicked)
         self.use_copy.hide()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        for edit in (self.webhook_edit, self.url_edit, self.patient_edit, self.text_edit):
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        for n, edit in enumerate(
+            (self.webhook_edit, self.url_edit, self.patient_edit, self.text_edit)
+        ):
+            if n:
+                row.addSpacing(12)  # each label stays with its own field
             label = QLabel(edit.accessibleName().removesuffix(" filter"), self)
             label.setBuddy(edit)
             row.addWidget(label)
             row.addWidget(edit)
-        row.addWidget(self.note, 1)
-        row.addWidget(self.use_copy)
+        row.addStretch(1)
+        column.addLayout(row)
+        notes = QHBoxLayout()  # the sentence gets the tab's width: one line, not a column
+        notes.addWidget(self.note, 1)
+        notes.addWidget(self.use_copy)
+        column.addLayout(notes)
 
     def _edit(self, name: str, placeholder: str, width: int) -> QLineEdit:
         edit = QLineEdit(self)
