@@ -161,6 +161,9 @@ async def capture(
         await capture_redelivery(window, _tab(tabs, LogsController), screenshots)
         # after the redelivery, so that the health shows its manual resends apart
         await _capture_health(window, webhooks, screenshots)
+        from impilo_desk.ui.capture_logs import capture_logs_local
+
+        await capture_logs_local(window, _tab(tabs, LogsController), screenshots)
         if set_dark is not None:
             set_dark(True)
             try:

@@ -122,7 +122,8 @@ def seed_db(path: Path, rows: list[dict[str, Any]]) -> None:
     """Writes log rows straight into a new sandbox database (the store's bulk helper).
 
     Each row: type, status, retries, created (datetime), last_retry (datetime or None),
-    payload (text). No row is due, so the sandbox's worker leaves them as they are.
+    payload (text), and optionally webhook_id (default 1) and url. No row is due, so the
+    sandbox's worker leaves them as they are.
     """
     conn = connect(str(path))
     conn.executescript(SCHEMA)
@@ -133,8 +134,11 @@ def seed_db(path: Path, rows: list[dict[str, Any]]) -> None:
         events.append((n, row["type"], row.get("payload", json.dumps({"id": n})), created))
         last = row.get("last_retry")
         last_ms = None if last is None else ms(last)
-        url = "https://ehr.example.org/hooks"
-        logs.append((n, 1, row["type"], url, created, row["status"], row["retries"], last_ms, None))
+        url = row.get("url", "https://ehr.example.org/hooks")
+        hook = row.get("webhook_id", 1)
+        logs.append(
+            (n, hook, row["type"], url, created, row["status"], row["retries"], last_ms, None)
+        )
     store_logs.bulk_insert(conn, events, logs)
     conn.execute("COMMIT")
     conn.close()

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from impilo_desk.contract import MAX_RETRIES, WebhookLog
+from impilo_desk.services.log_mirror import text_index
+from impilo_desk.services.log_mirror.text_index import PATIENT_NAME_SQL
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
@@ -30,7 +32,8 @@ CREATE TABLE IF NOT EXISTS logs (
     last_retry_ms INTEGER,
     final INTEGER NOT NULL,
     patient_id INTEGER,
-    payload TEXT
+    payload TEXT,
+    patient_name TEXT
 );
 CREATE INDEX IF NOT EXISTS logs_by_time
     ON logs (create_ms, webhook_id, last_status, retry_attempts, last_retry_ms);
@@ -86,17 +89,19 @@ _PATIENT = (  # the envelope's patient, read by SQLite (C, off the GIL) from the
 )
 _UPSERT = (
     "INSERT INTO logs (id, webhook_id, webhook_type, webhook_url, create_ms, last_status, "  # noqa: S608 - fixed
-    "retry_attempts, last_retry_ms, final, payload, patient_id) "
+    "retry_attempts, last_retry_ms, final, payload, patient_id, patient_name) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CASE WHEN json_valid(?10) THEN "
-    f"(SELECT CASE WHEN typeof(p) = 'integer' THEN p END FROM (SELECT {_PATIENT} AS p)) END) "
+    f"(SELECT CASE WHEN typeof(p) = 'integer' THEN p END FROM (SELECT {_PATIENT} AS p)) END, "
+    f"{PATIENT_NAME_SQL.format(p='?10')}) "
     "ON CONFLICT (id) DO UPDATE SET webhook_id = excluded.webhook_id, "
     "webhook_type = excluded.webhook_type, webhook_url = excluded.webhook_url, "
     "create_ms = excluded.create_ms, last_status = excluded.last_status, "
     "retry_attempts = excluded.retry_attempts, last_retry_ms = excluded.last_retry_ms, "
-    "final = excluded.final, patient_id = excluded.patient_id, payload = excluded.payload"
+    "final = excluded.final, patient_id = excluded.patient_id, payload = excluded.payload, "
+    "patient_name = excluded.patient_name"
 )
-"""Upserts a row; the patient id comes from the body when it is JSON with one (a body that is
-not JSON, as the docs' own sample, has none: not an error)."""
+"""Upserts a row; the patient's id and name come from the body when it is JSON with them (a body
+that is not JSON, as the docs' own sample, has none: not an error)."""
 
 
 def to_ms(value: datetime) -> int:
@@ -176,7 +181,9 @@ class MirrorStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples: a bounded cost
         self._conn.executescript(SCHEMA)
+        text_index.ensure(self._conn)
 
     @staticmethod
     def path_for(data_dir: Path, profile_id: str) -> Path:
@@ -261,6 +268,19 @@ class MirrorStore:
             if cur.rowcount:
                 self._conn.execute("DELETE FROM hourly WHERE n <= 0")
             return cur.rowcount
+
+    def optimize(self) -> None:
+        """Refreshes the planner's statistics once the copy has grown a lot since the last."""
+        with self._lock:
+            conn = self._conn
+            rows = int(conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0])
+            seen = conn.execute("SELECT value FROM meta WHERE key = 'analyzed_rows'").fetchone()
+            if rows >= 1000 and (seen is None or rows > 2 * int(seen[0] or 0)):
+                conn.execute("ANALYZE")
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('analyzed_rows', ?)",
+                    (rows,),
+                )
 
     def set_meta(self, key: str, value: int | None) -> None:
         """Stores a number under ``key`` (sync bookkeeping)."""

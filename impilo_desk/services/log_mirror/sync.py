@@ -226,6 +226,7 @@ class LogMirror:
             f, c = await self._backfill(window_start, cur.backfilled_to, cur.rows)
             fetched, changed = fetched + f, changed + c
         await asyncio.to_thread(store.prune, to_ms(window_start))
+        await asyncio.to_thread(store.optimize)
         done = self._clock()
         await asyncio.to_thread(store.set_meta, "synced_at", to_ms(done))
         rows = await asyncio.to_thread(store.count)

@@ -15,6 +15,7 @@ from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.logs.export import LogsExporter
+from impilo_desk.ui.logs.local_rows import LocalRows
 from impilo_desk.ui.logs.model import LogsModel
 from impilo_desk.ui.logs.view import LogsTab
 
@@ -82,10 +83,12 @@ class LogsController(TabController[LogsTab]):
         self._last_page: tuple[Page[WebhookLog], int, int] | None = None
         self.exporter = LogsExporter(view, lambda: self._api, lambda: self._filters, self)
         self.redeliver: RedeliverController | None = None  # set by the tab's factory
+        self.local = LocalRows(self)  # the local copy: filters Impilo lacks, sorting, source
         self.countdown = QTimer(self)
         self.countdown.setObjectName("logs-countdown")
         self.countdown.setInterval(COUNTDOWN_MS)
         self.countdown.timeout.connect(model.tick)
+        self.countdown.timeout.connect(self.local.show_source)
         self.auto_refresh = QTimer(self)
         self.auto_refresh.setObjectName("logs-auto-refresh")
         self.auto_refresh.timeout.connect(self._auto_refresh)
@@ -133,6 +136,7 @@ class LogsController(TabController[LogsTab]):
     def set_session(self, session: Session | None) -> None:
         """Switches to another profile's client (or none) and loads page 1."""
         self._api = session.api if session is not None else None
+        self.local.bind(session)
         self._generation += 1
         self._load_task = None
         self._hide_unmatched = self._ignored_shown = False
@@ -156,7 +160,7 @@ class LogsController(TabController[LogsTab]):
 
         self.view.filters.set_types(EVENT_TYPES)
         self._filters = self._read_filters()
-        self._filters_invalid = self._filters is None
+        self._filters_invalid = self._filters is None or not self.local.read()
         self.countdown.start()
         self._auto_changed()
         self.view.show_message("Loading the delivery log…")
@@ -190,12 +194,13 @@ class LogsController(TabController[LogsTab]):
         Invalid filters show no rows: rows of the previous filters would look filtered.
         """
         filters = self._read_filters()
-        if filters is None:
+        if filters is None or not self.local.read():
             self._filters_invalid = True
             self._generation += 1  # a load in flight is not shown
             if self._load_task is not None and not self._load_task.done():
                 self._load_task.cancel()
             self.model.set_records([])
+            self.local.source.clear()
             self.total = self.pages = 0
             self.view.show_position(1, 0, 0)
             self.view.show_message("No rows are shown until the filters are valid.")
@@ -217,6 +222,8 @@ class LogsController(TabController[LogsTab]):
         self._generation += 1
         if self._load_task is not None and not self._load_task.done():
             self._load_task.cancel()
+        if self.local.refused(self._filters):  # says so; no rows that would look filtered
+            return None
         self._load_task = self._tasks.spawn(
             self._load(self._generation, max(1, page), self.view.page_size(), keep),
             name=f"logs.page{page}",
@@ -231,7 +238,7 @@ class LogsController(TabController[LogsTab]):
         if self.model.rowCount() == 0:
             self.view.show_message("Loading the delivery log…")
         try:
-            result = await api.list_logs(self._filters, page=page, size=size)
+            result = await self.local.fetch(api, self._filters, page, size)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -262,7 +269,8 @@ class LogsController(TabController[LogsTab]):
         )
         self.page, self.total = page, total
         self.pages = max(1, math.ceil(total / size)) if total else 0
-        view.show_position(page, self.pages, total)
+        view.show_position(page, self.pages, total, self.local.capped)
+        self.local.shown()
         if result.content:
             view.show_table()
             if selected is not None:
@@ -274,8 +282,8 @@ class LogsController(TabController[LogsTab]):
                 f"page{'s' if self.pages != 1 else ''} ({total:,} records) for these filters. "
                 "Use Last to go to the last page."
             )
-        elif self._filters is not None and any(
-            v is not None for v in asdict(self._filters).values()
+        elif self.local.filtered() or (
+            self._filters is not None and any(v is not None for v in asdict(self._filters).values())
         ):
             view.show_message("No deliveries match these filters. Clear or widen them.")
         else:

@@ -168,6 +168,10 @@ class LogsModel(NamedColumnsModel):
         self._now = self._clock()
         self._refresh_states()
 
+    def clock(self) -> datetime:
+        """The model's clock: the current time (aware UTC)."""
+        return self._clock()
+
     def records(self) -> list[WebhookLog]:
         """Every row, in order."""
         return list(self._rows)

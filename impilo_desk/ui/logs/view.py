@@ -27,6 +27,7 @@ from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.kit.banners import MessageBanner
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.logs.filters import LogsFilterBar
+from impilo_desk.ui.logs.local_filters import LocalFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
 
 PAGE_SIZES = (15, 25, 50, 100, 250)
@@ -62,6 +63,7 @@ class LogsTab(TabPage):
         self.export_action = page_action(self, "&Export…", "logs-export", None)
         self.banner = MessageBanner(self)
         self.filters = LogsFilterBar(self)
+        self.local_filters = LocalFilterBar(self)
 
         self.redact_box = QCheckBox("Redact patient details in exports", self)
         self.redact_box.setChecked(True)
@@ -136,6 +138,7 @@ class LogsTab(TabPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
+        layout.addWidget(self.local_filters)
         layout.addLayout(actions)
         self.tools = QVBoxLayout()  # rows other parts of the tab add (redelivery)
         self.tools.setContentsMargins(0, 0, 0, 0)
@@ -170,6 +173,10 @@ class LogsTab(TabPage):
             header.resizeSection(column, width(sample) + 12)
         header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        # A click on a title sorts by it (the controller decides where: the local copy only).
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(LogColumn.CREATED, Qt.SortOrder.DescendingOrder)
         return table
 
     def _pager(self) -> QHBoxLayout:
@@ -191,6 +198,8 @@ class LogsTab(TabPage):
         self.page_spin.setKeyboardTracking(False)  # only Enter or focus-out asks for the page
         self.page_label = QLabel("", self)
         self.page_label.setAccessibleName("Page position")
+        self.source_label = QLabel("", self)
+        self.source_label.setAccessibleName("Where the rows come from")
         self.size_box = QComboBox(self)
         self.size_box.setAccessibleName("Rows per page")
         for size in PAGE_SIZES:
@@ -204,7 +213,8 @@ class LogsTab(TabPage):
         pager.addWidget(self.last_button)
         pager.addSpacing(12)
         pager.addWidget(self.page_label)
-        pager.addStretch(1)
+        pager.addSpacing(12)
+        pager.addWidget(self.source_label, 1)
         pager.addWidget(QLabel("Rows per page", self))
         pager.addWidget(self.size_box)
         return pager
@@ -219,12 +229,20 @@ class LogsTab(TabPage):
         """Chooses ``size`` (one of :data:`PAGE_SIZES`)."""
         self.size_box.setCurrentIndex(max(0, self.size_box.findData(size)))
 
-    def show_position(self, page: int, pages: int, total: int) -> None:
-        """Shows "page k of n, total t" and enables the pager buttons that make sense."""
+    def show_position(self, page: int, pages: int, total: int, capped: bool = False) -> None:
+        """Shows "page k of n, total t" and enables the pager buttons that make sense.
+
+        ``capped``: counting stopped at ``total``; there are more ("of more than n").
+        """
         # An empty log has no pages: "Page 1 of 0" would say nonsense.
-        self.page_label.setText(
-            f"Page {page} of {pages}, total {total:,}" if pages else "No records"
-        )
+        if capped:
+            self.page_label.setText(
+                f"Page {page} of more than {pages:,}, more than {total:,} matches"
+            )
+        else:
+            self.page_label.setText(
+                f"Page {page} of {pages}, total {total:,}" if pages else "No records"
+            )
         self.page_spin.blockSignals(True)
         # Any page can be asked for: one past the end is answered in words, never clamped.
         self.page_spin.setRange(1, MAX_PAGE)
@@ -232,8 +250,12 @@ class LogsTab(TabPage):
         self.page_spin.blockSignals(False)
         self.first_button.setEnabled(page > 1)
         self.previous_button.setEnabled(page > 1)
-        self.next_button.setEnabled(page < pages)
-        self.last_button.setEnabled(page != pages and pages > 0)
+        self.next_button.setEnabled(page < pages or capped)
+        self.last_button.setEnabled(page != pages and pages > 0 and not capped)
+
+    def show_source(self, text: str) -> None:
+        """Shows where the rows come from ("Rows from Impilo, just now")."""
+        self.source_label.setText(text)
 
     def show_table(self) -> None:
         """Shows the rows (the state message goes away)."""

@@ -1,0 +1,143 @@
+"""What makes the local copy searchable: the patient's name, a full-text index, sort indexes.
+
+The payload and the patient's name are indexed by SQLite FTS5 (``logs_text``, ``logs_names``:
+external content on ``logs``), kept in step by triggers on every upsert and prune. A word typed
+in a filter matches the words of the payload that *begin* with it, case-insensitively: "amara" finds
+"Amara" and "Amaranth", "503" finds "503", not "1503". :func:`words` is that rule in Python.
+
+A mirror made before this schema is indexed when it is first opened (:func:`ensure`).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+SEARCH_VERSION = 2
+TOKENIZE = "unicode61 remove_diacritics 0"
+_WORD = re.compile(r"[^\W_]+")  # unicode61's tokens: runs of letters and digits
+
+_FIRST_LAST = (
+    "NULLIF(trim(IFNULL(json_extract({p}, '$.payload{at}.firstName'), '') || ' ' || "
+    "IFNULL(json_extract({p}, '$.payload{at}.lastName'), '')), '')"
+)
+PATIENT_NAME_SQL = (
+    "CASE WHEN json_valid({p}) THEN (CASE WHEN json_extract({p}, '$.type') LIKE 'patient.%' "
+    "THEN "
+    + _FIRST_LAST.replace("{at}", "")
+    + " ELSE "
+    + _FIRST_LAST.replace("{at}", ".patient")
+    + " END) END"
+)
+"""The patient's "First Last" of a logged body ``{p}``: the envelope's patient (a patient
+event's payload itself, or a reading's ``patient``); NULL for a body that is not JSON."""
+
+_FILTERED = "webhook_id, last_status, retry_attempts"  # in each sort index: checked in it
+SORT_INDEXES = {  # each sortable column, the create time (and id) as the tie-break
+    "logs_by_type": f"webhook_type, create_ms, {_FILTERED}",
+    "logs_by_url": f"webhook_url, create_ms, {_FILTERED}",
+    "logs_by_status": "last_status, create_ms, webhook_id, retry_attempts",
+    "logs_by_retries": "retry_attempts, create_ms, webhook_id, last_status",
+    "logs_by_last_retry": f"last_retry_ms, create_ms, {_FILTERED}",
+    "logs_by_patient": "patient_id, create_ms",
+}
+STATE_SQL = (
+    "CASE WHEN last_status IS NULL THEN 0 WHEN last_status BETWEEN 200 AND 299 THEN "
+    "(CASE WHEN retry_attempts = 0 THEN 1 ELSE 2 END) WHEN retry_attempts >= 3 THEN 4 ELSE 3 END"
+)
+"""A row's outcome (as ``store.OUTCOME_SQL``), the ``state`` sort; indexed as this expression."""
+SORT_INDEXES["logs_by_state"] = f"({STATE_SQL}), create_ms, {_FILTERED}"
+TEXT_TABLES = {"logs_text": "payload", "logs_names": "patient_name"}
+"""One full-text index per searched column; ``detail=none`` (row ids only, no positions): each
+word is looked up alone, so positions would only make the index larger and slower to read."""
+_FTS = "".join(  # fixed names only
+    """
+CREATE VIRTUAL TABLE {table} USING fts5(
+    {column}, content='logs', content_rowid='id', detail='none', tokenize='{TOKENIZE}'
+);
+CREATE TRIGGER {table}_insert AFTER INSERT ON logs BEGIN
+    INSERT INTO {table} (rowid, {column}) VALUES (NEW.id, NEW.{column});
+END;
+CREATE TRIGGER {table}_delete AFTER DELETE ON logs BEGIN
+    INSERT INTO {table} ({table}, rowid, {column}) VALUES ('delete', OLD.id, OLD.{column});
+END;
+CREATE TRIGGER {table}_update AFTER UPDATE OF {column} ON logs
+WHEN OLD.{column} IS NOT NEW.{column} BEGIN
+    INSERT INTO {table} ({table}, rowid, {column}) VALUES ('delete', OLD.id, OLD.{column});
+    INSERT INTO {table} (rowid, {column}) VALUES (NEW.id, NEW.{column});
+END;
+""".replace("{table}", table)
+    .replace("{column}", column)
+    .replace("{TOKENIZE}", TOKENIZE)
+    for table, column in TEXT_TABLES.items()
+)
+_OLD = (  # what an earlier version of this schema made: dropped, then made again
+    [f"DROP TRIGGER IF EXISTS logs_fts_{e}" for e in ("insert", "delete", "update")]
+    + ["DROP TABLE IF EXISTS logs_fts"]
+    + [
+        f"DROP TRIGGER IF EXISTS {t}_{e}"
+        for t in TEXT_TABLES
+        for e in ("insert", "delete", "update")
+    ]
+    + [f"DROP TABLE IF EXISTS {t}" for t in TEXT_TABLES]
+    + [f"DROP INDEX IF EXISTS {name}" for name in SORT_INDEXES]
+)
+
+
+def ensure(conn: sqlite3.Connection) -> None:
+    """Brings a mirror file to the search schema (once; a large old copy takes a while)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SEARCH_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(logs)")}
+        if "patient_name" not in columns:
+            conn.execute("ALTER TABLE logs ADD COLUMN patient_name TEXT")
+            conn.execute(
+                "UPDATE logs SET patient_name = "  # noqa: S608 - a fixed expression
+                + PATIENT_NAME_SQL.format(p="payload")
+                + " WHERE payload IS NOT NULL"
+            )
+        for statement in _OLD:
+            conn.execute(statement)
+        for name, columns_sql in SORT_INDEXES.items():
+            conn.execute(f"CREATE INDEX {name} ON logs ({columns_sql})")
+        for statement in _statements(_FTS):
+            conn.execute(statement)
+        for table in TEXT_TABLES:
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")  # noqa: S608
+        conn.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM logs)").fetchone()[0]:
+        conn.execute("ANALYZE")  # the planner's statistics (bounded by analysis_limit)
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of ``script`` (a trigger's body holds semicolons: split on ``END;``)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        stripped = line.strip()
+        if stripped.endswith(";") and (
+            not buffer.lstrip().upper().startswith("CREATE TRIGGER") or stripped == "END;"
+        ):
+            out.append(buffer.strip())
+            buffer = ""
+    return out
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as the index sees them: runs of letters and digits, lower case."""
+    return _WORD.findall(text.lower())
+
+
+def match_words(text: str) -> str | None:
+    """An FTS5 query: every word of ``text`` begins a word of the column (None: no words)."""
+    found = words(text)
+    if not found:
+        return None
+    return " AND ".join(f'"{w}"*' for w in found)
