@@ -29,6 +29,7 @@ from impilo_desk.ui.events.filters import EventsFilterBar
 from impilo_desk.ui.events.model import EventColumn, EventsModel
 from impilo_desk.ui.events.replay_dialog import ReplayBar
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.cell_delegate import TextCellDelegate
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
 KEEP_DAYS_DEFAULT = 30
@@ -171,6 +172,7 @@ class EventsTab(TabPage):
         table = QTableView(self)
         table.setAccessibleName("Received events")
         table.setModel(model)
+        table.setItemDelegate(TextCellDelegate(model, table))  # one model call per cell
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setWordWrap(False)

@@ -6,6 +6,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from impilo_desk.ui.kit.tab import action_button, page_action
 
+CANCELLING = "Cancelling: finishing the POSTs already sent…"
+
+
+def _progress_text(delivered: int, failed: int) -> str:
+    return f"Resending: {delivered:,} delivered, {failed:,} failed"
+
 
 class RedeliverBar(QWidget):
     """The redelivery actions and, while a run goes, its progress and Cancel.
@@ -68,7 +74,14 @@ class RedeliverBar(QWidget):
         """Shows the progress row of a run of ``total`` POSTs."""
         self.run_progress.setRange(0, max(1, total))
         self.run_progress.setValue(0)
-        self.run_label.setText(f"Resending {total:,} to {target}…")
+        # The label keeps one width for the whole run: a width that followed the digits
+        # re-laid out the whole window ten times a second (most of a long loop stall).
+        started = f"Resending {total:,} to {target}…"
+        width = self.run_label.fontMetrics().horizontalAdvance
+        self.run_label.setFixedWidth(
+            max(width(started), width(_progress_text(total, total)), width(CANCELLING)) + 8
+        )
+        self.run_label.setText(started)
         self.cancel_button.setEnabled(True)
         self.run_bar.show()
 
@@ -76,12 +89,12 @@ class RedeliverBar(QWidget):
         """Shows how far the run is."""
         self.run_progress.setValue(done)
         if self.cancel_button.isEnabled():
-            self.run_label.setText(f"Resending: {delivered:,} delivered, {failed:,} failed")
+            self.run_label.setText(_progress_text(delivered, failed))
 
     def show_cancelling(self) -> None:
         """Says that no more POSTs start and those in flight are finishing."""
         self.cancel_button.setEnabled(False)
-        self.run_label.setText("Cancelling: finishing the POSTs already sent…")
+        self.run_label.setText(CANCELLING)
 
     def hide_run(self) -> None:
         """Hides the progress row."""
