@@ -225,7 +225,7 @@ class StallWatch:
         self.timer = QTimer()
         self.timer.setInterval(5)
         self.timer.timeout.connect(self._tick)
-        self.last = self.last_cpu = self.began = 0.0
+        self.last = self.last_cpu = self.began = self.began_cpu = 0.0
         self.longest = self.busiest = self.longest_cpu = self.longest_at = self.busiest_at = 0.0
 
     def _tick(self) -> None:
@@ -248,7 +248,7 @@ class StallWatch:
         gc.callbacks.append(self._gc)
         self.longest = self.busiest = self.longest_cpu = self.longest_at = self.busiest_at = 0.0
         self.last, self.last_cpu = time.perf_counter(), time.thread_time()
-        self.began = self.last
+        self.began, self.began_cpu = self.last, self.last_cpu
         self.timer.start()
 
     def stop(self) -> tuple[float, float, float]:
@@ -258,10 +258,12 @@ class StallWatch:
         return self.longest * 1000, self.busiest * 1000, self.gc_longest * 1000
 
     def where(self) -> str:
-        """The CPU in the longest gap, and when the longest and the busiest gaps came."""
+        """The CPU in the longest gap, when the longest and the busiest gaps came, and the
+        share of the run the GUI thread spent on a CPU."""
+        share = (self.last_cpu - self.began_cpu) / max(self.last - self.began, 1e-9)
         return (
             f"{self.longest_cpu * 1000:.1f} ms CPU at {self.longest_at:.2f} s; busiest at "
-            f"{self.busiest_at:.2f} s"
+            f"{self.busiest_at:.2f} s; GUI thread on a CPU {share:.0%} of the run"
         )
 
 
