@@ -1,24 +1,19 @@
 """Exports delivery-log records to CSV or JSON Lines, page by page, atomically.
 
-The file appears only when the export completes: a cancelled or failed export leaves nothing
-behind but the temporary file it removes.
+The file appears only when the export completes (``services.export_file``): a cancelled or
+failed export leaves nothing behind but the temporary file it removes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import csv
-import io
-import json
-import os
-import tempfile
 from collections.abc import AsyncIterable, Callable, Sequence
-from enum import StrEnum
 from pathlib import Path
 
 from impilo_desk.contract import WebhookLog, format_timestamp
+from impilo_desk.services.export_file import ExportFormat, encode, write_export
 from impilo_desk.services.redaction import Pseudonyms, redact_payload
+
+__all__ = ["COLUMNS", "ExportFormat", "encode_rows", "export_logs", "record_row"]
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -31,13 +26,6 @@ COLUMNS: tuple[str, ...] = (
     "lastRetryTimestamp",
     "payload",
 )
-
-
-class ExportFormat(StrEnum):
-    """The file formats an export can write."""
-
-    CSV = "csv"
-    JSONL = "jsonl"
 
 
 def record_row(
@@ -69,14 +57,7 @@ def encode_rows(
 ) -> str:
     """Encodes records as CSV (with a header line when asked) or as JSON Lines."""
     rows = [record_row(r, redact=redact, pseudonyms=pseudonyms) for r in records]
-    if fmt is ExportFormat.JSONL:
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    if header:
-        writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return encode(rows, fmt, COLUMNS, header)
 
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -106,28 +87,13 @@ async def export_logs(
     Returns:
         The number of records written.
     """
-    handle, tmp_name = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
-    )
-    tmp = Path(tmp_name)
-    written = 0
     pseudonyms = Pseudonyms() if redact else None  # one key per export, never stored
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            async for page in pages:
-                text = encode_rows(
-                    page, fmt, redact=redact, header=written == 0, pseudonyms=pseudonyms
-                )
-                await asyncio.to_thread(out.write, text)
-                written += len(page)
-                if on_progress is not None:
-                    on_progress(written, total)
-            if written == 0 and fmt is ExportFormat.CSV:
-                await asyncio.to_thread(out.write, ",".join(COLUMNS) + "\n")
-        await asyncio.to_thread(os.replace, tmp, destination)
-    except BaseException:
-        # Synchronous on purpose: this also runs while the task is being cancelled.
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()  # noqa: ASYNC240 - one small unlink, and no await is possible here
-        raise
-    return written
+
+    def rows(page: Sequence[WebhookLog]) -> list[dict[str, object]]:
+        return [record_row(r, redact=redact, pseudonyms=pseudonyms) for r in page]
+
+    def progress(written: int) -> None:
+        if on_progress is not None:
+            on_progress(written, total)
+
+    return await write_export(pages, destination, fmt, COLUMNS, rows, progress)

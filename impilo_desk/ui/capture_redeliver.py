@@ -73,7 +73,7 @@ async def capture_redelivery(window: MainWindow, logs: LogsController, folder: P
     dialog.send_button.click()
     try:
         await asyncio.wait_for(progressed, RUN_TIMEOUT_S)
-        redeliver.show_progress()  # the bar as it stands now, not as of the last timer tick
+        redeliver.driver.show_progress()  # the bar as it stands now, not as of the last timer tick
         await shown_and_painted(window, logs.view)
         _save(window, folder, "run")
         redeliver.notes_shown.connect(lambda: _resolve(notes))

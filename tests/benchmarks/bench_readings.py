@@ -112,11 +112,14 @@ class StallMeter:
         worst = int(np.argmax(warm))
         longest_ms = (max(warm) - 0.001) * 1000
         p99_ms = float(np.percentile(warm, 99) - 0.001) * 1000
+        share = sum(busy) / sum(warm)  # of the loop thread's wall time, how much on a CPU
         return longest_ms, (
             f"event-loop stall: longest {longest_ms:.1f} ms (at {sum(warm[:worst]):.1f} s, "
             f"{busy[worst] * 1000:.1f} ms of it on the CPU), p99 {p99_ms:.1f} ms "
             f"(target ≤ {STALL_TARGET_MS:.0f} ms); longest CPU-busy gap "
-            f"{max(busy) * 1000:.1f} ms; load average {os.getloadavg()[0]:.2f}"
+            f"{max(busy) * 1000:.1f} ms, CPU-busy gaps p99 "
+            f"{float(np.percentile(busy, 99)) * 1000:.1f} ms; GUI thread on a CPU {share:.0%} "
+            f"of the time; load average {os.getloadavg()[0]:.2f}"
         )
 
 

@@ -1,11 +1,14 @@
-"""The Events tab's controller: pages from the store, live rows, pause, filters, pruning."""
+"""The Events tab's controller: pages from the store, live rows, pause, filters.
+
+The store's cap and its pruning are in ``store_cap.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
@@ -16,6 +19,7 @@ from impilo_desk.ui.events.forwarding import Forwarding
 from impilo_desk.ui.events.markers import marker_sentence
 from impilo_desk.ui.events.model import EventsModel
 from impilo_desk.ui.events.replay import Replay
+from impilo_desk.ui.events.store_cap import StoreCap
 from impilo_desk.ui.events.view import EventsTab
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
@@ -32,7 +36,6 @@ FLUSH_MS = 100  # new events are matched against the filter in one query per tic
 FILTER_MS = 250  # typing in a filter reloads once the typing pauses
 KEEP_ROWS_FOLLOWING = 2_000  # rows kept loaded while following (older ones are read again)
 TRIM_SLACK = 1_000  # ...trimmed back to it once this many more came (one removal, not many)
-PRUNE_EVERY_S = 600.0
 
 
 class EventsController(TabController[EventsTab]):
@@ -113,8 +116,9 @@ class EventsController(TabController[EventsTab]):
         view.filters.search_edit.returnPressed.connect(self.reload)
         model.more_wanted.connect(lambda: self._spawn(self._fetch_more(), "events.more"))
         view.pause_action.toggled.connect(self._pause_toggled)
-        view.keep_days.editingFinished.connect(self._keep_changed)
-        view.keep_events.editingFinished.connect(self._keep_changed)
+        self.cap = StoreCap(
+            view, clock, lambda: self.store, lambda: self._tasks, self._reload, self.pruned.emit
+        )
         view.export_selected_action.triggered.connect(
             lambda: self.exporter.ask_and_export(self._tasks, selected=True)
         )
@@ -170,14 +174,9 @@ class EventsController(TabController[EventsTab]):
         tasks.spawn(self._open(self.store), name="events.open")
 
     async def _open(self, store: EventStore) -> None:
-        days = await asyncio.to_thread(store.meta, "keep_days")
-        most = await asyncio.to_thread(store.meta, "keep_events")
-        if days:
-            self.view.keep_days.setValue(days)
-        if most:
-            self.view.keep_events.setValue(most)
+        await self.cap.load(store)
         await self._reload()
-        self._tasks.spawn(self._prune_loop(store), name="events.prune")
+        self.cap.start(store)
 
     def current_filter(self) -> EventFilter:
         """The filter the widgets describe now."""
@@ -363,32 +362,6 @@ class EventsController(TabController[EventsTab]):
             return
         key = (marker.at.timestamp(), -marker.id)
         self._show_new([Listed(key, at, True, reason, None, "", None, None, self.source, text)])
-
-    # -- pruning -----------------------------------------------------------------------------
-    def _keep_changed(self) -> None:
-        store = self.store
-        if store is not None:
-            self._tasks.spawn(self._save_keep(store), name="events.keep")
-
-    async def _save_keep(self, store: EventStore) -> None:
-        await asyncio.to_thread(store.set_meta, "keep_days", self.view.keep_days.value())
-        await asyncio.to_thread(store.set_meta, "keep_events", self.view.keep_events.value())
-        await self.prune_now(store)
-
-    async def prune_now(self, store: EventStore) -> int:
-        """Prunes the store to the settings now; reloads the table if anything went."""
-        older = self.clock() - timedelta(days=self.view.keep_days.value())
-        most = self.view.keep_events.value()
-        deleted = await asyncio.to_thread(store.prune, older_than=older, keep_at_most=most)
-        if deleted and store is self.store:
-            await self._reload()
-        self.pruned.emit(deleted)
-        return deleted
-
-    async def _prune_loop(self, store: EventStore) -> None:
-        while store is self.store:
-            await self.prune_now(store)
-            await asyncio.sleep(PRUNE_EVERY_S)  # a period, not a wait for something
 
     def select_row(self, row: int) -> None:
         """Makes ``row`` current and selected (keyboard users and tests)."""

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from impilo_desk.services.event_store import Key, Listed
 
 MARKER_BRUSH = QBrush(QColor(255, 236, 179))  # amber: a place where events may be missing
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
+_ROLES_ANSWERED = frozenset({_DISPLAY, _BACKGROUND, _TOOLTIP, _ACCESSIBLE})
 
 
 class EventColumn(TitledColumn):
@@ -29,6 +34,9 @@ class EventColumn(TitledColumn):
     SEQ = 4, "Relay seq"
     SOURCE = 5, "Source"
     FORWARDED = 6, "Forwarded"
+
+
+_FORWARDED = int(EventColumn.FORWARDED)
 
 
 def format_received(at: datetime, times: TimeDisplay | None = None) -> str:
@@ -77,6 +85,7 @@ class EventsModel(NamedColumnsModel):
         self.more = False
         self.fetching = False
         self.forwarded: dict[int, str] = {}
+        self._texts: dict[Key, tuple[str, ...]] = {}  # each loaded row's cell texts, once
 
     # -- Qt's interface ----------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
@@ -95,19 +104,42 @@ class EventsModel(NamedColumnsModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Texts, a marker's colour and sentence."""
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+        # Every repaint asks each visible cell for about ten roles: answer the ones this
+        # model has no value for first, and the texts from a per-row cache, so a redraw
+        # under a live load costs little of the loop.
+        if role not in _ROLES_ANSWERED:
             return None
-        row = self.rows[index.row()]
-        column = EventColumn(index.column())
-        if role == Qt.ItemDataRole.BackgroundRole and row.marker:
+        n = index.row()
+        if not 0 <= n < len(self.rows) or not index.isValid():
+            return None
+        row = self.rows[n]
+        if role == _DISPLAY:
+            return self._cell_text(row, index.column())
+        if not row.marker:
+            return None
+        if role == _BACKGROUND:
             return MARKER_BRUSH
-        if role == Qt.ItemDataRole.ToolTipRole and row.marker:
+        if role == _TOOLTIP:
             return row.text
-        if role == Qt.ItemDataRole.AccessibleTextRole and row.marker:
-            return f"Marker: {row.text}"
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return self._text(row, column)
+        return f"Marker: {row.text}"  # the accessible text
+
+    def cell(self, n: int, column: int) -> tuple[str, QBrush | None]:
+        """The text and background of a cell, in one call (for ``TextCellDelegate``)."""
+        if not 0 <= n < len(self.rows):
+            return "", None
+        row = self.rows[n]
+        return self._cell_text(row, column) or "", MARKER_BRUSH if row.marker else None
+
+    def _cell_text(self, row: Listed, column: int) -> str | None:
+        if column == _FORWARDED and not row.marker:
+            return self.forwarded.get(row.envelope_id or 0, "")
+        texts = self._texts.get(row.key)
+        if texts is None:
+            texts = self._texts[row.key] = self._row_texts(row)
+        return texts[column] if 0 <= column < len(texts) else None
+
+    def _row_texts(self, row: Listed) -> tuple[str, ...]:
+        return tuple(self._text(row, column) for column in EventColumn)
 
     def _text(self, row: Listed, column: EventColumn) -> str:
         if column is EventColumn.RECEIVED:
@@ -131,6 +163,7 @@ class EventsModel(NamedColumnsModel):
     # -- what the controller does ------------------------------------------------------------
     def _times_changed(self) -> None:
         """The user switched local time / UTC: the Received cells are written again."""
+        self._texts.clear()
         if self.rows:
             column = EventColumn.RECEIVED
             self.dataChanged.emit(self.index(0, column), self.index(len(self.rows) - 1, column))
@@ -138,6 +171,7 @@ class EventsModel(NamedColumnsModel):
     def reset(self, rows: Sequence[Listed], more: bool) -> None:
         """Shows ``rows`` (the first page) instead of what was shown."""
         self.beginResetModel()
+        self._texts.clear()
         self.rows = list(rows)
         self._keys = [(-r.key[0], -r.key[1]) for r in self.rows]
         self._ids = set(self._keys)
@@ -175,34 +209,30 @@ class EventsModel(NamedColumnsModel):
 
         A row older than every row shown, while older pages are still unread, is left to
         those pages. Selection and current row follow their rows (Qt's persistent indexes).
+        Rows that land between the same two shown rows go in with one insert, so a flush
+        costs the view one or two inserts however many rows it brings (a row at a time was
+        most of a long stall under a live load).
         """
         fresh = sorted(
             {
                 (-r.key[0], -r.key[1]): r for r in rows if (-r.key[0], -r.key[1]) not in self._ids
             }.items()
         )  # newest first
-        if fresh and (not self._keys or fresh[-1][0] < self._keys[0]):
-            # All newer than the top row (the live case): one insert at the top.
-            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
-            self.rows[:0] = [r for _, r in fresh]
-            self._keys[:0] = [k for k, _ in fresh]
-            self._ids.update(k for k, _ in fresh)
-            self.endInsertRows()
-            return len(fresh)
-        inserted = 0
-        for _, r in reversed(fresh):  # oldest first: each goes at or above
-            key = (-r.key[0], -r.key[1])
-            if key in self._ids:
-                continue
+        blocks: dict[int, list[tuple[tuple[float, int], Listed]]] = {}
+        for key, r in fresh:
             at = bisect.bisect_left(self._keys, key)
             if at == len(self.rows) and self.more:
                 continue
-            self.beginInsertRows(QModelIndex(), at, at)
-            self.rows.insert(at, r)
-            self._keys.insert(at, key)
-            self._ids.add(key)
+            blocks.setdefault(at, []).append((key, r))
+        inserted = 0
+        for at in sorted(blocks, reverse=True):  # lowest first: the places above stay put
+            block = blocks[at]  # newest first, as the rows
+            self.beginInsertRows(QModelIndex(), at, at + len(block) - 1)
+            self.rows[at:at] = [r for _, r in block]
+            self._keys[at:at] = [k for k, _ in block]
+            self._ids.update(k for k, _ in block)
             self.endInsertRows()
-            inserted += 1
+            inserted += len(block)
         return inserted
 
     def trim(self, keep: int) -> None:
@@ -212,6 +242,7 @@ class EventsModel(NamedColumnsModel):
         self.beginRemoveRows(QModelIndex(), keep, len(self.rows) - 1)
         for key in self._keys[keep:]:
             self._ids.discard(key)
+            self._texts.pop((-key[0], -key[1]), None)
         del self.rows[keep:]
         del self._keys[keep:]
         self.more = True

@@ -8,30 +8,24 @@ run with progress and Cancel, every attempt in the session's record (``Session.a
 from __future__ import annotations
 
 import asyncio
-import logging
-import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.ui.events.replay_dialog import ReplayDialog
 from impilo_desk.ui.kit.dialogs import alive, run_dialog
+from impilo_desk.ui.kit.redelivery_run import RunDriver, guarded, unsigned_sentence, webhook_secret
 
 if TYPE_CHECKING:
-    from impilo_desk.services.event_store import EventStore, RelayEvent
-    from impilo_desk.services.redelivery import RedeliverySettings, RunResult
+    from impilo_desk.services.event_store import EventStore
+    from impilo_desk.services.redelivery import Plan, RedeliverySettings, RunResult
     from impilo_desk.session import Session
     from impilo_desk.ui.events.view import EventsTab
     from impilo_desk.ui.kit.tasks import TaskOwner
 
-_log = logging.getLogger(__name__)
-
-PROGRESS_MS = 100  # the bar repaints at most ten times a second
-UNSIGNED = (
-    "This profile has no webhook secret in the keyring; add it on the Secret tab first, so "
-    "that the receiver can tell the replay is genuine. Nothing was sent."
-)
+UNSIGNED = unsigned_sentence("replay")
+CANCELLING = "Cancelling: the POSTs in flight finish first…"
 NO_RECORD = "Choose a profile with an event store first: a replay needs its record."
 NOTHING_SELECTED = "Select at least one event to replay."
 GONE = "The selected events are no longer in the local event store (pruned?); nothing was sent."
@@ -78,13 +72,16 @@ class Replay(QObject):
         self._session: Session | None = None
         self._busy = False
         self._last_target = ""
-        self._done = 0
-        self.current: Any = None  # the Redelivery running, if any
         self.settings: RedeliverySettings | None = None  # None: the service's defaults
-        self.progress_timer = QTimer(self)
-        self.progress_timer.setObjectName("events-replay-progress")
-        self.progress_timer.setInterval(PROGRESS_MS)
-        self.progress_timer.timeout.connect(self._show_progress)
+        self.driver = RunDriver(
+            view.replay_bar,
+            origin="events",
+            name="events-replay-progress",
+            progress_text=lambda _p: None,
+            on_started=self.run_started.emit,
+            on_progress=self.progressed.emit,
+            parent=self,
+        )
         view.replay_action.triggered.connect(self.start)
         view.replay_bar.cancel_button.clicked.connect(self.cancel)
         view.table.selectionModel().selectionChanged.connect(lambda *_a: self.update())
@@ -114,30 +111,24 @@ class Replay(QObject):
 
     def cancel(self) -> None:
         """Stops the run: no more POSTs start; those in flight finish and are recorded."""
-        if self.current is not None:
-            self.current.cancel()
-            self.view.replay_bar.show_cancelling()
+        self.driver.cancel(CANCELLING)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         self._tasks().spawn(self._guarded(work), name="events.replay")
 
     async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
-        from impilo_desk.services.redelivery import RedeliveryRefused
+        await guarded(
+            work,
+            view=self.view,
+            refused=lambda sentence: self._say(sentence, error=True),
+            report=self._report,
+            what="replay",
+            busy=self._set_busy,
+        )
 
-        self._busy = True
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
         self.update()
-        try:
-            await work
-        except RedeliveryRefused as exc:
-            self._say(str(exc), error=True)
-        except sqlite3.ProgrammingError:
-            _log.info("replay stopped: the session's record is closed")
-        except Exception as exc:
-            if alive(self.view):
-                self._report(exc)
-        finally:
-            self._busy = False
-            self.update()
 
     async def _replay(self) -> None:
         from impilo_desk.services.redelivery import RedeliveryRefused
@@ -149,7 +140,7 @@ class Replay(QObject):
         store = self._store()
         if session is None or session.attempts is None or store is None:
             raise RedeliveryRefused(NO_RECORD)
-        secret = await self._secret(session)
+        secret = await webhook_secret(session, "replay")
         found = await asyncio.to_thread(store.by_ids, ids)
         events = [found[i] for i in ids if i in found]
         if not events:
@@ -169,58 +160,18 @@ class Replay(QObject):
             dialog.deleteLater()
         if plan is None:
             return  # cancelled: nothing sent
-        await self._run(session, plan, secret, events)
+        await self._run(session, plan, secret)
 
-    async def _run(
-        self, session: Session, plan: Any, secret: str, events: list[RelayEvent]
-    ) -> None:
-        from impilo_desk.services.redelivery import Redelivery, RedeliverySettings
+    async def _run(self, session: Session, plan: Plan, secret: str) -> None:
+        from impilo_desk.services.redelivery import RedeliverySettings
 
-        assert session.attempts is not None
-        run = Redelivery(
-            plan,
-            secret=secret,
-            record=session.attempts,
-            profile_id=session.profile.id,
-            profile_name=session.profile.name,
-            origin="events",
-            settings=self.settings or RedeliverySettings(),
-            on_progress=lambda p: self._progress(p.done, p.total),
-        )
         total = len(plan.deliveries)
-        self.current = run
-        self._done = 0
-        bar = self.view.replay_bar
-        bar.show_run(total, plan.deliveries[0].target)
-        self.progress_timer.start()
-        self.run_started.emit(total)
-        try:
-            result = await run.run()
-        finally:
-            self.current = None
-            if alive(bar):
-                self.progress_timer.stop()
-                bar.hide()
+        started = f"Replaying to {plan.deliveries[0].target}…"
+        settings = self.settings or RedeliverySettings()
+        result = await self.driver.run(session, plan, secret, settings, started, CANCELLING)
         sentence = _summary(result, total)
         self._say(sentence, error=result.failed > 0)
         self.run_finished.emit(sentence)
-
-    def _progress(self, done: int, total: int) -> None:
-        self._done = done  # shown by the timer
-        self.progressed.emit(done, total)
-
-    def _show_progress(self) -> None:
-        if alive(self.view):
-            self.view.replay_bar.show_progress(self._done)
-
-    async def _secret(self, session: Session) -> str:
-        from impilo_desk.services.redelivery import RedeliveryRefused
-        from impilo_desk.session import webhook_secret_kind
-
-        secret = await session.store.get(session.profile.id, webhook_secret_kind())
-        if not secret or not secret.strip():
-            raise RedeliveryRefused(UNSIGNED)
-        return secret
 
     def _say(self, sentence: str, *, error: bool) -> None:
         if not alive(self.view):

@@ -10,17 +10,16 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from impilo_desk.ui.kit.redelivery_widgets import ProductionConfirmation, TargetUrl
+
 if TYPE_CHECKING:
     from impilo_desk.services.event_store import RelayEvent
     from impilo_desk.services.redelivery import Plan
-
-_ERROR_STYLE = "color: #c62828;"
 
 
 class ReplayDialog(QDialog):
@@ -49,32 +48,18 @@ class ReplayDialog(QDialog):
         self.setObjectName("events-replay")
         self.setMinimumWidth(560)
         self._events = tuple(events)
-        self._production_name = production_name
         self._plan: Plan | None = None
 
         self.summary = QLabel("", self)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Replay preview")
         self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)  # nothing jumps
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setPlaceholderText("http://localhost:3000/webhook")
-        self.url_edit.setAccessibleName("Replay target URL")
-        self.url_error = QLabel("", self)
-        self.url_error.setAccessibleName("Target URL problem")
-        self.url_error.setStyleSheet(_ERROR_STYLE)
-        self.url_error.setWordWrap(True)
-        self.url_error.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)
-        self.confirm_label = QLabel("", self)
-        self.confirm_label.setWordWrap(True)
-        self.confirm_label.setAccessibleName("Production confirmation")
-        self.confirm_edit = QLineEdit(self)
-        self.confirm_edit.setAccessibleName("Type the profile name to confirm")
-        for widget in (self.confirm_label, self.confirm_edit):
-            widget.setVisible(production_name is not None)
-        if production_name is not None:
-            self.confirm_label.setText(
-                f"This is a production profile. Type the profile name “{production_name}” to send."
-            )
+        target = TargetUrl(self, "Replay target URL")
+        self.url_edit, self.url_error = target.edit, target.error
+        self._confirm = ProductionConfirmation(
+            self, production_name, "This is a production profile."
+        )
+        self.confirm_label, self.confirm_edit = self._confirm.label, self._confirm.edit
 
         self.buttons = QDialogButtonBox(self)
         self.send_button = QPushButton("Send", self)
@@ -127,50 +112,5 @@ class ReplayDialog(QDialog):
             f"{count:,} selected {noun} would be sent to {url}, each with the body the relay "
             "received, the webhook secret and the redelivery header."
         )
-        typed = self._production_name is None or (
-            self.confirm_edit.text().strip() == self._production_name
-        )
         self.send_button.setText(f"Send {count:,}")
-        self.send_button.setEnabled(typed)
-
-
-class ReplayBar(QWidget):
-    """A replay's progress and its Cancel button, shown while a replay runs.
-
-    Args:
-        parent: The Events tab.
-    """
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        from PySide6.QtWidgets import QHBoxLayout, QProgressBar
-
-        self.label = QLabel("", self)
-        self.progress = QProgressBar(self)
-        self.progress.setAccessibleName("Replay progress")
-        self.cancel_button = QPushButton("Cancel replay", self)
-        self.cancel_button.setAccessibleName("Cancel the replay")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.label)
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.cancel_button)
-        self.hide()
-
-    def show_run(self, total: int, where: str) -> None:
-        """Shows a run of ``total`` POSTs to ``where`` starting."""
-        self.label.setText(f"Replaying to {where}…")
-        self.progress.setRange(0, total)
-        self.progress.setValue(0)
-        self.progress.setFormat(f"%v of {total:,}")
-        self.cancel_button.setEnabled(True)
-        self.show()
-
-    def show_progress(self, done: int) -> None:
-        """Shows ``done`` POSTs finished."""
-        self.progress.setValue(done)
-
-    def show_cancelling(self) -> None:
-        """Shows that no more POSTs start; those in flight finish."""
-        self.label.setText("Cancelling: the POSTs in flight finish first…")
-        self.cancel_button.setEnabled(False)
+        self.send_button.setEnabled(self._confirm.typed())

@@ -27,8 +27,9 @@ from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.events.detail import HeadersModel, JsonTreeModel
 from impilo_desk.ui.events.filters import EventsFilterBar
 from impilo_desk.ui.events.model import EventColumn, EventsModel
-from impilo_desk.ui.events.replay_dialog import ReplayBar
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.cell_delegate import TextCellDelegate
+from impilo_desk.ui.kit.redelivery_widgets import RunBar
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
 KEEP_DAYS_DEFAULT = 30
@@ -65,7 +66,7 @@ class EventsTab(TabPage):
         self.replay_action = page_action(
             self, "&Replay to…", "events-replay", QKeySequence("Ctrl+Shift+R")
         )
-        self.replay_bar = ReplayBar(self)
+        self.replay_bar = RunBar(self, "replay")
         self.pause_action = page_action(self, "&Pause", "events-pause", QKeySequence("Ctrl+P"))
         self.pause_action.setCheckable(True)
 
@@ -171,6 +172,7 @@ class EventsTab(TabPage):
         table = QTableView(self)
         table.setAccessibleName("Received events")
         table.setModel(model)
+        table.setItemDelegate(TextCellDelegate(model, table))  # one model call per cell
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setWordWrap(False)

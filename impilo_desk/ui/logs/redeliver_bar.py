@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from impilo_desk.ui.kit.redelivery_widgets import RunBar
 from impilo_desk.ui.kit.tab import action_button, page_action
 
 
 class RedeliverBar(QWidget):
-    """The redelivery actions and, while a run goes, its progress and Cancel.
+    """The redelivery actions and, while a run goes, its progress and Cancel (``run_bar``).
 
     The controller enables the actions and fills the progress; this widget only shows.
 
@@ -44,45 +45,12 @@ class RedeliverBar(QWidget):
             row.addWidget(action_button(self, action, name))
         row.addStretch(1)
 
-        self.run_bar = QWidget(self)
-        self.run_label = QLabel("", self.run_bar)
-        self.run_label.setAccessibleName("Redelivery run state")
-        self.run_progress = QProgressBar(self.run_bar)
-        self.run_progress.setAccessibleName("Redelivery progress")
-        self.run_progress.setFormat("%v of %m")
-        self.cancel_button = QPushButton("Cancel redelivery", self.run_bar)
-        self.cancel_button.setAccessibleName("Cancel the redelivery run")
-        run_row = QHBoxLayout(self.run_bar)
-        run_row.setContentsMargins(0, 0, 0, 0)
-        run_row.addWidget(self.run_label)
-        run_row.addWidget(self.run_progress, 1)
-        run_row.addWidget(self.cancel_button)
-        self.run_bar.hide()
+        self.run_bar = RunBar(self, "redelivery")
+        self.run_label = self.run_bar.label
+        self.run_progress = self.run_bar.progress
+        self.cancel_button = self.run_bar.cancel_button
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.run_bar)
-
-    def show_run(self, total: int, target: str) -> None:
-        """Shows the progress row of a run of ``total`` POSTs."""
-        self.run_progress.setRange(0, max(1, total))
-        self.run_progress.setValue(0)
-        self.run_label.setText(f"Resending {total:,} to {target}…")
-        self.cancel_button.setEnabled(True)
-        self.run_bar.show()
-
-    def show_progress(self, done: int, delivered: int, failed: int) -> None:
-        """Shows how far the run is."""
-        self.run_progress.setValue(done)
-        if self.cancel_button.isEnabled():
-            self.run_label.setText(f"Resending: {delivered:,} delivered, {failed:,} failed")
-
-    def show_cancelling(self) -> None:
-        """Says that no more POSTs start and those in flight are finishing."""
-        self.cancel_button.setEnabled(False)
-        self.run_label.setText("Cancelling: finishing the POSTs already sent…")
-
-    def hide_run(self) -> None:
-        """Hides the progress row."""
-        self.run_bar.hide()

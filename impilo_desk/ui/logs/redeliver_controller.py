@@ -9,15 +9,15 @@ the session's record (``Session.attempts``); the table shows each row's latest o
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.ui.kit.dialogs import alive, run_dialog
+from impilo_desk.ui.kit.redelivery_run import RunDriver, guarded, unsigned_sentence, webhook_secret
 from impilo_desk.ui.logs.history import HistoryDialog
 from impilo_desk.ui.logs.redeliver_bar import RedeliverBar
 from impilo_desk.ui.logs.redeliver_dialog import PreviewDialog
@@ -34,14 +34,8 @@ if TYPE_CHECKING:  # the services (httpx, SQLite) load after the first paint
     from impilo_desk.session import Session
     from impilo_desk.ui.logs.controller import LogsController
 
-_log = logging.getLogger(__name__)
-
-PROGRESS_MS = 100  # a progress bar repaints on every change: at most ten times a second
-
-UNSIGNED = (
-    "This profile has no webhook secret in the keyring; add it on the Secret tab first, so "
-    "that the receiver can tell the redelivery is genuine. Nothing was sent."
-)
+UNSIGNED = unsigned_sentence("redelivery")
+CANCELLING = "Cancelling: finishing the POSTs already sent…"
 NOTHING_FAILED = "No delivery matching these filters failed, so there is nothing to recover."
 
 
@@ -85,14 +79,17 @@ class RedeliverController(QObject):
         logs.view.tools.addWidget(self.bar)
         self._session: Session | None = None
         self._busy = False
-        self.current: Any = None  # the Redelivery running, if any
         self._notes_generation = 0
         self._last_target = ""  # the "Another URL" typed last, offered again
-        self._shown_progress: tuple[int, int, int] = (0, 0, 0)
-        self.progress_timer = QTimer(self)
-        self.progress_timer.setObjectName("logs-redelivery-progress")
-        self.progress_timer.setInterval(PROGRESS_MS)
-        self.progress_timer.timeout.connect(self.show_progress)
+        self.driver = RunDriver(
+            self.bar.run_bar,
+            origin="logs",
+            name="logs-redelivery-progress",
+            progress_text=lambda p: _progress_text(p.delivered, p.failed),
+            on_started=self.run_started.emit,
+            on_progress=self.progressed.emit,
+            parent=self,
+        )
         bar = self.bar
         bar.resend_action.triggered.connect(lambda: self._spawn(self._resend(), "resend"))
         bar.recover_action.triggered.connect(lambda: self._spawn(self._recover(), "recover"))
@@ -143,9 +140,7 @@ class RedeliverController(QObject):
 
     def cancel(self) -> None:
         """Stops the run: no more POSTs start; those in flight finish and are recorded."""
-        if self.current is not None:
-            self.current.cancel()
-            self.bar.show_cancelling()
+        self.driver.cancel(CANCELLING)
 
     # -- flows --------------------------------------------------------------------------------
 
@@ -156,26 +151,18 @@ class RedeliverController(QObject):
         self._logs.tasks.spawn(self._guarded(work, busy), name=f"logs.{name}")
 
     async def _guarded(self, work: Coroutine[Any, Any, None], busy: bool) -> None:
-        from impilo_desk.services.redelivery import RedeliveryRefused
+        await guarded(
+            work,
+            view=self._logs.view,
+            refused=lambda sentence: self._say(sentence, error=True),
+            report=self._logs.report_failure,
+            what="redelivery",
+            busy=self._set_busy if busy else None,
+        )
 
-        if busy:
-            self._busy = True
-            self.update()
-        try:
-            await work
-        except RedeliveryRefused as exc:
-            self._say(str(exc), error=True)
-        except sqlite3.ProgrammingError:
-            # The session ended meanwhile and closed its record; the next open of the record
-            # marks a run it cut short as interrupted.
-            _log.info("redelivery stopped: the session's record is closed")
-        except Exception as exc:
-            if alive(self._logs.view):
-                self._logs.report_failure(exc)
-        finally:
-            if busy:
-                self._busy = False
-                self.update()
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.update()
 
     def _selected(self) -> list[WebhookLog]:
         model = self._logs.model
@@ -255,51 +242,27 @@ class RedeliverController(QObject):
         await self._run(plan, secret)
 
     async def _run(self, plan: Plan, secret: str) -> None:
-        from impilo_desk.services.redelivery import Redelivery
-
         session = self._require()
-        assert session.attempts is not None
-        run = Redelivery(
-            plan,
-            secret=secret,
-            record=session.attempts,
-            profile_id=session.profile.id,
-            profile_name=session.profile.name,
-            origin="logs",
-            settings=self.settings,
-            on_progress=lambda p: self._progress(p.done, p.total, p.delivered, p.failed),
-        )
         targets = plan.preview().targets
         where = targets[0][0] if len(targets) == 1 else f"{len(targets)} URLs"
         total = len(plan.deliveries)
-        self.current = run
-        self._shown_progress = (0, 0, 0)
-        self.bar.show_run(total, where)
-        self.progress_timer.start()
-        self.run_started.emit(total)
-        try:
-            result = await run.run()
-        finally:
-            self.current = None
-            if alive(self.bar):
-                self.progress_timer.stop()
-                self.bar.hide_run()
+        result = await self.driver.run(
+            session,
+            plan,
+            secret,
+            self.settings,
+            f"Resending {total:,} to {where}…",
+            _progress_text(total, total),
+            CANCELLING,
+        )
         sentence = summary(result, total)
         if result.failed:
+            assert session.attempts is not None
             attempts = await asyncio.to_thread(session.attempts.attempts, result.run_id)
             sentence += most_common_error(attempts)
         self._say(sentence, error=result.failed > 0, history=True)
         self.run_finished.emit(sentence)
         await self.refresh_notes()
-
-    def _progress(self, done: int, total: int, delivered: int, failed: int) -> None:
-        self._shown_progress = (done, delivered, failed)  # shown by the timer
-        self.progressed.emit(done, total)
-
-    def show_progress(self) -> None:
-        """Shows the run's progress as it stands (the timer calls it ten times a second)."""
-        if alive(self.bar):
-            self.bar.show_progress(*self._shown_progress)
 
     async def _copy_delivery(self) -> None:
         from impilo_desk.services.redelivery import RedeliveryRefused
@@ -369,14 +332,7 @@ class RedeliverController(QObject):
         return session
 
     async def _secret(self) -> str:
-        from impilo_desk.services.redelivery import RedeliveryRefused
-        from impilo_desk.session import webhook_secret_kind
-
-        session = self._require()
-        secret = await session.store.get(session.profile.id, webhook_secret_kind())
-        if not secret or not secret.strip():
-            raise RedeliveryRefused(UNSIGNED)
-        return secret
+        return await webhook_secret(self._require(), "redelivery")
 
     async def _stored(self, rows: Sequence[WebhookLog]) -> Mapping[int, RelayEvent]:
         """The relay's copies (local event store) of the rows the log has no exact body of."""
@@ -402,3 +358,7 @@ class RedeliverController(QObject):
 
     def _open_history(self) -> None:
         self._spawn(self.show_history(), "history", busy=False)
+
+
+def _progress_text(delivered: int, failed: int) -> str:
+    return f"Resending: {delivered:,} delivered, {failed:,} failed"

@@ -13,13 +13,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
+
+from impilo_desk.ui.kit.redelivery_widgets import ProductionConfirmation, TargetUrl
 
 if TYPE_CHECKING:
     from impilo_desk.services.redelivery import Plan
@@ -31,7 +32,6 @@ Raises ``RedeliveryRefused`` with a sentence when the target is not usable.
 """
 
 LISTED_REASONS = 50  # the rest are counted, so a recovery of thousands stays readable
-_ERROR_STYLE = "color: #c62828;"
 
 
 class PreviewDialog(QDialog):
@@ -64,7 +64,6 @@ class PreviewDialog(QDialog):
         self.setMinimumWidth(620)
         self._plan_for = plan_for
         self._plan: Plan | None = None
-        self._production_name = production_name
         self._recover = recover
 
         self.summary = QLabel("", self)
@@ -80,15 +79,9 @@ class PreviewDialog(QDialog):
         group.addButton(self.own_url)
         group.addButton(self.other_url)
         self.own_url.setChecked(True)
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setPlaceholderText("http://localhost:3000/webhook")
-        self.url_edit.setAccessibleName("Redelivery target URL")
+        target_url = TargetUrl(self, "Redelivery target URL")
+        self.url_edit, self.url_error = target_url.edit, target_url.error
         self.url_edit.setEnabled(False)
-        self.url_error = QLabel("", self)
-        self.url_error.setAccessibleName("Target URL problem")
-        self.url_error.setStyleSheet(_ERROR_STYLE)
-        self.url_error.setWordWrap(True)
-        self.url_error.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)  # room kept
         self.retrying_box = QCheckBox("Also resend deliveries Impilo is still retrying", self)
         self.retrying_box.setAccessibleName("Include deliveries still retrying")
         self.retrying_box.setVisible(recover)
@@ -98,18 +91,12 @@ class PreviewDialog(QDialog):
         self.reasons.setReadOnly(True)
         self.reasons.setAccessibleName("Rows that cannot be resent")
         self.reasons.setMaximumHeight(120)
-        self.confirm_label = QLabel("", self)
-        self.confirm_label.setWordWrap(True)
-        self.confirm_label.setAccessibleName("Production confirmation")
-        self.confirm_edit = QLineEdit(self)
-        self.confirm_edit.setAccessibleName("Type the profile name to confirm")
-        for widget in (self.confirm_label, self.confirm_edit):
-            widget.setVisible(production_name is not None)
-        if production_name is not None:
-            self.confirm_label.setText(
-                f"This is a production profile: its customers' systems get these events. "
-                f"Type the profile name “{production_name}” to send."
-            )
+        self._confirm = ProductionConfirmation(
+            self,
+            production_name,
+            "This is a production profile: its customers' systems get these events.",
+        )
+        self.confirm_label, self.confirm_edit = self._confirm.label, self._confirm.edit
 
         self.buttons = QDialogButtonBox(self)
         self.send_button = QPushButton("Send", self)
@@ -195,11 +182,8 @@ class PreviewDialog(QDialog):
         self.summary.setText(text)
         self.reasons.setVisible(bool(plan.unsendable))
         self.reasons.setPlainText(_reasons(plan))
-        typed = self._production_name is None or (
-            self.confirm_edit.text().strip() == self._production_name
-        )
         self.send_button.setText(f"Send {sending:,}")
-        self.send_button.setEnabled(sending > 0 and typed)
+        self.send_button.setEnabled(sending > 0 and self._confirm.typed())
 
 
 def _reasons(plan: Plan) -> str:

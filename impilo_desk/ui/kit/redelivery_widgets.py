@@ -1,0 +1,109 @@
+"""The widgets both redelivery flows show: target URL, production confirmation, run row.
+
+Used by the Logs tab's Resend/Recover and the Events tab's Replay to….
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
+
+ERROR_STYLE = "color: #c62828;"
+PLACEHOLDER_URL = "http://localhost:3000/webhook"
+
+
+class TargetUrl:
+    """The URL a run sends to, and the sentence that says why it cannot be used.
+
+    Attributes:
+        edit: The URL field.
+        error: The problem with it ("" when usable); it keeps room for two lines, so nothing
+            below moves under the pointer while the user types.
+    """
+
+    def __init__(self, parent: QWidget, accessible_name: str) -> None:
+        self.edit = QLineEdit(parent)
+        self.edit.setPlaceholderText(PLACEHOLDER_URL)
+        self.edit.setAccessibleName(accessible_name)
+        self.error = QLabel("", parent)
+        self.error.setAccessibleName("Target URL problem")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.setMinimumHeight(parent.fontMetrics().lineSpacing() * 2)
+
+
+class ProductionConfirmation:
+    """On a production profile, the profile's name typed before anything is sent.
+
+    Attributes:
+        label: What to type, and why (hidden for other profiles).
+        edit: Where it is typed (hidden for other profiles).
+    """
+
+    def __init__(self, parent: QWidget, production_name: str | None, why: str) -> None:
+        self._name = production_name
+        self.label = QLabel("", parent)
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Production confirmation")
+        self.edit = QLineEdit(parent)
+        self.edit.setAccessibleName("Type the profile name to confirm")
+        for widget in (self.label, self.edit):
+            widget.setVisible(production_name is not None)
+        if production_name is not None:
+            self.label.setText(f"{why} Type the profile name “{production_name}” to send.")
+
+    def typed(self) -> bool:
+        """Whether sending is confirmed (always, for a profile that is not production)."""
+        return self._name is None or self.edit.text().strip() == self._name
+
+
+class RunBar(QWidget):
+    """A run's state, its progress bar and its Cancel button, shown while it runs.
+
+    The label keeps one width for the whole run: a width that followed the digits re-laid
+    out the whole window ten times a second (most of a long event-loop stall in the Logs tab).
+
+    Args:
+        parent: The tab.
+        what: The run's name in the accessible names ("redelivery", "replay").
+    """
+
+    def __init__(self, parent: QWidget, what: str) -> None:
+        super().__init__(parent)
+        self.label = QLabel("", self)
+        self.label.setAccessibleName(f"{what.capitalize()} run state")
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName(f"{what.capitalize()} progress")
+        self.cancel_button = QPushButton(f"Cancel {what}", self)
+        self.cancel_button.setAccessibleName(f"Cancel the {what}")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        self.hide()
+
+    def show_run(self, total: int, text: str, *longest: str) -> None:
+        """Shows a run of ``total`` POSTs starting, saying ``text``.
+
+        ``longest`` are the longest texts the run will show; the label is as wide as the
+        widest of all, for the whole run.
+        """
+        width = self.label.fontMetrics().horizontalAdvance
+        self.label.setFixedWidth(max(width(t) for t in (text, *longest)) + 8)
+        self.label.setText(text)
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(0)
+        self.progress.setFormat(f"%v of {total:,}")
+        self.cancel_button.setEnabled(True)
+        self.show()
+
+    def show_progress(self, done: int, text: str | None = None) -> None:
+        """Shows ``done`` POSTs finished (and ``text``, unless cancelling)."""
+        self.progress.setValue(done)
+        if text is not None and self.cancel_button.isEnabled():
+            self.label.setText(text)
+
+    def show_cancelling(self, text: str) -> None:
+        """Shows that no more POSTs start; those in flight finish."""
+        self.cancel_button.setEnabled(False)
+        self.label.setText(text)
