@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from impilo_desk.ui.kit.banners import keep_room
 from impilo_desk.ui.kit.tab import action_button, page_action
 
 
@@ -42,7 +43,6 @@ class RedeliverBar(QWidget):
             (self.history_action, "Show the redelivery history"),
         ):
             row.addWidget(action_button(self, action, name))
-        row.addStretch(1)
 
         self.run_bar = QWidget(self)
         self.run_label = QLabel("", self.run_bar)
@@ -54,21 +54,25 @@ class RedeliverBar(QWidget):
         self.cancel_button.setAccessibleName("Cancel the redelivery run")
         run_row = QHBoxLayout(self.run_bar)
         run_row.setContentsMargins(0, 0, 0, 0)
-        run_row.addWidget(self.run_label)
+        run_row.addWidget(self.run_label, 2)
         run_row.addWidget(self.run_progress, 1)
         run_row.addWidget(self.cancel_button)
+        # Beside the buttons, in room kept for it: a run starting moves no button and no table.
+        keep_room(self.run_bar, self.run_label)
+        row.addSpacing(16)
+        row.addWidget(self.run_bar, 1)
         self.run_bar.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.run_bar)
 
     def show_run(self, total: int, target: str) -> None:
         """Shows the progress row of a run of ``total`` POSTs."""
         self.run_progress.setRange(0, max(1, total))
         self.run_progress.setValue(0)
         self.run_label.setText(f"Resending {total:,} to {target}…")
+        self.run_label.setToolTip(self.run_label.text())  # the row's room may cut it
         self.cancel_button.setEnabled(True)
         self.run_bar.show()
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.contract import EVENT_TYPES
-from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.banners import MessageBanner, keep_room
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
@@ -84,8 +84,7 @@ class LogsTab(TabPage):
         actions.addSpacing(16)
         actions.addWidget(self.auto_box)
         actions.addWidget(self.auto_interval)
-        actions.addStretch(1)
-        actions.addWidget(self.busy_label)
+        actions.addSpacing(16)
 
         self.export_bar = QWidget(self)
         self.export_label = QLabel("", self.export_bar)
@@ -94,9 +93,13 @@ class LogsTab(TabPage):
         self.export_cancel = QPushButton("Cancel export", self.export_bar)
         row = QHBoxLayout(self.export_bar)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.export_label)
+        row.addWidget(self.export_label, 2)
         row.addWidget(self.export_progress, 1)
         row.addWidget(self.export_cancel)
+        # In the actions row, in room kept for it: showing it moves no button and no table.
+        keep_room(self.export_bar, self.export_label)
+        actions.addWidget(self.export_bar, 1)
+        actions.addWidget(self.busy_label)
         self.export_bar.hide()
 
         self.table = self._table(model)
@@ -140,7 +143,6 @@ class LogsTab(TabPage):
         self.tools = QVBoxLayout()  # rows other parts of the tab add (redelivery)
         self.tools.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.tools)
-        layout.addWidget(self.export_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(self._pager())
 
@@ -278,6 +280,7 @@ class LogsTab(TabPage):
         """Shows or hides the export progress row."""
         self.export_bar.setVisible(running)
         self.export_label.setText(text)
+        self.export_label.setToolTip(text)  # the row's room may cut it
         self.export_action.setEnabled(not running)
         if running:
             self.export_progress.setRange(0, 0)
