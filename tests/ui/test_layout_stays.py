@@ -40,7 +40,9 @@ def shown(qtbot, window: QWidget) -> None:
 
 def settled(qtbot, page: QWidget) -> dict[str, QRect]:
     qtbot.wait(0)  # the layout applies the change on the next turn of the loop
-    page.layout().activate()
+    layout = page.layout()
+    assert layout is not None
+    layout.activate()
     return places(page)
 
 

@@ -120,14 +120,14 @@ class SecretTab(TabPage):
         form.addRow("&Secret:", self.secret_edit)
         form.addRow("", self.secret_problem)
         field_buttons = QHBoxLayout()
+        reveal_button = action_button(self, self.reveal_action, "Reveal secret")
+        field_buttons.addWidget(reveal_button)
         for action, name in (
-            (self.reveal_action, "Reveal secret"),
             (self.copy_action, "Copy secret"),
             (self.generate_action, "Generate secret"),
         ):
             field_buttons.addWidget(action_button(self, action, name))
         field_buttons.addStretch(1)
-        reveal_button = field_buttons.itemAt(0).widget()
         # As wide as its widest text ("Hiding in 5 s"), so the countdown moves no button.
         widths = []
         for text in (COUNTDOWN_TEXT.format(seconds=REVEAL_MS // 1000), REVEAL_TEXT):
