@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.kit.banners import MessageBanner, keep_room
+from impilo_desk.ui.kit.focus import buttons_of, tab_order
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
@@ -65,7 +66,9 @@ class LogsTab(TabPage):
 
         self.redact_box = QCheckBox("Redact patient details in exports", self)
         self.redact_box.setChecked(True)
+        self.redact_box.setAccessibleName("Redact patient details in exports")
         self.auto_box = QCheckBox("Auto-refresh every", self)
+        self.auto_box.setAccessibleName("Auto-refresh the log")
         self.auto_interval = QSpinBox(self)
         self.auto_interval.setRange(5, 3600)
         self.auto_interval.setValue(AUTO_REFRESH_DEFAULT_S)
@@ -74,12 +77,16 @@ class LogsTab(TabPage):
         self.busy_label = QLabel("", self)
         self.busy_label.setAccessibleName("Logs loading state")
         actions = QHBoxLayout()
-        for action, name in (
-            (self.refresh_action, "Refresh the log"),
-            (self.curl_action, "Copy the log query as curl"),
-            (self.export_action, "Export every matching record"),
-        ):
-            actions.addWidget(action_button(self, action, name))
+        self._action_buttons = [
+            action_button(self, action, name)
+            for action, name in (
+                (self.refresh_action, "Refresh the log"),
+                (self.curl_action, "Copy the log query as curl"),
+                (self.export_action, "Export every matching record"),
+            )
+        ]
+        for button in self._action_buttons:
+            actions.addWidget(button)
         actions.addWidget(self.redact_box)
         actions.addSpacing(16)
         actions.addWidget(self.auto_box)
@@ -145,6 +152,19 @@ class LogsTab(TabPage):
         layout.addLayout(self.tools)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(self._pager())
+        # Tab in reading order: the row's buttons were made after the check boxes beside them,
+        # and the page number sits between Previous and Next.
+        tab_order(
+            *self._action_buttons, self.redact_box, self.auto_box, self.auto_interval,
+            self.export_cancel, self.table, self.payload_copy, self.payload_view,
+            self.first_button, self.previous_button, self.page_spin, self.next_button,
+            self.last_button, self.size_box,
+        )  # fmt: skip
+
+    def add_tool(self, row: QWidget) -> None:
+        """Adds a row of controls above the table (redelivery); Tab visits it before the table."""
+        self.tools.addWidget(row)
+        tab_order(self.export_cancel, *buttons_of(row), self.table)
 
     def _table(self, model: LogsModel) -> QTableView:
         table = QTableView(self)
@@ -153,6 +173,7 @@ class LogsTab(TabPage):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # Resend
         table.setAlternatingRowColors(True)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         table.setWordWrap(False)
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
