@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.client.errors import ApiError
-from impilo_desk.services.api_health import ApiHealth, ApiWatch, Heartbeat, moment
+from impilo_desk.services.api_health import ApiHealth, ApiWatch, Heartbeat
 from impilo_desk.services.relay_deliveries import RelayDeliveries, connected_words, failing_words
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab import Tab
@@ -54,6 +55,8 @@ class SessionController(QObject):
         parent: QObject parent.
         clock: Now, aware (the times the status bar shows).
         heartbeat: How often the API is checked while the tabs are idle.
+        times: How times are written (the window's one rule: local or UTC); the status bar and
+            the banner follow a change of it at once.
     """
 
     session_started = Signal(str)
@@ -72,10 +75,13 @@ class SessionController(QObject):
         *,
         clock: Callable[[], datetime] | None = None,
         heartbeat: Heartbeat | None = None,
+        times: TimeDisplay | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._times = times or TimeDisplay()
+        self._times.listen(self._times_changed)
         self._heartbeat = heartbeat
         self.api_watch: ApiWatch | None = None
         self._api_banner = ""
@@ -261,7 +267,7 @@ class SessionController(QObject):
         found, now = self.relay_deliveries, self._clock()
 
         def when(at: datetime) -> str:
-            return moment(at, now)
+            return self._times.moment(at, now)
 
         failing = found is not None and found.state == "failing"
         return {
@@ -297,7 +303,7 @@ class SessionController(QObject):
             return
         if health.since is None:
             return
-        when = moment(health.since, self._clock())
+        when = self._times.moment(health.since, self._clock())
         demo = self.session is not None and self.session.is_demo
         if health.state == "unreachable":
             status.set_api(ApiState.UNREACHABLE, health.sentence, when)
@@ -314,6 +320,15 @@ class SessionController(QObject):
         action = ("Restart demo servers", self.demo_restart_requested.emit) if demo else None
         banner.show_error(sentence, action)
         self._api_banner = sentence
+
+    def _times_changed(self) -> None:
+        """Rewrites the times the status bar and banner show (View › Times in UTC changed)."""
+        if not alive(self.window) or not alive(self):
+            return
+        if self.api_watch is not None and self.api_watch.health.state != "ok":
+            self._api_changed(self.api_watch.health)
+        if self._relay_last is not None:
+            self._show_relay(self._relay_last)
 
     def _api_ok(self) -> None:
         if alive(self.window):
