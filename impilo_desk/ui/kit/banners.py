@@ -172,7 +172,8 @@ class MessageBanner(QFrame):
         self.action_button.hide()
         self.kind = kind
         self._sentence = sentence
-        sign = "⚠ " if kind == "error" else "ⓘ "
+        # ℹ, not ⓘ: DejaVu Sans (Debian's default face) has no ⓘ, which showed as a box
+        sign = "⚠ " if kind == "error" else "ℹ "
         self._label.setText(sign + sentence)
         self._label.setToolTip(sentence)
         self.setStyleSheet(
