@@ -89,3 +89,20 @@ def test_logs_buttons_and_table_stay_put_through_banner_export_and_run_rows(qtbo
     assert {k: v for k, v in during.items() if k in before} == before
     bar.hide_run()
     assert settled(qtbot, view) == before
+
+
+def test_a_long_api_sentence_does_not_widen_the_window(qtbot, desk):  # noqa: F811
+    from impilo_desk.ui.shell.status_bar import ApiState
+
+    window = desk.window
+    shown(qtbot, window)
+    sentence = (
+        "127.0.0.1:34867 refused the connection: nothing is listening there; check that the "
+        "server is running and that the API base URL has the right port."
+    )
+    window.status.set_api(ApiState.ERROR, sentence)
+    window.status.set_alert("Webhook #14 reading.temperature is failing since 30 Nov 23:00")
+    qtbot.wait(0)
+    assert window.minimumSizeHint().width() <= 1280  # found under Xvfb: it grew past the screen
+    assert window.width() == 1280
+    assert sentence in window.status.api_label.toolTip()  # cut on screen, whole in the tooltip

@@ -116,7 +116,10 @@ class SecretTab(TabPage):
         self.store_caption = QLabel(STORE_CAPTION, self)
         form.addRow(self.store_caption, self.keyring_state)
         form.addRow("Match:", self.match_state)
-        form.addRow("Relay:", self.relay_state)
+        relay_caption = QLabel("Relay:", self)  # at the top of the room kept for two lines
+        relay_caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        relay_caption.setMinimumHeight(self.relay_state.minimumHeight())
+        form.addRow(relay_caption, self.relay_state)
         form.addRow("&Secret:", self.secret_edit)
         form.addRow("", self.secret_problem)
         field_buttons = QHBoxLayout()

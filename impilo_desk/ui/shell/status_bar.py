@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from impilo_desk.ui.kit.palette import is_dark, status_colour
 
@@ -61,6 +61,10 @@ class StatusBar(QStatusBar):
         self.secrets_label.hide()
         self.api_label = QLabel(self)
         self.api_label.setAccessibleName("API status")
+        # It takes the room left, never more: a long sentence is cut (the tooltip has it all)
+        # instead of widening the window past the screen (found under Xvfb).
+        self.api_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.api_label.setMinimumWidth(160)
         self.relay_label = QLabel(self)
         self.relay_label.setAccessibleName("Relay status")
         # A long status must not widen the window past the screen (its tooltip has it all).
