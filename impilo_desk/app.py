@@ -107,7 +107,7 @@ def build_desk(
         if failing is not None:
             failing.connect(window.status.set_alert)
     sessions = SessionController(
-        window, built, open_session, loop, window, clock=now, heartbeat=heartbeat
+        window, built, open_session, loop, window, clock=now, heartbeat=heartbeat, times=times
     )
     return Desk(window, sessions, built, times)
 

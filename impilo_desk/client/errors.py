@@ -134,6 +134,13 @@ class Unreachable(ApiError):
     )
 
 
+class ConnectionDropped(Unreachable):
+    """The connection broke off after the request went out, before any answer.
+
+    Unlike the other :class:`Unreachable` failures, the server may have received the request.
+    """
+
+
 class ConnectionRefused(Unreachable):
     """The host answered that nothing listens on the port (a refused connection).
 

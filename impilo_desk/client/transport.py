@@ -18,6 +18,7 @@ import httpx
 from impilo_desk.client.errors import (
     ApiError,
     BadResponse,
+    ConnectionDropped,
     ConnectionRefused,
     RequestTimeout,
     TlsFailure,
@@ -159,7 +160,7 @@ def transport_error(
             "and the network connection."
         )
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
-        return Unreachable(
+        return ConnectionDropped(
             f"The connection to {host} broke off before Impilo answered; check the network "
             "and try again."
         )

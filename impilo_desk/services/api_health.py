@@ -140,13 +140,3 @@ class ApiWatch:
             _log.info("API %s%s", health.state, f": {health.sentence}" if health.sentence else "")
         self.health = health
         self._report(health)
-
-
-def moment(at: datetime, now: datetime) -> str:
-    """``08:04 CET`` (local time and zone), with the date when it is not today: ``30 Nov 08:04``."""
-    local, today = at.astimezone(), now.astimezone()
-    zone = local.tzname() or ""
-    text = local.strftime("%H:%M")
-    if local.date() != today.date():
-        text = f"{local.day} {local.strftime('%b')} {text}"
-    return f"{text} {zone}".strip()

@@ -28,6 +28,9 @@ MATCH_WINDOW = timedelta(minutes=2)
 DONE = "✔ Done"
 WAITING = "… Waiting"
 MISSING = "✘ Missing"
+FAILED = "✘ Failed"  # the request never reached the server (no connection)
+NO_ANSWER = "✘ No answer"  # sent, but no answer came in time: whether it arrived is unknown
+REFUSED = "✘ Refused"  # the server answered, with an error
 NOT_REACHED = "not reached"
 NO_RELAY = "not followed: this profile has no relay"
 
@@ -70,7 +73,10 @@ class ReceiptChain:
         log_phase: The delivery's phase (delivered, retrying…), once logged.
         not_followed: Steps that will not be watched, with why ("not followed: this profile
             has no relay"), known from the start.
-        rejected: Impilo refused the test event: the steps after sending are not reached.
+        rejected: The test event went no further: the steps after the failed one are not
+            reached.
+        failed: The step that failed, with how it reads (:data:`FAILED`: never sent,
+            :data:`NO_ANSWER`: sent, no answer, :data:`REFUSED`: Impilo answered with an error).
     """
 
     event_type: str
@@ -82,16 +88,25 @@ class ReceiptChain:
     log_phase: DeliveryPhase | None = None
     not_followed: dict[Step, str] = field(default_factory=dict)
     rejected: bool = False
+    failed: tuple[Step, str] | None = None
 
     def status(self, step: Step, finished: bool) -> str:
-        """How ``step`` reads: done, waiting, missing, not followed (and why) or not reached."""
+        """How ``step`` reads: done, failed, waiting, missing, not followed or not reached."""
+        if self.failed is not None and step == self.failed[0]:
+            return self.failed[1]
         if step in self.times:
             return DONE
-        if self.rejected and step > Step.SENT:
+        last = self.failed[0] if self.failed is not None else Step.SENT
+        if self.rejected and step > last:
             return NOT_REACHED
         if step in self.not_followed:
             return self.not_followed[step]
         return MISSING if finished else WAITING
+
+    def fail(self, step: Step, status: str) -> None:
+        """Records that ``step`` failed (reads as ``status``); the later steps are not reached."""
+        self.failed = (step, status)
+        self.rejected = True
 
     def mark(self, step: Step, at: datetime) -> bool:
         """Records a step the first time it is seen; returns whether it was new."""
@@ -170,6 +185,13 @@ def missing_step_reason(
         relay_ingest_url: Where this profile's relay receives webhooks, if it has one.
     """
     of_type = [w for w in webhooks if w.type == chain.event_type]
+    if chain.failed is not None and chain.failed[1] == FAILED:
+        return "The test event was not sent: the connection failed (see the message above)."
+    if chain.failed is not None and chain.failed[1] == NO_ANSWER:
+        return (
+            "Impilo did not answer, so whether it got the test event is unknown; look for it "
+            "in the Logs tab before firing again."
+        )
     if Step.ACCEPTED not in chain.times:
         return "Impilo did not accept the test event; see the error above."
     if not of_type:

@@ -24,7 +24,15 @@ from impilo_desk.contract import (
 )
 from impilo_desk.contract.retry import RETRY_SCHEDULE, delivery_state
 from impilo_desk.services.failure_sentence import describe_error
-from impilo_desk.services.receipts import NO_RELAY, ReceiptChain, Step, missing_step_reason
+from impilo_desk.services.receipts import (
+    FAILED,
+    NO_ANSWER,
+    NO_RELAY,
+    REFUSED,
+    ReceiptChain,
+    Step,
+    missing_step_reason,
+)
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
@@ -90,6 +98,32 @@ async def fetch_webhooks(api: TestEventsApi) -> list[Webhook]:
         lambda n: api.list_webhooks(page=n, size=250), size=250, max_pages=MAX_WEBHOOK_PAGES
     )
     return [hook async for page in pages for hook in page.content]
+
+
+def _failed_step(exc: Exception) -> tuple[Step, str, str]:
+    """Which step a failed test-event call failed at, how it reads, and a short note why."""
+    from impilo_desk.client.errors import (
+        ConnectionDropped,
+        ConnectionRefused,
+        RequestTimeout,
+        TlsFailure,
+        Unreachable,
+    )
+
+    status = getattr(exc, "status", None)
+    if status is not None:  # Impilo answered: it was sent, and refused
+        return Step.ACCEPTED, REFUSED, f"answered {status}"
+    if isinstance(exc, ConnectionRefused):
+        return Step.SENT, FAILED, "connection refused"
+    if isinstance(exc, TlsFailure):
+        return Step.SENT, FAILED, "secure connection failed"
+    if isinstance(exc, ConnectionDropped):
+        return Step.SENT, NO_ANSWER, "the connection broke off"
+    if isinstance(exc, Unreachable):
+        return Step.SENT, FAILED, "could not connect"
+    if isinstance(exc, RequestTimeout | TimeoutError):
+        return Step.SENT, NO_ANSWER, "no answer in time"
+    return Step.ACCEPTED, REFUSED, "the answer could not be read"
 
 
 def _same_url(a: str | None, b: str | None) -> bool:
@@ -186,7 +220,11 @@ class ChainFollower:
 
             self.result.error = describe_error(exc)
             self.result.endpoint_missing = isinstance(exc, EndpointMissing)
-            chain.rejected = True
+            step, status, note = _failed_step(exc)
+            chain.fail(step, status)
+            self.result.details[step] = (
+                f"{self.result.details[step]} · {note}" if step in self.result.details else note
+            )
             self.result.reason = missing_step_reason(chain, [], self._ingest_url)
             return self._finish()
         chain.envelope = envelope if envelope.id else None

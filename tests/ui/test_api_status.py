@@ -9,17 +9,19 @@ from __future__ import annotations
 import os
 import re
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
 
-from impilo_desk.services.api_health import Heartbeat, moment
+from impilo_desk.services.api_health import Heartbeat
+from impilo_desk.services.time_display import TimeDisplay
 from tests.fixtures.desk import World
 from tests.ui.test_desk_real import connect
 
 FAST = Heartbeat(interval_s=0.2, call_timeout_s=2.0)
-UNREACHABLE = re.compile(r"^API: unreachable since \d\d:\d\d( \S+)?$")
+UNREACHABLE = re.compile(r"^API: unreachable since \d\d:\d\d:\d\d \S+$")
+TWO_HOURS_EAST = timezone(timedelta(hours=2))  # not this machine's zone, whatever that is
 
 
 @pytest.fixture
@@ -28,19 +30,29 @@ def heartbeat() -> Heartbeat:
 
 
 def test_a_killed_sandbox_shows_as_unreachable_then_ok_again(qtbot, world: World, sandbox):
+    times = world.desk.desk.times  # the window's one rule for times
+    times.local_zone = TWO_HOURS_EAST
     connect(qtbot, world, sandbox)
     status, banner = world.desk.window.status.api_label, world.desk.window.banner
     qtbot.waitUntil(lambda: status.text() == "API: ok", timeout=10_000)
-    before = datetime.now(UTC)
+    before = datetime.now(UTC).replace(microsecond=0)
     sandbox.kill()
     qtbot.waitUntil(lambda: bool(UNREACHABLE.match(status.text())), timeout=10_000)
     after = datetime.now(UTC)
     shown = status.text().removeprefix("API: unreachable since ")
-    assert shown in {moment(before, after), moment(after, after)}
+    seconds = (after - before).total_seconds()
+    written = {times.moment(before + timedelta(seconds=s)) for s in range(int(seconds) + 2)}
+    assert shown in written  # as every other time in the window: local, seconds, zone
+    assert shown.endswith(" UTC+02:00")
     assert f"{sandbox.port} refused the connection" in status.toolTip()
     assert banner.kind == "error"
     assert banner.text.startswith(f"The Impilo API has not answered since {shown}: 127.0.0.1:")
     assert not banner.action_button.isVisible()  # not the demo: nothing to restart here
+    times.set_utc(True)  # View › Times in UTC: the status and the banner follow at once
+    in_utc = status.text().removeprefix("API: unreachable since ")
+    utc = TimeDisplay(utc=True)
+    assert in_utc in {utc.moment(before + timedelta(seconds=s)) for s in range(int(seconds) + 2)}
+    assert f"has not answered since {in_utc}" in banner.text
 
     world.desk.webhooks.view.refresh_action.trigger()  # the tab's own failure says no more
     qtbot.waitUntil(world.desk.webhooks.view.refresh_action.isEnabled, timeout=10_000)
@@ -78,12 +90,3 @@ def test_the_demo_banner_restarts_the_demo_servers(qtbot, world: World):
         timeout=20_000,
     )
     assert banner.text == ""
-
-
-def test_a_moment_is_local_time_with_its_zone_and_a_date_when_not_today() -> None:
-    at = datetime(2026, 12, 1, 8, 4, 30, tzinfo=UTC)
-    local = at.astimezone()
-    zone = local.tzname() or ""
-    assert moment(at, at + timedelta(minutes=5)) == f"{local:%H:%M} {zone}".strip()
-    later = at + timedelta(days=2)
-    assert moment(at, later) == f"{local.day} {local:%b %H:%M} {zone}".strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from impilo_desk.services.receipts import NO_RELAY, NOT_REACHED
+from impilo_desk.services.receipts import NO_RELAY, NOT_REACHED, REFUSED
 from impilo_desk.ui.test_events.view import ConfirmProductionDialog
 from tests.fixtures.desk import BuiltDesk, World
 from tests.fixtures.sandbox import Receiver
@@ -107,7 +107,7 @@ def test_missing_test_endpoint_is_named_and_marked_and_the_rest_still_fires(
         "This Impilo server has no weight test-event endpoint (404): "
         "No static resource api/v3/test/weight-webhook."
     )
-    assert statuses(desk) == ["✔ Done"] + [NOT_REACHED] * 4
+    assert statuses(desk) == ["✔ Done", REFUSED] + [NOT_REACHED] * 3  # it answered 404
     api_label = desk.window.status.api_label
     assert api_label.text() == f"API: {tab.banner.text}"  # the latest call failed: not "ok"
     weight = tab.kind_combo.findData("weight")

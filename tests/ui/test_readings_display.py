@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,26 @@ def test_times_in_utc_is_one_switch_for_the_table(qtbot, shown):
     assert model.headerData(0, _horizontal()) == "Time (EET)"
     assert model.data(model.index(0, 0)).endswith(" EET")
     assert model.data(model.index(0, 0))[:4].isdigit()  # days ago: with its date
+
+
+def test_the_chart_time_axis_follows_the_same_rule(qtbot, shown):
+    times = shown.desk.desk.times
+    times.local_zone = timezone(timedelta(hours=2), "EET")  # not this computer's zone
+    times.set_utc(True)
+    axis = shown.page(WEIGHT).chart.plot.getAxis("bottom")
+    ten = datetime(2026, 12, 1, 10, 0, tzinfo=UTC).timestamp()
+    hour, day = 3600.0, 86_400.0
+
+    def ticks(spacing: float) -> list[str]:
+        axis.zoomLevel = axis.zoomLevels[6 * hour]  # a few days wide: day and hour ticks
+        return list(axis.tickStrings([ten], 1.0, spacing))
+
+    assert ticks(hour) == ["10:00"]
+    assert axis.labelText == "Time (UTC)"
+    times.set_utc(False)  # the same instant, in the chosen local zone, named on the axis
+    assert ticks(hour) == ["12:00"]
+    assert axis.labelText == "Time (EET)"
+    assert ticks(day) == ["2026-12-01"]  # dates as everywhere else, not "Tue 01"
 
 
 def test_export_opens_in_documents_then_in_the_last_folder(qtbot, shown, tmp_path, monkeypatch):

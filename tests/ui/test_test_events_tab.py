@@ -10,7 +10,7 @@ import re
 from PySide6.QtCore import Qt
 
 from impilo_desk.contract import READING_KINDS
-from impilo_desk.services.receipts import Step
+from impilo_desk.services.receipts import FAILED, NOT_REACHED, REFUSED, Step
 from impilo_desk.services.test_event_values import FIRABLE_KINDS
 from impilo_desk.ui.test_events.models import ChainColumn, ChainModel, Fired, HistoryModel
 from impilo_desk.ui.test_events.view import ConfirmProductionDialog
@@ -206,3 +206,36 @@ def test_a_failing_receiver_shows_the_delivery_retrying(
         "The reading.bloodOxygen webhook points elsewhere, not at your relay "
         f"({firing_world.relay.ingest_url}). Add one pointing at the relay?"
     )
+
+
+def test_a_refused_connection_shows_sending_failed_not_sent(qtbot, open_firing_desk, firing_world):
+    desk = open_firing_desk()
+    tab = desk.test_events.view
+    tab.select_kind("weight")
+    tab.current_form().set_text("weight", "181.5")  # type: ignore[union-attr]
+    firing_world.sandbox.stop()  # the API's port now refuses connections
+    outcome = fire(qtbot, desk)
+    assert outcome.startswith("Not sent:")
+    assert "refused the connection" in outcome
+    assert statuses(desk) == [FAILED] + [NOT_REACHED] * 4
+    model = desk.test_events.chain_model
+    sent = model.index(int(Step.SENT), int(ChainColumn.STATUS))
+    colour = model.data(sent, Qt.ItemDataRole.ForegroundRole).color()
+    assert colour.red() > colour.green()  # the failure's red, not the done green
+    assert "refused" in cell(desk, Step.SENT, ChainColumn.DETAIL)
+    assert tab.reason_label.text() == (
+        "The test event was not sent: the connection failed (see the message above)."
+    )
+    assert "refused the connection" in tab.banner.text
+
+
+def test_an_http_refusal_marks_acceptance_refused(qtbot, open_firing_desk, firing_world):
+    desk = open_firing_desk()
+    tab = desk.test_events.view
+    tab.select_kind("weight")
+    tab.current_form().set_text("weight", "181.5")  # type: ignore[union-attr]
+    tab.select_patient(987_654, "Nobody (#987654)")  # the server answers 404: no such patient
+    outcome = fire(qtbot, desk)
+    assert outcome.startswith("Not accepted:")
+    assert statuses(desk) == ["✔ Done", REFUSED] + [NOT_REACHED] * 3
+    assert "404" in cell(desk, Step.ACCEPTED, ChainColumn.DETAIL)

@@ -82,3 +82,27 @@ def test_reasons_name_the_missing_piece() -> None:
     assert "secret" in missing_step_reason(chain, at_relay, RELAY)
     chain.mark(Step.RELAY, T0)
     assert "relay connection" in missing_step_reason(chain, at_relay, RELAY)
+
+
+def test_a_failed_call_marks_the_step_it_failed_at_and_the_rest_not_reached() -> None:
+    from impilo_desk.client.errors import (
+        ConnectionDropped,
+        ConnectionRefused,
+        NotFound,
+        RequestTimeout,
+    )
+    from impilo_desk.services.receipts import FAILED, NO_ANSWER, NOT_REACHED, REFUSED
+    from impilo_desk.services.test_event_follow import _failed_step
+
+    cases = [
+        (ConnectionRefused(), [FAILED] + [NOT_REACHED] * 4, "not sent"),
+        (ConnectionDropped(), [NO_ANSWER] + [NOT_REACHED] * 4, "unknown"),
+        (RequestTimeout(), [NO_ANSWER] + [NOT_REACHED] * 4, "unknown"),
+        (NotFound(status=404), ["✔ Done", REFUSED] + [NOT_REACHED] * 3, "did not accept"),
+    ]
+    for error, expected, why in cases:
+        chain = _chain()
+        step, status, _note = _failed_step(error)
+        chain.fail(step, status)
+        assert [chain.status(s, finished=True) for s in Step] == expected, error
+        assert why in missing_step_reason(chain, [], RELAY), error

@@ -294,7 +294,7 @@ class LogMirror:
         rows = self.store.query(sql, ids)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    async def _walk(self, filters: LogFilters) -> AsyncGenerator[Page[WebhookLog]]:
+    async def _walk(self, filters: LogFilters) -> AsyncGenerator[Page[WebhookLog], None]:
         """The pages of ``filters``, newest first, keyed on the create time where it can be.
 
         Each next request ends (``endTimestamp``, exclusive) just after the oldest row of the

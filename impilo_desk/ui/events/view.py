@@ -29,6 +29,7 @@ from impilo_desk.ui.events.filters import EventsFilterBar
 from impilo_desk.ui.events.model import EventColumn, EventsModel
 from impilo_desk.ui.kit.banners import MessageBanner
 from impilo_desk.ui.kit.cell_delegate import TextCellDelegate
+from impilo_desk.ui.kit.focus import tab_order
 from impilo_desk.ui.kit.redelivery_widgets import RunBar
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
@@ -82,6 +83,7 @@ class EventsTab(TabPage):
         self.index_progress.setFormat("Indexing for search: %v of %m events")
         self.index_progress.hide()
         self.redact_box = QCheckBox("Redact patient details in exports", self)
+        self.redact_box.setAccessibleName("Redact patient details in exports")
         self.redact_box.setChecked(True)
         self.keep_days = QSpinBox(self)
         self.keep_days.setRange(1, 3650)
@@ -97,17 +99,20 @@ class EventsTab(TabPage):
 
         live = QHBoxLayout()
         live.addWidget(self.follow_box)
-        live.addWidget(action_button(self, self.pause_action, "Pause or resume new events"))
+        pause = action_button(self, self.pause_action, "Pause or resume new events")
+        live.addWidget(pause)
         live.addWidget(self.held_label)
         live.addSpacing(12)
         live.addWidget(self.count_label)
         live.addWidget(self.index_progress, 1)
         live.addStretch(1)
-        live.addWidget(action_button(self, self.export_selected_action, "Export selected events"))
-        live.addWidget(action_button(self, self.export_all_action, "Export all matching events"))
-        live.addWidget(
-            action_button(self, self.replay_action, "Replay the selected events to a URL")
-        )
+        live_buttons = [
+            action_button(self, self.export_selected_action, "Export selected events"),
+            action_button(self, self.export_all_action, "Export all matching events"),
+            action_button(self, self.replay_action, "Replay the selected events to a URL"),
+        ]
+        for button in live_buttons:
+            live.addWidget(button)
         live.addWidget(self.redact_box)
 
         self.forward_url = QLineEdit(self)
@@ -167,6 +172,10 @@ class EventsTab(TabPage):
         layout.addWidget(self.replay_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(keep)
+        # Tab in reading order: the row's buttons were made after the boxes beside them, and
+        # the "keep" row (made early) is the last row.
+        tab_order(self.follow_box, pause, *live_buttons, self.redact_box, self.forward_url)
+        tab_order(self._detail_buttons[-1], self.keep_days, self.keep_events)
 
     def _table(self, model: EventsModel) -> QTableView:
         table = QTableView(self)
@@ -175,6 +184,7 @@ class EventsTab(TabPage):
         table.setItemDelegate(TextCellDelegate(model, table))  # one model call per cell
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         table.setWordWrap(False)
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
@@ -198,6 +208,9 @@ class EventsTab(TabPage):
         self.detail_title = QLabel("Select an event to see its payload and headers.", panel)
         self.detail_title.setWordWrap(True)
         self.detail_title.setAccessibleName("Selected event")
+        # made before its pages, so Tab visits the tabs before the page they show
+        self.detail_tabs = QTabWidget(panel)
+        self.detail_tabs.setAccessibleName("Event detail")
         self.tree_model = JsonTreeModel(panel)
         self.tree = QTreeView(panel)
         self.tree.setAccessibleName("Payload as a tree")
@@ -213,14 +226,16 @@ class EventsTab(TabPage):
         self.headers.setModel(self.headers_model)
         self.headers.verticalHeader().hide()
         self.headers.horizontalHeader().setStretchLastSection(True)
-        self.detail_tabs = QTabWidget(panel)
-        self.detail_tabs.setAccessibleName("Event detail")
         self.detail_tabs.addTab(self.tree, "&Tree")
         self.detail_tabs.addTab(self.raw, "&Raw")
         self.detail_tabs.addTab(self.headers, "&Headers")
         buttons = QHBoxLayout()
-        buttons.addWidget(action_button(panel, self.copy_payload_action, "Copy the payload"))
-        buttons.addWidget(action_button(panel, self.copy_curl_action, "Copy as curl"))
+        self._detail_buttons = [
+            action_button(panel, self.copy_payload_action, "Copy the payload"),
+            action_button(panel, self.copy_curl_action, "Copy as curl"),
+        ]
+        for button in self._detail_buttons:
+            buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)

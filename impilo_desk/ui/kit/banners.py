@@ -21,6 +21,21 @@ _ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def keep_room(row: QWidget, label: QLabel) -> None:
+    """Keeps ``row``'s room while it is hidden; ``label``'s text never widens it.
+
+    For a progress row that comes and goes (an export, a redelivery run) beside other
+    controls: shown or hidden, nothing beside or below it moves. A text longer than the room
+    is cut (the row's owner puts the whole text in the label's tooltip).
+    """
+    policy = row.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Expanding)
+    policy.setRetainSizeWhenHidden(True)
+    row.setSizePolicy(policy)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
+    label.setMinimumWidth(0)
+
+
 class EnvironmentBanner(QLabel):
     """A full-width strip naming the profile's environment in words and colour.
 
@@ -157,7 +172,8 @@ class MessageBanner(QFrame):
         self.action_button.hide()
         self.kind = kind
         self._sentence = sentence
-        sign = "⚠ " if kind == "error" else "ⓘ "
+        # ℹ, not ⓘ: DejaVu Sans (Debian's default face) has no ⓘ, which showed as a box
+        sign = "⚠ " if kind == "error" else "ℹ "
         self._label.setText(sign + sentence)
         self._label.setToolTip(sentence)
         self.setStyleSheet(

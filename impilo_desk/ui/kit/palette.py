@@ -30,6 +30,35 @@ _DARK: dict[QPalette.ColorRole, str] = {
 }
 _DISABLED_TEXT = "#7f8489"  # still 4.5:1 on the dark window
 
+# Text colours that say how something is (always beside a word that says it too), each at
+# least 4.5:1 (WCAG AA) on the light and on the dark window: (light, dark).
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "ok": ("#1b5e20", "#81c784"),
+    "error": ("#b71c1c", "#ff8a80"),
+    "warning": ("#8a4b00", "#ffb74d"),
+}
+
+
+def status_colour(kind: str, dark: bool) -> str:
+    """The colour of a status word of ``kind`` (ok, error, warning) on a light or dark window."""
+    light, on_dark = STATUS_COLOURS[kind]
+    return on_dark if dark else light
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG 2 contrast ratio of two colours (1 to 21)."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        )
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
 
 def dark_palette() -> QPalette:
     """A dark palette whose text keeps at least 4.5:1 contrast (WCAG AA) on its backgrounds."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
+from impilo_desk.ui.kit.banners import keep_room
+
 ERROR_STYLE = "color: #c62828;"
 PLACEHOLDER_URL = "http://localhost:3000/webhook"
 
@@ -65,10 +67,14 @@ class RunBar(QWidget):
     Args:
         parent: The tab.
         what: The run's name in the accessible names ("redelivery", "replay").
+        kept_room: Whether it sits beside other controls in room kept for it while hidden
+            (``keep_room``): its text then never changes the layout, and a text longer than
+            the room is cut (the whole text is in the tooltip).
     """
 
-    def __init__(self, parent: QWidget, what: str) -> None:
+    def __init__(self, parent: QWidget, what: str, *, kept_room: bool = False) -> None:
         super().__init__(parent)
+        self._kept_room = kept_room
         self.label = QLabel("", self)
         self.label.setAccessibleName(f"{what.capitalize()} run state")
         self.progress = QProgressBar(self)
@@ -80,6 +86,8 @@ class RunBar(QWidget):
         row.addWidget(self.label)
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
+        if kept_room:
+            keep_room(self, self.label)
         self.hide()
 
     def show_run(self, total: int, text: str, *longest: str) -> None:
@@ -88,9 +96,11 @@ class RunBar(QWidget):
         ``longest`` are the longest texts the run will show; the label is as wide as the
         widest of all, for the whole run.
         """
-        width = self.label.fontMetrics().horizontalAdvance
-        self.label.setFixedWidth(max(width(t) for t in (text, *longest)) + 8)
+        if not self._kept_room:
+            width = self.label.fontMetrics().horizontalAdvance
+            self.label.setFixedWidth(max(width(t) for t in (text, *longest)) + 8)
         self.label.setText(text)
+        self.label.setToolTip(text)
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(0)
         self.progress.setFormat(f"%v of {total:,}")

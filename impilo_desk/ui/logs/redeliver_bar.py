@@ -43,14 +43,15 @@ class RedeliverBar(QWidget):
             (self.history_action, "Show the redelivery history"),
         ):
             row.addWidget(action_button(self, action, name))
-        row.addStretch(1)
 
-        self.run_bar = RunBar(self, "redelivery")
+        # Beside the buttons, in room kept for it: a run starting moves no button and no table.
+        self.run_bar = RunBar(self, "redelivery", kept_room=True)
         self.run_label = self.run_bar.label
         self.run_progress = self.run_bar.progress
         self.cancel_button = self.run_bar.cancel_button
+        row.addSpacing(16)
+        row.addWidget(self.run_bar, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.run_bar)

@@ -76,7 +76,7 @@ class RedeliverController(QObject):
         self._clock = clock
         self._settings = settings
         self.bar = RedeliverBar(logs.view)
-        logs.view.tools.addWidget(self.bar)
+        logs.view.add_tool(self.bar)
         self._session: Session | None = None
         self._busy = False
         self._notes_generation = 0

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.contract import EVENT_TYPES
-from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.banners import MessageBanner, keep_room
+from impilo_desk.ui.kit.focus import buttons_of, tab_order
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.local_filters import LocalFilterBar
@@ -67,7 +68,9 @@ class LogsTab(TabPage):
 
         self.redact_box = QCheckBox("Redact patient details in exports", self)
         self.redact_box.setChecked(True)
+        self.redact_box.setAccessibleName("Redact patient details in exports")
         self.auto_box = QCheckBox("Auto-refresh every", self)
+        self.auto_box.setAccessibleName("Auto-refresh the log")
         self.auto_interval = QSpinBox(self)
         self.auto_interval.setRange(5, 3600)
         self.auto_interval.setValue(AUTO_REFRESH_DEFAULT_S)
@@ -76,18 +79,21 @@ class LogsTab(TabPage):
         self.busy_label = QLabel("", self)
         self.busy_label.setAccessibleName("Logs loading state")
         actions = QHBoxLayout()
-        for action, name in (
-            (self.refresh_action, "Refresh the log"),
-            (self.curl_action, "Copy the log query as curl"),
-            (self.export_action, "Export every matching record"),
-        ):
-            actions.addWidget(action_button(self, action, name))
+        self._action_buttons = [
+            action_button(self, action, name)
+            for action, name in (
+                (self.refresh_action, "Refresh the log"),
+                (self.curl_action, "Copy the log query as curl"),
+                (self.export_action, "Export every matching record"),
+            )
+        ]
+        for button in self._action_buttons:
+            actions.addWidget(button)
         actions.addWidget(self.redact_box)
         actions.addSpacing(16)
         actions.addWidget(self.auto_box)
         actions.addWidget(self.auto_interval)
-        actions.addStretch(1)
-        actions.addWidget(self.busy_label)
+        actions.addSpacing(16)
 
         self.export_bar = QWidget(self)
         self.export_label = QLabel("", self.export_bar)
@@ -96,9 +102,13 @@ class LogsTab(TabPage):
         self.export_cancel = QPushButton("Cancel export", self.export_bar)
         row = QHBoxLayout(self.export_bar)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.export_label)
+        row.addWidget(self.export_label, 2)
         row.addWidget(self.export_progress, 1)
         row.addWidget(self.export_cancel)
+        # In the actions row, in room kept for it: showing it moves no button and no table.
+        keep_room(self.export_bar, self.export_label)
+        actions.addWidget(self.export_bar, 1)
+        actions.addWidget(self.busy_label)
         self.export_bar.hide()
 
         self.table = self._table(model)
@@ -143,9 +153,21 @@ class LogsTab(TabPage):
         self.tools = QVBoxLayout()  # rows other parts of the tab add (redelivery)
         self.tools.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.tools)
-        layout.addWidget(self.export_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(self._pager())
+        # Tab in reading order: the row's buttons were made after the check boxes beside them,
+        # and the page number sits between Previous and Next.
+        tab_order(
+            *self._action_buttons, self.redact_box, self.auto_box, self.auto_interval,
+            self.export_cancel, self.table, self.payload_copy, self.payload_view,
+            self.first_button, self.previous_button, self.page_spin, self.next_button,
+            self.last_button, self.size_box,
+        )  # fmt: skip
+
+    def add_tool(self, row: QWidget) -> None:
+        """Adds a row of controls above the table (redelivery); Tab visits it before the table."""
+        self.tools.addWidget(row)
+        tab_order(self.export_cancel, *buttons_of(row), self.table)
 
     def _table(self, model: LogsModel) -> QTableView:
         table = QTableView(self)
@@ -154,6 +176,7 @@ class LogsTab(TabPage):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # Resend
         table.setAlternatingRowColors(True)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         table.setWordWrap(False)
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
@@ -300,6 +323,7 @@ class LogsTab(TabPage):
         """Shows or hides the export progress row."""
         self.export_bar.setVisible(running)
         self.export_label.setText(text)
+        self.export_label.setToolTip(text)  # the row's room may cut it
         self.export_action.setEnabled(not running)
         if running:
             self.export_progress.setRange(0, 0)

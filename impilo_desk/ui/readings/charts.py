@@ -27,6 +27,7 @@ from impilo_desk.services.reading_series import (
 from impilo_desk.services.series import FloatArray
 from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui.kit.palette import is_dark
+from impilo_desk.ui.readings.time_axis import TimeAxis
 
 # curves: no red or grey, which the markers use; each at least 3:1 on its background
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf")
@@ -129,9 +130,7 @@ class ChartPanel(QWidget):
         self.readout.setAccessibleName(f"{title} values under the cursor")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.widget = pg.PlotWidget(
-            background="w", axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
-        )
+        self.widget = pg.PlotWidget(background="w", axisItems={"bottom": TimeAxis(self.times)})
         self.widget.setAccessibleName(f"{title} chart")
         self.plot: pg.PlotItem = self.widget.getPlotItem()
         adopt_menus(self, self.plot)

@@ -9,4 +9,6 @@ from impilo_desk.ui.secret.view import SecretTab
 
 def build(parts: TabParts) -> SecretController:
     """The Secret tab: its view (copying to the clipboard) and controller."""
-    return SecretController(SecretTab(parts.clipboard), parts.idle, parts.window, clock=parts.clock)
+    return SecretController(
+        SecretTab(parts.clipboard), parts.idle, parts.window, clock=parts.clock, times=parts.times
+    )

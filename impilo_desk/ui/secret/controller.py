@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.session import webhook_secret_kind
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab_controller import TabController
@@ -58,6 +59,7 @@ class SecretController(TabController[SecretTab]):
         tasks: Owner of every task this controller starts.
         parent: QObject parent.
         clock: Now, aware (the times the tab shows).
+        times: How times are written (the window's one rule: local or UTC).
     """
 
     loaded = Signal()
@@ -69,9 +71,11 @@ class SecretController(TabController[SecretTab]):
         tasks: TaskOwner,
         parent: QObject | None = None,
         clock: Callable[[], datetime] | None = None,
+        times: TimeDisplay | None = None,
     ) -> None:
         super().__init__(view, tasks, parent)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._times = times or TimeDisplay()
         self._following: asyncio.Task[None] | None = None
         self._api: WebhookApi | None = None
         self._store: CredentialStore | None = None
@@ -232,8 +236,9 @@ class SecretController(TabController[SecretTab]):
         if probe is None:
             return
         from impilo_desk.client.errors import ApiError
-        from impilo_desk.services.api_health import moment
         from impilo_desk.services.relay_deliveries import after_change_words
+
+        times = self._times
 
         async def follow() -> None:
             loop = asyncio.get_running_loop()
@@ -244,7 +249,7 @@ class SecretController(TabController[SecretTab]):
                 except ApiError:
                     self.view.show_relay("The delivery log could not be read; trying again…")
                 else:
-                    words = after_change_words(found, lambda at: moment(at, self._clock()))
+                    words = after_change_words(found, lambda at: times.moment(at, self._clock()))
                     self.view.show_relay(words, trouble=found.state == "failing")
                     if found.state == "ok":
                         return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QClipboard, QFont, QFontDatabase, QFontInfo, QKeySequence
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -19,6 +19,7 @@ from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 REVEAL_MS = 5_000
 CLIPBOARD_CLEAR_MS = 30_000
 REVEAL_TEXT = "Re&veal for 5 s"
+COUNTDOWN_TEXT = "Hiding in {seconds} s"
 STORE_CAPTION = "On this computer:"  # the state beside it names the store ("stored in …")
 # Monospace faces whose I/l/1 and 0/O differ clearly, in order of preference.
 SECRET_FONTS = ("DejaVu Sans Mono", "Cascadia Mono", "Consolas", "Menlo", "Source Code Pro")
@@ -93,6 +94,9 @@ class SecretTab(TabPage):
         self.relay_state.setAccessibleName("Deliveries to the relay")
         self.relay_state.setWordWrap(True)
         self.relay_state.setMaximumWidth(700)
+        # Room for two lines, kept when the sentence is shorter: the buttons below never move.
+        self.relay_state.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.relay_state.setMinimumHeight(self.relay_state.fontMetrics().lineSpacing() * 2)
         self.secret_edit = QLineEdit(self)
         self.secret_edit.setAccessibleName("Webhook secret")
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -112,17 +116,27 @@ class SecretTab(TabPage):
         self.store_caption = QLabel(STORE_CAPTION, self)
         form.addRow(self.store_caption, self.keyring_state)
         form.addRow("Match:", self.match_state)
-        form.addRow("Relay:", self.relay_state)
+        relay_caption = QLabel("Relay:", self)  # at the top of the room kept for two lines
+        relay_caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        relay_caption.setMinimumHeight(self.relay_state.minimumHeight())
+        form.addRow(relay_caption, self.relay_state)
         form.addRow("&Secret:", self.secret_edit)
         form.addRow("", self.secret_problem)
         field_buttons = QHBoxLayout()
+        reveal_button = action_button(self, self.reveal_action, "Reveal secret")
+        field_buttons.addWidget(reveal_button)
         for action, name in (
-            (self.reveal_action, "Reveal secret"),
             (self.copy_action, "Copy secret"),
             (self.generate_action, "Generate secret"),
         ):
             field_buttons.addWidget(action_button(self, action, name))
         field_buttons.addStretch(1)
+        # As wide as its widest text ("Hiding in 5 s"), so the countdown moves no button.
+        widths = []
+        for text in (COUNTDOWN_TEXT.format(seconds=REVEAL_MS // 1000), REVEAL_TEXT):
+            self.reveal_action.setText(text)
+            widths.append(reveal_button.sizeHint().width())
+        reveal_button.setMinimumWidth(max(widths))
         form.addRow("", field_buttons)
         main_buttons = QHBoxLayout()
         main_buttons.addWidget(action_button(self, self.save_action, "Save secret"))
@@ -240,7 +254,7 @@ class SecretTab(TabPage):
         self._show_countdown()
 
     def _show_countdown(self) -> None:
-        self.reveal_action.setText(f"Hiding in {self._reveal_left} s")
+        self.reveal_action.setText(COUNTDOWN_TEXT.format(seconds=self._reveal_left))
 
     def copy_secret(self) -> None:
         """Copies the secret; the clipboard is cleared in 30 s if it still holds it."""

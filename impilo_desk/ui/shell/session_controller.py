@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, Signal
 
 from impilo_desk.client.errors import ApiError
-from impilo_desk.services.api_health import ApiHealth, ApiWatch, Heartbeat, moment
+from impilo_desk.services.api_health import ApiHealth, ApiWatch, Heartbeat
 from impilo_desk.services.relay_deliveries import RelayDeliveries, connected_words, failing_words
+from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.session import OpenSession, ProfileInfo, RelayStatus, Session
 from impilo_desk.ui.kit.dialogs import alive
 from impilo_desk.ui.kit.tab import Tab
@@ -25,6 +26,10 @@ _log = logging.getLogger(__name__)
 # at Impilo's log again every second, up to five times (it records the 200 just after).
 ARRIVAL_RECHECK_S = 1.0
 ARRIVAL_RECHECKS = 5
+# The demo's relay counts as down after this many failed reconnects in a row (a few seconds);
+# fewer happen while it restarts to take a new secret (well under a second).
+DEMO_RELAY_DOWN_ATTEMPTS = 4
+DEMO_RESTART = "Restart demo servers"
 
 
 class SessionController(QObject):
@@ -37,7 +42,8 @@ class SessionController(QObject):
     The API's state in the status bar comes from an :class:`ApiWatch` per session: "ok" only
     while a call succeeded recently (the tabs' calls, else a light heartbeat of its own); when
     the API stops answering, "unreachable since …" and a banner that says so (in the demo, with
-    a button that restarts the demo's servers).
+    a button that restarts the demo's servers; the demo's relay that stops answering gets the
+    same banner and button).
 
     Signals:
         session_started(str): A session for this profile id is live.
@@ -54,6 +60,8 @@ class SessionController(QObject):
         parent: QObject parent.
         clock: Now, aware (the times the status bar shows).
         heartbeat: How often the API is checked while the tabs are idle.
+        times: How times are written (the window's one rule: local or UTC); the status bar and
+            the banner follow a change of it at once.
     """
 
     session_started = Signal(str)
@@ -72,13 +80,18 @@ class SessionController(QObject):
         *,
         clock: Callable[[], datetime] | None = None,
         heartbeat: Heartbeat | None = None,
+        times: TimeDisplay | None = None,
     ) -> None:
         super().__init__(parent)
         self.window = window
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._times = times or TimeDisplay()
+        self._times.listen(self._times_changed)
         self._heartbeat = heartbeat
         self.api_watch: ApiWatch | None = None
         self._api_banner = ""
+        self._relay_banner = ""  # the demo relay's "stopped answering" sentence, while shown
+        self._relay_down_since: datetime | None = None
         self._relay_last: RelayStatus | None = None
         self._arrived = asyncio.Event()  # the relay passed on an event: its deliveries work
         self.relay_deliveries: RelayDeliveries | None = None
@@ -169,6 +182,7 @@ class SessionController(QObject):
             self.session = None
             self.api_watch = None
             self._relay_last = self.relay_deliveries = None
+            self._relay_down_since, self._relay_banner = None, ""
             self._deliveries_checked = False
             if alive(self.window):  # the tabs are the window's children
                 for tab in self._tabs:
@@ -231,9 +245,41 @@ class SessionController(QObject):
         known = self.relay_deliveries
         if status.received > before and (known is None or known.state != "ok"):
             self._arrived.set()  # what the status says of the deliveries is out of date
+        if status.phase == RelayPhase.LIVE:
+            self._relay_down_since = None
+        elif self._relay_down_since is None and status.phase != RelayPhase.CONNECTING:
+            self._relay_down_since = self._clock()
         self._relay_last = status
         self.relay_status.emit(status)
         self._show_relay(status)
+        self._offer_demo_restart(status)
+
+    def _offer_demo_restart(self, status: RelayStatus) -> None:
+        """In the demo, a relay that stopped answering gets the banner and its restart button."""
+        if not alive(self.window):
+            return
+        banner = self.window.banner
+        if status.phase == RelayPhase.LIVE:
+            if self._relay_banner and banner.text == self._relay_banner:
+                banner.clear()  # its cause is gone
+            self._relay_banner = ""
+            return
+        session = self.session
+        down = status.phase == RelayPhase.RECONNECTING and (
+            status.attempt >= DEMO_RELAY_DOWN_ATTEMPTS
+        )
+        if session is None or not session.is_demo or not down or self._relay_down_since is None:
+            return
+        if self._api_banner and banner.text == self._api_banner:
+            return  # the sandbox is down too: its banner offers the same restart
+        when = self._times.moment(self._relay_down_since, self._clock())
+        sentence = (
+            f"The demo's relay has not answered since {when}, so no events arrive; restart "
+            "the demo servers to go on (the demo's data starts afresh)."
+        )
+        if banner.text != sentence:
+            banner.show_error(sentence, (DEMO_RESTART, self.demo_restart_requested.emit))
+        self._relay_banner = sentence
 
     def _show_relay(self, status: RelayStatus) -> None:
         try:
@@ -261,7 +307,7 @@ class SessionController(QObject):
         found, now = self.relay_deliveries, self._clock()
 
         def when(at: datetime) -> str:
-            return moment(at, now)
+            return self._times.moment(at, now)
 
         failing = found is not None and found.state == "failing"
         return {
@@ -297,7 +343,7 @@ class SessionController(QObject):
             return
         if health.since is None:
             return
-        when = moment(health.since, self._clock())
+        when = self._times.moment(health.since, self._clock())
         demo = self.session is not None and self.session.is_demo
         if health.state == "unreachable":
             status.set_api(ApiState.UNREACHABLE, health.sentence, when)
@@ -311,9 +357,20 @@ class SessionController(QObject):
         else:
             status.set_api(ApiState.ERROR, health.sentence)
             sentence = health.sentence
-        action = ("Restart demo servers", self.demo_restart_requested.emit) if demo else None
+        action = (DEMO_RESTART, self.demo_restart_requested.emit) if demo else None
         banner.show_error(sentence, action)
         self._api_banner = sentence
+
+    def _times_changed(self) -> None:
+        """Rewrites the times the status bar and banner show (View › Times in UTC changed)."""
+        if not alive(self.window) or not alive(self):
+            return
+        if self.api_watch is not None and self.api_watch.health.state != "ok":
+            self._api_changed(self.api_watch.health)
+        if self._relay_last is not None:
+            self._show_relay(self._relay_last)
+            if self._relay_banner:
+                self._offer_demo_restart(self._relay_last)
 
     def _api_ok(self) -> None:
         if alive(self.window):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
+
+from impilo_desk.ui.kit.palette import is_dark, status_colour
 
 SESSION_ONLY_TEXT = "Secrets: this session only"
 SESSION_ONLY_TIP = (
@@ -59,6 +61,10 @@ class StatusBar(QStatusBar):
         self.secrets_label.hide()
         self.api_label = QLabel(self)
         self.api_label.setAccessibleName("API status")
+        # It takes the room left, never more: a long sentence is cut (the tooltip has it all)
+        # instead of widening the window past the screen (found under Xvfb).
+        self.api_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.api_label.setMinimumWidth(160)
         self.relay_label = QLabel(self)
         self.relay_label.setAccessibleName("Relay status")
         # A long status must not widen the window past the screen (its tooltip has it all).
@@ -68,8 +74,8 @@ class StatusBar(QStatusBar):
         self.alert_label = QLabel(self)  # which webhooks fail (from the Webhooks tab's health)
         self.alert_label.setAccessibleName("Failing webhooks")
         self.alert_label.setContentsMargins(8, 0, 8, 0)
-        self.alert_label.setStyleSheet("color: #a50f15; font-weight: bold;")
         self.alert_label.hide()
+        self._kinds: dict[QLabel, str] = {}  # each label's status colour ("" for none)
         for label in (self.api_label, self.relay_label, self.profile_label):
             label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.api_label, 3)
@@ -103,8 +109,9 @@ class StatusBar(QStatusBar):
             f"{text}\n{sentence}" if sentence and sentence not in text else text
         )
         trouble = (ApiState.ERROR, ApiState.UNREACHABLE)
-        colour = "#1b5e20" if state is ApiState.OK else "#b71c1c" if state in trouble else ""
-        self.api_label.setStyleSheet(f"color: {colour};" if colour else "")
+        self._colour(
+            self.api_label, "ok" if state is ApiState.OK else "error" if state in trouble else ""
+        )
 
     def set_relay(
         self,
@@ -156,9 +163,8 @@ class StatusBar(QStatusBar):
         self.relay_label.setToolTip(f"{text}\nLast problem: {error}" if error else text)
         failing = bool(error) and phase is not RelayPhase.CONNECTING
         not_live = phase is RelayPhase.LIVE and (live_words or "live") != "live"
-        style = "color: #8a4b00;" if failing or not_live or trouble or dropped or gap else ""
-        if style != self.relay_label.styleSheet():  # setting one re-polishes the label: costly
-            self.relay_label.setStyleSheet(style)
+        warn = failing or not_live or trouble or dropped or gap
+        self._colour(self.relay_label, "warning" if warn else "")
 
     def set_secrets(self, mode: str, sentence: str = "") -> None:
         """Shows where secrets are kept.
@@ -174,7 +180,7 @@ class StatusBar(QStatusBar):
                 'Secrets: no keyring — <a href="memory">keep in memory for this session…</a>'
             )
             self.secrets_label.setToolTip(sentence)
-        self.secrets_label.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        self._colour(self.secrets_label, "warning", bold=True)
         self.secrets_label.setVisible(mode in ("session", "unavailable"))
 
     def set_profile(self, name: str | None) -> None:
@@ -184,4 +190,20 @@ class StatusBar(QStatusBar):
     def set_alert(self, line: str) -> None:
         """Says which webhooks are failing ("⚠ Webhook #14 … is failing since 07:59"); "" hides."""
         self.alert_label.setText(f"⚠ {line}" if line else "")
+        self._colour(self.alert_label, "error", bold=True)
         self.alert_label.setVisible(bool(line))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        """Status colours follow the palette (light or dark), so each keeps its contrast."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for label, kind in list(self._kinds.items()):
+                self._colour(label, kind, bold=label in (self.alert_label, self.secrets_label))
+
+    def _colour(self, label: QLabel, kind: str, bold: bool = False) -> None:
+        """Colours ``label`` as a status of ``kind`` ("": the palette's own text colour)."""
+        self._kinds[label] = kind
+        colour = f"color: {status_colour(kind, is_dark(self))};" if kind else ""
+        style = f"{colour} font-weight: bold;" if bold and colour else colour
+        if style != label.styleSheet():  # setting one re-polishes the label: costly
+            label.setStyleSheet(style)

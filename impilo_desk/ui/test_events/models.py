@@ -129,12 +129,13 @@ class ChainModel(NamedColumnsModel):
         if role == Qt.ItemDataRole.ToolTipRole and column is ChainColumn.DETAIL:
             return self._details.get(step) or None
         if role == Qt.ItemDataRole.ForegroundRole and column is ChainColumn.STATUS:
-            from impilo_desk.services.receipts import MISSING
+            from impilo_desk.services.receipts import DONE
 
             done, missing, waiting = _COLOURS[self.dark]
-            if step in chain.times:
+            status = chain.status(step, self._finished)
+            if status == DONE:
                 return QBrush(done)
-            return QBrush(missing if chain.status(step, self._finished) == MISSING else waiting)
+            return QBrush(missing if status.startswith("✘") else waiting)
         if role == Qt.ItemDataRole.TextAlignmentRole and column is ChainColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

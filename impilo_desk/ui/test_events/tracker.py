@@ -58,7 +58,11 @@ def outcome(follower: ChainFollower) -> str:
 
     chain, result = follower.chain, follower.result
     if result.error is not None:
-        return "Not accepted: " + result.error
+        from impilo_desk.services.receipts import FAILED, NO_ANSWER
+
+        failed = chain.failed[1] if chain.failed is not None else None
+        lead = {FAILED: "Not sent", NO_ANSWER: "No answer"}.get(failed or "", "Not accepted")
+        return f"{lead}: {result.error}"
     status = f" (delivery {result.details[Step.LOGGED]})" if Step.LOGGED in chain.times else ""
     if chain.complete:
         total = chain.times[Step.DESKTOP] - chain.times[Step.SENT]

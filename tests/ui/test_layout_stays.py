@@ -1,0 +1,108 @@
+"""Buttons stay where they are while messages, countdowns and progress rows come and go.
+
+A user reaches for a button; if a banner, a longer status sentence or a progress row appears
+just then and pushes it down (or sideways), the click lands on something else. Each test shows
+the real window at a fixed size and compares every visible button's place before and after.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from tests.ui.test_secret_tab import desk, parts  # noqa: F401 - fixtures of the Secret tab
+
+LONG = (
+    "Impilo's last 3 deliveries to the relay were refused (401): the relay holds another "
+    "secret. Save this secret to the relay too, or give it the one Impilo has, then wait for "
+    "the next delivery to check again."
+)
+
+
+def places(page: QWidget) -> dict[str, QRect]:
+    """Where each visible button (and the page's main table, if any) is, in page coordinates."""
+    found = {}
+    for button in page.findChildren(QAbstractButton):
+        if button.isVisible() and button.accessibleName() != "Dismiss message":
+            top_left = button.mapTo(page, button.rect().topLeft())
+            found[button.accessibleName() or button.text()] = QRect(top_left, button.size())
+    table = getattr(page, "table", None)
+    if table is not None:
+        found["table"] = QRect(table.mapTo(page, table.rect().topLeft()), table.size())
+    return found
+
+
+def shown(qtbot, window: QWidget) -> None:
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+
+
+def settled(qtbot, page: QWidget) -> dict[str, QRect]:
+    qtbot.wait(0)  # the layout applies the change on the next turn of the loop
+    layout = page.layout()
+    assert layout is not None
+    layout.activate()
+    return places(page)
+
+
+def test_secret_buttons_stay_put_through_banner_reveal_and_relay_sentences(qtbot, desk):  # noqa: F811
+    view = desk.secret.view
+    shown(qtbot, desk.window)
+    view.set_secret("a-secret-value-0123456789")
+    before = settled(qtbot, view)
+    assert {"Reveal secret", "Copy secret", "Save secret"} <= set(before)
+    view.copy_action.trigger()  # "Copied…" banner
+    assert view.banner.isVisible()
+    assert settled(qtbot, view) == before
+    view.banner.clear()
+    assert settled(qtbot, view) == before
+    view.reveal_action.trigger()  # "Hiding in 5 s" on the Reveal button
+    assert view.reveal_action.text() == "Hiding in 5 s"
+    assert settled(qtbot, view) == before
+    view.hide_secret()
+    view.show_relay(LONG, trouble=True)  # a long sentence beside "Relay:"
+    assert settled(qtbot, view) == before
+    view.show_problem("The secret must have at least 16 characters; this one has 5.")
+    view.banner.show_error(LONG)
+    assert settled(qtbot, view) == before
+    view.clear_clipboard()
+
+
+def test_logs_buttons_and_table_stay_put_through_banner_export_and_run_rows(qtbot, logs_tab):
+    view = logs_tab.view
+    shown(qtbot, logs_tab.desk.window)
+    logs_tab.desk.window.tabs.setCurrentWidget(view)
+    before = settled(qtbot, view)
+    assert {"Refresh the log", "Show the redelivery history", "table"} <= set(before)
+    view.banner.show_error(LONG)
+    assert settled(qtbot, view) == before
+    view.banner.clear()
+    view.show_export(True, "Exporting the log…")
+    during = settled(qtbot, view)
+    assert {k: v for k, v in during.items() if k in before} == before
+    view.show_export(False)
+    bar = logs_tab.controller.redeliver.bar
+    bar.show_run(12, "http://127.0.0.1:9/hook")
+    during = settled(qtbot, view)
+    assert "Cancel the redelivery run" in during  # the run row is there, and moved nothing
+    assert {k: v for k, v in during.items() if k in before} == before
+    bar.hide_run()
+    assert settled(qtbot, view) == before
+
+
+def test_a_long_api_sentence_does_not_widen_the_window(qtbot, desk):  # noqa: F811
+    from impilo_desk.ui.shell.status_bar import ApiState
+
+    window = desk.window
+    shown(qtbot, window)
+    sentence = (
+        "127.0.0.1:34867 refused the connection: nothing is listening there; check that the "
+        "server is running and that the API base URL has the right port."
+    )
+    window.status.set_api(ApiState.ERROR, sentence)
+    window.status.set_alert("Webhook #14 reading.temperature is failing since 30 Nov 23:00")
+    qtbot.wait(0)
+    assert window.minimumSizeHint().width() <= 1280  # found under Xvfb: it grew past the screen
+    assert window.width() == 1280
+    assert sentence in window.status.api_label.toolTip()  # cut on screen, whole in the tooltip
