@@ -65,7 +65,9 @@ class Subscription:
 
 
 class Broadcaster:
-    """Holds the open subscriptions and the recent batches; used only from the event loop."""
+    """Holds the open subscriptions and the recent batches; used only from its event loop."""
+
+    threadsafe = False  # ``publish`` only from the loop (``ingest.Publisher``)
 
     def __init__(self, metrics: Metrics, queue_size: int) -> None:
         self._subs: set[Subscription] = set()

@@ -25,6 +25,18 @@ def gap_frame(after: int, resume_after: int, reason: str) -> str:
     return f"event: gap\ndata: {data}\n\n"
 
 
+def _take(broadcaster: Broadcaster, sub: Subscription, last: int) -> tuple[bytes, int]:
+    """What of the log ``sub`` has not sent (skipping up to ``last``), and the new ``last``."""
+    chunk: list[bytes] = []
+    for batch in broadcaster.take(sub):
+        if batch.first_seq > last:
+            chunk.append(batch.data)  # the usual case: encoded once for all streams
+        elif batch.last_seq > last:  # the seam with a store read: skip what was sent
+            chunk.append("".join(frame(e) for e in batch.events if e.seq > last).encode())
+        last = max(last, batch.last_seq)
+    return b"".join(chunk), last
+
+
 def _ping(sub: Subscription, idle_flag: list[bool]) -> None:
     idle_flag.append(True)
     sub.wakeup.set()
@@ -74,15 +86,9 @@ async def event_stream(
                         yield "".join(frame(r) for r in rows).encode()
                     if len(rows) < PAGE:
                         break
-            chunk: list[bytes] = []
-            for batch in broadcaster.take(sub):
-                if batch.first_seq > last:
-                    chunk.append(batch.data)  # the usual case: encoded once for all streams
-                elif batch.last_seq > last:  # the seam with a store read: skip what was sent
-                    chunk.append("".join(frame(e) for e in batch.events if e.seq > last).encode())
-                last = max(last, batch.last_seq)
+            chunk, last = _take(broadcaster, sub, last)
             if chunk:
-                yield b"".join(chunk)
+                yield chunk
                 continue
             if sub.overflowed:
                 continue
@@ -98,6 +104,11 @@ async def event_stream(
                 if loop.time() - sent_at >= keepalive_s * 0.5:
                     yield b": keep-alive\n\n"
             sent_at = loop.time()
+        # Closing: what was committed before (and is in the log) still goes out, then the end.
+        if not sub.overflowed:
+            chunk, last = _take(broadcaster, sub, last)
+            if chunk:
+                yield chunk
     finally:
         if idle is not None:
             idle.cancel()
