@@ -66,9 +66,13 @@ def _error_response(status: int, reason: str, message: str, retry_after: int) ->
 
 
 class _Connection(asyncio.Protocol):
-    """One adopted stream's socket: writes with back-pressure, and notices the client going."""
+    """One adopted stream's socket: writes with back-pressure, and notices the client going.
 
-    def __init__(self) -> None:
+    It is the stream's ``broadcaster.Sink``: live events are written to it by the broadcaster.
+    """
+
+    def __init__(self, chunked: bool) -> None:
+        self.chunked = chunked
         self.transport: asyncio.Transport | None = None
         self.writable = asyncio.Event()
         self.writable.set()
@@ -90,6 +94,15 @@ class _Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writable.set()
+
+    def ready(self) -> bool:
+        """Open, and not held back by the client (``pause_writing``)."""
+        return self.writable.is_set() and not self.lost
+
+    def write(self, data: bytes) -> None:
+        """Sends SSE bytes, as one chunk of the chunked encoding (or plain, for HTTP/1.0)."""
+        assert self.transport is not None
+        self.transport.write(b"%x\r\n%b\r\n" % (len(data), data) if self.chunked else data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -231,12 +244,10 @@ class FanoutThread:
             self._open -= 1
 
     def _adopted(self, sock: socket.socket, after: int | None, chunked: bool) -> None:
-        conn = _Connection()
-        conn.task = self._loop.create_task(self._serve(conn, sock, after, chunked))
+        conn = _Connection(chunked)
+        conn.task = self._loop.create_task(self._serve(conn, sock, after))
 
-    async def _serve(
-        self, conn: _Connection, sock: socket.socket, after: int | None, chunked: bool
-    ) -> None:
+    async def _serve(self, conn: _Connection, sock: socket.socket, after: int | None) -> None:
         self._streams.add(conn)
         try:
             try:
@@ -245,7 +256,7 @@ class FanoutThread:
                 sock.close()
                 return
             if not conn.lost:
-                await self._stream(conn, after, chunked)
+                await self._stream(conn, after)
         except asyncio.CancelledError:
             if not conn.lost:
                 raise
@@ -255,7 +266,7 @@ class FanoutThread:
                 conn.transport.close()  # after what it holds was sent
             self._ended()
 
-    async def _stream(self, conn: _Connection, after: int | None, chunked: bool) -> None:
+    async def _stream(self, conn: _Connection, after: int | None) -> None:
         transport = conn.transport
         assert transport is not None
         stream = event_stream(
@@ -264,14 +275,16 @@ class FanoutThread:
             after,
             keepalive_s=self._keepalive_s,
             retry_ms=self._retry_ms,
+            sink=conn,
         )
+        chunked = conn.chunked
         started = False
         try:
             async for data in stream:
                 if not started:
                     transport.write(_HEAD_CHUNKED if chunked else _HEAD_PLAIN)
                     started = True
-                transport.write(b"%x\r\n%b\r\n" % (len(data), data) if chunked else data)
+                conn.write(data)
                 if not conn.writable.is_set():
                     await conn.writable.wait()
             if chunked:

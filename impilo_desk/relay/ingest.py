@@ -2,9 +2,10 @@
 
 Each request puts its event on a queue and awaits a future. One task takes everything that is
 waiting (up to ``max_batch``), writes it in one transaction on a dedicated thread, then answers
-every future and publishes the new events. While one batch commits, the next one gathers; so the
-cost of a commit (and, with ``synchronous=FULL``, of an fsync) is shared by all of its events,
-and every answer still comes after its own commit.
+every future; the new events are published from that thread right after the commit when the
+publisher allows it (the fan-out thread does), else from the loop. While one batch commits, the
+next one gathers; so the cost of a commit (and, with ``synchronous=FULL``, of an fsync) is
+shared by all of its events, and every answer still comes after its own commit.
 
 A batch whose commit fails is written again one event at a time, so that one event the store
 cannot take costs only its own answer. When writes fail for everything (a full disk, a lost
