@@ -32,7 +32,7 @@ def report(what: str, runs: dict[str, list[float]], unit: str = "ms") -> str:
             f"  {name}: {what} median {statistics.median(values):.1f} {unit} "
             f"(runs: {', '.join(f'{v:.1f}' for v in values)})"
         )
-    if "old" in runs and "new" in runs:
+    if "old" in runs and "new" in runs and statistics.median(runs["old"]) > 0:
         ratio = statistics.median(runs["new"]) / statistics.median(runs["old"])
         lines.append(f"  new/old {what}: {ratio:.2f}")
     return "\n".join(lines)
