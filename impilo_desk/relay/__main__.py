@@ -49,10 +49,8 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self._url = url
         self._app = app
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        self._loop = asyncio.get_running_loop()
         await super().startup(sockets)
         if self.started and not self.should_exit:
             print(json.dumps({"event": "ready", "url": self._url}), flush=True)
@@ -65,9 +63,9 @@ class _Server(uvicorn.Server):
         traceback. Ended here, clients reconnect (to another replica) and resume by id.
         """
         super().handle_exit(sig, frame)
-        relay, loop = self._app.relay, self._loop
-        if relay is not None and loop is not None:
-            loop.call_soon_threadsafe(relay.broadcaster.close)  # safe from a signal handler
+        relay = self._app.relay
+        if relay is not None:
+            relay.fanout.close()  # thread-safe, so safe from a signal handler
 
 
 async def serve(config: RelayConfig, store: EventStore | None = None) -> None:
@@ -77,7 +75,12 @@ async def serve(config: RelayConfig, store: EventStore | None = None) -> None:
     quiet_accept_errors(asyncio.get_running_loop())
     server_config = uvicorn.Config(
         app,
-        http=limited_protocol(app.metrics, config.max_connections, config.header_timeout_s),
+        http=limited_protocol(
+            app.metrics,
+            config.max_connections,
+            config.header_timeout_s,
+            streams=lambda: app.relay.fanout.count if app.relay is not None else 0,
+        ),
         log_level=config.log_level,
         access_log=False,
         lifespan="on",

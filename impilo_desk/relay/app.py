@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from impilo_desk.relay import hot
-from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.config import ConfigError, RelayConfig, read_secrets
 from impilo_desk.relay.credentials import Credentials
 from impilo_desk.relay.errors import (
@@ -25,11 +24,12 @@ from impilo_desk.relay.errors import (
     health_reason,
     unavailable_message,
 )
+from impilo_desk.relay.fanout_thread import FanoutThread, fanout
 from impilo_desk.relay.ingest import IngestWriter
 from impilo_desk.relay.metrics import CONTENT_TYPE, Metrics
 from impilo_desk.relay.openapi import OPENAPI
 from impilo_desk.relay.state import Relay
-from impilo_desk.relay.stores import EventStore, fanout, open_store
+from impilo_desk.relay.stores import EventStore, open_store
 from impilo_desk.relay.validate import RejectedError, parse_seq
 
 log = logging.getLogger("impilo_desk.relay")
@@ -217,8 +217,8 @@ class RelayApp:
         self._store = None  # closed below: a second lifespan opens its own
         try:
             async with (
-                fanout(store, self.metrics, config.queue_size) as broadcaster,
-                self._running(app, store, broadcaster),
+                fanout(store, self.metrics, config) as streams,
+                self._running(app, store, streams),
             ):
                 yield
         finally:
@@ -226,13 +226,13 @@ class RelayApp:
 
     @contextlib.asynccontextmanager
     async def _running(
-        self, app: Starlette, store: EventStore, broadcaster: Broadcaster
+        self, app: Starlette, store: EventStore, streams: FanoutThread
     ) -> AsyncIterator[None]:
         config = self.config
         metrics_ = self.metrics
-        writer = IngestWriter(store, broadcaster, metrics_)
+        writer = IngestWriter(store, streams, metrics_)
         credentials = Credentials(config.secrets, config.token)
-        relay = Relay(config, credentials, store, metrics_, broadcaster, writer)
+        relay = Relay(config, credentials, store, metrics_, streams, writer)
         app.state.relay = relay
         writer.start()
         retention = asyncio.create_task(_retention(relay), name="relay-retention")
@@ -248,7 +248,7 @@ class RelayApp:
             self.relay = None
             if hup:
                 loop.remove_signal_handler(signal.SIGHUP)
-            broadcaster.close()
+            streams.close()
             retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retention

@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import Protocol
 
 from impilo_desk.relay.metrics import Metrics
 from impilo_desk.relay.store import StoredEvent
@@ -55,17 +57,40 @@ class Batch:
         return self.events[-1].seq
 
 
+class Sink(Protocol):
+    """A stream's connection, for the broadcaster to write to directly (``Subscription.sink``)."""
+
+    def ready(self) -> bool:
+        """Whether a write now would be sent at once (open, and not held back by the client)."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Sends SSE bytes (framing them for the connection)."""
+        ...
+
+
 @dataclass(eq=False)
 class Subscription:
-    """One stream's place in the shared log. ``wakeup`` is set when there is something new."""
+    """One stream's place in the shared log. ``wakeup`` is set when there is something new.
+
+    A stream that is caught up and waits (``idle``) with a ``sink`` is not woken for new
+    events: the flush writes them to its sink itself, so a live stream costs one write per flush
+    and no task switch.
+    """
 
     cursor: int  # the number of the next batch of the log this stream has not taken
     overflowed: bool = False
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    last: int = 0  # the highest sequence sent to this stream
+    sent_at: float = 0.0  # the loop time of its last write
+    idle: bool = False  # caught up and waiting for its wake-up
+    sink: Sink | None = None
 
 
 class Broadcaster:
-    """Holds the open subscriptions and the recent batches; used only from the event loop."""
+    """Holds the open subscriptions and the recent batches; used only from its event loop."""
+
+    threadsafe = False  # ``publish`` only from the loop (``ingest.Publisher``)
 
     def __init__(self, metrics: Metrics, queue_size: int) -> None:
         self._subs: set[Subscription] = set()
@@ -84,9 +109,9 @@ class Broadcaster:
         """How many streams are open."""
         return len(self._subs)
 
-    def subscribe(self) -> Subscription:
+    def subscribe(self, sink: Sink | None = None) -> Subscription:
         """Registers a stream; call before reading the store so that nothing falls between."""
-        sub = Subscription(self._base + len(self._log))
+        sub = Subscription(self._base + len(self._log), sink=sink)
         self._subs.add(sub)
         self._metrics.subscribers = len(self._subs)
         return sub
@@ -114,10 +139,46 @@ class Broadcaster:
 
     def _wake_all(self) -> None:
         self._flush = None
+        woken = self._write_idle()
         if self._slice is None:
-            self._waking = list(self._subs)
+            self._waking = woken
             self._wake_slice()
-        # else: a wake-up is under way; each stream takes everything new when it runs
+        else:  # a wake-up is under way: these join it
+            self._waking.extend(woken)
+
+    def _write_idle(self) -> list[Subscription]:
+        """Writes what is new to the idle streams that have a sink; returns the others."""
+        if not self._log:
+            return list(self._subs)
+        end = self._base + len(self._log)
+        last_seq = self._log[-1].last_seq
+        now = asyncio.get_running_loop().time()
+        joined: dict[int, bytes] = {}  # by cursor: the streams of one flush share their bytes
+        woken: list[Subscription] = []
+        for sub in self._subs:
+            if sub.cursor == end:
+                continue  # nothing new for it
+            sink = sub.sink
+            if (
+                not sub.idle
+                or sink is None
+                or sub.cursor < self._base  # fell behind the log: its task goes to the store
+                or self._log[sub.cursor - self._base].first_seq <= sub.last  # a seam: the task
+                or not sink.ready()  # held back by its client: the task waits for it
+            ):
+                woken.append(sub)
+                continue
+            data = joined.get(sub.cursor)
+            if data is None:
+                start = sub.cursor - self._base
+                data = joined[sub.cursor] = b"".join(
+                    [b.data for b in islice(self._log, start, None)]
+                )
+            sink.write(data)
+            sub.cursor = end
+            sub.last = last_seq
+            sub.sent_at = now
+        return woken
 
     def _wake_slice(self) -> None:
         self._slice = None

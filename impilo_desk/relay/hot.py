@@ -7,8 +7,6 @@ Every answer is JSON with a one-sentence ``error`` when it is not a 200.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
@@ -20,13 +18,12 @@ import orjson
 from impilo_desk.contract import SECRET_HEADER, format_timestamp
 from impilo_desk.relay.errors import (
     STORAGE_RETRY_AFTER_S,
-    StoreUnavailableError,
     unavailable_message,
 )
 from impilo_desk.relay.ingest import StorageFailedError, WriterClosedError
+from impilo_desk.relay.limits import TRANSPORT_KEY
 from impilo_desk.relay.state import Relay
 from impilo_desk.relay.store import Incoming
-from impilo_desk.relay.stream import event_stream
 from impilo_desk.relay.validate import RejectedError, parse_event, parse_seq, stored_headers
 
 log = logging.getLogger("impilo_desk.relay")
@@ -36,11 +33,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 _SECRET = SECRET_HEADER.lower().encode()
 _JSON = (b"content-type", b"application/json")
-_SSE_HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-cache"),
-    (b"x-accel-buffering", b"no"),
-]
 
 
 async def respond(
@@ -170,53 +162,23 @@ async def events(relay: Relay, scope: Scope, receive: Receive, send: Send) -> No
     except RejectedError as exc:
         relay.metrics.rejected[exc.reason] += 1
         return await error(send, 400, exc.message)
-    if relay.broadcaster.count >= relay.config.max_subscribers:
+    if relay.fanout.count >= relay.config.max_subscribers:
         relay.metrics.subscribers_refused += 1
         relay.subscriber_cap.seen(relay.config.max_subscribers)
         message = f"the relay already serves {relay.config.max_subscribers} streams; retry later"
         return await error(send, 503, message, _retry(relay.config.retry_ms // 1000 + 1))
     relay.subscriber_cap.gone()
-    stream = event_stream(
-        relay.store,
-        relay.broadcaster,
-        after,
-        keepalive_s=relay.config.keepalive_s,
-        retry_ms=relay.config.retry_ms,
+    transport = scope.get(TRANSPORT_KEY)
+    if transport is None:  # not served by impilo-relay's own server (``__main__``)
+        return await error(send, 500, "streams are served only by the impilo-relay command")
+    if transport.get_write_buffer_size():  # only after requests pipelined before this one
+        return await error(send, 400, "a stream must not follow unanswered pipelined requests")
+    # The fan-out thread takes the connection over (see fanout_thread.py); uvicorn forgets it
+    # when our copy of the socket is closed, and this request ends there.
+    relay.fanout.adopt(
+        transport.get_extra_info("socket"), after, chunked=scope.get("http_version") != "1.0"
     )
-    task = asyncio.current_task()
-    assert task is not None
-    gone = asyncio.Event()
-
-    async def watch() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        gone.set()
-        task.cancel()  # the stream may be waiting for events; the client will not read them
-
-    watcher = asyncio.create_task(watch(), name="relay-stream-disconnect")
-    started = False
-    try:
-        async for chunk in stream:
-            if not started:  # after the first store read: a store down is still a 503 here
-                await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
-                started = True
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-    except asyncio.CancelledError:
-        if not gone.is_set():
-            raise
-        task.uncancel()
-    except StoreUnavailableError as exc:
-        if not started:
-            return await error(
-                send, 503, unavailable_message(str(exc)), _retry(STORAGE_RETRY_AFTER_S)
-            )
-        # The stream ends; the client resumes with Last-Event-ID once the store is back.
-        log.warning("a stream ended: %s", exc)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        await stream.aclose()
+    transport.close()
+    while (await receive())["type"] != "http.disconnect":
+        pass
     return None

@@ -2,9 +2,10 @@
 
 Each request puts its event on a queue and awaits a future. One task takes everything that is
 waiting (up to ``max_batch``), writes it in one transaction on a dedicated thread, then answers
-every future and publishes the new events. While one batch commits, the next one gathers; so the
-cost of a commit (and, with ``synchronous=FULL``, of an fsync) is shared by all of its events,
-and every answer still comes after its own commit.
+every future; the new events are published from that thread right after the commit when the
+publisher allows it (the fan-out thread does), else from the loop. While one batch commits, the
+next one gathers; so the cost of a commit (and, with ``synchronous=FULL``, of an fsync) is
+shared by all of its events, and every answer still comes after its own commit.
 
 A batch whose commit fails is written again one event at a time, so that one event the store
 cannot take costs only its own answer. When writes fail for everything (a full disk, a lost
@@ -23,9 +24,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.errors import StoreUnavailableError
 from impilo_desk.relay.metrics import Metrics
 from impilo_desk.relay.store import Incoming, StoredEvent, WriteResult
@@ -33,6 +33,18 @@ from impilo_desk.relay.stores import EventStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Publisher(Protocol):
+    """Where committed events go: a ``Broadcaster``, or the ``FanoutThread`` that holds one."""
+
+    # True: ``publish`` may be called from the writer thread, right after the commit (one
+    # hand-over less on the way to the streams than going through the event loop first).
+    threadsafe: bool
+
+    def publish(self, events: list[StoredEvent]) -> None:
+        """Takes newly committed events, in sequence order; never waits."""
+        ...
 
 
 class WriterClosedError(Exception):
@@ -49,7 +61,7 @@ class IngestWriter:
     def __init__(
         self,
         store: EventStore,
-        broadcaster: Broadcaster,
+        broadcaster: Publisher,
         metrics: Metrics,
         *,
         max_batch: int = 1000,
@@ -90,11 +102,23 @@ class IngestWriter:
                 self._fail(batch, WriterClosedError())
                 raise
 
+    def _commit(self, items: list[Incoming]) -> tuple[list[WriteResult], list[StoredEvent]]:
+        """On the writer thread: the commit, and the new events (published at once if it may)."""
+        results = self._store.write_batch(items)
+        fresh = [
+            StoredEvent(result.seq, item.received_at, item.envelope, item.headers)
+            for item, result in zip(items, results, strict=True)
+            if result.new
+        ]
+        if fresh and self._broadcaster.threadsafe:
+            self._broadcaster.publish(fresh)
+        return results, fresh
+
     async def _write(self, batch: list[tuple[Incoming, asyncio.Future[WriteResult]]]) -> None:
         loop = asyncio.get_running_loop()
         items = [item for item, _ in batch]
         try:
-            results = await loop.run_in_executor(self._executor, self._store.write_batch, items)
+            results, fresh = await loop.run_in_executor(self._executor, self._commit, items)
         except Exception as exc:
             # One event alone, or a store that cannot be reached at all (PostgreSQL down):
             # writing the batch again one by one would only fail once per event.
@@ -110,15 +134,12 @@ class IngestWriter:
                 await self._write([one])
             return
         self._succeeded()
-        fresh: list[StoredEvent] = []
-        for (item, future), result in zip(batch, results, strict=True):
-            if result.new:
-                fresh.append(StoredEvent(result.seq, item.received_at, item.envelope, item.headers))
+        for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
         self._metrics.stored += len(fresh)
         self._metrics.duplicates += len(batch) - len(fresh)
-        if fresh:
+        if fresh and not self._broadcaster.threadsafe:
             self._broadcaster.publish(fresh)
 
     def _failed(

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from impilo_desk.relay.metrics import Metrics
+
+# The scope key under which the protocol puts the connection's transport (read by ``hot``).
+TRANSPORT_KEY = "impilo.transport"
 
 log = logging.getLogger("impilo_desk.relay")
 _BUSY_BODY = b'{"error":"the relay has too many open connections; retry later"}'
@@ -52,9 +56,18 @@ class Condition:
 
 
 def limited_protocol(
-    metrics: Metrics, max_connections: int, header_timeout_s: float
+    metrics: Metrics,
+    max_connections: int,
+    header_timeout_s: float,
+    streams: Callable[[], int] = lambda: 0,
 ) -> type[HttpToolsProtocol]:
-    """A uvicorn HTTP protocol class with the cap and the timeout (one per server)."""
+    """A uvicorn HTTP protocol class with the cap and the timeout (one per server).
+
+    ``streams`` tells how many SSE streams the fan-out thread holds: they left uvicorn's
+    connections but still hold an open file each, so they count against the cap too. The
+    protocol also puts the connection's transport in each request's scope (``hot.TRANSPORT_KEY``)
+    so that ``GET /events`` can hand its connection over to the fan-out thread.
+    """
     full = Condition(
         "%d connections open, the limit (--max-connections): new ones are refused until some close",
         "below the connection limit again (%d open)",
@@ -68,9 +81,9 @@ def limited_protocol(
         _head_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            if len(self.connections) >= max_connections:
+            if len(self.connections) + streams() >= max_connections:
                 metrics.connections_refused += 1
-                full.seen(len(self.connections))
+                full.seen(len(self.connections) + streams())
                 transport.write(BUSY_RESPONSE)
                 transport.close()
                 return
@@ -82,8 +95,8 @@ def limited_protocol(
                 return
             self._stop_head_timer()
             super().connection_lost(exc)
-            if len(self.connections) < max_connections * 0.9:
-                full.gone(len(self.connections))
+            if len(self.connections) + streams() < max_connections * 0.9:
+                full.gone(len(self.connections) + streams())
 
         def data_received(self, data: bytes) -> None:
             if self.transport is None:
@@ -93,6 +106,7 @@ def limited_protocol(
         def on_headers_complete(self) -> None:
             self._stop_head_timer()
             slow.gone()
+            self.scope[TRANSPORT_KEY] = self.transport  # type: ignore[literal-required]
             super().on_headers_complete()
 
         def on_response_complete(self) -> None:

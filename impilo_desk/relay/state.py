@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.config import RelayConfig
 from impilo_desk.relay.credentials import Credentials
+from impilo_desk.relay.fanout_thread import FanoutThread
 from impilo_desk.relay.ingest import IngestWriter
 from impilo_desk.relay.limits import Condition
 from impilo_desk.relay.metrics import Metrics
@@ -21,7 +21,7 @@ class Relay:
     credentials: Credentials
     store: EventStore
     metrics: Metrics
-    broadcaster: Broadcaster
+    fanout: FanoutThread  # the SSE streams, on a thread and event loop of their own
     writer: IngestWriter
     subscriber_cap: Condition = field(
         default_factory=lambda: Condition(

@@ -9,20 +9,15 @@ so the code that calls them is the same for both.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from impilo_desk.relay.broadcaster import Broadcaster
 from impilo_desk.relay.config import RelayConfig
 from impilo_desk.relay.errors import StoreUnavailableError
-from impilo_desk.relay.metrics import Metrics
-from impilo_desk.relay.pg_fanout import PgBroadcaster
 from impilo_desk.relay.pg_store import PgRelayStore
 from impilo_desk.relay.store import Incoming, RelayStore, StoredEvent, WriteResult
 
-__all__ = ["EventStore", "StoreUnavailableError", "fanout", "open_store"]
+__all__ = ["EventStore", "StoreUnavailableError", "open_store"]
 log = logging.getLogger("impilo_desk.relay")
 
 
@@ -72,24 +67,3 @@ def open_store(config: RelayConfig) -> EventStore:
     store = PgRelayStore(config.db_url)
     log.info("relay store: PostgreSQL at %s", config.db_display)
     return store
-
-
-@contextlib.asynccontextmanager
-async def fanout(
-    store: EventStore, metrics: Metrics, queue_size: int
-) -> AsyncIterator[Broadcaster]:
-    """The broadcaster for ``store``, running for the block.
-
-    On SQLite the writer's own commits are all there is, so the plain ``Broadcaster`` is enough.
-    On PostgreSQL other replicas write too: ``PgBroadcaster`` listens for their notifications and
-    publishes every committed event, whoever wrote it, in sequence order.
-    """
-    if not isinstance(store, PgRelayStore):
-        yield Broadcaster(metrics, queue_size)
-        return
-    broadcaster = PgBroadcaster(metrics, queue_size, store)
-    await broadcaster.start()
-    try:
-        yield broadcaster
-    finally:
-        await broadcaster.stop()

@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator
 
-from impilo_desk.relay.broadcaster import Broadcaster, Subscription, frame
+from impilo_desk.relay.broadcaster import Broadcaster, Sink, Subscription, frame
 from impilo_desk.relay.stores import EventStore
 
 PAGE = 500
@@ -23,6 +23,18 @@ def gap_frame(after: int, resume_after: int, reason: str) -> str:
     """The ``gap`` event: events after ``after`` up to ``resume_after`` are not available."""
     data = json.dumps({"after": after, "resume_after": resume_after, "reason": reason})
     return f"event: gap\ndata: {data}\n\n"
+
+
+def _take(broadcaster: Broadcaster, sub: Subscription) -> bytes:
+    """What of the log ``sub`` has not sent (skipping up to ``sub.last``, which it moves on)."""
+    chunk: list[bytes] = []
+    for batch in broadcaster.take(sub):
+        if batch.first_seq > sub.last:
+            chunk.append(batch.data)  # the usual case: encoded once for all streams
+        elif batch.last_seq > sub.last:  # the seam with a store read: skip what was sent
+            chunk.append("".join(frame(e) for e in batch.events if e.seq > sub.last).encode())
+        sub.last = max(sub.last, batch.last_seq)
+    return b"".join(chunk)
 
 
 def _ping(sub: Subscription, idle_flag: list[bool]) -> None:
@@ -37,52 +49,49 @@ async def event_stream(
     *,
     keepalive_s: float,
     retry_ms: int,
+    sink: Sink | None = None,
 ) -> AsyncGenerator[bytes, None]:
     """Yields the SSE bytes for one subscriber until the client goes or the relay stops.
 
-    ``after`` is the last sequence the client has (``None``: it wants only new events).
+    ``after`` is the last sequence the client has (``None``: it wants only new events). With a
+    ``sink`` (the stream's connection), the live events that arrive while the stream waits are
+    written to it by the broadcaster and not yielded here (``Subscription``).
     """
     loop = asyncio.get_running_loop()
     idle_flag: list[bool] = []  # non-empty once the keep-alive timer fired
     idle: asyncio.TimerHandle | None = None
-    sent_at = loop.time()
-    sub = broadcaster.subscribe()
+    sub = broadcaster.subscribe(sink)
+    sub.sent_at = loop.time()
     try:
         bounds = await asyncio.to_thread(store.bounds)
         preamble = f"retry: {retry_ms}\n: impilo-relay, last_seq {bounds['last_seq']}\n\n"
         catch_up = after is not None
         if after is None:
-            last = bounds["last_seq"]
+            sub.last = bounds["last_seq"]
         elif after > bounds["last_seq"]:
             # The client knows more than this store ever held: the store was replaced.
-            last = bounds["pruned_through"]
-            preamble += gap_frame(after, last, "reset")
+            sub.last = bounds["pruned_through"]
+            preamble += gap_frame(after, sub.last, "reset")
         elif after < bounds["pruned_through"]:
-            last = bounds["pruned_through"]
-            preamble += gap_frame(after, last, "retention")
+            sub.last = bounds["pruned_through"]
+            preamble += gap_frame(after, sub.last, "retention")
         else:
-            last = after
+            sub.last = after
         yield preamble.encode()
         while not broadcaster.closed.is_set():
             if catch_up or sub.overflowed:
                 sub.overflowed = False
                 catch_up = False
                 while True:
-                    rows = await asyncio.to_thread(store.read_after, last, PAGE)
+                    rows = await asyncio.to_thread(store.read_after, sub.last, PAGE)
                     if rows:
-                        last = rows[-1].seq
+                        sub.last = rows[-1].seq
                         yield "".join(frame(r) for r in rows).encode()
                     if len(rows) < PAGE:
                         break
-            chunk: list[bytes] = []
-            for batch in broadcaster.take(sub):
-                if batch.first_seq > last:
-                    chunk.append(batch.data)  # the usual case: encoded once for all streams
-                elif batch.last_seq > last:  # the seam with a store read: skip what was sent
-                    chunk.append("".join(frame(e) for e in batch.events if e.seq > last).encode())
-                last = max(last, batch.last_seq)
+            chunk = _take(broadcaster, sub)
             if chunk:
-                yield b"".join(chunk)
+                yield chunk
                 continue
             if sub.overflowed:
                 continue
@@ -91,13 +100,22 @@ async def event_stream(
             # nor a timer per wait): this runs per stream and per flush.
             if idle is None:
                 idle = loop.call_later(keepalive_s, _ping, sub, idle_flag)
-            await sub.wakeup.wait()
+            sub.idle = True
+            try:
+                await sub.wakeup.wait()
+            finally:
+                sub.idle = False
             if idle_flag:
                 idle_flag.clear()
                 idle = None
-                if loop.time() - sent_at >= keepalive_s * 0.5:
+                if loop.time() - sub.sent_at >= keepalive_s * 0.5:
                     yield b": keep-alive\n\n"
-            sent_at = loop.time()
+            sub.sent_at = loop.time()
+        # Closing: what was committed before (and is in the log) still goes out, then the end.
+        if not sub.overflowed:
+            chunk = _take(broadcaster, sub)
+            if chunk:
+                yield chunk
     finally:
         if idle is not None:
             idle.cancel()

@@ -20,6 +20,7 @@ import pytest
 
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.subscriber import RelayEvent, RelaySubscriber
+from tests.benchmarks.ab import load, report, variants
 from tests.benchmarks.rawpost import RawConnection
 from tests.fixtures.relay import RelayProcess, make_envelope
 
@@ -119,15 +120,16 @@ async def _latency_run(relay: RelayProcess, store_path: Path, rate: float, n: in
 async def test_ingest_to_subscriber_latency(
     tmp_path: Path, rate: float, n: int, target_ms: float
 ) -> None:
-    p50s, p99s = [], []
+    p50s: dict[str, list[float]] = {name: [] for name, _ in variants()}
+    p99s: dict[str, list[float]] = {name: [] for name, _ in variants()}
     for run in range(RUNS):
-        with RelayProcess(tmp_path / f"l{run}.sqlite3") as relay:
-            ms = await _latency_run(relay, tmp_path / f"desk{run}.sqlite3", rate, n)
-        q = statistics.quantiles(ms, n=100)
-        p50s.append(q[49])
-        p99s.append(q[98])
-    print(
-        f"\nrelay ingest→subscriber latency at {rate:,.0f} events/s: median p50 "
-        f"{statistics.median(p50s):.1f} ms, median p99 {statistics.median(p99s):.1f} ms "
-        f"(p99 runs: {', '.join(f'{p:.1f}' for p in p99s)}; target p99 ≤ {target_ms:.0f} ms)"
-    )
+        for name, checkout in variants():  # old and new in turn when BENCH_RELAY_OLD is set
+            with RelayProcess(tmp_path / f"l{run}-{name}.sqlite3", checkout=checkout) as relay:
+                ms = await _latency_run(relay, tmp_path / f"desk{run}-{name}.sqlite3", rate, n)
+            q = statistics.quantiles(ms, n=100)
+            p50s[name].append(q[49])
+            p99s[name].append(q[98])
+    print(f"\nrelay ingest→subscriber latency at {rate:,.0f} events/s (load {load()}):")
+    print(report("p50", p50s))
+    print(report("p99", p99s))
+    print(f"  target p99 ≤ {target_ms:.0f} ms")

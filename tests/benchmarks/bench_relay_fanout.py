@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchmarks.ab import load, report, variants
 from tests.benchmarks.rawpost import RawConnection
 from tests.fixtures.relay import RelayProcess, make_envelope
 
@@ -85,16 +86,15 @@ async def _run(relay: RelayProcess) -> tuple[float, float, float]:
 
 
 async def test_1000_subscribers_at_200_posts_per_s(tmp_path: Path) -> None:
-    runs = []
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in variants()}
     for run in range(RUNS):
-        with RelayProcess(tmp_path / f"f{run}.sqlite3") as relay:
-            runs.append(await _run(relay))
-    p50 = statistics.median(r[0] for r in runs)
-    p99 = statistics.median(r[1] for r in runs)
-    print(
-        f"\nrelay with {SUBSCRIBERS:,} subscribers at {RATE:.0f} POST/s: POST latency median "
-        f"p50 {p50:.1f} ms, median p99 {p99:.1f} ms (p99 runs: "
-        f"{', '.join(f'{r[1]:.1f}' for r in runs)}; target p99 ≤ 50 ms); every stream got all "
-        f"{EVENTS:,} events, the last {', '.join(f'{r[2]:.0f}' for r in runs)} ms after the "
-        "last POST's answer"
-    )
+        for name, checkout in variants():  # old and new in turn when BENCH_RELAY_OLD is set
+            db = tmp_path / f"f{run}-{name}.sqlite3"
+            with RelayProcess(db, checkout=checkout) as relay:
+                runs[name].append(await _run(relay))
+    print(f"\nrelay with {SUBSCRIBERS:,} subscribers at {RATE:.0f} POST/s (load {load()}):")
+    print(report("POST p50", {name: [r[0] for r in rs] for name, rs in runs.items()}))
+    print(report("POST p99", {name: [r[1] for r in rs] for name, rs in runs.items()}))
+    last = {name: [r[2] for r in rs] for name, rs in runs.items()}
+    print(report("last event after the last POST", last))
+    print(f"  target p99 ≤ 50 ms; every stream got all {EVENTS:,} events in every run")
