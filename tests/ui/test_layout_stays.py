@@ -82,12 +82,12 @@ def test_logs_buttons_and_table_stay_put_through_banner_export_and_run_rows(qtbo
     during = settled(qtbot, view)
     assert {k: v for k, v in during.items() if k in before} == before
     view.show_export(False)
-    bar = logs_tab.controller.redeliver.bar
-    bar.show_run(12, "http://127.0.0.1:9/hook")
+    run = logs_tab.controller.redeliver.bar.run_bar
+    run.show_run(12, "Resending 12 to http://127.0.0.1:9/hook…", "Cancelling: finishing…")
     during = settled(qtbot, view)
-    assert "Cancel the redelivery run" in during  # the run row is there, and moved nothing
+    assert "Cancel the redelivery" in during  # the run row is there, and moved nothing
     assert {k: v for k, v in during.items() if k in before} == before
-    bar.hide_run()
+    run.hide()
     assert settled(qtbot, view) == before
 
 
