@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -244,9 +244,12 @@ class LogMirror:
     async def _take(self, filters: LogFilters) -> tuple[int, int]:
         """Reads every page of ``filters`` into the store; returns (read, new or changed)."""
         fetched = changed = 0
-        async for page in self._walk(filters):
-            fetched += len(page.content)
-            changed += (await self._store(page.content))[0]
+        # closed here, not by the collector: a cancel while a page is stored ends the walk
+        # (and its prefetch) in this task; a generator closed later cannot await its cleanup
+        async with contextlib.aclosing(self._walk(filters)) as pages:
+            async for page in pages:
+                fetched += len(page.content)
+                changed += (await self._store(page.content))[0]
         return fetched, changed
 
     async def _backfill(
@@ -257,18 +260,19 @@ class LogMirror:
         fetched = changed = new = 0
         total: int | None = None
         ordered = True
-        async for page in self._walk(filters):
-            if total is None and page.total is not None:
-                total = held + page.total
-            fetched += len(page.content)
-            page_changed, page_new = await self._store(page.content)
-            changed, new = changed + page_changed, new + page_new
-            times = [to_ms(r.createTimestamp) for r in page.content if r.createTimestamp]
-            ordered = ordered and times == sorted(times, reverse=True)
-            if ordered and times:  # every row newer than the page's oldest is held now
-                self._backfilled_to = min(times) + 1
-                await asyncio.to_thread(self.store.set_backfilled_to, self._backfilled_to)
-            self._report(replace(self.status, phase="first-sync", rows=held + new, total=total))
+        async with contextlib.aclosing(self._walk(filters)) as pages:  # as in _take
+            async for page in pages:
+                if total is None and page.total is not None:
+                    total = held + page.total
+                fetched += len(page.content)
+                page_changed, page_new = await self._store(page.content)
+                changed, new = changed + page_changed, new + page_new
+                times = [to_ms(r.createTimestamp) for r in page.content if r.createTimestamp]
+                ordered = ordered and times == sorted(times, reverse=True)
+                if ordered and times:  # every row newer than the page's oldest is held now
+                    self._backfilled_to = min(times) + 1
+                    await asyncio.to_thread(self.store.set_backfilled_to, self._backfilled_to)
+                self._report(replace(self.status, phase="first-sync", rows=held + new, total=total))
         self._backfilled_to = to_ms(window_start)
         await asyncio.to_thread(self.store.set_backfilled_to, self._backfilled_to)
         return fetched, changed
@@ -290,7 +294,7 @@ class LogMirror:
         rows = self.store.query(sql, ids)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
-    async def _walk(self, filters: LogFilters) -> AsyncIterator[Page[WebhookLog]]:
+    async def _walk(self, filters: LogFilters) -> AsyncGenerator[Page[WebhookLog], None]:
         """The pages of ``filters``, newest first, keyed on the create time where it can be.
 
         Each next request ends (``endTimestamp``, exclusive) just after the oldest row of the
