@@ -106,3 +106,29 @@ def test_a_long_api_sentence_does_not_widen_the_window(qtbot, desk):  # noqa: F8
     assert window.minimumSizeHint().width() <= 1280  # found under Xvfb: it grew past the screen
     assert window.width() == 1280
     assert sentence in window.status.api_label.toolTip()  # cut on screen, whole in the tooltip
+
+
+def test_events_buttons_and_table_stay_put_through_banner_export_and_replay_rows(qtbot, desk):  # noqa: F811
+    from impilo_desk.ui.events.controller import EventsController
+
+    view = desk.desk.tab(EventsController).view
+    shown(qtbot, desk.window)
+    desk.window.tabs.setCurrentWidget(view)
+    before = settled(qtbot, view)
+    assert {"Export all matching events", "Replay the selected events to a URL", "table"} <= set(
+        before
+    )
+    view.banner.show_error(LONG)
+    assert settled(qtbot, view) == before
+    view.banner.clear()
+    view.show_export(True, "Exporting 1,000,000 events to /home/someone/Documents/events.jsonl…")
+    during = settled(qtbot, view)
+    assert "Cancel the export" in during  # the export row is there, and moved nothing
+    assert {k: v for k, v in during.items() if k in before} == before
+    view.show_export(False)
+    view.replay_bar.show_run(2, "Replaying 2 to http://127.0.0.1:9/hook…", "Cancelling…")
+    during = settled(qtbot, view)
+    assert "Cancel the replay" in during
+    assert {k: v for k, v in during.items() if k in before} == before
+    view.replay_bar.hide()
+    assert settled(qtbot, view) == before

@@ -27,7 +27,7 @@ from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.events.detail import HeadersModel, JsonTreeModel
 from impilo_desk.ui.events.filters import EventsFilterBar
 from impilo_desk.ui.events.model import EventColumn, EventsModel
-from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.banners import MessageBanner, keep_room
 from impilo_desk.ui.kit.cell_delegate import TextCellDelegate
 from impilo_desk.ui.kit.focus import tab_order
 from impilo_desk.ui.kit.redelivery_widgets import RunBar
@@ -67,7 +67,7 @@ class EventsTab(TabPage):
         self.replay_action = page_action(
             self, "&Replay to…", "events-replay", QKeySequence("Ctrl+Shift+R")
         )
-        self.replay_bar = RunBar(self, "replay")
+        self.replay_bar = RunBar(self, "replay", kept_room=True)
         self.pause_action = page_action(self, "&Pause", "events-pause", QKeySequence("Ctrl+P"))
         self.pause_action.setCheckable(True)
 
@@ -141,9 +141,10 @@ class EventsTab(TabPage):
         self.export_cancel.setAccessibleName("Cancel the export")
         bar = QHBoxLayout(self.export_bar)
         bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.export_label)
+        bar.addWidget(self.export_label, 2)
         bar.addWidget(self.export_progress, 1)
         bar.addWidget(self.export_cancel)
+        keep_room(self.export_bar, self.export_label)
         self.export_bar.hide()
 
         self.table = self._table(model)
@@ -161,15 +162,17 @@ class EventsTab(TabPage):
         keep.addWidget(QLabel("or at most", self))
         keep.addWidget(self.keep_events)
         keep.addWidget(QLabel("events, whichever comes first (older ones are pruned).", self))
-        keep.addStretch(1)
+        # The export and replay progress rows sit here, in room kept for them: a run that
+        # starts or ends moves no button and not the table.
+        keep.addSpacing(16)
+        keep.addWidget(self.export_bar, 1)
+        keep.addWidget(self.replay_bar, 1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.filters)
         layout.addLayout(live)
         layout.addLayout(forward)
-        layout.addWidget(self.export_bar)
-        layout.addWidget(self.replay_bar)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(keep)
         # Tab in reading order: the row's buttons were made after the boxes beside them, and
@@ -248,5 +251,6 @@ class EventsTab(TabPage):
         """Shows (or hides) the export progress bar."""
         self.export_bar.setVisible(running)
         self.export_label.setText(text)
+        self.export_label.setToolTip(text)  # the row's room may cut it
         self.export_progress.setRange(0, 0)
         self.export_progress.setValue(0)
