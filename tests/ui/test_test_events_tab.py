@@ -100,6 +100,14 @@ def test_invalid_values_block_sending_with_the_message_beside_the_field(
     assert form.message("diastolic") == "Diastolic must be a whole number."
     assert form.message("heartRate") == ""
     assert tab.banner.text == "Systolic must be between 60 and 260 mmHg."
+    # the banner follows the form as the user fixes it, and goes when it is right
+    systolic, diastolic = form.inputs["systolic"], form.inputs["diastolic"]
+    systolic.selectAll()  # type: ignore[attr-defined]
+    qtbot.keyClicks(systolic, "120")
+    assert tab.banner.text == "Diastolic must be a whole number."
+    diastolic.selectAll()  # type: ignore[attr-defined]
+    qtbot.keyClicks(diastolic, "80")
+    assert tab.banner.text == ""  # heart rate may stay empty: the form is right now
 
     tab.select_kind("temperature")
     form = tab.current_form()

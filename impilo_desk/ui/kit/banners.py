@@ -132,6 +132,31 @@ class MessageBanner(QFrame):
         recheck.connect(check)
         self._recheck = (recheck, check)
 
+    def show_error_while(self, recheck: SignalInstance, current: Callable[[], str | None]) -> None:
+        """Shows the error ``current()`` says, kept up to date at each ``recheck``.
+
+        For a form: the sentence follows what is wrong now (a field fixed, another still
+        wrong), and the banner clears itself when ``current()`` says ``None``. Another message
+        replaces the watch.
+        """
+        sentence = current()
+        if sentence is None:
+            self.clear()
+            return
+        self.show_error(sentence)
+
+        def check(*_args: object) -> None:
+            now = current()
+            if now is None:
+                self.clear()
+            elif now != self._sentence:
+                self._sentence = now
+                self._label.setText("⚠ " + now)
+                self._label.setToolTip(now)
+
+        recheck.connect(check)
+        self._recheck = (recheck, check)
+
     def show_info(
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
     ) -> None:

@@ -167,9 +167,13 @@ class TestEventsController(TabController[TestEventsTab]):
             field = form.first_error_field()
             if field is not None:
                 field.setFocus()
-            # the banner goes as soon as the form is right again
-            self._block(next(iter(errors.values())), form.edited,
-                        lambda: not validate_values(form.info, form.values()))  # fmt: skip
+
+            def first_error() -> str | None:  # what is wrong now, as the form is edited
+                return next(iter(validate_values(form.info, form.values()).values()), None)
+
+            # the banner follows the form and goes as soon as the form is right again
+            self.view.banner.show_error_while(form.edited, first_error)
+            self.blocked.emit(next(iter(errors.values())))
             return
         if patient_id is None:
             self._block("Choose a patient first: search by name or id.",
