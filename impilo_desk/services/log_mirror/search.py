@@ -17,6 +17,7 @@ the same over a million rows as over a thousand. Everything here is synchronous:
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -187,7 +188,7 @@ class _Index:
         self._all: list[int] | None = None
         self._max: int | None = None
         if docs is None:
-            self._all = [r[0] for r in store.query(self._sql(""), [query])]
+            self._all = [r[0] for r in store.query(self._sql(" ORDER BY rowid"), [query])]
             self.size = len(self._all)
 
     def _sql(self, more: str) -> str:
@@ -200,7 +201,9 @@ class _Index:
         asks row by row.
         """
         if self._all is not None:
-            return {i for i in self._all if low <= i <= high}
+            return set(
+                self._all[bisect.bisect_left(self._all, low) : bisect.bisect_right(self._all, high)]
+            )
         span = self.size * (high - low + 1) / max(1, self._top())
         if span > len(ids) * _SEEK_COST:
             sql = self._sql(" AND rowid = ?")
@@ -216,7 +219,7 @@ class _Index:
     def after(self, last: int, count: int, where: list[str], args: list[Any]) -> list[int]:
         """Its next ``count`` rows after ``last`` (ascending) that the other filters have."""
         if self._all is not None:
-            ids = [i for i in self._all if i > last]
+            ids = self._all[bisect.bisect_right(self._all, last) :]
             if where:
                 ids = _keep(self.store, where, args, [], ids[: count * 16])
             return ids[:count]
@@ -307,7 +310,8 @@ def _match_ids(
     rest = [index for index in texts if index is not smallest]
     last = -(2**63)
     while len(found) < limit:
-        ids = smallest.after(last, _CHUNK, where, args)
+        # alone, an index is read in one go; with others, in chunks each checked by them
+        ids = smallest.after(last, _CHUNK if rest else limit - len(found), where, args)
         if not ids:
             break
         last = ids[-1]
