@@ -34,6 +34,8 @@ from tests.benchmarks.logs_local_data import ROWS, build
 
 BUILD = Path(__file__).resolve().parents[2] / "build" / "bench"
 RUNS = int(os.environ.get("LOGS_LOCAL_RUNS", "3"))
+ONLY = [n for n in os.environ.get("LOGS_LOCAL_ONLY", "").split(",") if n]
+"""Combinations to run (any whose name holds one of these; all when empty)."""
 PAGES_PER_RUN = 20
 TARGET_P50_MS = 50.0
 
@@ -91,6 +93,12 @@ def _combos(store: MirrorStore) -> dict[str, tuple[LogFilters, LocalFilters, Log
     combos["text, sorted by status"] = (
         base, LocalFilters(text="thandiwe"), LogSort("status", False)
     )  # fmt: skip
+    combos["text and patient name"] = (
+        base, LocalFilters(text="reading", patient="amara"), LogSort("status", False)
+    )  # fmt: skip
+    combos["patient id and text"] = (base, LocalFilters(patient="1234", text="reading"), newest)
+    if ONLY:
+        combos = {n: c for n, c in combos.items() if any(o in n for o in ONLY)}
     return combos
 
 

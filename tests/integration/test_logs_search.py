@@ -78,6 +78,8 @@ def _combos(now: datetime) -> list[tuple[LogFilters, LocalFilters]]:
     combos += [  # together
         (api[2], LocalFilters(webhook_id=3, text="hooks")),
         (api[5], LocalFilters(url_contains="example", patient="nwosu")),
+        (api[0], LocalFilters(patient="amara", text="omron")),  # each index narrows the other
+        (api[0], LocalFilters(patient="nwosu", text="503")),
         (
             LogFilters(start=start, end=now, webhook_type="reading.bloodPressure",
                        retry_attempts_min=0, retry_attempts_max=3),

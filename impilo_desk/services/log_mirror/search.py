@@ -17,11 +17,13 @@ the same over a million rows as over a thousand. Everything here is synchronous:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from impilo_desk.services.log_mirror.store import _record, to_ms
-from impilo_desk.services.log_mirror.text_index import STATE_SQL, match_words
+from impilo_desk.services.log_mirror.text_index import STATE_SQL
+from impilo_desk.services.log_mirror.text_search import Index, keep, match_ids, questions
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
@@ -133,9 +135,11 @@ def search(
     where, args = _conditions(store, filters, local)
     if where is None:
         return LocalPage([], 0, False)
-    for table, query in _matches(local):
-        where.append(f"id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)")  # noqa: S608 - fixed names
-        args.append(query)
+    texts = questions(store, local)
+    if texts is None:  # a word no row has
+        return LocalPage([], 0, False)
+    if texts:
+        return _search_text(store, where, args, texts, sort, page, size)
     where_sql = " WHERE " + " AND ".join(where) if where else ""
     counted = store.query(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM logs{where_sql} LIMIT ?)",  # noqa: S608 - fixed fragments
@@ -145,9 +149,7 @@ def search(
     offset = (max(1, page) - 1) * size
     if not counted or (not capped and offset >= counted):
         return LocalPage([], counted, False)
-    key = SORT_COLUMNS[sort.column]
-    way = "DESC" if sort.descending else "ASC"
-    order = f"{key} {way}, create_ms {way}, id {way}"
+    key, way, order = _order(sort)
     if capped:  # dense: walk the sort order
         ids_sql = (
             f"SELECT id FROM logs INDEXED BY {SORT_INDEX[sort.column]}{where_sql} ORDER BY {order}"  # noqa: S608 - fixed fragments
@@ -163,17 +165,80 @@ def search(
     return LocalPage([_record(r) for r in rows], COUNT_CAP if capped else counted, capped)
 
 
-def _matches(local: LocalFilters) -> list[tuple[str, str]]:
-    """The full-text questions: (table, FTS5 query)."""
-    found = []
-    text = match_words(local.text) if local.text else None
-    if text:
-        found.append(("logs_text", text))
-    if local.patient and local.patient_id() is None:
-        name = match_words(local.patient)
-        if name:
-            found.append(("logs_names", name))
-    return found
+def _order(sort: LogSort) -> tuple[str, str, str]:
+    """The sort key, its direction, and the whole ORDER BY (ties: create time, then id)."""
+    key = SORT_COLUMNS[sort.column]
+    way = "DESC" if sort.descending else "ASC"
+    return key, way, f"{key} {way}, create_ms {way}, id {way}"
+
+
+def _search_text(
+    store: MirrorStore,
+    where: list[str],
+    args: list[Any],
+    texts: list[Index],
+    sort: LogSort,
+    page: int,
+    size: int,
+) -> LocalPage:
+    """:func:`search` with full-text filters: each index is read once per page, in spans.
+
+    The matches are found in row id order from the smallest set (an index's, by its terms'
+    row counts, or the other filters'), checked against the rest span by span, up to one past
+    the cap. Up to the cap those are the matches, sorted for the page; past it, the sort
+    index is walked in growing batches, each batch checked the same way.
+    """
+    ids = match_ids(store, where, args, texts, COUNT_CAP)
+    counted = len(ids)
+    capped = counted > COUNT_CAP
+    offset = (max(1, page) - 1) * size
+    if not counted or (not capped and offset >= counted):
+        return LocalPage([], counted, False)
+    key, way, order = _order(sort)
+    if capped:  # dense: walk the sort order, a batch of rows at a time
+        ids = _dense_ids(store, where, args, texts, sort, offset + size)[offset:]
+        if not ids:
+            return LocalPage([], COUNT_CAP, True)
+        page_sql = "SELECT value FROM json_each(?)"
+        offset = 0
+    else:  # the matches are known: sort them
+        page_sql = (
+            "SELECT id FROM logs WHERE id IN (SELECT value FROM json_each(?)) "  # noqa: S608 - fixed names
+            f"ORDER BY +{key} {way}, +create_ms {way}, +id {way}"
+        )
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM logs WHERE id IN ({page_sql} LIMIT ? OFFSET ?) ORDER BY {order}",  # noqa: S608 - fixed fragments
+        [json.dumps(ids), size, offset],
+    )
+    return LocalPage([_record(r) for r in rows], COUNT_CAP if capped else counted, capped)
+
+
+_FIRST_BATCH = 256
+
+
+def _dense_ids(
+    store: MirrorStore,
+    where: list[str],
+    args: list[Any],
+    texts: list[Index],
+    sort: LogSort,
+    wanted: int,
+) -> list[int]:
+    """The first ``wanted`` matches in sort order, when matches are many (past the cap)."""
+    _, _, order = _order(sort)
+    where_sql = " WHERE " + " AND ".join(where) if where else ""
+    walk = f"SELECT id FROM logs INDEXED BY {SORT_INDEX[sort.column]}{where_sql} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608, E501 - fixed fragments
+    found: list[int] = []
+    read, batch = 0, _FIRST_BATCH
+    while len(found) < wanted:
+        rows = [r[0] for r in store.query(walk, [*args, batch, read])]
+        if not rows:
+            break
+        read += len(rows)
+        kept = set(keep(store, [], [], texts, sorted(rows)))
+        found.extend(i for i in rows if i in kept)
+        batch *= 4
+    return found[:wanted]
 
 
 def _conditions(

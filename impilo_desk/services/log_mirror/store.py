@@ -184,6 +184,10 @@ class MirrorStore:
         self._conn.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples: a bounded cost
         self._conn.executescript(SCHEMA)
         text_index.ensure(self._conn)
+        text_index.attach_terms(self._conn)
+        self.terms_cache: dict[tuple[str, str], list[tuple[str, int]] | None] = {}
+        """The search's prefix expansions (``search.expand``), kept while nothing changed."""
+        self.terms_cache_version: tuple[int, int] | None = None
 
     @staticmethod
     def path_for(data_dir: Path, profile_id: str) -> Path:

@@ -115,6 +115,20 @@ def ensure(conn: sqlite3.Connection) -> None:
         conn.execute("ANALYZE")  # the planner's statistics (bounded by analysis_limit)
 
 
+def attach_terms(conn: sqlite3.Connection) -> None:
+    """Each full-text index's list of terms (``temp.<table>_terms``, this connection's own).
+
+    A prefix query ("word"*) makes FTS5 read and merge every matching term's whole list of
+    rows first, however few rows are wanted; a query of the terms themselves is read lazily
+    and can seek by row id. So a typed word is expanded into its terms through this list.
+    """
+    for table in TEXT_TABLES:
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_terms "  # fixed names
+            f"USING fts5vocab(main, {table}, row)"
+        )
+
+
 def _statements(script: str) -> list[str]:
     """The statements of ``script`` (a trigger's body holds semicolons: split on ``END;``)."""
     out: list[str] = []

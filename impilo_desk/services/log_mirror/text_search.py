@@ -1,0 +1,185 @@
+"""Full-text questions of the local copy: typed words as FTS5 terms, read in spans of row ids.
+
+A prefix query ("word"*) makes FTS5 read and merge every matching term's whole list of rows
+before it gives one, however few are wanted, and again for each question. A question of whole
+terms is read lazily and can seek by row id, so a typed word is expanded into the terms of the
+index that begin with it (:func:`expand`), and the sets are intersected span by span.
+Everything here is synchronous: run it with ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from typing import TYPE_CHECKING, Any
+
+from impilo_desk.services.log_mirror.text_index import words
+
+if TYPE_CHECKING:
+    from impilo_desk.services.log_mirror.search import LocalFilters
+    from impilo_desk.services.log_mirror.store import MirrorStore
+
+TERMS = 64
+"""A typed word that begins more terms than this is asked as FTS5's prefix query."""
+_UNKNOWN = 10**9  # the size of a prefix query's set, before it is read
+_CHUNK = 2000
+_SEEK_COST = 2000
+"""A seek of one row by id costs about as much as reading this many rows of a span (measured
+on a million rows: 0.1-1 ms a seek, the newest rows dearest; under 0.1 µs a row of a span)."""
+_DRIVE = 100_000
+"""An index with fewer rows drives the count: joined to the rows by id, about 2 µs each."""
+
+
+class Index:
+    """One full-text question, read in spans of row ids.
+
+    A question of whole terms is read lazily: FTS5 reads a span of its rows in one pass (asked
+    row by row it seeks each time, up to a millisecond for the newest rows). A prefix query
+    makes FTS5 merge every matching term's rows before giving one, so it is read once.
+    """
+
+    def __init__(self, store: MirrorStore, table: str, query: str, docs: int | None) -> None:
+        self.store, self.table, self.query = store, table, query
+        self.size = _UNKNOWN if docs is None else docs  # an estimate, for the plan
+        self._all: list[int] | None = None
+        self._max: int | None = None
+        if docs is None:
+            self._all = [r[0] for r in store.query(self._sql(" ORDER BY rowid"), [query])]
+            self.size = len(self._all)
+
+    def _sql(self, more: str) -> str:
+        return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH ?{more}"  # noqa: S608 - fixed names
+
+    def within(self, low: int, high: int, ids: list[int]) -> set[int]:
+        """Those of ``ids`` (from ``low`` to ``high``) it has.
+
+        It reads the span, or, when the span holds far more of its rows than there are ids,
+        asks row by row.
+        """
+        if self._all is not None:
+            return set(
+                self._all[bisect.bisect_left(self._all, low) : bisect.bisect_right(self._all, high)]
+            )
+        span = self.size * (high - low + 1) / max(1, self._top())
+        if span > len(ids) * _SEEK_COST:
+            sql = self._sql(" AND rowid = ?")
+            return {i for i in ids if self.store.query(sql, [self.query, i])}
+        # the "+" keeps the ids from being asked one by one: the span is read, checked in C
+        sql = self._sql(" AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))")
+        return {r[0] for r in self.store.query(sql, [self.query, low, high, json.dumps(ids)])}
+
+    def _top(self) -> int:
+        if self._max is None:
+            self._max = int(self.store.query("SELECT IFNULL(MAX(id), 1) FROM logs")[0][0])
+        return self._max
+
+    def after(self, last: int, count: int, where: list[str], args: list[Any]) -> list[int]:
+        """Its next ``count`` rows after ``last`` (ascending) that the other filters have.
+
+        A set already read gives every such row at once (none left: none at all).
+        """
+        if self._all is not None:
+            ids = self._all[bisect.bisect_right(self._all, last) :]
+            return keep(self.store, where, args, [], ids) if where else ids
+        sql = (
+            f"SELECT logs.id FROM {self.table} CROSS JOIN logs ON logs.id = {self.table}.rowid "  # noqa: S608 - fixed names
+            f"WHERE {self.table} MATCH ? AND {self.table}.rowid > ?"
+            + "".join(f" AND {c}" for c in where)
+            + f" ORDER BY {self.table}.rowid LIMIT ?"
+        )
+        return [r[0] for r in self.store.query(sql, [self.query, last, *args, count])]
+
+
+def keep(
+    store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], ids: list[int]
+) -> list[int]:
+    """Those of ``ids`` (ascending) that every index and the other filters have."""
+    if not ids:
+        return []
+    kept = set(ids)
+    for index in texts:
+        kept &= index.within(ids[0], ids[-1], ids)
+    found = [i for i in ids if i in kept]
+    if where and found:
+        within = "SELECT id FROM logs WHERE id IN (SELECT value FROM json_each(?)) AND "
+        sql = within + " AND ".join(where)
+        passed = {r[0] for r in store.query(sql, [json.dumps(found), *args])}
+        found = [i for i in found if i in passed]
+    return found
+
+
+def match_ids(
+    store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], cap: int
+) -> list[int]:
+    """The matches in row id order, up to one past ``cap``."""
+    limit = cap + 1
+    smallest = min(texts, key=lambda index: index.size)
+    found: list[int] = []
+    if where and smallest.size > _DRIVE:  # the other filters may be fewer
+        where_sql = " WHERE " + " AND ".join(where)
+        sql = f"SELECT id FROM logs{where_sql} LIMIT ?"  # noqa: S608 - fixed fragments
+        others = store.query(f"SELECT COUNT(*) FROM ({sql})", [*args, limit])[0][0]  # noqa: S608
+        if others <= cap and others < smallest.size:  # the other filters drive
+            ids = sorted(r[0] for r in store.query(sql, [*args, limit]))
+            for start in range(0, len(ids), _CHUNK):
+                found += keep(store, [], [], texts, ids[start : start + _CHUNK])
+            return found
+    rest = [index for index in texts if index is not smallest]
+    last = -(2**63)
+    while len(found) < limit:
+        # alone, an index is read in one go; with others, in chunks each checked by them
+        ids = smallest.after(last, _CHUNK if rest else limit - len(found), where, args)
+        if not ids:
+            break
+        last = ids[-1]
+        found += keep(store, [], [], rest, ids)
+    return found[:limit]
+
+
+def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
+    """The full-text questions; None when a word begins no term of its index (no match)."""
+    asked = []
+    if local.text and words(local.text):
+        asked.append(("logs_text", local.text))
+    if local.patient and local.patient_id() is None and words(local.patient):
+        asked.append(("logs_names", local.patient))
+    found = []
+    for table, text in asked:
+        parts = []
+        docs: int | None = _UNKNOWN
+        for word in words(text):
+            terms = expand(store, table, word)
+            if terms is None:  # too many terms: FTS5's prefix query
+                parts.append(f'"{word}"*')
+                docs = None
+            elif not terms:
+                return None
+            else:
+                parts.append("(" + " OR ".join(f'"{t}"' for t, _ in terms) + ")")
+                if docs is not None:  # a row has every word: at most the rarest's rows
+                    docs = min(docs, sum(n for _, n in terms))
+        found.append(Index(store, table, " AND ".join(parts), docs))
+    return found
+
+
+def expand(store: MirrorStore, table: str, word: str) -> list[tuple[str, int]] | None:
+    """The terms of ``table``'s index that begin with ``word``, with their row counts.
+
+    None: more than :data:`TERMS` terms. Kept in the store while its file is unchanged (a new
+    row may bring a new term).
+    """
+    version = (
+        store.query("SELECT total_changes()")[0][0],
+        store.query("PRAGMA data_version")[0][0],
+    )
+    if store.terms_cache_version != version:
+        store.terms_cache.clear()
+        store.terms_cache_version = version
+    if (table, word) not in store.terms_cache:
+        rows = store.query(
+            f"SELECT term, doc FROM temp.{table}_terms WHERE term >= ? AND term < ? LIMIT ?",  # noqa: S608 - fixed names
+            [word, word + "\U0010ffff", TERMS + 1],
+        )
+        terms = [(t, n) for t, n in rows if t.startswith(word)]
+        store.terms_cache[(table, word)] = None if len(rows) > TERMS else terms
+    return store.terms_cache[(table, word)]
