@@ -108,6 +108,30 @@ def test_a_long_api_sentence_does_not_widen_the_window(qtbot, desk):  # noqa: F8
     assert sentence in window.status.api_label.toolTip()  # cut on screen, whole in the tooltip
 
 
+def test_a_dead_relays_long_status_does_not_widen_the_window(qtbot, desk):  # noqa: F811
+    from impilo_desk.ui.shell.status_bar import ApiState, RelayPhase
+
+    window = desk.window
+    shown(qtbot, window)
+    window.status.set_profile("Sandbox (demo)")
+    window.status.set_api(ApiState.OK)
+    window.status.set_alert("Webhook #14 reading.temperature is failing since 00:21:50 UTC")
+    window.status.set_relay(
+        RelayPhase.RECONNECTING,
+        6,
+        15,
+        error="cannot connect (refused or unreachable)",
+        live_words="connected",
+        trouble="Impilo's deliveries to it fail (no answer since 17:22:22 UTC)",
+    )
+    qtbot.wait(0)
+    for layout in (window.status.layout(), window.layout()):  # apply the change now
+        layout.activate()
+    assert window.minimumSizeHint().width() <= 1280  # found under Xvfb: it grew past the screen
+    assert window.width() == 1280
+    assert "reconnecting" in window.status.relay_label.toolTip()
+
+
 def test_events_buttons_and_table_stay_put_through_banner_export_and_replay_rows(qtbot, desk):  # noqa: F811
     from impilo_desk.ui.events.controller import EventsController
 

@@ -67,13 +67,18 @@ class StatusBar(QStatusBar):
         self.api_label.setMinimumWidth(160)
         self.relay_label = QLabel(self)
         self.relay_label.setAccessibleName("Relay status")
-        # A long status must not widen the window past the screen (its tooltip has it all).
+        # Like the API field: it takes its share of the room and is cut, never widening the
+        # window past the screen (a dead demo relay's sentence pushed the banner's restart
+        # button off screen, found under Xvfb); its tooltip has it all.
+        self.relay_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.relay_label.setMinimumWidth(240)
         self.relay_label.setMaximumWidth(720)
         self.profile_label = QLabel(self)
         self.profile_label.setAccessibleName("Profile")
         self.alert_label = QLabel(self)  # which webhooks fail (from the Webhooks tab's health)
         self.alert_label.setAccessibleName("Failing webhooks")
         self.alert_label.setContentsMargins(8, 0, 8, 0)
+        self.alert_label.setMaximumWidth(480)  # many failing webhooks: cut, whole in the tooltip
         self.alert_label.hide()
         self._kinds: dict[QLabel, str] = {}  # each label's status colour ("" for none)
         for label in (self.api_label, self.relay_label, self.profile_label):
@@ -81,7 +86,7 @@ class StatusBar(QStatusBar):
         self.addWidget(self.api_label, 3)
         self.addPermanentWidget(self.alert_label, 0)
         self.addPermanentWidget(self.secrets_label, 0)
-        self.addPermanentWidget(self.relay_label, 0)
+        self.addPermanentWidget(self.relay_label, 2)
         self.addPermanentWidget(self.profile_label, 0)
         self.set_api(ApiState.NONE)
         self.set_relay(RelayPhase.OFF)
@@ -190,6 +195,7 @@ class StatusBar(QStatusBar):
     def set_alert(self, line: str) -> None:
         """Says which webhooks are failing ("⚠ Webhook #14 … is failing since 07:59"); "" hides."""
         self.alert_label.setText(f"⚠ {line}" if line else "")
+        self.alert_label.setToolTip(line)
         self._colour(self.alert_label, "error", bold=True)
         self.alert_label.setVisible(bool(line))
 
