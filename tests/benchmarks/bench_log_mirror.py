@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import qasync
 from PySide6.QtCore import Qt, QTimer
 
 from impilo_desk.client import ImpiloClient
@@ -122,17 +121,6 @@ def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
         if pid is not None:
             os.setpriority(os.PRIO_PROCESS, pid, 10)
         yield process
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 class StallMeter:

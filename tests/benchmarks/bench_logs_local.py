@@ -17,14 +17,12 @@ import asyncio
 import os
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import qasync
 
 from impilo_desk.client import LogFilters
 from impilo_desk.services.log_mirror.search import SORT_COLUMNS, LocalFilters, LogSort, search
@@ -38,17 +36,6 @@ ONLY = [n for n in os.environ.get("LOGS_LOCAL_ONLY", "").split(",") if n]
 """Combinations to run (any whose name holds one of these; all when empty)."""
 PAGES_PER_RUN = 20
 TARGET_P50_MS = 50.0
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 def _combos(store: MirrorStore) -> dict[str, tuple[LogFilters, LocalFilters, LogSort]]:
