@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,22 +36,37 @@ BUSY_RESPONSE = (
 
 
 class Condition:
-    """A condition that is logged when it starts and when it ends, not each time it is seen."""
+    """A condition that is logged when it starts and when it ends, not each time it is seen.
 
-    def __init__(self, started: str, ended: str) -> None:
+    It ends only once it has not been seen for ``settle_s``: a prompt request between two
+    late ones (1,100 idle connections time out over several seconds on a loaded machine) must
+    not log "ended" and "started" again.
+    """
+
+    def __init__(
+        self,
+        started: str,
+        ended: str,
+        settle_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._started = started
         self._ended = ended
+        self._settle_s = settle_s
+        self._clock = clock
+        self._last_seen = -1e18
         self.active = False
 
     def seen(self, *args: object) -> None:
         """The condition holds (logs only if it did not already)."""
+        self._last_seen = self._clock()
         if not self.active:
             self.active = True
             log.warning(self._started, *args)
 
     def gone(self, *args: object) -> None:
-        """The condition no longer holds (logs only if it did)."""
-        if self.active:
+        """The condition may no longer hold (logs if it did and has settled)."""
+        if self.active and self._clock() - self._last_seen >= self._settle_s:
             self.active = False
             log.warning(self._ended, *args)
 
@@ -71,6 +87,7 @@ def limited_protocol(
     full = Condition(
         "%d connections open, the limit (--max-connections): new ones are refused until some close",
         "below the connection limit again (%d open)",
+        settle_s=0.0,  # its end already waits for 90 % of the cap
     )
     slow = Condition(
         "closing connections that sent no request head within %.1f s (--header-timeout)",
