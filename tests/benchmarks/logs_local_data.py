@@ -18,7 +18,7 @@ from pathlib import Path
 
 from impilo_desk.contract import READING_KINDS
 from impilo_desk.services.log_mirror.store import _UPSERT, SCHEMA, is_final
-from impilo_desk.services.log_mirror.text_index import ensure
+from impilo_desk.services.log_mirror.text_index import ensure, rebuild
 
 ROWS = 1_000_000
 HOOKS = 25
@@ -75,6 +75,7 @@ def build(folder: Path, now_ms: int) -> Path:
     ensure(conn)
     conn.execute("BEGIN")
     conn.executemany(_UPSERT, _rows(now_ms))
+    rebuild(conn)  # the store indexes what it writes; rows written here are indexed at once
     conn.execute("COMMIT")
     conn.execute("PRAGMA analysis_limit=1000")
     conn.execute("ANALYZE")

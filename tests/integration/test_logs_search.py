@@ -204,3 +204,66 @@ def test_counting_stops_at_the_cap_and_says_so(tmp_path: Path) -> None:
     found = search(store, None, LocalFilters(webhook_id=1), page=2, size=COUNT_CAP)
     assert [r.id for r in found.rows] == [COUNT_CAP + 1, COUNT_CAP + 2]
     store.close()
+
+
+def _names(store: MirrorStore, name: str) -> set[int | None]:
+    return {r.id for r in search(store, None, LocalFilters(patient=name), size=250).rows}
+
+
+def test_a_changed_patient_name_and_a_new_source_keep_the_indexes_in_step(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite3"
+    store = MirrorStore(path)
+    now = datetime.now(UTC)
+    named = '{{"type":"patient.updated","payload":{{"id":7,"firstName":"{}","lastName":"Zulu"}}}}'
+    logs = [
+        WebhookLog(id=n, webhookId=1, payload=named.format("Naledi"), lastResponseStatus=200,
+                   createTimestamp=now - timedelta(minutes=n), retryAttempts=0)
+        for n in range(1, 6)
+    ]  # fmt: skip
+    store.upsert(logs + logs[:2])  # a page that repeats rows: each is indexed once
+    store.upsert([logs[1].model_copy(update={"payload": named.format("Sipho")})])
+    assert _names(store, "naledi") == {1, 3, 4, 5}
+    assert _names(store, "sipho") == {2}
+    assert _text_ids(store, "sipho") == {2}
+    store.close()
+    _integrity(path)
+    store = MirrorStore(path)
+    assert store.use_source("http://127.0.0.1:1") is False  # the first source: nothing emptied
+    store.upsert(logs[:1])
+    assert store.use_source("http://127.0.0.1:2") is True  # another API: emptied, index too
+    assert _names(store, "zulu") == set()
+    store.upsert(logs[2:3])
+    assert _names(store, "zulu") == {3}
+    store.close()
+    _integrity(path)
+
+
+def test_a_copy_whose_indexes_were_kept_by_triggers_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite3"
+    store = MirrorStore(path)
+    now = datetime.now(UTC)
+    store.upsert(
+        WebhookLog(id=n, webhookId=1, payload=f'{{"note":"word{n}"}}', lastResponseStatus=503,
+                   createTimestamp=now - timedelta(hours=n), retryAttempts=0)
+        for n in range(1, 5)
+    )  # fmt: skip
+    store.close()
+    conn = sqlite3.connect(path)  # what version 2 of the schema had on top: triggers
+    conn.executescript(
+        "CREATE TRIGGER logs_text_insert AFTER INSERT ON logs BEGIN "
+        "INSERT INTO logs_text (rowid, payload) VALUES (NEW.id, NEW.payload); END;"
+        "CREATE TRIGGER logs_text_delete AFTER DELETE ON logs BEGIN INSERT INTO logs_text "
+        "(logs_text, rowid, payload) VALUES ('delete', OLD.id, OLD.payload); END;"
+        "PRAGMA user_version = 2;"
+    )
+    conn.close()
+    store = MirrorStore(path)
+    triggers = store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    assert not [t for (t,) in triggers if t.startswith("logs_text")]  # else rows indexed twice
+    assert _text_ids(store, "word3") == {3}  # the index it had is kept
+    store.upsert([WebhookLog(id=9, webhookId=1, payload='{"note":"word9"}', retryAttempts=0,
+                             createTimestamp=now, lastResponseStatus=200)])  # fmt: skip
+    store.prune(int((now - timedelta(hours=2, minutes=30)).timestamp() * 1000))
+    assert _text_ids(store, "word") == {1, 2, 9}
+    store.close()
+    _integrity(path)

@@ -228,13 +228,14 @@ class MirrorStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 ids = [r[0] for r in rows]
-                before = _count_ids(conn, ids)
+                before = text_index.indexed_values(conn, ids)
                 conn.executemany(_UPSERT, rows)
+                text_index.reindex(conn, ids, before)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return len(set(ids)) - before, skipped
+        return len(set(ids)) - len(before), skipped
 
     def use_source(self, url: str) -> bool:
         """Ties the copy to the API it mirrors; a copy of another one is emptied first.
@@ -252,6 +253,7 @@ class MirrorStore:
                 return False
             conn.execute("BEGIN IMMEDIATE")
             try:
+                text_index.unindex_all(conn)
                 for table in ("logs", "hourly", "meta"):
                     conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
                 conn.execute("INSERT OR REPLACE INTO source (id, url) VALUES (1, ?)", (url,))
@@ -268,9 +270,17 @@ class MirrorStore:
     def prune(self, before_ms: int) -> int:
         """Forgets rows created before ``before_ms`` (outside the window); returns how many."""
         with self._lock:
-            cur = self._conn.execute("DELETE FROM logs WHERE create_ms < ?", (before_ms,))
-            if cur.rowcount:
-                self._conn.execute("DELETE FROM hourly WHERE n <= 0")
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                text_index.unindex_older(conn, before_ms)
+                cur = conn.execute("DELETE FROM logs WHERE create_ms < ?", (before_ms,))
+                if cur.rowcount:
+                    conn.execute("DELETE FROM hourly WHERE n <= 0")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             return cur.rowcount
 
     def optimize(self) -> None:
@@ -345,16 +355,6 @@ class MirrorStore:
         """Runs a read-only query (the health computation's aggregates)."""
         with self._lock:
             return list(self._conn.execute(sql, args).fetchall())
-
-
-def _count_ids(conn: sqlite3.Connection, ids: list[int]) -> int:
-    found = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT COUNT(*) FROM logs WHERE id IN ({marks})"  # noqa: S608 - placeholders only
-        found += int(conn.execute(sql, chunk).fetchone()[0])
-    return found
 
 
 def _record(r: Sequence[Any]) -> WebhookLog:
