@@ -7,17 +7,16 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
+from impilo_desk.ui.kit.palette import set_box
+
 BANNER_LINES = 1  # room kept for a sentence (a longer one is cut; its tooltip has it all)
 
-# Text and colour together, never colour alone: the word says it, the colour repeats it.
-_ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
-    "production": (
-        "PRODUCTION — changes here reach real customers' systems",
-        "#b71c1c",
-        "#ffffff",
-    ),
-    "staging": ("STAGING — a test account on a real Impilo server", "#e65100", "#ffffff"),
-    "sandbox": ("SANDBOX — a local practice server; nothing here is real", "#1b5e20", "#ffffff"),
+# Text and colour together, never colour alone: the word says it, the colour repeats it
+# (palette.BOX_COLOURS has each environment's colours).
+_ENVIRONMENTS: dict[str, str] = {
+    "production": "PRODUCTION — changes here reach real customers' systems",
+    "staging": "STAGING — a test account on a real Impilo server",
+    "sandbox": "SANDBOX — a local practice server; nothing here is real",
 }
 
 
@@ -47,6 +46,9 @@ class EnvironmentBanner(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAccessibleName("Environment")
         self.setMargin(6)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
         self.environment = ""
         self.hide()  # no profile yet: there is no environment to announce
 
@@ -54,13 +56,9 @@ class EnvironmentBanner(QLabel):
         """Shows ``environment`` (production, staging or sandbox; anything else as-is)."""
         self.environment = environment
         self.show()
-        text, background, foreground = _ENVIRONMENTS.get(
-            environment, (environment.upper() or "NO PROFILE", "#455a64", "#ffffff")
-        )
-        self.setText(text)
-        self.setStyleSheet(
-            f"QLabel {{ background: {background}; color: {foreground}; font-weight: bold; }}"
-        )
+        known = environment in _ENVIRONMENTS
+        self.setText(_ENVIRONMENTS[environment] if known else environment.upper() or "NO PROFILE")
+        set_box(self, environment if known else "other", border=False)
 
 
 class MessageBanner(QFrame):
@@ -112,7 +110,7 @@ class MessageBanner(QFrame):
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
     ) -> None:
         """Shows ``sentence`` as an error; ``action`` (text, call) adds a button after it."""
-        self._show(sentence, "error", "#fdecea", "#8a1c1c")
+        self._show(sentence, "error")
         self._offer(action)
 
     def show_error_until(
@@ -161,7 +159,7 @@ class MessageBanner(QFrame):
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
     ) -> None:
         """Shows ``sentence`` as a notice; ``action`` (text, call) adds a button after it."""
-        self._show(sentence, "info", "#e8f1fb", "#0d3c61")
+        self._show(sentence, "info")
         self._offer(action)
 
     def _offer(self, action: tuple[str, Callable[[], None]] | None) -> None:
@@ -191,7 +189,7 @@ class MessageBanner(QFrame):
         if self._on_action is not None:
             self._on_action()
 
-    def _show(self, sentence: str, kind: str, background: str, foreground: str) -> None:
+    def _show(self, sentence: str, kind: str) -> None:
         self._stop_recheck()
         self._on_action = None
         self.action_button.hide()
@@ -201,9 +199,6 @@ class MessageBanner(QFrame):
         sign = "⚠ " if kind == "error" else "ℹ "
         self._label.setText(sign + sentence)
         self._label.setToolTip(sentence)
-        self.setStyleSheet(
-            f"#messageBanner {{ background: {background}; border: 1px solid {foreground}; "
-            f"border-radius: 3px; }} QLabel {{ color: {foreground}; }}"
-        )
+        set_box(self, kind)  # its colours follow the palette (light or dark)
         self.setAccessibleDescription(sentence)
         self.show()
