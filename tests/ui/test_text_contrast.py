@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QWidget
 
 from impilo_desk.app import add_display_options
 from impilo_desk.services.api_health import Heartbeat
+from impilo_desk.services.event_store import Listed
+from impilo_desk.ui import events as events_tab
 from impilo_desk.ui.events.controller import EventsController
 from impilo_desk.ui.kit.palette import is_dark
 from impilo_desk.ui.webhooks.dialog import WebhookDialog
@@ -39,15 +42,21 @@ def heartbeat() -> Heartbeat:
 
 
 @pytest.fixture
-def dark_action(qapp: Any, world: World) -> Iterator[QAction]:
+def light(qapp: Any) -> Iterator[None]:
+    """The next test starts on the platform's palette, whatever this one left."""
+    palette = qapp.palette()
+    try:
+        yield
+    finally:
+        qapp.setPalette(palette)
+
+
+@pytest.fixture
+def dark_action(qapp: Any, world: World, light: None) -> QAction:
     """View › Dark palette, added to the window as the app adds it."""
-    light = qapp.palette()
     _switch, action = add_display_options(qapp, world.desk.desk)
     assert action is not None
-    try:
-        yield action
-    finally:
-        qapp.setPalette(light)  # the next test starts on the platform's palette
+    return action
 
 
 def switch_palette(qtbot: Any, action: QAction, window: QWidget) -> bool:
@@ -189,3 +198,18 @@ def test_every_coloured_text_reads_on_the_light_and_the_dark_palette(
     check_every_tab(qtbot, world, "the sandbox down, on the light palette")
     assert switch_palette(qtbot, dark_action, window)
     check_every_tab(qtbot, world, "the sandbox down, switched to dark")
+
+
+def test_a_marked_events_row_reads_on_both_palettes(qtbot, qapp, make_desk, light):
+    desk = make_desk(no_api=True, tabs=(events_tab.build,))
+    _switch, action = add_display_options(qapp, desk.desk)
+    assert action is not None
+    tab = desk.desk.tab(EventsController)
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    gap = Listed((at.timestamp(), -1), at, True, "gap", None, "", None, None, "relay", "Gap")
+    tab.model.reset([gap], more=False)
+    window = desk.window
+    qtbot.waitUntil(tab.view.table.isVisible, timeout=5_000)
+    assert unreadable(window) == []
+    assert switch_palette(qtbot, action, window)
+    assert unreadable(window) == []  # the marker's amber turned dark under the light text
