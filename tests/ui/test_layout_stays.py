@@ -156,3 +156,22 @@ def test_events_buttons_and_table_stay_put_through_banner_export_and_replay_rows
     assert {k: v for k, v in during.items() if k in before} == before
     view.replay_bar.hide()
     assert settled(qtbot, view) == before
+
+
+def test_a_banner_sentence_longer_than_its_line_is_cut_with_an_ellipsis(qtbot, desk):  # noqa: F811
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    window = desk.window
+    shown(qtbot, window)
+    banner = window.banner
+    sentence = f"{LONG} {LONG}"  # two lines' worth at 1280 px
+    banner.show_error(sentence)
+    label = banner.findChild(QLabel)
+    qtbot.waitUntil(label.isVisible)
+    room = label.contentsRect()
+    drawn = label.fontMetrics().boundingRect(room, Qt.TextFlag.TextWordWrap, label.text())
+    assert drawn.height() <= room.height()  # found under Xvfb: a second line, cut through
+    assert label.text().endswith("…")
+    assert banner.text == sentence
+    assert label.toolTip() == sentence  # the whole sentence

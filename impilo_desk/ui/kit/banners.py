@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import QEvent, QObject, Qt, SignalInstance
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from impilo_desk.ui.kit.palette import set_box
@@ -77,7 +77,14 @@ class MessageBanner(QFrame):
         self.setAccessibleName("Message")
         self._sentence = ""
         self._label = QLabel(self)
-        self._label.setWordWrap(True)
+        # One line of room: a sentence that wrapped showed the top of its second line, cut
+        # through; it is cut at the end with "…" instead (the tooltip has it all).
+        self._one_line = lines == 1
+        self._label.setWordWrap(not self._one_line)
+        if self._one_line:
+            self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self._label.installEventFilter(self)
+        self._shown = ""  # the label's whole text
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action_button = QToolButton(self)
         self.action_button.hide()
@@ -149,7 +156,7 @@ class MessageBanner(QFrame):
                 self.clear()
             elif now != self._sentence:
                 self._sentence = now
-                self._label.setText("⚠ " + now)
+                self._set_text("⚠ " + now)
                 self._label.setToolTip(now)
 
         recheck.connect(check)
@@ -176,6 +183,7 @@ class MessageBanner(QFrame):
         self.kind = ""
         self._on_action = None
         self.action_button.hide()
+        self._shown = ""
         self._label.clear()
         self.hide()
 
@@ -189,6 +197,19 @@ class MessageBanner(QFrame):
         if self._on_action is not None:
             self._on_action()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Fits the sentence to the label's new width (cut with "…" when it is too short)."""
+        if watched is self._label and event.type() == QEvent.Type.Resize:
+            self._set_text(self._shown)
+        return False
+
+    def _set_text(self, text: str) -> None:
+        self._shown = text
+        if self._one_line:
+            width = self._label.contentsRect().width()
+            text = self._label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
+        self._label.setText(text)
+
     def _show(self, sentence: str, kind: str) -> None:
         self._stop_recheck()
         self._on_action = None
@@ -197,7 +218,7 @@ class MessageBanner(QFrame):
         self._sentence = sentence
         # ℹ, not ⓘ: DejaVu Sans (Debian's default face) has no ⓘ, which showed as a box
         sign = "⚠ " if kind == "error" else "ℹ "
-        self._label.setText(sign + sentence)
+        self._set_text(sign + sentence)
         self._label.setToolTip(sentence)
         set_box(self, kind)  # its colours follow the palette (light or dark)
         self.setAccessibleDescription(sentence)
