@@ -86,6 +86,10 @@ class WebhookDialog(QDialog):
         self.url_message = QLabel(self)
         self.url_message.setWordWrap(True)
         self.url_message.setAccessibleName("URL check")
+        self.url_message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Room for two lines, said or not: a sentence that appeared pushed the URL field up
+        # under the pointer (found under Xvfb).
+        self.url_message.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 4)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -154,5 +158,5 @@ class WebhookDialog(QDialog):
 
     def _message(self, text: str, kind: str) -> None:
         self.url_message.setText(text)
-        self.url_message.setVisible(bool(text))
+        self.url_message.setAccessibleDescription(text)
         set_tone(self.url_message, kind)
