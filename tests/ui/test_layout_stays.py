@@ -175,3 +175,16 @@ def test_a_banner_sentence_longer_than_its_line_is_cut_with_an_ellipsis(qtbot, d
     assert label.text().endswith("…")
     assert banner.text == sentence
     assert label.toolTip() == sentence  # the whole sentence
+
+
+def test_the_tabs_stay_put_when_the_webhooks_tab_shows_its_badge(qtbot, desk):  # noqa: F811
+    window = desk.window
+    shown(qtbot, window)
+    bar = window.tabs.tabBar()
+    before = [bar.tabRect(i) for i in range(bar.count())]
+    for badge in ("2 failing", "14 failing", ""):
+        desk.webhooks.view.show_badge(badge)  # as the health watch does
+        qtbot.wait(0)
+        assert bar.tabText(0) == (f"Webhooks ({badge})" if badge else "Webhooks")
+        # found under Xvfb: the other tabs moved right, and a click landed on the wrong one
+        assert [bar.tabRect(i) for i in range(bar.count())] == before, badge

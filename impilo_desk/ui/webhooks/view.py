@@ -45,6 +45,7 @@ class WebhooksTab(TabPage):
     """
 
     title = "Webhooks"
+    badge_room = "99 failing"
     selection_changed = Signal()
     shown = Signal()
 
