@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QWidget
 
 from impilo_desk.app import add_display_options
@@ -28,8 +28,9 @@ from impilo_desk.ui import events as events_tab
 from impilo_desk.ui.events.controller import EventsController
 from impilo_desk.ui.kit.palette import is_dark
 from impilo_desk.ui.webhooks.dialog import WebhookDialog
-from tests.fixtures.desk import World
+from tests.fixtures.desk import ProfileStub, World
 from tests.ui.contrast_support import unreadable, unreadable_on_every_tab
+from tests.ui.fakes import FakeApi, FakeStore
 
 FAST = Heartbeat(interval_s=0.5, call_timeout_s=2.0, deliveries_interval_s=0.5)
 WAIT_MS = 20_000
@@ -213,3 +214,37 @@ def test_a_marked_events_row_reads_on_both_palettes(qtbot, qapp, make_desk, ligh
     assert unreadable(window) == []
     assert switch_palette(qtbot, action, window)
     assert unreadable(window) == []  # the marker's amber turned dark under the light text
+
+
+def desktop_dark_palette() -> QPalette:
+    """A dark palette as a dark desktop theme gives the app (GTK's Adwaita-dark, through Qt's
+    gtk3 theme under Xvfb): dark without View › Dark palette."""
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#323232",
+        QPalette.ColorRole.WindowText: "#ffffff",
+        QPalette.ColorRole.Base: "#2d2d2d",
+        QPalette.ColorRole.AlternateBase: "#353535",
+        QPalette.ColorRole.Text: "#ffffff",
+        QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#ffffff",
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def test_errors_read_on_a_dark_desktop_palette(qtbot, qapp, make_desk, light):
+    desk = make_desk(api=FakeApi(), store=FakeStore())
+    window = desk.window
+    window.resize(1280, 800)
+    with qtbot.waitSignal(desk.secret.loaded, timeout=5_000):
+        desk.sessions.switch_to(ProfileStub())
+    secret = desk.secret.view
+    window.tabs.setCurrentWidget(secret)
+    retype(qtbot, secret.secret_edit, "short")
+    assert secret.secret_problem.text().strip()
+    window.banner.show_error("The demo's sandbox has not answered since 18:30:31 UTC.")
+    qapp.setPalette(desktop_dark_palette())  # the desktop's theme turned dark
+    qtbot.waitUntil(lambda: is_dark(window), timeout=5_000)
+    assert unreadable(window) == []

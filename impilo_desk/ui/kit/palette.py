@@ -115,9 +115,10 @@ def is_dark(widget: QWidget) -> bool:
 def set_tone(widget: QWidget, kind: str, *, bold: bool = False) -> None:
     """Draws ``widget``'s text in the colour of ``kind`` (a key of :data:`STATUS_COLOURS`).
 
-    ``""`` gives it back the palette's own text colour. The colour is chosen for the palette
-    the widget is drawn on and chosen again whenever that palette changes (View › Dark palette).
-    ``bold`` makes the text bold (or not).
+    ``""`` gives it back the palette's own text colour (every role it set itself goes). The
+    colour is chosen for the palette the widget is drawn on (the platform's, light or dark, or
+    View › Dark palette) and chosen again whenever that palette changes. ``bold`` makes the
+    text bold (or not).
     """
     font = widget.font()
     if font.bold() != bold:
@@ -164,7 +165,7 @@ class _Tone(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
-            self._apply()  # the palette it setting sends again is equal: no loop
+            self._apply()  # its own setPalette's event finds the colours in place: no loop
         return False
 
     def _apply(self) -> None:
