@@ -97,7 +97,9 @@ def unreadable_on_every_tab(window: QWidget, tabs: QTabWidget, qtbot: Any) -> li
     try:
         for index in range(tabs.count()):
             tabs.setCurrentIndex(index)
-            qtbot.waitUntil(lambda i=index: tabs.widget(i).isVisible(), timeout=5_000)
+            page = tabs.widget(index)
+            assert page is not None
+            qtbot.waitUntil(page.isVisible, timeout=5_000)
             low |= dict.fromkeys(f"{tabs.tabText(index)}: {p}" for p in unreadable(window))
     finally:
         tabs.setCurrentIndex(current)

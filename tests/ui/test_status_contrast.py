@@ -101,6 +101,6 @@ def test_every_status_colour_meets_aa_on_both_windows():
     for kind, boxes in BOX_COLOURS.items():
         for background, text in boxes:
             assert contrast(QColor(text), QColor(background)) >= AA, kind
-    for dark, colour in zip((False, True), MARKER_BACKGROUNDS, strict=True):
-        text = dark_palette().color(QPalette.ColorRole.Text) if dark else QColor("#000000")
-        assert contrast(text, QColor(colour)) >= AA, ("marker", dark)
+    for dark, marker in zip((False, True), MARKER_BACKGROUNDS, strict=True):
+        on = dark_palette().color(QPalette.ColorRole.Text) if dark else QColor("#000000")
+        assert contrast(on, QColor(marker)) >= AA, ("marker", dark)

@@ -103,6 +103,7 @@ def show_errors_on_the_tabs(qtbot: Any, world: World) -> None:
     tab = desk.test_events.view
     tab.select_kind("blood-pressure")
     form = tab.current_form()
+    assert form is not None
     form.set_text("heartRate", "999")
     with qtbot.waitSignal(desk.test_events.blocked, timeout=5_000):
         tab.fire_action.trigger()
@@ -163,17 +164,19 @@ def test_every_coloured_text_reads_on_the_light_and_the_dark_palette(
     check_dialog_across_a_switch(qtbot, world, dark_action, dialog, "the webhook dialog")
 
     logs = desk.logs
+    redeliver = logs.redeliver
+    assert redeliver is not None
     logs.view.filters.clear_button.click()  # back to rows that can be selected
     qtbot.waitUntil(lambda: logs.model.rowCount() > 3, timeout=WAIT_MS)
     select_rows(logs.view.table, [0, 1, 2, 3])
-    with qtbot.waitSignal(logs.redeliver.preview_opened, timeout=WAIT_MS) as opened:
-        logs.redeliver.bar.resend_action.trigger()
+    with qtbot.waitSignal(redeliver.preview_opened, timeout=WAIT_MS) as opened:
+        redeliver.bar.resend_action.trigger()
     preview = opened.args[0]
     preview.other_url.setChecked(True)
     qtbot.keyClicks(preview.url_edit, BAD_URL)
     assert "is not a URL a webhook can be sent to" in preview.url_error.text()
     check_dialog_across_a_switch(qtbot, world, dark_action, preview, "the redelivery preview")
-    qtbot.waitUntil(logs.redeliver.bar.resend_action.isEnabled, timeout=WAIT_MS)
+    qtbot.waitUntil(redeliver.bar.resend_action.isEnabled, timeout=WAIT_MS)
 
     window.tabs.setCurrentWidget(events.view)
     select_rows(events.view.table, [0])
