@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
-from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtGui import QAction, QColor, QIcon, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QWidget
 
 from impilo_desk.app import add_display_options
@@ -26,7 +26,7 @@ from impilo_desk.services.api_health import Heartbeat
 from impilo_desk.services.event_store import Listed
 from impilo_desk.ui import events as events_tab
 from impilo_desk.ui.events.controller import EventsController
-from impilo_desk.ui.kit.palette import is_dark
+from impilo_desk.ui.kit.palette import contrast, is_dark
 from impilo_desk.ui.webhooks.dialog import WebhookDialog
 from tests.fixtures.desk import ProfileStub, World
 from tests.ui.contrast_support import unreadable, unreadable_on_every_tab
@@ -251,3 +251,31 @@ def test_errors_read_on_a_dark_desktop_palette(qtbot, qapp, make_desk, light):
     qapp.setPalette(desktop_dark_palette())  # the desktop's theme turned dark
     qtbot.waitUntil(lambda: is_dark(window), timeout=5_000)
     assert unreadable(window) == []
+
+
+def darkest_or_lightest(icon: QIcon, dark: bool) -> QColor:
+    """The icon's opaque pixel that stands out most on a dark (or light) background."""
+    image = icon.pixmap(16, 16).toImage()
+    pixels = [
+        image.pixelColor(x, y)
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() > 200
+    ]
+    assert pixels, "the icon draws nothing"
+    return max(pixels, key=lambda c: c.lightness() if dark else -c.lightness())
+
+
+def test_the_idle_health_icon_shows_on_both_palettes(qtbot, qapp, make_desk, light):
+    desk = make_desk(api=FakeApi(), store=FakeStore())
+    _switch, action = add_display_options(qapp, desk.desk)
+    assert action is not None
+    view = desk.webhooks.view
+    for dark in (False, True):
+        if dark:
+            assert switch_palette(qtbot, action, desk.window)
+        sign = darkest_or_lightest(desk.webhooks.model.icon_of("idle"), dark)
+        base = view.table.palette().color(QPalette.ColorRole.Base)
+        # non-text contrast (WCAG 1.4.11); found under Xvfb: the style's grey pause sign
+        # vanished on the dark table
+        assert contrast(sign, base) >= 3.0, (dark, sign.name(), base.name())

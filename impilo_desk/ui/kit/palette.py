@@ -11,6 +11,8 @@ keeps the palette it was polished with, so it never sees the application's palet
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFrame, QWidget
@@ -139,6 +141,26 @@ def set_box(frame: QFrame, kind: str, *, border: bool = True) -> None:
     frame.setFrameShadow(QFrame.Shadow.Plain)
     frame.setAutoFillBackground(bool(kind))
     _Tone.of(frame).show(kind, box=True)
+
+
+def follow_palette(widget: QWidget, restyle: Callable[[bool], None]) -> None:
+    """Calls ``restyle(dark)`` now and whenever ``widget``'s palette changes (icons, brushes)."""
+    _Follow(widget, restyle)
+    restyle(is_dark(widget))
+
+
+class _Follow(QObject):
+    """Calls back at each palette change of a widget (an event filter, and its child)."""
+
+    def __init__(self, widget: QWidget, restyle: Callable[[bool], None]) -> None:
+        super().__init__(widget)
+        self._widget, self._restyle = widget, restyle
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
+            self._restyle(is_dark(self._widget))
+        return False
 
 
 class _Tone(QObject):
