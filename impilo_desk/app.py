@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QClipboard
+from PySide6.QtGui import QAction, QClipboard
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
@@ -112,6 +112,23 @@ def build_desk(
     return Desk(window, sessions, built, times)
 
 
+def add_display_options(
+    app: QApplication, desk: Desk
+) -> tuple[Callable[[bool], None], QAction | None]:
+    """Adds View › Times in UTC and View › Dark palette to the desk's window.
+
+    Dark palette switches ``app`` to the dark palette, and back to the palette it has now (the
+    platform's). Returns that switch (the dark screenshots use it) and the menu's action.
+    """
+    light = app.palette()
+
+    def set_dark(dark: bool) -> None:
+        apply_palette(app, dark, light)
+
+    _utc, dark_action = add_view_options(desk.window.view_menu, desk.times, set_dark)
+    return set_dark, dark_action
+
+
 @dataclass
 class Options:
     """The command line, parsed (see ``__main__``)."""
@@ -143,12 +160,7 @@ def run(options: Options) -> int:
     restore_qt_messages = route_qt_messages()
     stage = _SecondStage(paths, redactor)
     desk = build_desk(loop, app.clipboard(), stage.open_session)
-    light = app.palette()
-
-    def set_dark(dark: bool) -> None:
-        apply_palette(app, dark, light)
-
-    _utc, dark_action = add_view_options(desk.window.view_menu, desk.times, set_dark)
+    set_dark, dark_action = add_display_options(app, desk)
     add_help_menu(desk.window, paths)
     if dark_action is not None and options.dark:
         dark_action.setChecked(True)

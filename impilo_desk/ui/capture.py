@@ -109,7 +109,8 @@ async def capture(
 ) -> None:
     """Smoke test (one PNG of the window) and screenshots (one PNG per tab), then ``finish``.
 
-    With ``set_dark``, every tab is captured again in the dark palette (``<tab>-dark.png``).
+    With ``set_dark``, every tab is captured again in the dark palette (``<tab>-dark.png``),
+    and the first errors a user meets there (``<tab>-error-dark.png``).
 
     Args:
         window: The main window.
@@ -168,6 +169,12 @@ async def capture(
             set_dark(True)
             try:
                 await _capture_tabs(window, screenshots, "-dark")
+                from impilo_desk.ui.capture_errors import capture_errors
+
+                await capture_errors(
+                    window, secret, _tab(tabs, LogsController),
+                    _tab(tabs, TestEventsController), screenshots, "-dark",
+                )  # fmt: skip
             finally:
                 set_dark(False)
     finish(0)

@@ -44,7 +44,7 @@ class EventsDesk:
     desk: BuiltDesk
     relay: RelayProcess
     stores: list[EventStore] = field(default_factory=list)
-    next_id: int = 1000
+    next_id: int = 1_796_149_482_048_000  # as the sandbox makes them (epoch ms x 1000): > 2**31
 
     @property
     def tab(self) -> EventsController:

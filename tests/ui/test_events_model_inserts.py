@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import Qt
 
 from impilo_desk.services.event_store import Listed
-from impilo_desk.ui.events.model import MARKER_BRUSH, EventColumn, EventsModel
+from impilo_desk.ui.events.model import EventColumn, EventsModel
 from impilo_desk.ui.kit.cell_delegate import TextCellDelegate
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -55,6 +55,6 @@ def test_cells_say_the_same_through_the_delegate_as_through_data(qtbot):
             text, brush = model.cell(n, column)
             assert text == (model.data(index) or "")
             assert brush == model.data(index, Qt.ItemDataRole.BackgroundRole)
-    assert model.cell(1, EventColumn.TYPE) == ("⚠ Gap", MARKER_BRUSH)
+    assert model.cell(1, EventColumn.TYPE) == ("⚠ Gap", model.marker_brush)
     assert model.cell(0, EventColumn.FORWARDED)[0] == "200 in 3 ms"
     assert isinstance(TextCellDelegate(model), TextCellDelegate)

@@ -134,8 +134,10 @@ def test_detail_pane_and_export_redacted(
     b = world.post("reading.weight", {"id": 2, "weight": 82.0, "patient": PATIENT})
     qtbot.waitUntil(lambda: len(world.ids()) == 2, timeout=WAIT_MS)
     view = world.tab.view
-    world.tab.select_row(0)
-    qtbot.waitUntil(lambda: world.tab.detail.shown_id == b, timeout=WAIT_MS)
+    with qtbot.waitSignal(world.tab.detail_shown, timeout=WAIT_MS) as shown:
+        world.tab.select_row(0)
+    assert shown.args == [b]  # an id past 2**31, as Impilo's are (an int signal overflowed)
+    assert world.tab.detail.shown_id == b
     assert json.loads(view.raw.toPlainText())["payload"]["weight"] == 82.0
     headers = dict(view.headers_model.headers)
     assert headers.get("content-type") == "application/json"

@@ -156,3 +156,35 @@ def test_events_buttons_and_table_stay_put_through_banner_export_and_replay_rows
     assert {k: v for k, v in during.items() if k in before} == before
     view.replay_bar.hide()
     assert settled(qtbot, view) == before
+
+
+def test_a_banner_sentence_longer_than_its_line_is_cut_with_an_ellipsis(qtbot, desk):  # noqa: F811
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    window = desk.window
+    shown(qtbot, window)
+    banner = window.banner
+    sentence = f"{LONG} {LONG}"  # two lines' worth at 1280 px
+    banner.show_error(sentence)
+    label = banner.findChild(QLabel)
+    qtbot.waitUntil(label.isVisible)
+    room = label.contentsRect()
+    drawn = label.fontMetrics().boundingRect(room, Qt.TextFlag.TextWordWrap, label.text())
+    assert drawn.height() <= room.height()  # found under Xvfb: a second line, cut through
+    assert label.text().endswith("…")
+    assert banner.text == sentence
+    assert label.toolTip() == sentence  # the whole sentence
+
+
+def test_the_tabs_stay_put_when_the_webhooks_tab_shows_its_badge(qtbot, desk):  # noqa: F811
+    window = desk.window
+    shown(qtbot, window)
+    bar = window.tabs.tabBar()
+    before = [bar.tabRect(i) for i in range(bar.count())]
+    for badge in ("2 failing", "14 failing", ""):
+        desk.webhooks.view.show_badge(badge)  # as the health watch does
+        qtbot.wait(0)
+        assert bar.tabText(0) == (f"Webhooks ({badge})" if badge else "Webhooks")
+        # found under Xvfb: the other tabs moved right, and a click landed on the wrong one
+        assert [bar.tabRect(i) for i in range(bar.count())] == before, badge

@@ -13,7 +13,14 @@ import pytest
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel
 
-from impilo_desk.ui.kit.palette import STATUS_COLOURS, contrast, dark_palette, is_dark
+from impilo_desk.ui.kit.palette import (
+    BOX_COLOURS,
+    MARKER_BACKGROUNDS,
+    STATUS_COLOURS,
+    contrast,
+    dark_palette,
+    is_dark,
+)
 from impilo_desk.ui.shell.status_bar import ApiState, RelayPhase, StatusBar
 
 AA = 4.5
@@ -86,6 +93,14 @@ def test_every_status_colour_meets_aa_on_both_windows():
     from PySide6.QtGui import QColor
 
     windows = {False: QColor("#efefef"), True: dark_palette().color(QPalette.ColorRole.Window)}
+    bases = {False: QColor("#ffffff"), True: dark_palette().color(QPalette.ColorRole.Base)}
     for kind, pair in STATUS_COLOURS.items():
         for dark, colour in zip((False, True), pair, strict=True):
             assert contrast(QColor(colour), windows[dark]) >= AA, (kind, dark)
+            assert contrast(QColor(colour), bases[dark]) >= AA, (kind, dark, "in a table")
+    for kind, boxes in BOX_COLOURS.items():
+        for background, text in boxes:
+            assert contrast(QColor(text), QColor(background)) >= AA, kind
+    for dark, marker in zip((False, True), MARKER_BACKGROUNDS, strict=True):
+        on = dark_palette().color(QPalette.ColorRole.Text) if dark else QColor("#000000")
+        assert contrast(on, QColor(marker)) >= AA, ("marker", dark)

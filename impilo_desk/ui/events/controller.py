@@ -65,7 +65,7 @@ class EventsController(TabController[EventsTab]):
     held = Signal(int)
     indexed = Signal()
     pruned = Signal(int)
-    detail_shown = Signal(int)
+    detail_shown = Signal(object)  # an Impilo id passes 2**31: Signal(int) overflowed
 
     def __init__(
         self,

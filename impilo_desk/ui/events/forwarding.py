@@ -35,7 +35,7 @@ class Forwarding(QObject):
         parent: QObject parent.
     """
 
-    forwarded = Signal(int, str)
+    forwarded = Signal(object, str)  # an Impilo id passes 2**31: int overflowed
     started = Signal(str)
     stopped = Signal()
 

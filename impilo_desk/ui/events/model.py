@@ -8,15 +8,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 
 from impilo_desk.services.time_display import TimeDisplay
+from impilo_desk.ui.kit.palette import marker_background
 from impilo_desk.ui.kit.table_model import Index, NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:
     from impilo_desk.services.event_store import Key, Listed
 
-MARKER_BRUSH = QBrush(QColor(255, 236, 179))  # amber: a place where events may be missing
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
@@ -86,6 +86,17 @@ class EventsModel(NamedColumnsModel):
         self.fetching = False
         self.forwarded: dict[int, str] = {}
         self._texts: dict[Key, tuple[str, ...]] = {}  # each loaded row's cell texts, once
+        # amber: a place where events may be missing (under the palette's text, light or dark)
+        self.marker_brush = QBrush(marker_background(False))
+
+    def set_dark(self, dark: bool) -> None:
+        """Marks rows in the colour that reads on a dark (or light) palette."""
+        brush = QBrush(marker_background(dark))
+        if brush.color() != self.marker_brush.color():
+            self.marker_brush = brush
+            if self.rows:
+                last = self.index(len(self.rows) - 1, self.columnCount() - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [_BACKGROUND])
 
     # -- Qt's interface ----------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
@@ -118,7 +129,7 @@ class EventsModel(NamedColumnsModel):
         if not row.marker:
             return None
         if role == _BACKGROUND:
-            return MARKER_BRUSH
+            return self.marker_brush
         if role == _TOOLTIP:
             return row.text
         return f"Marker: {row.text}"  # the accessible text
@@ -128,7 +139,7 @@ class EventsModel(NamedColumnsModel):
         if not 0 <= n < len(self.rows):
             return "", None
         row = self.rows[n]
-        return self._cell_text(row, column) or "", MARKER_BRUSH if row.marker else None
+        return self._cell_text(row, column) or "", self.marker_brush if row.marker else None
 
     def _cell_text(self, row: Listed, column: int) -> str | None:
         if column == _FORWARDED and not row.marker:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QClipboard, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +30,7 @@ from impilo_desk.ui.events.model import EventColumn, EventsModel
 from impilo_desk.ui.kit.banners import MessageBanner, keep_room
 from impilo_desk.ui.kit.cell_delegate import TextCellDelegate
 from impilo_desk.ui.kit.focus import tab_order
+from impilo_desk.ui.kit.palette import is_dark
 from impilo_desk.ui.kit.redelivery_widgets import RunBar
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
@@ -148,6 +149,7 @@ class EventsTab(TabPage):
         self.export_bar.hide()
 
         self.table = self._table(model)
+        model.set_dark(is_dark(self))
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self._detail())
@@ -179,6 +181,14 @@ class EventsTab(TabPage):
         # the "keep" row (made early) is the last row.
         tab_order(self.follow_box, pause, *live_buttons, self.redact_box, self.forward_url)
         tab_order(self._detail_buttons[-1], self.keep_days, self.keep_events)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        """Marked rows follow the palette (light or dark), so their text keeps its contrast."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            model = self.table.model()
+            if isinstance(model, EventsModel):
+                model.set_dark(is_dark(self))
 
     def _table(self, model: EventsModel) -> QTableView:
         table = QTableView(self)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import QEvent, QObject, Qt, SignalInstance
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+
+from impilo_desk.ui.kit.palette import set_box
 
 BANNER_LINES = 1  # room kept for a sentence (a longer one is cut; its tooltip has it all)
 
-# Text and colour together, never colour alone: the word says it, the colour repeats it.
-_ENVIRONMENTS: dict[str, tuple[str, str, str]] = {
-    "production": (
-        "PRODUCTION — changes here reach real customers' systems",
-        "#b71c1c",
-        "#ffffff",
-    ),
-    "staging": ("STAGING — a test account on a real Impilo server", "#e65100", "#ffffff"),
-    "sandbox": ("SANDBOX — a local practice server; nothing here is real", "#1b5e20", "#ffffff"),
+# Text and colour together, never colour alone: the word says it, the colour repeats it
+# (palette.BOX_COLOURS has each environment's colours).
+_ENVIRONMENTS: dict[str, str] = {
+    "production": "PRODUCTION — changes here reach real customers' systems",
+    "staging": "STAGING — a test account on a real Impilo server",
+    "sandbox": "SANDBOX — a local practice server; nothing here is real",
 }
 
 
@@ -47,6 +46,9 @@ class EnvironmentBanner(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAccessibleName("Environment")
         self.setMargin(6)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
         self.environment = ""
         self.hide()  # no profile yet: there is no environment to announce
 
@@ -54,13 +56,9 @@ class EnvironmentBanner(QLabel):
         """Shows ``environment`` (production, staging or sandbox; anything else as-is)."""
         self.environment = environment
         self.show()
-        text, background, foreground = _ENVIRONMENTS.get(
-            environment, (environment.upper() or "NO PROFILE", "#455a64", "#ffffff")
-        )
-        self.setText(text)
-        self.setStyleSheet(
-            f"QLabel {{ background: {background}; color: {foreground}; font-weight: bold; }}"
-        )
+        known = environment in _ENVIRONMENTS
+        self.setText(_ENVIRONMENTS[environment] if known else environment.upper() or "NO PROFILE")
+        set_box(self, environment if known else "other", border=False)
 
 
 class MessageBanner(QFrame):
@@ -79,7 +77,14 @@ class MessageBanner(QFrame):
         self.setAccessibleName("Message")
         self._sentence = ""
         self._label = QLabel(self)
-        self._label.setWordWrap(True)
+        # One line of room: a sentence that wrapped showed the top of its second line, cut
+        # through; it is cut at the end with "…" instead (the tooltip has it all).
+        self._one_line = lines == 1
+        self._label.setWordWrap(not self._one_line)
+        if self._one_line:
+            self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self._label.installEventFilter(self)
+        self._shown = ""  # the label's whole text
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action_button = QToolButton(self)
         self.action_button.hide()
@@ -112,7 +117,7 @@ class MessageBanner(QFrame):
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
     ) -> None:
         """Shows ``sentence`` as an error; ``action`` (text, call) adds a button after it."""
-        self._show(sentence, "error", "#fdecea", "#8a1c1c")
+        self._show(sentence, "error")
         self._offer(action)
 
     def show_error_until(
@@ -151,7 +156,7 @@ class MessageBanner(QFrame):
                 self.clear()
             elif now != self._sentence:
                 self._sentence = now
-                self._label.setText("⚠ " + now)
+                self._set_text("⚠ " + now)
                 self._label.setToolTip(now)
 
         recheck.connect(check)
@@ -161,7 +166,7 @@ class MessageBanner(QFrame):
         self, sentence: str, action: tuple[str, Callable[[], None]] | None = None
     ) -> None:
         """Shows ``sentence`` as a notice; ``action`` (text, call) adds a button after it."""
-        self._show(sentence, "info", "#e8f1fb", "#0d3c61")
+        self._show(sentence, "info")
         self._offer(action)
 
     def _offer(self, action: tuple[str, Callable[[], None]] | None) -> None:
@@ -178,6 +183,7 @@ class MessageBanner(QFrame):
         self.kind = ""
         self._on_action = None
         self.action_button.hide()
+        self._shown = ""
         self._label.clear()
         self.hide()
 
@@ -191,7 +197,20 @@ class MessageBanner(QFrame):
         if self._on_action is not None:
             self._on_action()
 
-    def _show(self, sentence: str, kind: str, background: str, foreground: str) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Fits the sentence to the label's new width (cut with "…" when it is too short)."""
+        if watched is self._label and event.type() == QEvent.Type.Resize:
+            self._set_text(self._shown)
+        return False
+
+    def _set_text(self, text: str) -> None:
+        self._shown = text
+        if self._one_line:
+            width = self._label.contentsRect().width()
+            text = self._label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
+        self._label.setText(text)
+
+    def _show(self, sentence: str, kind: str) -> None:
         self._stop_recheck()
         self._on_action = None
         self.action_button.hide()
@@ -199,11 +218,8 @@ class MessageBanner(QFrame):
         self._sentence = sentence
         # ℹ, not ⓘ: DejaVu Sans (Debian's default face) has no ⓘ, which showed as a box
         sign = "⚠ " if kind == "error" else "ℹ "
-        self._label.setText(sign + sentence)
+        self._set_text(sign + sentence)
         self._label.setToolTip(sentence)
-        self.setStyleSheet(
-            f"#messageBanner {{ background: {background}; border: 1px solid {foreground}; "
-            f"border-radius: 3px; }} QLabel {{ color: {foreground}; }}"
-        )
+        set_box(self, kind)  # its colours follow the palette (light or dark)
         self.setAccessibleDescription(sentence)
         self.show()

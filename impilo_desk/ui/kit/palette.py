@@ -1,13 +1,21 @@
 """The light (system) and dark palettes, and colours that read on either.
 
-The app uses the platform's palette by default; ``--dark`` (and the dark screenshots) switch to
-:func:`dark_palette`. Widgets that paint their own colours (charts) ask :func:`is_dark`.
+The app uses the platform's palette by default; View › Dark palette (``--dark``, the dark
+screenshots) switches to :func:`dark_palette`. Widgets that paint their own colours (charts)
+ask :func:`is_dark`. Coloured text and boxes go through :func:`set_tone` and :func:`set_box`:
+they pick the colour for the palette in use and pick again when it changes.
+
+Colours are set in the widget's palette, not in a style sheet: a widget with a style sheet
+keeps the palette it was polished with, so it never sees the application's palette change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QWidget
 
 _DARK: dict[QPalette.ColorRole, str] = {
     QPalette.ColorRole.Window: "#202124",
@@ -36,13 +44,35 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "ok": ("#1b5e20", "#81c784"),
     "error": ("#b71c1c", "#ff8a80"),
     "warning": ("#8a4b00", "#ffb74d"),
+    "muted": ("#5f6368", "#b0b4b9"),  # waiting, not known yet
 }
+
+# Boxes (banners, notes): (background, text and border) on a light and on a dark window, the
+# text at least 4.5:1 on its background. The environments' strips are loud on either window.
+BOX_COLOURS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "error": (("#fdecea", "#8a1c1c"), ("#3b1d1d", "#ffb4ab")),
+    "info": (("#e8f1fb", "#0d3c61"), ("#1a2b3d", "#a8c8fa")),
+    "caution": (("#fff4e5", "#5d4037"), ("#3a2c17", "#ffd8a8")),
+    "production": (("#b71c1c", "#ffffff"),) * 2,
+    "staging": (("#bf360c", "#ffffff"),) * 2,
+    "sandbox": (("#1b5e20", "#ffffff"),) * 2,
+    "other": (("#455a64", "#ffffff"),) * 2,
+}
+
+# The background of a table row that marks something (a place where events may be missing),
+# under the palette's own text colour: (light, dark).
+MARKER_BACKGROUNDS = ("#ffecb3", "#4a3800")
 
 
 def status_colour(kind: str, dark: bool) -> str:
     """The colour of a status word of ``kind`` (ok, error, warning) on a light or dark window."""
     light, on_dark = STATUS_COLOURS[kind]
     return on_dark if dark else light
+
+
+def marker_background(dark: bool) -> QColor:
+    """The background of a marked table row, under the palette's text, light or dark."""
+    return QColor(MARKER_BACKGROUNDS[1] if dark else MARKER_BACKGROUNDS[0])
 
 
 def contrast(a: QColor, b: QColor) -> float:
@@ -82,3 +112,107 @@ def apply_palette(app: QApplication, dark: bool, light: QPalette) -> None:
 def is_dark(widget: QWidget) -> bool:
     """Whether ``widget`` is drawn on a dark background."""
     return widget.palette().window().color().lightness() < 128
+
+
+def set_tone(widget: QWidget, kind: str, *, bold: bool = False) -> None:
+    """Draws ``widget``'s text in the colour of ``kind`` (a key of :data:`STATUS_COLOURS`).
+
+    ``""`` gives it back the palette's own text colour (every role it set itself goes). The
+    colour is chosen for the palette the widget is drawn on (the platform's, light or dark, or
+    View › Dark palette) and chosen again whenever that palette changes. ``bold`` makes the
+    text bold (or not).
+    """
+    font = widget.font()
+    if font.bold() != bold:
+        font.setBold(bold)
+        widget.setFont(font)
+    _Tone.of(widget).show(kind, box=False)
+
+
+def set_box(frame: QFrame, kind: str, *, border: bool = True) -> None:
+    """Fills ``frame`` with the background of ``kind`` (a key of :data:`BOX_COLOURS`).
+
+    Its text (and its children's, e.g. a banner's label) and its one-pixel border (unless
+    ``border`` is False) take the kind's text colour; both follow a palette switch, as
+    :func:`set_tone`. ``""`` gives the frame back the palette's own colours and no border.
+    """
+    boxed = bool(kind) and border
+    frame.setFrameShape(QFrame.Shape.Box if boxed else QFrame.Shape.NoFrame)
+    frame.setFrameShadow(QFrame.Shadow.Plain)
+    frame.setAutoFillBackground(bool(kind))
+    _Tone.of(frame).show(kind, box=True)
+
+
+def follow_palette(widget: QWidget, restyle: Callable[[bool], None]) -> None:
+    """Calls ``restyle(dark)`` now and whenever ``widget``'s palette changes (icons, brushes)."""
+    _Follow(widget, restyle)
+    restyle(is_dark(widget))
+
+
+class _Follow(QObject):
+    """Calls back at each palette change of a widget (an event filter, and its child)."""
+
+    def __init__(self, widget: QWidget, restyle: Callable[[bool], None]) -> None:
+        super().__init__(widget)
+        self._widget, self._restyle = widget, restyle
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
+            self._restyle(is_dark(self._widget))
+        return False
+
+
+class _Tone(QObject):
+    """What one widget's colours say; re-colours it when its palette changes.
+
+    An event filter on the widget, and its child, so it lives as long as the widget.
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._kind = ""
+        self._box = False
+        widget.installEventFilter(self)
+
+    @staticmethod
+    def of(widget: QWidget) -> _Tone:
+        tone = widget.findChild(_Tone, "", _DIRECT)
+        return tone if tone is not None else _Tone(widget)
+
+    def show(self, kind: str, *, box: bool) -> None:
+        self._kind, self._box = kind, box
+        self._apply()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
+            self._apply()  # its own setPalette's event finds the colours in place: no loop
+        return False
+
+    def _apply(self) -> None:
+        widget = self._widget
+        if not self._kind:
+            if widget.testAttribute(_OWN_PALETTE):
+                widget.setPalette(QPalette())  # back to the inherited palette, every role
+            return
+        # A box paints its own window: whether it is on a dark one is its parent's to say.
+        under = widget.parentWidget() if self._box else None
+        dark = is_dark(under if under is not None else widget)
+        wanted: dict[QPalette.ColorRole, QColor] = {}
+        if self._box:
+            background, text = BOX_COLOURS[self._kind][1 if dark else 0]
+            wanted[QPalette.ColorRole.Window] = QColor(background)
+            wanted[QPalette.ColorRole.WindowText] = QColor(text)
+        else:
+            wanted[widget.foregroundRole()] = QColor(status_colour(self._kind, dark))
+        palette = widget.palette()
+        if all(palette.color(role) == colour for role, colour in wanted.items()):
+            return
+        for role, colour in wanted.items():
+            palette.setColor(role, colour)
+        widget.setPalette(palette)
+
+
+_DIRECT = Qt.FindChildOption.FindDirectChildrenOnly
+_OWN_PALETTE = Qt.WidgetAttribute.WA_SetPalette

@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
 from impilo_desk.ui.kit.banners import keep_room
+from impilo_desk.ui.kit.palette import set_tone
 
-ERROR_STYLE = "color: #c62828;"
 PLACEHOLDER_URL = "http://localhost:3000/webhook"
 
 
@@ -28,7 +28,7 @@ class TargetUrl:
         self.edit.setAccessibleName(accessible_name)
         self.error = QLabel("", parent)
         self.error.setAccessibleName("Target URL problem")
-        self.error.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error, "error")
         self.error.setWordWrap(True)
         self.error.setMinimumHeight(parent.fontMetrics().lineSpacing() * 2)
 

@@ -32,6 +32,7 @@ class TabPage(QWidget):
     """
 
     title: ClassVar[str] = ""
+    badge_room: ClassVar[str] = ""  # the widest badge it shows: its tab keeps that width
     banner: MessageBanner
 
     def show_badge(self, badge: str) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from impilo_desk.ui.kit.palette import is_dark, set_tone, status_colour
+
 MIN_MESSAGE_WIDTH = 260  # about 40 characters: a sentence wraps at most once
 MESSAGE_LINES = 2
 
@@ -53,7 +55,7 @@ class FieldMessage(QLabel):
             self.hide()
             return
         self.setText(f"⚠ {sentence}")
-        self.setStyleSheet(f"#fieldMessage {{ color: {error_colour(self)}; }}")
+        set_tone(self, "error")
         self.setToolTip(sentence)  # the whole sentence even if the room cuts it
         self.setAccessibleDescription(sentence)
         self.show()
@@ -61,4 +63,4 @@ class FieldMessage(QLabel):
 
 def error_colour(widget: QWidget) -> str:
     """A red that reads on the widget's background, light palette or dark."""
-    return "#b71c1c" if widget.palette().window().color().lightness() > 128 else "#ff8a80"
+    return status_colour("error", is_dark(widget))

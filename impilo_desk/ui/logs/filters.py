@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desk.ui.kit.palette import set_tone
+
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
 
@@ -108,7 +110,7 @@ class LogsFilterBar(QWidget):
         self.status_edit.setMaximumWidth(110)
         self.problem = QLabel("", self)
         self.problem.setAccessibleName("Filter problem")
-        self.problem.setStyleSheet("color: #c62828;")
+        set_tone(self.problem, "error")
         self.problem.setMinimumHeight(self.fontMetrics().lineSpacing())  # room kept: no jump
         self.created_from = _DateBound("Created from", self, now)
         self.created_to = _DateBound("to (before)", self, now)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
+from impilo_desk.ui.kit.palette import set_tone
+
 if TYPE_CHECKING:
     from impilo_desk.services.log_mirror.search import LocalFilters
 
@@ -121,7 +123,7 @@ class LocalFilterBar(QWidget):
     def show_note(self, text: str, offer_dates: bool = False) -> None:
         """Says (or clears) why the filters cannot run now; offers the local copy's dates."""
         self.note.setText(text)
-        self.note.setStyleSheet("color: #b26a00;" if text else "")
+        set_tone(self.note, "warning" if text else "")
         self.use_copy.setVisible(offer_dates)
 
     def clear(self) -> None:

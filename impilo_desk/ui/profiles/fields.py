@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from impilo_desk.session import ProfileDraft, ProfileInfo
+from impilo_desk.ui.kit.palette import set_tone
 
 ENVIRONMENTS = ("production", "staging", "sandbox")
 RELAY_KINDS = (("relay", "Impilo Desk relay"), ("smee", "smee.io channel"))
@@ -24,7 +25,7 @@ def session_only_label(parent: QWidget) -> QLabel:
     label = QLabel(SESSION_ONLY_NOTE, parent)
     label.setWordWrap(True)
     label.setAccessibleName("Where secrets are kept")
-    label.setStyleSheet("QLabel { color: #8a4b00; font-weight: bold; }")
+    set_tone(label, "warning", bold=True)
     label.hide()
     return label
 

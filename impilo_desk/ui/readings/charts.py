@@ -26,7 +26,7 @@ from impilo_desk.services.reading_series import (
 )
 from impilo_desk.services.series import FloatArray
 from impilo_desk.services.time_display import TimeDisplay
-from impilo_desk.ui.kit.palette import is_dark
+from impilo_desk.ui.kit.palette import is_dark, status_colour
 from impilo_desk.ui.readings.time_axis import TimeAxis
 
 # curves: no red or grey, which the markers use; each at least 3:1 on its background
@@ -216,7 +216,7 @@ class ChartPanel(QWidget):
             self.plot.setTitle(self._title, color=chart_colours(dark)[1], size="11pt")
             self.readout.setText("Point at the chart to read its values.")
             return
-        colour = "#ff8a80" if dark else "#b71c1c"
+        colour = status_colour("error", dark)
         self.plot.setTitle(f"{self._title}: not available", color=colour, size="11pt")
         self.readout.setText(sentence)
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.palette import set_tone
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 
 REVEAL_MS = 5_000
@@ -108,7 +109,7 @@ class SecretTab(TabPage):
         # when empty, so the buttons below never move.
         self.secret_problem = QLabel(" ", self)
         self.secret_problem.setAccessibleName("Problem with the secret")
-        self.secret_problem.setStyleSheet("color: #b71c1c;")
+        set_tone(self.secret_problem, "error")
         self.secret_problem.setMinimumHeight(QFontInfo(self.font()).pixelSize() + 6)
 
         form = QFormLayout()
@@ -223,12 +224,12 @@ class SecretTab(TabPage):
         if match is None and self._hidden:
             text = "unknown: Impilo does not show its secret to compare"
         self.match_state.setText(text)
-        self.match_state.setStyleSheet("color: #b71c1c;" if match is False else "")
+        set_tone(self.match_state, "error" if match is False else "")
 
     def show_relay(self, text: str, trouble: bool = False) -> None:
         """Shows whether Impilo's deliveries to the profile's relay succeed (``—``: not known)."""
         self.relay_state.setText(text or "—")
-        self.relay_state.setStyleSheet("color: #b71c1c;" if trouble else "")
+        set_tone(self.relay_state, "error" if trouble else "")
 
     def reveal_secret(self) -> None:
         """Shows the secret for a few seconds; the button counts them down."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 from impilo_desk.ui.kit.banners import EnvironmentBanner, MessageBanner
 from impilo_desk.ui.shell.status_bar import StatusBar
@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.environment_banner = EnvironmentBanner(self)
         self.banner = MessageBanner(self)
         self.tabs = QTabWidget(self)
+        self.tabs.setTabBar(_SteadyTabBar(self.tabs))
         self.tabs.setAccessibleName("Tabs")
         self.tabs.setDocumentMode(True)
         central = QWidget(self)
@@ -74,7 +75,12 @@ class MainWindow(QMainWindow):
 
     def add_page(self, page: QWidget) -> int:
         """Adds a tab showing ``page`` under its ``title``; returns its index."""
-        return self.tabs.addTab(page, str(getattr(page, "title", page.objectName())))
+        title = str(getattr(page, "title", page.objectName()))
+        index = self.tabs.addTab(page, title)
+        room = str(getattr(page, "badge_room", ""))
+        if room:
+            self.tabs.tabBar().setTabData(index, f"{title} ({room})")
+        return index
 
     def page(self, title: str) -> QWidget | None:
         """The tab page with ``title``, or None."""
@@ -118,3 +124,22 @@ class MainWindow(QMainWindow):
         count = self.tabs.count()
         if count:
             self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+
+
+class _SteadyTabBar(QTabBar):
+    """A tab bar whose tabs keep their width while a badge comes and goes.
+
+    A tab's data, when set, is the widest text it may show ("Webhooks (99 failing)"): it is
+    that wide from the start, so the tabs after it do not move under the pointer when the
+    badge appears (found under Xvfb: the next click landed on the wrong tab).
+    """
+
+    def tabSizeHint(self, index: int) -> QSize:  # noqa: N802 - Qt API
+        """The style's size, widened to the tab's widest text."""
+        size = super().tabSizeHint(index)
+        widest = self.tabData(index)
+        if isinstance(widest, str):
+            advance = self.fontMetrics().horizontalAdvance
+            extra = advance(widest) - advance(self.tabText(index))
+            size.setWidth(size.width() + max(0, extra))
+        return size

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
-from impilo_desk.ui.kit.palette import is_dark, status_colour
+from impilo_desk.ui.kit.palette import set_tone
 
 SESSION_ONLY_TEXT = "Secrets: this session only"
 SESSION_ONLY_TIP = (
@@ -80,7 +80,6 @@ class StatusBar(QStatusBar):
         self.alert_label.setContentsMargins(8, 0, 8, 0)
         self.alert_label.setMaximumWidth(480)  # many failing webhooks: cut, whole in the tooltip
         self.alert_label.hide()
-        self._kinds: dict[QLabel, str] = {}  # each label's status colour ("" for none)
         for label in (self.api_label, self.relay_label, self.profile_label):
             label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.api_label, 3)
@@ -199,17 +198,9 @@ class StatusBar(QStatusBar):
         self._colour(self.alert_label, "error", bold=True)
         self.alert_label.setVisible(bool(line))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
-        """Status colours follow the palette (light or dark), so each keeps its contrast."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            for label, kind in list(self._kinds.items()):
-                self._colour(label, kind, bold=label in (self.alert_label, self.secrets_label))
-
     def _colour(self, label: QLabel, kind: str, bold: bool = False) -> None:
-        """Colours ``label`` as a status of ``kind`` ("": the palette's own text colour)."""
-        self._kinds[label] = kind
-        colour = f"color: {status_colour(kind, is_dark(self))};" if kind else ""
-        style = f"{colour} font-weight: bold;" if bold and colour else colour
-        if style != label.styleSheet():  # setting one re-polishes the label: costly
-            label.setStyleSheet(style)
+        """Colours ``label`` as a status of ``kind`` ("": the palette's own text colour).
+
+        The colour follows the palette (light or dark), so each keeps its contrast.
+        """
+        set_tone(label, kind, bold=bold)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -221,7 +221,21 @@ class KindForm(QWidget):
         self.messages[name].say(message)
         editor = self.inputs[name]
         editor.setAccessibleDescription(message)
-        if isinstance(editor, QLineEdit):
+        self._border(name)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        """A field's red border follows the palette (light or dark)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for name in self.messages:
+                self._border(name)
+
+    def _border(self, name: str) -> None:
+        # A style sheet keeps the palette it was set under: set again, the field takes the
+        # palette in use (its text and background), and the red that reads on it.
+        editor = self.inputs[name]
+        if isinstance(editor, QLineEdit) and (self.message(name) or editor.styleSheet()):
+            message = self.message(name)
             border = f"QLineEdit {{ border: 1px solid {error_colour(self)}; }}"
             editor.setStyleSheet(border if message else "")
 

@@ -10,17 +10,13 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from impilo_desk.services.time_display import TimeDisplay, duration
+from impilo_desk.ui.kit.palette import status_colour
 from impilo_desk.ui.kit.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract and services (pydantic) load after the first paint
     from impilo_desk.services.receipts import ReceiptChain, Step
 
 _Index = QModelIndex | QPersistentModelIndex
-# status colours repeat the status word and sign ("✔ Done"); light and dark palette
-_COLOURS = {
-    False: (QColor("#1b5e20"), QColor("#b71c1c"), QColor("#5f6368")),
-    True: (QColor("#81c784"), QColor("#ff8a80"), QColor("#b0b4b9")),
-}
 
 
 def format_latency(span: timedelta | None) -> str:
@@ -131,11 +127,10 @@ class ChainModel(NamedColumnsModel):
         if role == Qt.ItemDataRole.ForegroundRole and column is ChainColumn.STATUS:
             from impilo_desk.services.receipts import DONE
 
-            done, missing, waiting = _COLOURS[self.dark]
+            # the colour repeats the status word and sign ("✔ Done"), on a light or dark palette
             status = chain.status(step, self._finished)
-            if status == DONE:
-                return QBrush(done)
-            return QBrush(missing if status.startswith("✘") else waiting)
+            kind = "ok" if status == DONE else "error" if status.startswith("✘") else "muted"
+            return QBrush(QColor(status_colour(kind, self.dark)))
         if role == Qt.ItemDataRole.TextAlignmentRole and column is ChainColumn.LATENCY:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

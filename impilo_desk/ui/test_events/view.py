@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.palette import is_dark, set_box
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.test_events.models import ChainColumn, ChainModel, HistoryColumn, HistoryModel
 
@@ -35,9 +36,6 @@ ASSUMED_TIP = (
     "Impilo has not published the fields of this reading. This app sends and shows them the "
     "way its own sandbox does (for an ECG: heart rate, sampling rate in Hz and the waveform in "
     "microvolts), so a real Impilo server may name or shape them differently."
-)
-REASON_STYLE = (
-    "QLabel { background: #fff4e5; color: #5d4037; border: 1px solid #ffb74d; padding: 6px; }"
 )
 
 
@@ -134,6 +132,7 @@ class TestEventsTab(TabPage):
         self.chain_title.setAccessibleName("Followed event")
         self.chain_title.setWordWrap(True)
         self.chain_table = _table(self, chain_model, "Receipt chain")
+        chain_model.restyle(is_dark(self))
         header = self.chain_table.horizontalHeader()
         for column in (ChainColumn.STEP, ChainColumn.STATUS, ChainColumn.TIME):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -143,7 +142,8 @@ class TestEventsTab(TabPage):
         self.reason_label = QLabel("", self)
         self.reason_label.setAccessibleName("Why a step is missing")
         self.reason_label.setWordWrap(True)
-        self.reason_label.setStyleSheet(REASON_STYLE)
+        self.reason_label.setMargin(6)
+        set_box(self.reason_label, "caution")
         self.reason_label.hide()
         self.create_webhook_button = action_button(
             self, self.create_webhook_action, "Create the webhook to my relay"
@@ -186,8 +186,6 @@ class TestEventsTab(TabPage):
         """Status colours of the chain follow the palette (light or dark)."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            from impilo_desk.ui.kit.palette import is_dark
-
             model = self.chain_table.model()
             if isinstance(model, ChainModel):
                 model.restyle(is_dark(self))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from impilo_desk.services.delivery_alerts import Notifier
+from impilo_desk.ui.kit.palette import follow_palette
 from impilo_desk.ui.kit.tab import TabParts
 from impilo_desk.ui.webhooks.controller import WebhooksController, health_icons
 from impilo_desk.ui.webhooks.model import WebhooksModel
@@ -17,7 +18,7 @@ def build(parts: TabParts, notifier: Notifier | None = None) -> WebhooksControll
     """
     model = WebhooksModel(parts.window, times=parts.times, clock=parts.clock)
     view = WebhooksTab(model)
-    model.set_icons(health_icons(view))
+    follow_palette(view, lambda _dark: model.set_icons(health_icons(view)))
     return WebhooksController(
         view,
         model,

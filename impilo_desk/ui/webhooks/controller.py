@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QDialog, QStyle, QWidget
 
 from impilo_desk.services.delivery_alerts import FailingWatch, LoggingNotifier, Notifier
@@ -331,12 +331,27 @@ def _relay_report(created: list[str], already: int, target: str) -> str:
 
 
 def health_icons(widget: QWidget) -> dict[str, Any]:
-    """The icon of each health state (the widget style's standard icons), beside its text."""
+    """The icon of each health state (the widget style's standard icons), beside its text.
+
+    Idle's pause sign is drawn in the palette's text colour: the style's is dark grey, which
+    vanished on the dark palette (found under Xvfb).
+    """
     style = widget.style()
     pixmap = QStyle.StandardPixmap
     return {
         "healthy": style.standardIcon(pixmap.SP_DialogApplyButton),
         "degraded": style.standardIcon(pixmap.SP_MessageBoxWarning),
         "failing": style.standardIcon(pixmap.SP_MessageBoxCritical),
-        "idle": style.standardIcon(pixmap.SP_MediaPause),
+        "idle": _pause_icon(widget.palette().color(QPalette.ColorRole.Text)),
     }
+
+
+def _pause_icon(colour: QColor, size: int = 16) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    bar = size // 4
+    for left in (size // 4 - 1, size - size // 4 - bar + 1):
+        painter.fillRect(left, size // 8, bar, size - size // 4, colour)
+    painter.end()
+    return QIcon(pixmap)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.contract import EVENT_TYPES, Webhook
 from impilo_desk.services.url_checks import check_url
+from impilo_desk.ui.kit.palette import set_tone
 
 NOT_CONFIRMED = (
     "Impilo's public documentation only hints at this event type, so its name and example "
@@ -85,6 +86,10 @@ class WebhookDialog(QDialog):
         self.url_message = QLabel(self)
         self.url_message.setWordWrap(True)
         self.url_message.setAccessibleName("URL check")
+        self.url_message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Room for two lines, said or not: a sentence that appeared pushed the URL field up
+        # under the pointer (found under Xvfb).
+        self.url_message.setFixedHeight(self.fontMetrics().lineSpacing() * 2 + 4)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -142,16 +147,16 @@ class WebhookDialog(QDialog):
         verdict = check_url(self.url())
         unchanged = self._original is not None and self.url() == self._original.url
         if verdict.error:
-            self._message(verdict.error, "#b71c1c")
+            self._message(verdict.error, "error")
         elif verdict.warning:
-            self._message(verdict.warning, "#8a5300")
+            self._message(verdict.warning, "warning")
         elif unchanged:
             self._message("Type a new URL to save.", "")
         else:
             self._message("", "")
         self.save_button.setEnabled(verdict.ok and not unchanged)
 
-    def _message(self, text: str, colour: str) -> None:
+    def _message(self, text: str, kind: str) -> None:
         self.url_message.setText(text)
-        self.url_message.setVisible(bool(text))
-        self.url_message.setStyleSheet(f"color: {colour};" if colour else "")
+        self.url_message.setAccessibleDescription(text)
+        set_tone(self.url_message, kind)

@@ -95,6 +95,10 @@ class WebhooksModel(NamedColumnsModel):
         """The icon of each health state, by the state's value."""
         self._icons = dict(icons)
 
+    def icon_of(self, state: str) -> Any:
+        """The icon shown beside the health state ``state`` (None: none)."""
+        return self._icons.get(state)
+
     def set_health(self, health: dict[int, WebhookHealth] | None) -> None:
         """Shows each webhook's health (None: not known, e.g. no local copy yet)."""
         self._health = dict(health or {})

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from impilo_desk.ui.kit.banners import MessageBanner
+from impilo_desk.ui.kit.palette import set_tone
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
 from impilo_desk.ui.webhooks.health_panel import HealthPanel
 from impilo_desk.ui.webhooks.model import WebhookColumn, WebhooksModel
@@ -44,6 +45,7 @@ class WebhooksTab(TabPage):
     """
 
     title = "Webhooks"
+    badge_room = "99 failing"
     selection_changed = Signal()
     shown = Signal()
 
@@ -242,4 +244,4 @@ class WebhooksTab(TabPage):
     def show_sync_line(self, text: str, *, failed: bool) -> None:
         """Says how fresh the local copy is, or that its last sync failed (in words)."""
         self.sync_label.setText(text)
-        self.sync_label.setStyleSheet("color: #a50f15; font-weight: bold;" if failed else "")
+        set_tone(self.sync_label, "error" if failed else "", bold=failed)
