@@ -19,7 +19,7 @@ from impilo_desk.contract import WebhookLog
 from impilo_desk.services.log_mirror import LogMirror, MirrorSettings, MirrorStore
 from impilo_desk.services.log_mirror.search import LocalFilters, LogSort
 from impilo_desk.session import Session
-from impilo_desk.ui.logs.local_filters import COPY_NOT_READY, NEEDS_COPY
+from impilo_desk.ui.logs.local_filters import COPY_FAILED, COPY_NOT_READY, NEEDS_COPY
 from impilo_desk.ui.logs.local_rows import SORT_OF_COLUMN
 from impilo_desk.ui.logs.model import LogColumn
 from tests.fixtures.desk import ProfileStub
@@ -230,6 +230,25 @@ def test_before_the_first_sync_ends_local_filters_wait_for_it_then_run(qtbot, un
     assert tab.source() == "Rows from the whole local copy (the last 7 days), just now"
     assert bar.note.text() == ""
     assert bar.patient_edit.text() == "nwosu"
+
+
+def test_a_first_sync_that_failed_is_said_beside_the_local_filters(qtbot, unsynced_tab):
+    tab, bar = unsynced_tab, unsynced_tab.view.local_filters
+    bar.url_edit.setText("clinic")
+    qtbot.waitUntil(lambda: tab.view.message.text() == COPY_NOT_READY, timeout=5000)
+    tab.box.close()  # Impilo stops answering before the copy is made
+    running = asyncio.ensure_future(tab.mirror.run())
+    try:
+        qtbot.waitUntil(lambda: tab.mirror.status.phase == "failed", timeout=15_000)
+    finally:
+        running.cancel()
+        qtbot.waitUntil(running.done, timeout=5000)
+    failed = COPY_FAILED.format(error=tab.mirror.status.error)
+    assert tab.mirror.status.error
+    assert tab.view.message.text() == failed
+    assert bar.note.text() == failed
+    assert tab.controller.model.rowCount() == 0
+    assert bar.url_edit.text() == "clinic"
 
 
 def test_in_the_copys_range_every_filter_and_sort_runs_locally_as_brute_force_says(

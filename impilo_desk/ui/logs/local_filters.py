@@ -19,6 +19,10 @@ COPY_NOT_READY = (
     "Webhook, URL, patient and text filters and sorting need the local copy, whose first sync "
     "has not finished; they run as soon as it has."
 )
+COPY_FAILED = (
+    "Webhook, URL, patient and text filters and sorting need the local copy, whose first sync "
+    "failed; they run once a sync succeeds. {error}"
+)
 NO_COPY = (
     "Webhook, URL, patient and text filters and sorting need the local copy, which this "
     "profile does not keep."

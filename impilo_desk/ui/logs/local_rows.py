@@ -161,6 +161,8 @@ class LocalRows:
         was_local = self._plan.origin == LOCAL
         if status.phase == "synced" and (was_local or self._would_be_local(filters)):
             controller.load(controller.page, keep=True)
+        elif self._plan.refusal:  # refused: its sentence may change (the sync failed)
+            controller.load(controller.page)
         else:
             self._show_note(filters)
             self.show_source()

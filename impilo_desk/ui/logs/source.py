@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from impilo_desk.services.time_display import TimeDisplay, duration
-from impilo_desk.ui.logs.local_filters import COPY_NOT_READY, NEEDS_COPY, NO_COPY
+from impilo_desk.ui.logs.local_filters import COPY_FAILED, COPY_NOT_READY, NEEDS_COPY, NO_COPY
 
 if TYPE_CHECKING:
     from impilo_desk.client import LogFilters
@@ -117,7 +117,12 @@ class LogsSource:
         if self.mirror is None:
             return NO_COPY, False
         if filters is None or filters.start is None:  # no range chosen: the whole copy serves
-            return ("", False) if self.ready() else (COPY_NOT_READY, False)
+            if self.ready():
+                return "", False
+            status = self.mirror.status
+            if status.phase == "failed":
+                return COPY_FAILED.format(error=status.error or "").rstrip(), False
+            return COPY_NOT_READY, False
         return NEEDS_COPY.format(days=self.window_text()), True
 
     def copy_start(self) -> datetime:
