@@ -79,6 +79,10 @@ class LocalRows:
         self._sort = LogSort(column, descending)
         return True
 
+    def from_copy(self) -> bool:
+        """Whether the page planned (or shown) comes from the local copy."""
+        return self._plan.origin == LOCAL
+
     def filtered(self) -> bool:
         """Whether a local filter is set."""
         return self._local is not None and self._local.any()
