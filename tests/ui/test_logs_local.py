@@ -14,12 +14,12 @@ import httpx
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from impilo_desk.client import NO_RETRY, ImpiloClient
+from impilo_desk.client import NO_RETRY, ImpiloClient, LogFilters
 from impilo_desk.contract import WebhookLog
 from impilo_desk.services.log_mirror import LogMirror, MirrorSettings, MirrorStore
 from impilo_desk.services.log_mirror.search import LocalFilters, LogSort
 from impilo_desk.session import Session
-from impilo_desk.ui.logs.local_filters import NEEDS_COPY
+from impilo_desk.ui.logs.local_filters import COPY_FAILED, COPY_NOT_READY, NEEDS_COPY
 from impilo_desk.ui.logs.local_rows import SORT_OF_COLUMN
 from impilo_desk.ui.logs.model import LogColumn
 from tests.fixtures.desk import ProfileStub
@@ -64,8 +64,10 @@ def _all_rows(api: httpx.Client) -> list[WebhookLog]:
     return [WebhookLog.model_validate(r) for r in body["content"]]
 
 
-@pytest.fixture
-def local_tab(qtbot, make_desk, sandbox_factory, tmp_path) -> Iterator[LocalTab]:
+def _open_tab(
+    qtbot: Any, make_desk: Any, sandbox_factory: Any, tmp_path: Any, synced: bool
+) -> LocalTab:
+    """The Logs tab on a session with a local copy (synced first, or not synced yet)."""
     from impilo_desk.ui import logs
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -83,18 +85,34 @@ def local_tab(qtbot, make_desk, sandbox_factory, tmp_path) -> Iterator[LocalTab]
     async def open_session(profile: Any) -> AsyncIterator[Session]:
         yield Session(profile, api, FakeStore(), log_mirror=mirror)
 
-    desk = make_desk(open_session, clock=clock, tabs=(logs.build,), closed_by_test=True)
+    async def close_client() -> None:
+        await api.client.aclose()
+
+    desk = make_desk(
+        open_session, clock=clock, tabs=(logs.build,), close_after=(close_client, store.close)
+    )
     desk.window.resize(1400, 800)
-    syncing = asyncio.ensure_future(mirror.sync())
-    qtbot.waitUntil(syncing.done, timeout=20_000)
-    syncing.result()
+    if synced:
+        syncing = asyncio.ensure_future(mirror.sync())
+        qtbot.waitUntil(syncing.done, timeout=20_000)
+        syncing.result()
     with qtbot.waitSignal(desk.logs.loaded, timeout=15_000):
         desk.sessions.switch_to(ProfileStub(api_base_url=box.base_url))
-    yield LocalTab(desk, api, mirror, clock, truth, box)
-    make_desk.close(desk)
-    closing = asyncio.ensure_future(api.client.aclose())
-    qtbot.waitUntil(closing.done, timeout=5000)
-    store.close()
+    return LocalTab(desk, api, mirror, clock, truth, box)
+
+
+@pytest.fixture
+def local_tab(qtbot, make_desk, sandbox_factory, tmp_path) -> Iterator[LocalTab]:
+    tab = _open_tab(qtbot, make_desk, sandbox_factory, tmp_path, synced=True)
+    yield tab
+    make_desk.close(tab.desk)
+
+
+@pytest.fixture
+def unsynced_tab(qtbot, make_desk, sandbox_factory, tmp_path) -> Iterator[LocalTab]:
+    tab = _open_tab(qtbot, make_desk, sandbox_factory, tmp_path, synced=False)
+    yield tab
+    make_desk.close(tab.desk)
 
 
 def _set(qtbot, tab: LocalTab, edit: Any, text: str) -> None:
@@ -115,12 +133,53 @@ def _sort_shown(tab: LocalTab) -> LogSort:
     return LogSort(column, header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder)
 
 
-def test_without_a_covered_range_rows_come_from_impilo_and_local_filters_are_refused(
-    qtbot, local_tab
-):
+def _copy_only(tab: LocalTab) -> LogFilters:
+    """What the whole copy holds: the rows of its window when it synced (the clock is fixed)."""
+    return LogFilters(start=tab.clock.now - WINDOW)
+
+
+def test_with_no_range_a_local_filter_reads_the_whole_copy_at_once_and_says_so(qtbot, local_tab):
     tab, bar = local_tab, local_tab.view.local_filters
     assert tab.source() == "Rows from Impilo, just now"
     assert tab.api.calls[-1].query == {}  # no dates: Impilo holds more than the copy's 7 days
+    assert bar.note.text() == ""  # nothing in the way: the filters work as they are
+    assert not bar.use_copy.isVisibleTo(tab.view)
+    calls = len(tab.api.calls)
+    qtbot.keyClicks(bar.text_edit, "omron")
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        qtbot.keyClick(bar.text_edit, Qt.Key.Key_Return)
+    expected = brute(tab.truth, _copy_only(tab), LocalFilters(text="omron"), LogSort())
+    assert len(expected) > 15
+    assert tab.ids() == expected[:15]
+    assert (
+        tab.view.page_label.text()
+        == f"Page 1 of {-(-len(expected) // 15)}, total {len(expected):,}"
+    )
+    assert tab.source() == "Rows from the whole local copy (the last 7 days), just now"
+    assert tab.view.stack.currentWidget() is tab.view.table
+    assert not tab.view.filters.created_from.check.isChecked()  # what the user set stays
+    assert bar.note.text() == ""
+    assert len(tab.api.calls) == calls  # all of it from the copy
+
+    # a sort Impilo cannot do reads the whole copy too, with no local filter
+    _set(qtbot, tab, bar.text_edit, "")
+    assert tab.source() == "Rows from Impilo, just now"
+    _click_header(qtbot, tab, LogColumn.STATUS)
+    sort = _sort_shown(tab)
+    assert tab.ids() == brute(tab.truth, _copy_only(tab), LocalFilters(), sort)[:15]
+    assert tab.source() == "Rows from the whole local copy (the last 7 days), just now"
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        tab.view.table.horizontalHeader().setSortIndicator(
+            LogColumn.CREATED, Qt.SortOrder.DescendingOrder
+        )
+    assert tab.source() == "Rows from Impilo, just now"  # Impilo's own order: from Impilo
+
+
+def test_a_chosen_range_before_the_copy_refuses_local_filters_and_loses_nothing(qtbot, local_tab):
+    tab, bar = local_tab, local_tab.view.local_filters
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        tab.view.filters.created_from.set_value(tab.clock.now - timedelta(days=8))
+    assert tab.source() == "Rows from Impilo, just now"
     assert bar.note.text() == REFUSAL
     assert bar.use_copy.isVisibleTo(tab.view)
     calls = len(tab.api.calls)
@@ -132,13 +191,64 @@ def test_without_a_covered_range_rows_come_from_impilo_and_local_filters_are_ref
     assert len(tab.api.calls) == calls
     assert not tab.view.export_action.isEnabled()
     assert not tab.view.curl_action.isEnabled()
-    # a sort Impilo cannot do is refused too, with no local filter
-    bar.webhook_edit.setText("")
+    # unticking "Created from" (as the sentence says) reads the whole copy; what was typed stays
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        tab.view.filters.created_from.check.setChecked(False)
+    assert bar.webhook_edit.text() == "2"
+    assert (
+        tab.ids() == brute(tab.truth, _copy_only(tab), LocalFilters(webhook_id=2), LogSort())[:15]
+    )
+    assert tab.source() == "Rows from the whole local copy (the last 7 days), just now"
+    assert bar.note.text() == ""
+    assert len(tab.api.calls) == calls
+    # a sort Impilo cannot do is refused too, in a range the copy does not cover
+    _set(qtbot, tab, bar.webhook_edit, "")
+    tab.view.filters.created_from.set_value(tab.clock.now - timedelta(days=8))
     qtbot.waitUntil(lambda: tab.source().startswith("Rows from Impilo"), timeout=5000)
     header = tab.view.table.horizontalHeader()
     header.setSortIndicator(LogColumn.STATUS, Qt.SortOrder.AscendingOrder)
     qtbot.waitUntil(lambda: tab.view.message.text() == REFUSAL, timeout=5000)
     assert tab.controller.model.rowCount() == 0
+
+
+def test_before_the_first_sync_ends_local_filters_wait_for_it_then_run(qtbot, unsynced_tab):
+    tab, bar = unsynced_tab, unsynced_tab.view.local_filters
+    assert tab.source() == "Rows from Impilo, just now"
+    assert bar.note.text() == COPY_NOT_READY
+    assert not bar.use_copy.isVisibleTo(tab.view)  # the copy's dates would not help
+    bar.patient_edit.setText("nwosu")
+    qtbot.waitUntil(lambda: tab.view.message.text() == COPY_NOT_READY, timeout=5000)
+    assert tab.controller.model.rowCount() == 0
+    with qtbot.waitSignal(tab.controller.loaded, timeout=20_000):
+        syncing = asyncio.ensure_future(tab.mirror.sync())
+    qtbot.waitUntil(syncing.done, timeout=20_000)
+    syncing.result()
+    assert (
+        tab.ids()
+        == brute(tab.truth, _copy_only(tab), LocalFilters(patient="nwosu"), LogSort())[:15]
+    )
+    assert tab.source() == "Rows from the whole local copy (the last 7 days), just now"
+    assert bar.note.text() == ""
+    assert bar.patient_edit.text() == "nwosu"
+
+
+def test_a_first_sync_that_failed_is_said_beside_the_local_filters(qtbot, unsynced_tab):
+    tab, bar = unsynced_tab, unsynced_tab.view.local_filters
+    bar.url_edit.setText("clinic")
+    qtbot.waitUntil(lambda: tab.view.message.text() == COPY_NOT_READY, timeout=5000)
+    tab.box.close()  # Impilo stops answering before the copy is made
+    running = asyncio.ensure_future(tab.mirror.run())
+    try:
+        qtbot.waitUntil(lambda: tab.mirror.status.phase == "failed", timeout=15_000)
+    finally:
+        running.cancel()
+        qtbot.waitUntil(running.done, timeout=5000)
+    failed = COPY_FAILED.format(error=tab.mirror.status.error)
+    assert tab.mirror.status.error
+    assert tab.view.message.text() == failed
+    assert bar.note.text() == failed
+    assert tab.controller.model.rowCount() == 0
+    assert bar.url_edit.text() == "clinic"
 
 
 def test_in_the_copys_range_every_filter_and_sort_runs_locally_as_brute_force_says(

@@ -259,7 +259,8 @@ class LogsController(TabController[LogsTab]):
         selected = self.model.record_at(view.selected_row()) if keep else None
         scroll = view.table.verticalScrollBar().value() if keep else 0
         self._last_page = (result, page, size)
-        ignored = check_filters(self._filters, result.content)  # never pass them off as filtered
+        # Never pass rows off as filtered; the local copy ran every filter itself.
+        ignored = None if self.local.from_copy() else check_filters(self._filters, result.content)
         rows = result.content
         if ignored is not None and self._hide_unmatched:
             rows = matching_rows(self._filters, rows)

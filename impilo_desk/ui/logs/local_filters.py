@@ -15,7 +15,15 @@ if TYPE_CHECKING:
 DEBOUNCE_MS = 400
 NEEDS_COPY = (
     "Webhook, URL, patient and text filters and sorting need the local copy, which covers the "
-    "last {days}; narrow the dates or wait for the sync."
+    "last {days}: move “Created from” into them, or untick it to search the whole copy."
+)
+COPY_NOT_READY = (
+    "Webhook, URL, patient and text filters and sorting need the local copy, whose first sync "
+    "has not finished; they run as soon as it has."
+)
+COPY_FAILED = (
+    "Webhook, URL, patient and text filters and sorting need the local copy, whose first sync "
+    "failed; they run once a sync succeeds. {error}"
 )
 NO_COPY = (
     "Webhook, URL, patient and text filters and sorting need the local copy, which this "

@@ -79,6 +79,10 @@ class LocalRows:
         self._sort = LogSort(column, descending)
         return True
 
+    def from_copy(self) -> bool:
+        """Whether the page planned (or shown) comes from the local copy."""
+        return self._plan.origin == LOCAL
+
     def filtered(self) -> bool:
         """Whether a local filter is set."""
         return self._local is not None and self._local.any()
@@ -126,7 +130,7 @@ class LocalRows:
     def shown(self) -> None:
         """The planned page is shown."""
         if self._plan.origin is not None:
-            self.source.shown(self._plan.origin)
+            self.source.shown(self._plan.origin, self._plan.whole_copy)
         self.show_source()
 
     def show_source(self) -> None:
@@ -142,6 +146,12 @@ class LocalRows:
     def _sort_changed(self, _section: int, _order: Qt.SortOrder) -> None:
         self._controller.filters_changed()
 
+    def _would_be_local(self, filters: LogFilters | None) -> bool:
+        from impilo_desk.services.log_mirror.search import LocalFilters, LogSort
+
+        local, sort = self._local or LocalFilters(), self._sort or LogSort()
+        return self.source.plan(filters, local, sort).origin == LOCAL
+
     def _use_copy_dates(self) -> None:
         self._controller.view.filters.created_from.set_value(self.source.copy_start())
 
@@ -153,8 +163,10 @@ class LocalRows:
             return
         filters = controller.filters
         was_local = self._plan.origin == LOCAL
-        if status.phase == "synced" and (was_local or self.source.covers(filters)):
+        if status.phase == "synced" and (was_local or self._would_be_local(filters)):
             controller.load(controller.page, keep=True)
+        elif self._plan.refusal:  # refused: its sentence may change (the sync failed)
+            controller.load(controller.page)
         else:
             self._show_note(filters)
             self.show_source()

@@ -41,6 +41,8 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _STATE = int(LogColumn.STATE)
+# The roles answered; Qt asks each painted cell for about ten (font, colours, size, check…).
+_SERVED = frozenset((_DISPLAY, _ACCESSIBLE, _DECORATION, _TOOLTIP, _ALIGNMENT))
 _COLUMNS = len(LogColumn)
 
 # A glyph and a colour per phase: the shape tells the state without the colour.
@@ -247,6 +249,8 @@ class LogsModel(NamedColumnsModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The cell's text, icon, tooltip or alignment."""
+        if role not in _SERVED:  # before the index is asked: each call to it costs on the loop
+            return None
         row = index.row()
         if not 0 <= row < len(self._rows):
             return None  # also an invalid index (row -1)

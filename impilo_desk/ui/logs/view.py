@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -185,12 +186,12 @@ class LogsTab(TabPage):
         # The widest catalogue type as the table draws it (e.g. "reading.sleepMatDuration").
         longest_type = max(EVENT_TYPES, key=width)
         for column, sample in (
-            (LogColumn.CREATED, "2026-10-31 23:59:59  "),
+            (LogColumn.CREATED, "2026-10-31 23:59:59 CEST  "),  # a date and a zone: not today
             (LogColumn.WEBHOOK_ID, "Webhook "),
             (LogColumn.TYPE, longest_type + "    "),
             (LogColumn.STATUS, "no answer "),
             (LogColumn.RETRIES, "Retries "),
-            (LogColumn.LAST_RETRY, "2026-10-31 23:59:59  "),
+            (LogColumn.LAST_RETRY, "2026-10-31 23:59:59 CEST  "),
             (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s) · resent 23:59, 503        "),
         ):
             header.resizeSection(column, width(sample) + 12)
@@ -223,6 +224,10 @@ class LogsTab(TabPage):
         self.page_label.setAccessibleName("Page position")
         self.source_label = QLabel("", self)
         self.source_label.setAccessibleName("Where the rows come from")
+        # It takes the row's spare room and is cut there (its tooltip has it all): a long line
+        # ("… the whole local copy …, synced … ago (…); the last sync failed: …") widened the
+        # window past the screen's edge (found under Xvfb).
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.size_box = QComboBox(self)
         self.size_box.setAccessibleName("Rows per page")
         for size in PAGE_SIZES:
@@ -279,6 +284,7 @@ class LogsTab(TabPage):
     def show_source(self, text: str) -> None:
         """Shows where the rows come from ("Rows from Impilo, just now")."""
         self.source_label.setText(text)
+        self.source_label.setToolTip(text)
 
     def show_table(self) -> None:
         """Shows the rows (the state message goes away)."""
