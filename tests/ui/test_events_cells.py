@@ -29,9 +29,7 @@ def _grab(table: QTableView) -> QImage:
     return table.viewport().grab().toImage()
 
 
-def test_cells_look_exactly_as_the_style_draws_them(qtbot):
-    # The delegate draws plain cells from kept text layouts: every pixel must be the style's,
-    # for plain, cut (too long), marker, selected and current cells alike.
+def _table(qtbot) -> tuple[QTableView, EventsModel]:
     model = EventsModel(times=TimeDisplay(utc=True))
     model.reset([_row(n, marker=n % 7 == 3) for n in range(40, 0, -1)], more=False)
     model.set_forwarded(38, "200 in 3 ms")
@@ -45,13 +43,45 @@ def test_cells_look_exactly_as_the_style_draws_them(qtbot):
     table.selectRow(2)
     table.setFocus()
     table.setCurrentIndex(model.index(5, EventColumn.PATIENT))
-    table.setItemDelegate(QStyledItemDelegate(table))  # the style, asking the model per role
+    return table, model
+
+
+def _both(table: QTableView, model: EventsModel) -> tuple[QImage, QImage]:
+    """The viewport drawn by the style (asking the model per role), then by the delegate."""
+    table.setItemDelegate(QStyledItemDelegate(table))
     styled = _grab(table)
     table.setItemDelegate(TextCellDelegate(model, table))
     ours = _grab(table)
     assert not ours.isNull()
+    return styled, ours
+
+
+def test_cells_look_exactly_as_the_style_draws_them(qtbot):
+    # The delegate draws plain cells from kept text layouts: every pixel must be the style's,
+    # for plain, cut (too long), marker, selected and current cells alike.
+    table, model = _table(qtbot)
+    styled, ours = _both(table, model)
     assert ours == styled
     assert _grab(table) == styled  # again, from the kept layouts
+
+
+def test_cells_follow_a_new_font_and_a_style_sheet(qtbot):
+    table, model = _table(qtbot)
+    delegate = TextCellDelegate(model, table)
+    table.setItemDelegate(delegate)
+    _grab(table)  # layouts kept in the first font
+    font = table.font()
+    font.setPointSize(font.pointSize() + 3)
+    table.setFont(font)
+    for change in (
+        lambda: None,
+        lambda: table.setStyleSheet("QTableView::item { padding-left: 9px; color: #8a4b00; }"),
+    ):
+        table.setItemDelegate(delegate)
+        change()
+        ours = _grab(table)
+        table.setItemDelegate(QStyledItemDelegate(table))
+        assert ours == _grab(table)
 
 
 def test_received_texts_are_per_second_and_follow_the_utc_setting(qtbot):

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QStaticText, QTransform
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 _NO_BRUSH = QBrush()
 _State = QStyle.StateFlag
 _STYLED = _State.State_Selected | _State.State_HasFocus | _State.State_MouseOver
 _STYLED |= _State.State_Editing
+_CHANGES = (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.PaletteChange)
 _KEPT_TEXTS = 4_096  # laid-out texts kept (all of them dropped when full)
 
 
@@ -49,8 +50,18 @@ class TextCellDelegate(QStyledItemDelegate):
         self._source = source
         self._texts: dict[str, QStaticText] = {}
         self._font = QFont()  # the font the kept texts were laid out in
-        self._pens: dict[tuple[object, int], QColor | None] = {}  # None: the style draws
+        self._pens: dict[tuple[object, object, int], QColor | None] = {}  # None: the style draws
         self._margin: int | None = None
+        if isinstance(parent, QWidget):  # the view: its style, font or palette may change
+            parent.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Forgets what it kept when the view's style, font or palette changes."""
+        if event.type() in _CHANGES:
+            self._texts.clear()
+            self._pens.clear()
+            self._margin = None
+        return False
 
     def paint(
         self,
@@ -63,7 +74,7 @@ class TextCellDelegate(QStyledItemDelegate):
         if brush is not None:
             super().paint(painter, option, index)
             return
-        key = (option.state, option.palette.cacheKey())
+        key = (option.state, option.features, option.palette.cacheKey())
         pen = self._pens[key] if key in self._pens else self._pen(key, option)
         if pen is None:
             super().paint(painter, option, index)
@@ -96,11 +107,15 @@ class TextCellDelegate(QStyledItemDelegate):
         painter.drawStaticText(rect.x() + margin, y, static)
         painter.restore()
 
-    def _pen(self, key: tuple[object, int], option: QStyleOptionViewItem) -> QColor | None:
+    def _pen(self, key: tuple[object, object, int], option: QStyleOptionViewItem) -> QColor | None:
         """The text colour of a plain cell in this state, or None when the style draws it."""
         state = option.state
         pen: QColor | None = None
+        widget = option.widget
+        style = widget.style() if widget is not None else None
         plain = not (state & _STYLED) and option.direction == Qt.LayoutDirection.LeftToRight
+        # A style sheet draws items its own way (padding, colours): the style draws those.
+        plain = plain and style is not None and style.metaObject().className() != "QStyleSheetStyle"
         plain = plain and not option.features & QStyleOptionViewItem.ViewItemFeature.Alternate
         if plain:  # the colour group the style picks
             group = QPalette.ColorGroup.Normal
@@ -115,10 +130,9 @@ class TextCellDelegate(QStyledItemDelegate):
         return pen
 
     def _text_margin(self, option: QStyleOptionViewItem) -> int:
-        widget = option.widget
-        style = widget.style() if widget is not None else None
+        widget = option.widget  # never None here: a plain cell has a view with a style
         metric = QStyle.PixelMetric.PM_FocusFrameHMargin
-        self._margin = (style.pixelMetric(metric, None, widget) if style is not None else 2) + 1
+        self._margin = widget.style().pixelMetric(metric, None, widget) + 1
         return self._margin
 
     def initStyleOption(  # noqa: N802 - Qt API
