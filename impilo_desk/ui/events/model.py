@@ -84,6 +84,7 @@ class EventsModel(NamedColumnsModel):
         self.rows: list[Listed] = []
         self._keys: list[tuple[float, int]] = []  # negated keys, ascending (for bisect)
         self._ids: set[tuple[float, int]] = set()
+        self._placed: dict[int, tuple[float, int]] = {}  # an event's id: its negated key
         self.more = False
         self.fetching = False
         self.forwarded: dict[int, str] = {}
@@ -177,6 +178,7 @@ class EventsModel(NamedColumnsModel):
         self.rows = list(rows)
         self._keys = [(-r.key[0], -r.key[1]) for r in self.rows]
         self._ids = set(self._keys)
+        self._placed = {r.key[1]: (-r.key[0], -r.key[1]) for r in self.rows if not r.marker}
         self.more = more
         self.fetching = False
         self.endResetModel()
@@ -204,6 +206,8 @@ class EventsModel(NamedColumnsModel):
             self.rows.append(r)
             self._keys.append(key)
             self._ids.add(key)
+            if not r.marker:
+                self._placed[r.key[1]] = key
         self.endInsertRows()
 
     def insert_new(self, rows: Sequence[Listed]) -> int:
@@ -233,6 +237,7 @@ class EventsModel(NamedColumnsModel):
             self.rows[at:at] = [r for _, r in block]
             self._keys[at:at] = [k for k, _ in block]
             self._ids.update(k for k, _ in block)
+            self._placed.update((r.key[1], k) for k, r in block if not r.marker)
             self.endInsertRows()
             inserted += len(block)
         return inserted
@@ -244,6 +249,8 @@ class EventsModel(NamedColumnsModel):
         self.beginRemoveRows(QModelIndex(), keep, len(self.rows) - 1)
         for key in self._keys[keep:]:
             self._ids.discard(key)
+            if self._placed.get(-key[1]) == key:  # an event's (a marker's id is < 0)
+                del self._placed[-key[1]]
             self._texts.pop((-key[0], -key[1]), None)
         del self.rows[keep:]
         del self._keys[keep:]
@@ -253,11 +260,13 @@ class EventsModel(NamedColumnsModel):
     def set_forwarded(self, envelope_id: int, text: str) -> None:
         """Shows the forward result of an event (if its row is loaded)."""
         self.forwarded[envelope_id] = text
-        for n, r in enumerate(self.rows):
-            if r.envelope_id == envelope_id:
-                index = self.index(n, EventColumn.FORWARDED)
-                self.dataChanged.emit(index, index)
-                break
+        key = self._placed.get(envelope_id)
+        if key is None:
+            return
+        n = bisect.bisect_left(self._keys, key)  # found by its place, not a scan of every row
+        if n < len(self._keys) and self._keys[n] == key:
+            index = self.index(n, EventColumn.FORWARDED)
+            self.dataChanged.emit(index, index)
 
     def listed(self, n: int) -> Listed | None:
         """The row at ``n`` (None out of range)."""
