@@ -58,3 +58,22 @@ def test_cells_say_the_same_through_the_delegate_as_through_data(qtbot):
     assert model.cell(1, EventColumn.TYPE) == ("⚠ Gap", model.marker_brush)
     assert model.cell(0, EventColumn.FORWARDED)[0] == "200 in 3 ms"
     assert isinstance(TextCellDelegate(model), TextCellDelegate)
+
+
+def test_a_forward_result_updates_its_row_wherever_it_moved(qtbot):
+    model = EventsModel()
+    model.reset([_row(n) for n in (40, 30, 20)], more=True)
+    model.insert_new([_row(50), _row(45), _row(35)])
+    model.append_page([_row(10), _row(5, marker=True)], more=False)
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, _last: changed.append((first.row(), first.column())))
+    for event_id in (30, 10, 50, 99):  # 99 is not loaded: nothing to redraw
+        model.set_forwarded(event_id, "200 in 3 ms")
+    forwarded = int(EventColumn.FORWARDED)
+    assert changed == [(4, forwarded), (6, forwarded), (0, forwarded)]
+    assert model.cell(4, forwarded) == ("200 in 3 ms", None)
+    model.trim(2)  # rows past the first two are dropped (read again when scrolled to)
+    changed.clear()
+    model.set_forwarded(30, "500 in 4 ms")
+    assert changed == []
+    assert model.forwarded[30] == "500 in 4 ms"  # shown when its row is read again

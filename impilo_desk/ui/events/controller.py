@@ -318,12 +318,26 @@ class EventsController(TabController[EventsTab]):
             self.view.held_label.setText(f"{n:,} new event{'s' if n != 1 else ''}")
             self.held.emit(n)
             return
-        inserted = self.model.insert_new(rows)
+        inserted = self._insert(rows)
         if self.view.follow_box.isChecked():
             if self.model.rowCount() > KEEP_ROWS_FOLLOWING + TRIM_SLACK:
                 self.model.trim(KEEP_ROWS_FOLLOWING)
             self.view.table.scrollToTop()
         self.arrived.emit(inserted)
+
+    def _insert(self, rows: list[Listed]) -> int:
+        """Puts new rows in the table; while following, only as many as it keeps loaded.
+
+        A replay after a reconnect can bring thousands at once: all but the newest
+        ``KEEP_ROWS_FOLLOWING`` would be trimmed straight after, so they are left to the
+        pages read when the user scrolls down (one loop turn never inserts a whole replay).
+        """
+        if not self.view.follow_box.isChecked() or len(rows) <= KEEP_ROWS_FOLLOWING:
+            return self.model.insert_new(rows)
+        newest = sorted(rows, key=lambda r: r.key, reverse=True)[:KEEP_ROWS_FOLLOWING]
+        inserted = self.model.insert_new(newest)
+        self.model.trim(KEEP_ROWS_FOLLOWING)  # what lay below them is read again with the rest
+        return inserted
 
     def _pause_toggled(self, paused: bool) -> None:
         self.view.pause_action.setText("&Resume" if paused else "&Pause")
@@ -332,7 +346,7 @@ class EventsController(TabController[EventsTab]):
         rows, self._held_rows = self._held_rows, []
         self.view.held_label.clear()
         current = self.view.table.selectionModel().currentIndex()
-        inserted = self.model.insert_new(rows)
+        inserted = self._insert(rows) if not current.isValid() else self.model.insert_new(rows)
         if self.view.follow_box.isChecked() and not current.isValid():
             self.view.table.scrollToTop()
         self.arrived.emit(inserted)
