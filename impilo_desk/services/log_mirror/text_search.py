@@ -4,7 +4,12 @@ A prefix query ("word"*) makes FTS5 read and merge every matching term's whole l
 before it gives one, however few are wanted, and again for each question. A question of whole
 terms is read lazily and can seek by row id, so a typed word is expanded into the terms of the
 index that begin with it (:func:`expand`), and the sets are intersected span by span.
-Everything here is synchronous: run it with ``asyncio.to_thread``.
+
+A few rows checked against a set with many rows in their span are not looked up one by one in
+it (FTS5 reads its lists afresh for each question: 0.1-2 ms a row over a million rows): their
+values are indexed alone, in a table of this connection's own with the same tokenizer, and the
+same question is asked there (:func:`probe`, about 12 µs a row). Everything here is synchronous:
+run it with ``asyncio.to_thread``, inside ``store.snapshot()``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import bisect
 import json
 from typing import TYPE_CHECKING, Any
 
-from impilo_desk.services.log_mirror.text_index import words
+from impilo_desk.services.log_mirror.text_index import TEXT_TABLES, words
 
 if TYPE_CHECKING:
     from impilo_desk.services.log_mirror.search import LocalFilters
@@ -23,9 +28,10 @@ TERMS = 64
 """A typed word that begins more terms than this is asked as FTS5's prefix query."""
 _UNKNOWN = 10**9  # the size of a prefix query's set, before it is read
 _CHUNK = 2000
-_SEEK_COST = 2000
-"""A seek of one row by id costs about as much as reading this many rows of a span (measured
-on a million rows: 0.1-1 ms a seek, the newest rows dearest; under 0.1 µs a row of a span)."""
+PROBE_COST = {"logs_text": 40, "logs_names": 15}
+"""A row probed (its value read and indexed alone) costs about as much as reading this many
+rows of a span of the index (measured on a million rows, bodies of about 250 bytes: 12 µs a
+row probed, 0.3 µs a row of a span checked against the ids; a name is shorter)."""
 _DRIVE = 100_000
 """An index with fewer rows drives the count: joined to the rows by id, about 2 µs each."""
 
@@ -54,16 +60,15 @@ class Index:
         """Those of ``ids`` (from ``low`` to ``high``) it has.
 
         It reads the span, or, when the span holds far more of its rows than there are ids,
-        asks row by row.
+        probes the ids' rows (:func:`probe`).
         """
         if self._all is not None:
             return set(
                 self._all[bisect.bisect_left(self._all, low) : bisect.bisect_right(self._all, high)]
             )
         span = self.size * (high - low + 1) / max(1, self._top())
-        if span > len(ids) * _SEEK_COST:
-            sql = self._sql(" AND rowid = ?")
-            return {i for i in ids if self.store.query(sql, [self.query, i])}
+        if span > len(ids) * PROBE_COST[self.table]:
+            return probe(self.store, self.table, self.query, ids)
         # the "+" keeps the ids from being asked one by one: the span is read, checked in C
         sql = self._sql(" AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))")
         return {r[0] for r in self.store.query(sql, [self.query, low, high, json.dumps(ids)])}
@@ -81,6 +86,9 @@ class Index:
         if self._all is not None:
             ids = self._all[bisect.bisect_right(self._all, last) :]
             return keep(self.store, where, args, [], ids) if where else ids
+        if not where:  # its own rows, in order: no row of the log is read
+            sql = self._sql(" AND rowid > ? ORDER BY rowid LIMIT ?")
+            return [r[0] for r in self.store.query(sql, [self.query, last, count])]
         sql = (
             f"SELECT logs.id FROM {self.table} CROSS JOIN logs ON logs.id = {self.table}.rowid "  # noqa: S608 - fixed names
             f"WHERE {self.table} MATCH ? AND {self.table}.rowid > ?"
@@ -93,19 +101,39 @@ class Index:
 def keep(
     store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], ids: list[int]
 ) -> list[int]:
-    """Those of ``ids`` (ascending) that every index and the other filters have."""
-    if not ids:
-        return []
-    kept = set(ids)
-    for index in texts:
-        kept &= index.within(ids[0], ids[-1], ids)
-    found = [i for i in ids if i in kept]
+    """Those of ``ids`` (ascending) that every index and the other filters have.
+
+    The smallest index checks first: the next checks only what it kept.
+    """
+    found = ids
+    for index in sorted(texts, key=lambda i: i.size):
+        if not found:
+            return []
+        has = index.within(found[0], found[-1], found)
+        found = [i for i in found if i in has]
     if where and found:
         within = "SELECT id FROM logs WHERE id IN (SELECT value FROM json_each(?)) AND "
         sql = within + " AND ".join(where)
         passed = {r[0] for r in store.query(sql, [json.dumps(found), *args])}
         found = [i for i in found if i in passed]
     return found
+
+
+def probe(store: MirrorStore, table: str, query: str, ids: list[int]) -> set[int]:
+    """Those of ``ids`` whose value ``query`` matches in ``table``'s index, asked of them alone.
+
+    Their values are indexed into ``temp.<table>_probe`` (this connection's, with the same
+    tokenizer: the same words) and the same question is asked there.
+    """
+    column, scratch = TEXT_TABLES[table], f"{table}_probe"
+    store.query(f"INSERT INTO temp.{scratch} ({scratch}) VALUES ('delete-all')")  # noqa: S608 - fixed names
+    store.query(
+        f"INSERT INTO temp.{scratch} (rowid, {column}) SELECT id, {column} FROM logs "  # noqa: S608 - fixed names
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    )
+    sql = f"SELECT rowid FROM temp.{scratch} WHERE {scratch} MATCH ?"  # noqa: S608 - fixed names
+    return {r[0] for r in store.query(sql, [query])}
 
 
 def match_ids(
@@ -165,21 +193,15 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
 def expand(store: MirrorStore, table: str, word: str) -> list[tuple[str, int]] | None:
     """The terms of ``table``'s index that begin with ``word``, with their row counts.
 
-    None: more than :data:`TERMS` terms. Kept in the store while its file is unchanged (a new
-    row may bring a new term).
+    None: more than :data:`TERMS` terms. Kept in the store across writes that bring no new
+    term beginning with the word (:class:`.terms.TermsCache`).
     """
-    version = (
-        store.query("SELECT total_changes()")[0][0],
-        store.query("PRAGMA data_version")[0][0],
-    )
-    if store.terms_cache_version != version:
-        store.terms_cache.clear()
-        store.terms_cache_version = version
-    if (table, word) not in store.terms_cache:
+    found, terms = store.terms.get(table, word)
+    if not found:
         rows = store.query(
             f"SELECT term, doc FROM temp.{table}_terms WHERE term >= ? AND term < ? LIMIT ?",  # noqa: S608 - fixed names
             [word, word + "\U0010ffff", TERMS + 1],
         )
-        terms = [(t, n) for t, n in rows if t.startswith(word)]
-        store.terms_cache[(table, word)] = None if len(rows) > TERMS else terms
-    return store.terms_cache[(table, word)]
+        terms = None if len(rows) > TERMS else [(t, n) for t, n in rows if t.startswith(word)]
+        store.terms.put(table, word, terms)
+    return terms
