@@ -24,8 +24,9 @@ from collections.abc import Iterable
 
 from impilo_desk.services.log_mirror.text_index import words
 
-Terms = list[tuple[str, int]] | None
-"""A word's terms and their row counts; None: too many terms (FTS5's prefix query is asked)."""
+Terms = list[tuple[str, int]] | int
+"""A word's terms and their row counts; a number: too many terms, how many (FTS5's prefix query
+is asked, or the word's rows are only probed)."""
 RECOUNT_AFTER = 10_000
 
 
@@ -42,7 +43,7 @@ class TermsCache:
         """``(found, terms)`` for a word of ``table``'s index."""
         with self._lock:
             key = (table, word)
-            return (key in self._entries, self._entries.get(key))
+            return (key in self._entries, self._entries.get(key, []))
 
     def put(self, table: str, word: str, terms: Terms) -> None:
         """Keeps an expansion just read from the index."""
@@ -90,7 +91,7 @@ class TermsCache:
             rows.update(set(words(value)))
         for key in mine:
             terms = self._entries[key]
-            if terms is None:  # a prefix query: exact whatever was written
+            if isinstance(terms, int):  # a prefix query: exact whatever was written
                 continue
             word, known = key[1], {t for t, _ in terms}
             if any(t.startswith(word) and t not in known for t in rows):

@@ -18,6 +18,7 @@ import bisect
 import json
 from typing import TYPE_CHECKING, Any
 
+from impilo_desk.services.log_mirror.terms import Terms
 from impilo_desk.services.log_mirror.text_index import TEXT_TABLES, words
 
 if TYPE_CHECKING:
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 TERMS = 64
 """A typed word that begins more terms than this is asked as FTS5's prefix query."""
+HUGE = 2048
+"""A word that begins more terms than this ("1": every number and time that begins with 1) is
+not read at all: FTS5 would merge every term's rows first (1.5 s for "1" over a million rows).
+Its rows are only probed (:func:`probe`), a few at a time."""
+_DENSE = 0.25
+"""A huge word found in fewer of the first rows walked than this: its set is read after all."""
 _UNKNOWN = 10**9  # the size of a prefix query's set, before it is read
 _CHUNK = 2000
 PROBE_COST = {"logs_text": 40, "logs_names": 15}
@@ -44,14 +51,24 @@ class Index:
     makes FTS5 merge every matching term's rows before giving one, so it is read once.
     """
 
-    def __init__(self, store: MirrorStore, table: str, query: str, docs: int | None) -> None:
+    def __init__(
+        self, store: MirrorStore, table: str, query: str, docs: int | None, huge: bool = False
+    ) -> None:
         self.store, self.table, self.query = store, table, query
         self.size = _UNKNOWN if docs is None else docs  # an estimate, for the plan
+        self.huge = huge
+        """Probed only (see :data:`HUGE`); the largest of all for the plan."""
         self._all: list[int] | None = None
         self._max: int | None = None
-        if docs is None:
-            self._all = [r[0] for r in store.query(self._sql(" ORDER BY rowid"), [query])]
-            self.size = len(self._all)
+        if huge:
+            self.size = 2 * _UNKNOWN
+        elif docs is None:
+            self.read_all()
+
+    def read_all(self) -> None:
+        """Reads its whole set (a prefix query's rows come all at once anyway)."""
+        self._all = [r[0] for r in self.store.query(self._sql(" ORDER BY rowid"), [self.query])]
+        self.size, self.huge = len(self._all), False
 
     def _sql(self, more: str) -> str:
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH ?{more}"  # noqa: S608 - fixed names
@@ -67,7 +84,7 @@ class Index:
                 self._all[bisect.bisect_left(self._all, low) : bisect.bisect_right(self._all, high)]
             )
         span = self.size * (high - low + 1) / max(1, self._top())
-        if span > len(ids) * PROBE_COST[self.table]:
+        if self.huge or span > len(ids) * PROBE_COST[self.table]:
             return probe(self.store, self.table, self.query, ids)
         # the "+" keeps the ids from being asked one by one: the span is read, checked in C
         sql = self._sql(" AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))")
@@ -152,6 +169,8 @@ def match_ids(
             for start in range(0, len(ids), _CHUNK):
                 found += keep(store, [], [], texts, ids[start : start + _CHUNK])
             return found
+    if smallest.huge:  # every index is probed only: the rows drive, walked in id order
+        return _walk(store, where, args, texts, cap)
     rest = [index for index in texts if index is not smallest]
     last = -(2**63)
     while len(found) < limit:
@@ -162,6 +181,35 @@ def match_ids(
         last = ids[-1]
         found += keep(store, [], [], rest, ids)
     return found[:limit]
+
+
+def _walk(
+    store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], cap: int
+) -> list[int]:
+    """:func:`match_ids` when every index is huge: the rows walked in id order and probed.
+
+    The other filters' rows are read a chunk at a time; a first chunk with few matches reads
+    the sets instead (the walk would be long).
+    """
+    sql = (
+        "SELECT id FROM logs WHERE id > ?"  # noqa: S608 - fixed fragments
+        + "".join(f" AND {c}" for c in where)
+        + " ORDER BY id LIMIT ?"
+    )
+    found: list[int] = []
+    last, first = -(2**63), True
+    while len(found) <= cap:
+        ids = [r[0] for r in store.query(sql, [last, *args, _CHUNK])]
+        if not ids:
+            break
+        kept = keep(store, [], [], texts, ids)
+        if first and len(ids) == _CHUNK and len(kept) < _DENSE * len(ids):
+            for index in texts:
+                index.read_all()
+            return match_ids(store, where, args, texts, cap)
+        found += kept
+        last, first = ids[-1], False
+    return found[: cap + 1]
 
 
 def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
@@ -177,7 +225,9 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
         docs: int | None = _UNKNOWN
         for word in words(text):
             terms = expand(store, table, word)
-            if terms is None:  # too many terms: FTS5's prefix query
+            if isinstance(terms, int) and terms > HUGE:  # a question of its own, probed only
+                found.append(Index(store, table, f'"{word}"*', None, huge=True))
+            elif isinstance(terms, int):  # too many terms: FTS5's prefix query
                 parts.append(f'"{word}"*')
                 docs = None
             elif not terms:
@@ -186,22 +236,25 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
                 parts.append("(" + " OR ".join(f'"{t}"' for t, _ in terms) + ")")
                 if docs is not None:  # a row has every word: at most the rarest's rows
                     docs = min(docs, sum(n for _, n in terms))
-        found.append(Index(store, table, " AND ".join(parts), docs))
+        if parts:  # the words together ("a AND b" has what has both)
+            found.append(Index(store, table, " AND ".join(parts), docs))
     return found
 
 
-def expand(store: MirrorStore, table: str, word: str) -> list[tuple[str, int]] | None:
+def expand(store: MirrorStore, table: str, word: str) -> Terms:
     """The terms of ``table``'s index that begin with ``word``, with their row counts.
 
-    None: more than :data:`TERMS` terms. Kept in the store across writes that bring no new
-    term beginning with the word (:class:`.terms.TermsCache`).
+    More than :data:`TERMS` terms: how many (up to one past :data:`HUGE`). Kept in the store
+    across writes that bring no new term beginning with the word (:class:`.terms.TermsCache`).
     """
     found, terms = store.terms.get(table, word)
     if not found:
-        rows = store.query(
-            f"SELECT term, doc FROM temp.{table}_terms WHERE term >= ? AND term < ? LIMIT ?",  # noqa: S608 - fixed names
-            [word, word + "\U0010ffff", TERMS + 1],
-        )
-        terms = None if len(rows) > TERMS else [(t, n) for t, n in rows if t.startswith(word)]
+        sql = f"SELECT term, doc FROM temp.{table}_terms WHERE term >= ? AND term < ? LIMIT ?"  # noqa: S608 - fixed names
+        rows = store.query(sql, [word, word + "\U0010ffff", TERMS + 1])
+        terms = [(t, n) for t, n in rows if t.startswith(word)]
+        if len(rows) > TERMS:  # each term's rows are read to count them: cheap, they are few
+            count = f"SELECT COUNT(*) FROM ({sql})"  # noqa: S608 - fixed names
+            rows = store.query(count, [word, word + "\U0010ffff", HUGE + 1])
+            terms = int(rows[0][0])
         store.terms.put(table, word, terms)
     return terms
