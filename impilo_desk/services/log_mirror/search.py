@@ -11,8 +11,9 @@ never retried matches no bound). The filters only the copy has:
 - text: words that begin words of the payload (see :mod:`.text_index`).
 
 Counting stops at :data:`COUNT_CAP` (the page says "more than 10,000"), so that a page costs
-the same over a million rows as over a thousand. Everything here is synchronous: run it with
-``asyncio.to_thread``.
+the same over a million rows as over a thousand. A search reads one snapshot of the rows
+(``store.snapshot()``), and leaves out the conditions every row held meets. Everything here is
+synchronous: run it with ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
