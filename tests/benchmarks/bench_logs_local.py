@@ -14,10 +14,12 @@ The mirror file is built once into ``build/bench/`` (about 10 minutes; see ``log
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import statistics
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import numpy as np
 import pytest
 
 from impilo_desk.client import LogFilters
+from impilo_desk.contract import WebhookLog
 from impilo_desk.services.log_mirror.search import SORT_COLUMNS, LocalFilters, LogSort, search
 from impilo_desk.services.log_mirror.store import MirrorStore, from_ms
 from tests.benchmarks.bench_log_mirror import StallMeter
@@ -53,6 +56,8 @@ def _combos(store: MirrorStore) -> dict[str, tuple[LogFilters, LocalFilters, Log
         "patient full name": (base, LocalFilters(patient="amara nwosu"), newest),
         "text, rare words": (base, LocalFilters(text="thandiwe 120"), newest),
         "text, a word in most": (base, LocalFilters(text="reading"), newest),
+        "text, a word of 1,000 terms": (base, LocalFilters(text="120"), newest),
+        "text, one digit": (base, LocalFilters(text="1"), newest),
         "type": (LogFilters(start=start, webhook_type="reading.weight"), none, newest),
         "last status 500": (LogFilters(start=start, last_response_status=500), none, newest),
         "retries 1 to 2": (
@@ -138,3 +143,62 @@ def test_a_local_page_with_any_filters_over_a_million_rows(
     print(f"  worst p50 {worst:.1f} ms (target ≤ {TARGET_P50_MS:.0f} ms); longest Qt loop "
           f"stall while paging: median {stall:.1f} ms")  # fmt: skip
     assert worst <= TARGET_P50_MS
+
+
+AFTER_SYNC = {
+    "after a sync: text reading": LocalFilters(text="reading"),
+    "after a sync: text and patient name": LocalFilters(text="reading", patient="amara"),
+    "after a sync: text, rare words": LocalFilters(text="thandiwe 120"),
+}
+
+
+def _sync_page(first: int, now: datetime) -> list[WebhookLog]:
+    """A sync's page of new rows, as the data file's (a reading of a patient named there)."""
+    logs = []
+    for n in range(first, first + 250):
+        patient = {"id": n % 2000 + 1, "firstName": "Amara", "lastName": "Nwosu"}
+        payload = {"id": 50_000 + n, "readingTimestamp": n, "value": 120, "patient": patient}
+        body = {"id": n, "type": "reading.weight", "payload": payload}
+        logs.append(
+            WebhookLog(
+                id=n,
+                webhookId=7,
+                webhookType="reading.weight",
+                webhookUrl="https://ehr.example.org/hooks/7",
+                payload=json.dumps(body, separators=(",", ":")),
+                createTimestamp=now,
+                lastResponseStatus=200,
+                retryAttempts=0,
+            )
+        )
+    return logs
+
+
+@pytest.mark.timeout(3600)
+def test_the_first_page_after_a_sync(tmp_path: Path) -> None:
+    """The first page of a text search after a sync stored a page of new rows (on a copy of the
+    mirror file); each question asked once after each of 3 syncs, medians reported."""
+    source = build(BUILD, int(time.time() * 1000))
+    path = tmp_path / source.name
+    shutil.copyfile(source, path)
+    store = MirrorStore(path)
+    synced = store.meta("synced_at")
+    assert synced is not None
+    now = from_ms(synced)
+    base = LogFilters(start=now - timedelta(days=7))
+    times: dict[str, list[float]] = {name: [] for name in AFTER_SYNC}
+    try:
+        for local in AFTER_SYNC.values():  # as the tab has asked them before
+            search(store, base, local)
+        for sync in range(3):
+            store.upsert(_sync_page(ROWS + 1 + 250 * sync, now))
+            for name, local in AFTER_SYNC.items():
+                began = time.perf_counter()
+                search(store, base, local)
+                times[name].append((time.perf_counter() - began) * 1000)
+    finally:
+        store.close()
+    print(f"\nthe first page after a sync of 250 rows, over {ROWS:,} rows; medians of 3 syncs; "
+          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    for name, values in times.items():
+        print(f"  {name:32s} p50 {statistics.median(values):7.1f} ms   max {max(values):7.1f} ms")

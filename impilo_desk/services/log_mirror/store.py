@@ -8,9 +8,11 @@ Every method is synchronous and thread-safe: call them from asyncio with ``async
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 from impilo_desk.contract import MAX_RETRIES, WebhookLog
 from impilo_desk.services.log_mirror import text_index
+from impilo_desk.services.log_mirror.terms import TermsCache
 from impilo_desk.services.log_mirror.text_index import PATIENT_NAME_SQL
 
 SCHEMA = """
@@ -165,6 +168,10 @@ class Cursors:
     rows: int
 
 
+_MMAP_BYTES = 1 << 30
+"""How much of the file may be mapped (a million rows take about 600 MB)."""
+
+
 class MirrorStore:
     """SQLite store of mirrored log rows. Thread-safe; one connection guarded by a lock.
 
@@ -175,19 +182,21 @@ class MirrorStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a snapshot's queries take it again
         self._closed = False
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.execute("PRAGMA analysis_limit=1000")  # ANALYZE samples: a bounded cost
+        # a search reads rows by id all over the file: mapped, that is no read() call and copy
+        # (measured: 53k rows joined by id, 112 ms before, 64 ms after)
+        self._conn.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
+        self._conn.execute("PRAGMA temp_store=MEMORY")  # the search's probe tables
         self._conn.executescript(SCHEMA)
         text_index.ensure(self._conn)
         text_index.attach_terms(self._conn)
-        self.terms_cache: dict[tuple[str, str], list[tuple[str, int]] | None] = {}
-        """The search's prefix expansions (``search.expand``), kept while nothing changed."""
-        self.terms_cache_version: tuple[int, int] | None = None
+        self.terms = TermsCache()  # the search's expansions of words, told of every write
 
     @staticmethod
     def path_for(data_dir: Path, profile_id: str) -> Path:
@@ -231,10 +240,12 @@ class MirrorStore:
                 before = text_index.indexed_values(conn, ids)
                 conn.executemany(_UPSERT, rows)
                 text_index.reindex(conn, ids, before)
+                names = _names_of(conn, ids)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self.terms.written({"logs_text": [r[9] for r in rows], "logs_names": names})
         return len(set(ids)) - len(before), skipped
 
     def use_source(self, url: str) -> bool:
@@ -261,6 +272,7 @@ class MirrorStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self.terms.clear()  # its counts would be far off
             return row is not None
 
     def set_backfilled_to(self, create_ms: int) -> None:
@@ -355,6 +367,26 @@ class MirrorStore:
         """Runs a read-only query (the health computation's aggregates)."""
         with self._lock:
             return list(self._conn.execute(sql, args).fetchall())
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: the queries made inside see the same rows (writes wait).
+
+        A search's questions (bounds, count, page) must not see a sync's rows come in between.
+        """
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self.terms.check(self._conn)
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+
+
+def _names_of(conn: sqlite3.Connection, ids: list[int]) -> list[str | None]:
+    """The patient names of rows, as stored (and indexed): the SQL made them from the body."""
+    sql = "SELECT patient_name FROM logs WHERE id IN (SELECT value FROM json_each(?))"
+    return [r[0] for r in conn.execute(sql, (json.dumps(ids),))]
 
 
 def _record(r: Sequence[Any]) -> WebhookLog:

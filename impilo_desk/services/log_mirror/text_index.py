@@ -117,16 +117,21 @@ def ensure(conn: sqlite3.Connection) -> None:
 
 
 def attach_terms(conn: sqlite3.Connection) -> None:
-    """Each full-text index's list of terms (``temp.<table>_terms``, this connection's own).
+    """Each full-text index's list of terms and probe table (``temp``: this connection's own).
 
     A prefix query ("word"*) makes FTS5 read and merge every matching term's whole list of
     rows first, however few rows are wanted; a query of the terms themselves is read lazily
     and can seek by row id. So a typed word is expanded into its terms through this list.
     """
-    for table in TEXT_TABLES:
+    for table, column in TEXT_TABLES.items():
         conn.execute(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_terms "  # fixed names
             f"USING fts5vocab(main, {table}, row)"
+        )
+        # the search's scratch index of a few rows (``text_search.probe``): no copy of the text
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_probe USING fts5("  # fixed names
+            f"{column}, content='', detail='none', tokenize='{TOKENIZE}')"
         )
 
 

@@ -4,7 +4,12 @@ A prefix query ("word"*) makes FTS5 read and merge every matching term's whole l
 before it gives one, however few are wanted, and again for each question. A question of whole
 terms is read lazily and can seek by row id, so a typed word is expanded into the terms of the
 index that begin with it (:func:`expand`), and the sets are intersected span by span.
-Everything here is synchronous: run it with ``asyncio.to_thread``.
+
+A few rows checked against a set with many rows in their span are not looked up one by one in
+it (FTS5 reads its lists afresh for each question: 0.1-2 ms a row over a million rows): their
+values are indexed alone, in a table of this connection's own with the same tokenizer, and the
+same question is asked there (:func:`probe`, about 12 µs a row). Everything here is synchronous:
+run it with ``asyncio.to_thread``, inside ``store.snapshot()``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import bisect
 import json
 from typing import TYPE_CHECKING, Any
 
-from impilo_desk.services.log_mirror.text_index import words
+from impilo_desk.services.log_mirror.terms import Terms
+from impilo_desk.services.log_mirror.text_index import TEXT_TABLES, words
 
 if TYPE_CHECKING:
     from impilo_desk.services.log_mirror.search import LocalFilters
@@ -21,11 +27,18 @@ if TYPE_CHECKING:
 
 TERMS = 64
 """A typed word that begins more terms than this is asked as FTS5's prefix query."""
+HUGE = 2048
+"""A word that begins more terms than this ("1": every number and time that begins with 1) is
+not read at all: FTS5 would merge every term's rows first (1.5 s for "1" over a million rows).
+Its rows are only probed (:func:`probe`), a few at a time."""
+_DENSE = 0.25
+"""A huge word found in fewer of the first rows walked than this: its set is read after all."""
 _UNKNOWN = 10**9  # the size of a prefix query's set, before it is read
 _CHUNK = 2000
-_SEEK_COST = 2000
-"""A seek of one row by id costs about as much as reading this many rows of a span (measured
-on a million rows: 0.1-1 ms a seek, the newest rows dearest; under 0.1 µs a row of a span)."""
+PROBE_COST = {"logs_text": 40, "logs_names": 15}
+"""A row probed (its value read and indexed alone) costs about as much as reading this many
+rows of a span of the index (measured on a million rows, bodies of about 250 bytes: 12 µs a
+row probed, 0.3 µs a row of a span checked against the ids; a name is shorter)."""
 _DRIVE = 100_000
 """An index with fewer rows drives the count: joined to the rows by id, about 2 µs each."""
 
@@ -38,14 +51,24 @@ class Index:
     makes FTS5 merge every matching term's rows before giving one, so it is read once.
     """
 
-    def __init__(self, store: MirrorStore, table: str, query: str, docs: int | None) -> None:
+    def __init__(
+        self, store: MirrorStore, table: str, query: str, docs: int | None, huge: bool = False
+    ) -> None:
         self.store, self.table, self.query = store, table, query
         self.size = _UNKNOWN if docs is None else docs  # an estimate, for the plan
+        self.huge = huge
+        """Probed only (see :data:`HUGE`); the largest of all for the plan."""
         self._all: list[int] | None = None
         self._max: int | None = None
-        if docs is None:
-            self._all = [r[0] for r in store.query(self._sql(" ORDER BY rowid"), [query])]
-            self.size = len(self._all)
+        if huge:
+            self.size = 2 * _UNKNOWN
+        elif docs is None:
+            self.read_all()
+
+    def read_all(self) -> None:
+        """Reads its whole set (a prefix query's rows come all at once anyway)."""
+        self._all = [r[0] for r in self.store.query(self._sql(" ORDER BY rowid"), [self.query])]
+        self.size, self.huge = len(self._all), False
 
     def _sql(self, more: str) -> str:
         return f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH ?{more}"  # noqa: S608 - fixed names
@@ -54,16 +77,15 @@ class Index:
         """Those of ``ids`` (from ``low`` to ``high``) it has.
 
         It reads the span, or, when the span holds far more of its rows than there are ids,
-        asks row by row.
+        probes the ids' rows (:func:`probe`).
         """
         if self._all is not None:
             return set(
                 self._all[bisect.bisect_left(self._all, low) : bisect.bisect_right(self._all, high)]
             )
         span = self.size * (high - low + 1) / max(1, self._top())
-        if span > len(ids) * _SEEK_COST:
-            sql = self._sql(" AND rowid = ?")
-            return {i for i in ids if self.store.query(sql, [self.query, i])}
+        if self.huge or span > len(ids) * PROBE_COST[self.table]:
+            return probe(self.store, self.table, self.query, ids)
         # the "+" keeps the ids from being asked one by one: the span is read, checked in C
         sql = self._sql(" AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))")
         return {r[0] for r in self.store.query(sql, [self.query, low, high, json.dumps(ids)])}
@@ -81,6 +103,9 @@ class Index:
         if self._all is not None:
             ids = self._all[bisect.bisect_right(self._all, last) :]
             return keep(self.store, where, args, [], ids) if where else ids
+        if not where:  # its own rows, in order: no row of the log is read
+            sql = self._sql(" AND rowid > ? ORDER BY rowid LIMIT ?")
+            return [r[0] for r in self.store.query(sql, [self.query, last, count])]
         sql = (
             f"SELECT logs.id FROM {self.table} CROSS JOIN logs ON logs.id = {self.table}.rowid "  # noqa: S608 - fixed names
             f"WHERE {self.table} MATCH ? AND {self.table}.rowid > ?"
@@ -93,19 +118,39 @@ class Index:
 def keep(
     store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], ids: list[int]
 ) -> list[int]:
-    """Those of ``ids`` (ascending) that every index and the other filters have."""
-    if not ids:
-        return []
-    kept = set(ids)
-    for index in texts:
-        kept &= index.within(ids[0], ids[-1], ids)
-    found = [i for i in ids if i in kept]
+    """Those of ``ids`` (ascending) that every index and the other filters have.
+
+    The smallest index checks first: the next checks only what it kept.
+    """
+    found = ids
+    for index in sorted(texts, key=lambda i: i.size):
+        if not found:
+            return []
+        has = index.within(found[0], found[-1], found)
+        found = [i for i in found if i in has]
     if where and found:
         within = "SELECT id FROM logs WHERE id IN (SELECT value FROM json_each(?)) AND "
         sql = within + " AND ".join(where)
         passed = {r[0] for r in store.query(sql, [json.dumps(found), *args])}
         found = [i for i in found if i in passed]
     return found
+
+
+def probe(store: MirrorStore, table: str, query: str, ids: list[int]) -> set[int]:
+    """Those of ``ids`` whose value ``query`` matches in ``table``'s index, asked of them alone.
+
+    Their values are indexed into ``temp.<table>_probe`` (this connection's, with the same
+    tokenizer: the same words) and the same question is asked there.
+    """
+    column, scratch = TEXT_TABLES[table], f"{table}_probe"
+    store.query(f"INSERT INTO temp.{scratch} ({scratch}) VALUES ('delete-all')")  # noqa: S608 - fixed names
+    store.query(
+        f"INSERT INTO temp.{scratch} (rowid, {column}) SELECT id, {column} FROM logs "  # noqa: S608 - fixed names
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(ids)],
+    )
+    sql = f"SELECT rowid FROM temp.{scratch} WHERE {scratch} MATCH ?"  # noqa: S608 - fixed names
+    return {r[0] for r in store.query(sql, [query])}
 
 
 def match_ids(
@@ -124,6 +169,8 @@ def match_ids(
             for start in range(0, len(ids), _CHUNK):
                 found += keep(store, [], [], texts, ids[start : start + _CHUNK])
             return found
+    if smallest.huge:  # every index is probed only: the rows drive, walked in id order
+        return _walk(store, where, args, texts, cap)
     rest = [index for index in texts if index is not smallest]
     last = -(2**63)
     while len(found) < limit:
@@ -134,6 +181,35 @@ def match_ids(
         last = ids[-1]
         found += keep(store, [], [], rest, ids)
     return found[:limit]
+
+
+def _walk(
+    store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], cap: int
+) -> list[int]:
+    """:func:`match_ids` when every index is huge: the rows walked in id order and probed.
+
+    The other filters' rows are read a chunk at a time; a first chunk with few matches reads
+    the sets instead (the walk would be long).
+    """
+    sql = (
+        "SELECT id FROM logs WHERE id > ?"  # noqa: S608 - fixed fragments
+        + "".join(f" AND {c}" for c in where)
+        + " ORDER BY id LIMIT ?"
+    )
+    found: list[int] = []
+    last, first = -(2**63), True
+    while len(found) <= cap:
+        ids = [r[0] for r in store.query(sql, [last, *args, _CHUNK])]
+        if not ids:
+            break
+        kept = keep(store, [], [], texts, ids)
+        if first and len(ids) == _CHUNK and len(kept) < _DENSE * len(ids):
+            for index in texts:
+                index.read_all()
+            return match_ids(store, where, args, texts, cap)
+        found += kept
+        last, first = ids[-1], False
+    return found[: cap + 1]
 
 
 def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
@@ -149,7 +225,9 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
         docs: int | None = _UNKNOWN
         for word in words(text):
             terms = expand(store, table, word)
-            if terms is None:  # too many terms: FTS5's prefix query
+            if isinstance(terms, int) and terms > HUGE:  # a question of its own, probed only
+                found.append(Index(store, table, f'"{word}"*', None, huge=True))
+            elif isinstance(terms, int):  # too many terms: FTS5's prefix query
                 parts.append(f'"{word}"*')
                 docs = None
             elif not terms:
@@ -158,28 +236,25 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
                 parts.append("(" + " OR ".join(f'"{t}"' for t, _ in terms) + ")")
                 if docs is not None:  # a row has every word: at most the rarest's rows
                     docs = min(docs, sum(n for _, n in terms))
-        found.append(Index(store, table, " AND ".join(parts), docs))
+        if parts:  # the words together ("a AND b" has what has both)
+            found.append(Index(store, table, " AND ".join(parts), docs))
     return found
 
 
-def expand(store: MirrorStore, table: str, word: str) -> list[tuple[str, int]] | None:
+def expand(store: MirrorStore, table: str, word: str) -> Terms:
     """The terms of ``table``'s index that begin with ``word``, with their row counts.
 
-    None: more than :data:`TERMS` terms. Kept in the store while its file is unchanged (a new
-    row may bring a new term).
+    More than :data:`TERMS` terms: how many (up to one past :data:`HUGE`). Kept in the store
+    across writes that bring no new term beginning with the word (:class:`.terms.TermsCache`).
     """
-    version = (
-        store.query("SELECT total_changes()")[0][0],
-        store.query("PRAGMA data_version")[0][0],
-    )
-    if store.terms_cache_version != version:
-        store.terms_cache.clear()
-        store.terms_cache_version = version
-    if (table, word) not in store.terms_cache:
-        rows = store.query(
-            f"SELECT term, doc FROM temp.{table}_terms WHERE term >= ? AND term < ? LIMIT ?",  # noqa: S608 - fixed names
-            [word, word + "\U0010ffff", TERMS + 1],
-        )
+    found, terms = store.terms.get(table, word)
+    if not found:
+        sql = f"SELECT term, doc FROM temp.{table}_terms WHERE term >= ? AND term < ? LIMIT ?"  # noqa: S608 - fixed names
+        rows = store.query(sql, [word, word + "\U0010ffff", TERMS + 1])
         terms = [(t, n) for t, n in rows if t.startswith(word)]
-        store.terms_cache[(table, word)] = None if len(rows) > TERMS else terms
-    return store.terms_cache[(table, word)]
+        if len(rows) > TERMS:  # each term's rows are read to count them: cheap, they are few
+            count = f"SELECT COUNT(*) FROM ({sql})"  # noqa: S608 - fixed names
+            rows = store.query(count, [word, word + "\U0010ffff", HUGE + 1])
+            terms = int(rows[0][0])
+        store.terms.put(table, word, terms)
+    return terms
