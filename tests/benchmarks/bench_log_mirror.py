@@ -17,6 +17,7 @@ the app does (250 rows a request, keyed on the create time).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -103,13 +104,13 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-@pytest.fixture(scope="module")
-def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    path = tmp_path_factory.mktemp("mirror-bench") / "sandbox.db"
+@contextlib.contextmanager
+def seeded_sandbox(path: Path, rows: int, seed: int) -> Iterator[SandboxProcess]:
+    """A sandbox whose log holds ``rows`` realistic rows over the last 6 days (built in place)."""
     conn = connect(str(path))
     conn.executescript(SCHEMA)
     now = _now_ms()
-    events, logs = _rows(1, SYNC_ROWS, now - 6 * DAY_MS, now - 60_000, seed=15)
+    events, logs = _rows(1, rows, now - 6 * DAY_MS, now - 60_000, seed=seed)
     conn.execute("BEGIN")
     store_logs.bulk_insert(conn, events, logs)
     conn.execute("COMMIT")
@@ -121,6 +122,12 @@ def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
         if pid is not None:
             os.setpriority(os.PRIO_PROCESS, pid, 10)
         yield process
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
+    with seeded_sandbox(tmp_path_factory.mktemp("mirror-bench") / "sandbox.db", SYNC_ROWS, 15) as b:
+        yield b
 
 
 class StallMeter:

@@ -42,13 +42,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from impilo_desk.client import NO_RETRY, ImpiloClient
-from impilo_desk.sandbox.store import logs as store_logs
-from impilo_desk.sandbox.store.db import connect
-from impilo_desk.sandbox.store.schema import SCHEMA
 from impilo_desk.services.log_mirror import LogMirror, MirrorSettings, MirrorStore
 from impilo_desk.session import Session
 from impilo_desk.ui.logs.model import LogColumn
-from tests.benchmarks.bench_log_mirror import DAY_MS, StallMeter, _rows
+from tests.benchmarks.bench_log_mirror import StallMeter, seeded_sandbox
 from tests.benchmarks.logs_local_data import ROWS, build
 from tests.fixtures.desk import DeskMaker, ProfileStub
 from tests.fixtures.sandbox import SandboxProcess
@@ -142,19 +139,7 @@ def copy_path() -> Path:
 
 @pytest.fixture(scope="module")
 def sync_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
-    path = tmp_path_factory.mktemp("tab-sync") / "sandbox.db"
-    conn = connect(str(path))
-    conn.executescript(SCHEMA)
-    now = int(time.time() * 1000)
-    events, logs = _rows(1, SYNC_ROWS, now - 6 * DAY_MS, now - 60_000, seed=16)
-    conn.execute("BEGIN")
-    store_logs.bulk_insert(conn, events, logs)
-    conn.execute("COMMIT")
-    conn.close()
-    with SandboxProcess(db_path=path) as box:
-        # it stands in for a remote Impilo: niced, so its CPU counts less against the desktop
-        if box._proc is not None:
-            os.setpriority(os.PRIO_PROCESS, box._proc.pid, 10)
+    with seeded_sandbox(tmp_path_factory.mktemp("tab-sync") / "sandbox.db", SYNC_ROWS, 16) as box:
         yield box
 
 
