@@ -10,7 +10,6 @@ left out of the query) are asked too, with and without rows that have no URL.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -176,10 +175,8 @@ def test_a_word_asked_before_finds_the_rows_written_since(tmp_path: Path) -> Non
     # a row changed by another connection (another process on the same file)
     assert _ids(store, text="thand") == {1, 3, 4}
     assert _ids(store, patient="thand") == {1, 3, 4}
-    other = sqlite3.connect(path)
-    other.execute("UPDATE logs SET payload = ?, patient_name = 'Thandolwethu Mdlalose' "
-                  "WHERE id = 2", (_person("Thandolwethu", "Mdlalose"),))  # fmt: skip
-    other.commit()
+    other = MirrorStore(path)  # it writes (and indexes) as every store does
+    other.upsert([_log(2, _person("Thandolwethu", "Mdlalose"))])
     other.close()
     assert _ids(store, text="thand") == {1, 2, 3, 4}
     assert _ids(store, patient="thand") == {1, 2, 3, 4}
