@@ -91,17 +91,22 @@ def show_errors_on_the_tabs(qtbot: Any, world: World) -> None:
 
     bar = desk.logs.view.filters
     local = desk.logs.view.local_filters
-    # a range that starts before the local copy's window: its note says so (first: a filter
-    # that is not valid leaves no range to judge)
+    # a range that starts before the local copy's window: its note says so (a filter that is
+    # not valid leaves no range to judge, so the note goes with the invalid retries below)
     bar.created_from.set_value(datetime.now(UTC) - timedelta(days=8))
     qtbot.waitUntil(lambda: local.note.text() != "", timeout=WAIT_MS)
+    tabs = desk.window.tabs
+    shown = tabs.currentIndex()
+    tabs.setCurrentWidget(desk.logs.view)
+    assert local.note.isVisible()
+    assert unreadable(local) == [], "the local copy's note"  # read now: the next step clears it
+    tabs.setCurrentIndex(shown)
     bar.retries_min.setValue(0)
     bar.retries_max.setValue(3)
     bar.retries_min.setValue(3)
     bar.retries_max.setValue(1)
     qtbot.waitUntil(lambda: bar.problem.text() != "", timeout=WAIT_MS)
     assert desk.logs.view.banner.kind == "error"
-    assert local.note.text() != ""  # both at once, to be read on either palette
 
     tab = desk.test_events.view
     tab.select_kind("blood-pressure")
