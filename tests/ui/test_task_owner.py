@@ -70,3 +70,30 @@ def test_a_task_already_stopping_is_not_cancelled_twice(qtbot, qasync_loop):
     qtbot.waitUntil(task.done, timeout=5_000)
     assert cleaned == ["stored"]
     assert task.cancelled()
+
+
+def test_a_caller_cancelled_while_the_owner_closes_does_not_cancel_its_tasks_again(
+    qtbot, qasync_loop
+):
+    owner = TaskOwner(qasync_loop, name="session")
+    waiting, cleaning, flushed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    cleaned: list[str] = []
+
+    async def closes_its_client() -> None:
+        try:
+            waiting.set()
+            await asyncio.Event().wait()
+        finally:
+            cleaning.set()
+            await flushed.wait()  # closing the session's connections, one by one
+            cleaned.append("closed")
+
+    task = owner.spawn(closes_its_client(), name="session")
+    qtbot.waitUntil(waiting.is_set, timeout=5_000)
+    switch = qasync_loop.create_task(owner.aclose())  # a profile switch ends the session...
+    qtbot.waitUntil(cleaning.is_set, timeout=5_000)
+    switch.cancel()  # ...and the window closes meanwhile
+    qtbot.waitUntil(switch.done, timeout=5_000)
+    flushed.set()
+    qtbot.waitUntil(task.done, timeout=5_000)
+    assert cleaned == ["closed"]

@@ -91,10 +91,14 @@ class TaskOwner:
         return len(asked)
 
     async def aclose(self) -> None:
-        """Cancels every task and waits until all of them have ended."""
+        """Cancels every task and waits until all of them have ended.
+
+        Not through ``gather``: a caller cancelled while it waits (the window closing during a
+        profile switch) would cancel every task a second time, cutting its clean-up short.
+        """
         self.cancel_all(close=True)
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(set(self._tasks))
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
