@@ -20,6 +20,7 @@ from tests.fixtures.waiting import wait_until
 
 PATIENT = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
 WEIGHT = {"weight": 172.4}
+TIMESTAMP_RESOLUTION_S = 0.001  # the log's timestamps are whole milliseconds
 
 
 def setup(api: httpx.Client, receiver: Receiver, type_: str = "reading.weight") -> int:
@@ -122,10 +123,23 @@ def test_failing_receiver_gets_retries_on_the_scaled_schedule(
                 assert record.lastRetryTimestamp is not None
                 assert record.createTimestamp is not None
                 assert record.lastRetryTimestamp > record.createTimestamp
-        times = [r.at for r in receiver.requests]
-        for k, delay in enumerate(schedule):
-            gap = times[k + 1] - times[k]
-            assert delay.total_seconds() * 0.9 <= gap <= delay.total_seconds() + 5.0, (k, gap)
+        arrived = [r.at for r in receiver.requests]
+        # Retry k+1 is due schedule[k] after its reference: the record's createTimestamp for
+        # the first retry, the start of the retry before it (its lastRetryTimestamp) for the
+        # others. The arrival of attempt k is no reference for "not early": it comes a delivery
+        # latency after that attempt began (and the first attempt itself may start late), so on
+        # a loaded machine retries on time arrived less than 0.9 x the delay apart. Each
+        # reference is checked against what the receiver saw, so the sandbox cannot move it
+        # later than the attempt it stands for.
+        references = [seen[0].createTimestamp, *(r.lastRetryTimestamp for r in seen[1:3])]
+        for k, (delay, reference) in enumerate(zip(schedule, references, strict=True)):
+            assert reference is not None
+            began = reference.timestamp()
+            assert began <= arrived[k] + TIMESTAMP_RESOLUTION_S, (k, began, arrived[k])
+            due = began + delay.total_seconds()
+            assert arrived[k + 1] >= due - TIMESTAMP_RESOLUTION_S, (k, arrived[k + 1] - began)
+            gap = arrived[k + 1] - arrived[k]
+            assert gap <= delay.total_seconds() + 5.0, (k, gap)
         now = datetime.now(UTC)
         assert delivery_state(seen[1], now, schedule).phase is not DeliveryPhase.FAILED
         assert delivery_state(seen[-1], now, schedule).phase is DeliveryPhase.FAILED

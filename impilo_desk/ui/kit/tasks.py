@@ -62,7 +62,7 @@ class TaskOwner:
         if self._closed:
             coro.close()
             raise RuntimeError(f"task owner {self._name!r} is closed")
-        task = self._loop.create_task(coro, name=name)
+        task: asyncio.Task[T] = _OwnedTask(coro, loop=self._loop, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task
@@ -71,22 +71,34 @@ class TaskOwner:
         """Cancels every running task; with ``close``, refuses new ones from now on.
 
         A task already asked to stop is not asked again: a second cancellation would cut its
-        clean-up short (a relay feed storing what it received, ``BatchWriter``).
+        clean-up short (a relay feed storing what it received, ``BatchWriter``). Nor can the
+        stop be taken back: a task that was cancelling only because its own ``asyncio.timeout``
+        had just expired would otherwise turn the cancellation into a ``TimeoutError`` and go
+        on (a session's heartbeat then called the API again on the session's closed client,
+        leaving a connection open after the session ended).
 
         Returns:
             How many tasks were asked to stop.
         """
         self._closed = self._closed or close
-        running = [t for t in self._tasks if not t.done() and not t.cancelling()]
+        running = [t for t in self._tasks if not t.done()]
         for task in running:
+            if isinstance(task, _OwnedTask):
+                task.stop_requested = True
+        asked = [t for t in running if not t.cancelling()]
+        for task in asked:
             task.cancel()
-        return len(running)
+        return len(asked)
 
     async def aclose(self) -> None:
-        """Cancels every task and waits until all of them have ended."""
+        """Cancels every task and waits until all of them have ended.
+
+        Not through ``gather``: a caller cancelled while it waits (the window closing during a
+        profile switch) would cancel every task a second time, cutting its clean-up short.
+        """
         self.cancel_all(close=True)
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(set(self._tasks))
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -98,6 +110,24 @@ class TaskOwner:
         _log.error("task %s of %s failed", task.get_name(), self._name, exc_info=exc)
         if self._on_error is not None:
             self._on_error(describe_error(exc))
+
+
+class _OwnedTask(asyncio.Task[T]):
+    """A task of a :class:`TaskOwner`: once its owner asked it to stop, it stops.
+
+    ``asyncio.timeout`` (and ``TaskGroup``) take back the cancellation they made themselves with
+    ``uncancel()``; when the owner's stop met such a cancellation (the task was cancelling
+    already, so it was not cancelled a second time), taking it back would lose the stop. The
+    last cancellation of a task whose owner asked it to stop is therefore kept: the task ends
+    with ``CancelledError`` as if the owner's cancellation had landed.
+    """
+
+    stop_requested = False
+
+    def uncancel(self) -> int:
+        if self.stop_requested and self.cancelling() == 1:
+            return 1  # its owner asked it to stop: this cancellation stands
+        return super().uncancel()
 
 
 def spawn_action(

@@ -139,7 +139,9 @@ class SessionController(QObject):
         old_tasks.cancel_all(close=True)
         if runner is not None and not runner.done():
             runner.cancel()
-            await asyncio.gather(runner, return_exceptions=True)
+            # not gather: cancelled itself, it would cancel the runner again, and a second
+            # cancel cuts the closing of the session's client and stores short
+            await asyncio.wait([runner])
         await old_tasks.aclose()
         self.session = None
         if profile is not None:
