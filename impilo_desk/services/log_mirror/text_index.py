@@ -133,6 +133,8 @@ def attach_terms(conn: sqlite3.Connection) -> None:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_probe USING fts5("  # fixed names
             f"{column}, content='', detail='none', tokenize='{TOKENIZE}')"
         )
+    # the ids an index says meet some of the other filters (``covered.hold``)
+    conn.execute("CREATE TABLE IF NOT EXISTS temp.logs_held (id INTEGER PRIMARY KEY)")
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
