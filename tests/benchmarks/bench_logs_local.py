@@ -89,6 +89,9 @@ def _combos(store: MirrorStore) -> dict[str, tuple[LogFilters, LocalFilters, Log
         base, LocalFilters(text="reading", patient="amara"), LogSort("status", False)
     )  # fmt: skip
     combos["patient id and text"] = (base, LocalFilters(patient="1234", text="reading"), newest)
+    combos["text in most, sorted by type"] = (  # the patients' rows first: none has the word
+        base, LocalFilters(text="reading"), LogSort("type", False)
+    )  # fmt: skip
     if ONLY:
         combos = {n: c for n, c in combos.items() if any(o in n for o in ONLY)}
     return combos

@@ -73,6 +73,7 @@ def _combos(now: datetime) -> list[tuple[LogFilters, LocalFilters]]:
         LocalFilters(text="not json"),
         LocalFilters(text="thandiwe"),
         LocalFilters(text="zzz"),
+        LocalFilters(text="1"),  # one digit: the word begins many terms
     ]
     combos = [(f, LocalFilters()) for f in api] + [(api[0], lo) for lo in local]
     combos += [  # together
@@ -85,6 +86,13 @@ def _combos(now: datetime) -> list[tuple[LogFilters, LocalFilters]]:
                        retry_attempts_min=0, retry_attempts_max=3),
             LocalFilters(webhook_id=1, url_contains="ehr", patient="amara", text="value"),
         ),
+        (  # every filter at once (two rows meet them all)
+            LogFilters(start=start, end=now, webhook_type="reading.bloodGlucose",
+                       retry_attempts_min=1, retry_attempts_max=3, last_response_status=0,
+                       start_last_retry=start, end_last_retry=now + timedelta(hours=2)),
+            LocalFilters(webhook_id=3, url_contains="hooks", patient="nwosu", text="value 1"),
+        ),
+        (api[0], LocalFilters(patient="amara", text="1")),
     ]  # fmt: skip
     return combos
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,13 +21,38 @@ from impilo_desk.contract import WebhookLog
 from impilo_desk.services.log_mirror import MirrorStore, text_search
 from impilo_desk.services.log_mirror import search as plan
 from impilo_desk.services.log_mirror.search import LocalFilters, LogSort, search
+from impilo_desk.services.log_mirror.text_search import CHECK_COST
 from tests.ui.logs_local_support import brute, varied_rows
 
-WAYS = {
+WAYS: dict[str, dict[str, Any]] = {
     "as shipped": {},
     "others drive, every check probes": {"PROBE_COST": 0, "_DRIVE": 0, "_CHUNK": 7},
+    "others drive, every check probed in SQLite": {
+        "PROBE_COST": 0,
+        "_DRIVE": 0,
+        "_CHUNK": 7,
+        "matcher": lambda typed: None,
+    },
     "indexes drive, every span read": {"PROBE_COST": 10**9, "_DRIVE": 10**9, "_CHUNK": 7},
-    "capped early: the sort index walked, probed": {"PROBE_COST": 0, "cap": 9},
+    "indexes drive, others' rows from an index": {
+        "COVER": 10**9,
+        "FEW": 0,
+        "_DRIVE": 10**9,
+        "_CHUNK": 5,
+    },
+    "others' rows from an index drive": {
+        "COVER": 10**9,
+        "FEW": 10**9,
+        "_DRIVE": 10**9,
+        "_CHUNK": 7,
+    },
+    "indexes drive, joined to the others' rows": {"COVER": 0, "_DRIVE": 10**9, "_CHUNK": 7},
+    "capped early: the sort index walked, probed": {
+        "PROBE_COST": 0,
+        "cap": 9,
+        "_MAX_BATCH": 16,
+        "_PIECE": 3,
+    },
     "capped early: the sort index walked, spans read": {"PROBE_COST": 10**9, "cap": 9},
     "words of many terms probed, rows walked": {"TERMS": 1, "HUGE": 2, "_DENSE": 0, "_CHUNK": 7},
     "words of many terms read after a first chunk": {
@@ -60,7 +86,12 @@ def _questions(held: list[WebhookLog], now: datetime) -> list[tuple[LogFilters, 
         LogFilters(end=first + timedelta(days=5)),
         LogFilters(start=first, retry_attempts_min=0, retry_attempts_max=3),  # every row
         LogFilters(start=first, retry_attempts_min=1, last_response_status=503),
-    ]
+        LogFilters(  # every filter of the API at once
+            start=first, end=now + timedelta(days=1), webhook_type="reading.weight",
+            retry_attempts_min=0, retry_attempts_max=3, last_response_status=503,
+            start_last_retry=first, end_last_retry=now + timedelta(days=1),
+        ),
+    ]  # fmt: skip
     local = [
         LocalFilters(),
         LocalFilters(url_contains="/"),  # every URL, but not a row without one
@@ -76,6 +107,7 @@ def _questions(held: list[WebhookLog], now: datetime) -> list[tuple[LogFilters, 
         LocalFilters(text="1 omron"),
         LocalFilters(text="not json"),
         LocalFilters(url_contains="/", patient="nwosu", text="omron"),
+        LocalFilters(webhook_id=1, url_contains="hooks", patient="amara", text="value 1"),
     ]
     return [(f, lo) for f in api for lo in local]
 
@@ -116,9 +148,10 @@ def test_every_way_of_searching_gives_the_brute_force_rows(
         monkeypatch.setattr(plan, "COUNT_CAP", cap)
         monkeypatch.setattr(plan, "_FIRST_BATCH", 4)  # the walk grows batch by batch
     for name, value in settings.items():
-        if name == "PROBE_COST":
+        if name == "PROBE_COST":  # a row probed or checked in Python: the same cost
+            monkeypatch.setattr(text_search, "CHECK_COST", dict.fromkeys(CHECK_COST, value))
             value = dict.fromkeys(text_search.PROBE_COST, value)
-        monkeypatch.setattr(text_search, name, value)
+        monkeypatch.setattr(plan if name == "_MAX_BATCH" else text_search, name, value)
     now = NOW  # the same rows for every way
     store = MirrorStore(tmp_path / "m.sqlite3")
     held = _logs(now)

@@ -275,6 +275,9 @@ def test_in_the_copys_range_every_filter_and_sort_runs_locally_as_brute_force_sa
         (bar.patient_edit, "13", LocalFilters(patient="13")),
         (bar.text_edit, "omron", LocalFilters(patient="13", text="omron")),
         (bar.patient_edit, "", LocalFilters(text="omron")),
+        (bar.text_edit, "1", LocalFilters(text="1")),  # one digit: it begins many words
+        (bar.patient_edit, "amara", LocalFilters(patient="amara", text="1")),
+        (bar.patient_edit, "", LocalFilters(text="1")),
         (bar.text_edit, "503", LocalFilters(text="503")),
     ):
         _set(qtbot, tab, edit, text)

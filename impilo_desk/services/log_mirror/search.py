@@ -228,6 +228,10 @@ def _search_text(
 
 
 _FIRST_BATCH = 256
+_MAX_BATCH = 65_536
+"""The most rows of the sort index read and checked at a time (the growing batches stop
+growing here): the ids of a batch are not sorted (a sort of 262,144 held the GIL for 20 ms)
+and are written for SQLite a piece at a time (:func:`.text_search.ids_json`)."""
 
 
 def _dense_ids(
@@ -249,9 +253,9 @@ def _dense_ids(
         if not rows:
             break
         read += len(rows)
-        kept = set(keep(store, [], [], texts, sorted(rows)))
+        kept = set(keep(store, [], [], texts, rows))
         found.extend(i for i in rows if i in kept)
-        batch *= 4
+        batch = min(4 * batch, _MAX_BATCH)
     return found[:wanted]
 
 

@@ -8,7 +8,6 @@ Every method is synchronous and thread-safe: call them from asyncio with ``async
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,7 +20,7 @@ from typing import Any
 from impilo_desk.contract import MAX_RETRIES, WebhookLog
 from impilo_desk.services.log_mirror import text_index
 from impilo_desk.services.log_mirror.terms import TermsCache
-from impilo_desk.services.log_mirror.text_index import PATIENT_NAME_SQL
+from impilo_desk.services.log_mirror.text_index import PATIENT_NAME_SQL, TEXT_TABLES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
@@ -239,13 +238,14 @@ class MirrorStore:
                 ids = [r[0] for r in rows]
                 before = text_index.indexed_values(conn, ids)
                 conn.executemany(_UPSERT, rows)
-                text_index.reindex(conn, ids, before)
-                names = _names_of(conn, ids)
+                after = text_index.reindex(conn, ids, before)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self.terms.written({"logs_text": [r[9] for r in rows], "logs_names": names})
+            self.terms.written(
+                {table: [v[n] for v in after.values()] for n, table in enumerate(TEXT_TABLES)}
+            )
         return len(set(ids)) - len(before), skipped
 
     def use_source(self, url: str) -> bool:
@@ -381,12 +381,6 @@ class MirrorStore:
                 yield
             finally:
                 self._conn.execute("COMMIT")
-
-
-def _names_of(conn: sqlite3.Connection, ids: list[int]) -> list[str | None]:
-    """The patient names of rows, as stored (and indexed): the SQL made them from the body."""
-    sql = "SELECT patient_name FROM logs WHERE id IN (SELECT value FROM json_each(?))"
-    return [r[0] for r in conn.execute(sql, (json.dumps(ids),))]
 
 
 def _record(r: Sequence[Any]) -> WebhookLog:

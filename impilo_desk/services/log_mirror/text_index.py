@@ -133,6 +133,8 @@ def attach_terms(conn: sqlite3.Connection) -> None:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_probe USING fts5("  # fixed names
             f"{column}, content='', detail='none', tokenize='{TOKENIZE}')"
         )
+    # the ids an index says meet some of the other filters (``covered.hold``)
+    conn.execute("CREATE TABLE IF NOT EXISTS temp.logs_held (id INTEGER PRIMARY KEY)")
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -154,13 +156,17 @@ def indexed_values(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tu
 
 def reindex(
     conn: sqlite3.Connection, ids: Sequence[int], before: dict[int, tuple[Any, ...]]
-) -> None:
+) -> dict[int, tuple[Any, ...]]:
     """Brings the indexes in step after these rows were written (in the same transaction).
 
     Args:
         conn: The mirror's connection, inside the transaction that wrote the rows.
         ids: The rows written.
         before: :func:`indexed_values` of the same ids, read before the write.
+
+    Returns:
+        :func:`indexed_values` of the rows as written (what the indexes now hold of them), in
+        the order of :data:`TEXT_TABLES`' columns.
     """
     after = indexed_values(conn, sorted(set(ids)))
     for n, (table, column) in enumerate(TEXT_TABLES.items()):
@@ -178,6 +184,7 @@ def reindex(
                 f"WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
+    return after
 
 
 def unindex_older(conn: sqlite3.Connection, before_ms: int) -> None:

@@ -7,17 +7,26 @@ index that begin with it (:func:`expand`), and the sets are intersected span by 
 
 A few rows checked against a set with many rows in their span are not looked up one by one in
 it (FTS5 reads its lists afresh for each question: 0.1-2 ms a row over a million rows): their
-values are indexed alone, in a table of this connection's own with the same tokenizer, and the
-same question is asked there (:func:`probe`, about 12 µs a row). Everything here is synchronous:
-run it with ``asyncio.to_thread``, inside ``store.snapshot()``.
+values are read and checked in Python when they and the words are ASCII (:func:`matcher`, the
+tokenizer's own rule for ASCII), or else indexed alone, in a table of this connection's own with
+the same tokenizer, and the same question is asked there (:func:`probe`, about 12 µs a row).
+
+The other filters are checked on an index's rows by looking each row up, or, when an index of
+the log holds most of them (:mod:`.covered`), by intersecting with the ids that index gives.
+No call that holds the GIL gets more than a few thousand ids at once (the UI's loop waits for
+it meanwhile). Everything here is synchronous: run it with ``asyncio.to_thread``, inside
+``store.snapshot()``.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from impilo_desk.services.log_mirror.covered import cut, hold
 from impilo_desk.services.log_mirror.terms import Terms
 from impilo_desk.services.log_mirror.text_index import TEXT_TABLES, words
 
@@ -39,8 +48,18 @@ PROBE_COST = {"logs_text": 40, "logs_names": 15}
 """A row probed (its value read and indexed alone) costs about as much as reading this many
 rows of a span of the index (measured on a million rows, bodies of about 250 bytes: 12 µs a
 row probed, 0.3 µs a row of a span checked against the ids; a name is shorter)."""
+CHECK_COST = {"logs_text": 15, "logs_names": 5}
+"""The same for a row checked in Python (:func:`probe` with ``matches``): measured at load 5
+on the bench's million rows, 5-6 µs a row checked against 10-18 µs probed, and 16 ms for a
+span of 32,000 ids (2,000 of them asked) of a word in most rows."""
 _DRIVE = 100_000
 """An index with fewer rows drives the count: joined to the rows by id, about 2 µs each."""
+COVER = 2.0
+"""The other filters' rows read from an index (:mod:`.covered`, about 0.3 µs each) are
+intersected with an index's rows when they are at most this many times as many: a look-up of
+each of its rows instead costs about 1.2 µs."""
+FEW = 4
+"""Those rows drive instead when an index has more than this many times as many."""
 
 
 class Index:
@@ -52,9 +71,17 @@ class Index:
     """
 
     def __init__(
-        self, store: MirrorStore, table: str, query: str, docs: int | None, huge: bool = False
+        self,
+        store: MirrorStore,
+        table: str,
+        query: str,
+        docs: int | None,
+        typed: list[str],
+        huge: bool = False,
     ) -> None:
         self.store, self.table, self.query = store, table, query
+        self.matches = matcher(typed)
+        """Checks a value in Python (see :func:`probe`); None: its words are not all ASCII."""
         self.size = _UNKNOWN if docs is None else docs  # an estimate, for the plan
         self.huge = huge
         """Probed only (see :data:`HUGE`); the largest of all for the plan."""
@@ -80,15 +107,19 @@ class Index:
         probes the ids' rows (:func:`probe`).
         """
         if self._all is not None:
-            return set(
-                self._all[bisect.bisect_left(self._all, low) : bisect.bisect_right(self._all, high)]
-            )
+            every = self._all
+            first, end = bisect.bisect_left(every, low), bisect.bisect_right(every, high)
+            if end - first <= len(ids):
+                return set(every[first:end])
+            # a set of its whole span would be made in one call (holding the GIL): look up each
+            return {i for i in ids if (at := bisect.bisect_left(every, i)) < end and every[at] == i}
         span = self.size * (high - low + 1) / max(1, self._top())
-        if self.huge or span > len(ids) * PROBE_COST[self.table]:
-            return probe(self.store, self.table, self.query, ids)
+        cost = (PROBE_COST if self.matches is None else CHECK_COST)[self.table]
+        if self.huge or span > len(ids) * cost:
+            return probe(self.store, self.table, self.query, ids, self.matches)
         # the "+" keeps the ids from being asked one by one: the span is read, checked in C
         sql = self._sql(" AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))")
-        return {r[0] for r in self.store.query(sql, [self.query, low, high, json.dumps(ids)])}
+        return {r[0] for r in self.store.query(sql, [self.query, low, high, ids_json(ids)])}
 
     def _top(self) -> int:
         if self._max is None:
@@ -98,11 +129,18 @@ class Index:
     def after(self, last: int, count: int, where: list[str], args: list[Any]) -> list[int]:
         """Its next ``count`` rows after ``last`` (ascending) that the other filters have.
 
-        A set already read gives every such row at once (none left: none at all).
+        A set already read gives them from the next rows of it that any of them are in, up to
+        :data:`_CHUNK` rows of it at a time (none left: none at all).
         """
         if self._all is not None:
-            ids = self._all[bisect.bisect_right(self._all, last) :]
-            return keep(self.store, where, args, [], ids) if where else ids
+            start = bisect.bisect_right(self._all, last)
+            while start < len(self._all):
+                ids = self._all[start : start + max(count, _CHUNK)]
+                kept = keep(self.store, where, args, [], ids) if where else ids
+                if kept:
+                    return kept
+                start += len(ids)
+            return []
         if not where:  # its own rows, in order: no row of the log is read
             sql = self._sql(" AND rowid > ? ORDER BY rowid LIMIT ?")
             return [r[0] for r in self.store.query(sql, [self.query, last, count])]
@@ -114,11 +152,31 @@ class Index:
         )
         return [r[0] for r in self.store.query(sql, [self.query, last, *args, count])]
 
+    def held_after(self, last: int, count: int) -> list[int]:
+        """Its next ``count`` rows after ``last`` (ascending) among ``temp.logs_held``."""
+        if self._all is not None:
+            sql = "SELECT id FROM temp.logs_held WHERE id IN (SELECT value FROM json_each(?))"
+            start = bisect.bisect_right(self._all, last)
+            while start < len(self._all):
+                ids = self._all[start : start + max(count, _CHUNK)]
+                has = {r[0] for r in self.store.query(sql, [ids_json(ids)])}
+                if kept := [i for i in ids if i in has]:
+                    return kept
+                start += len(ids)
+            return []
+        table = self.table
+        sql = (
+            f"SELECT {table}.rowid FROM {table} CROSS JOIN temp.logs_held AS held "  # noqa: S608 - fixed names
+            f"ON held.id = {table}.rowid WHERE {table} MATCH ? AND {table}.rowid > ? "
+            f"ORDER BY {table}.rowid LIMIT ?"
+        )
+        return [r[0] for r in self.store.query(sql, [self.query, last, count])]
+
 
 def keep(
     store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], ids: list[int]
 ) -> list[int]:
-    """Those of ``ids`` (ascending) that every index and the other filters have.
+    """Those of ``ids`` that every index and the other filters have, in the order given.
 
     The smallest index checks first: the next checks only what it kept.
     """
@@ -126,31 +184,96 @@ def keep(
     for index in sorted(texts, key=lambda i: i.size):
         if not found:
             return []
-        has = index.within(found[0], found[-1], found)
+        has = index.within(min(found), max(found), found)
         found = [i for i in found if i in has]
     if where and found:
         within = "SELECT id FROM logs WHERE id IN (SELECT value FROM json_each(?)) AND "
         sql = within + " AND ".join(where)
-        passed = {r[0] for r in store.query(sql, [json.dumps(found), *args])}
+        passed = {r[0] for r in store.query(sql, [ids_json(found), *args])}
         found = [i for i in found if i in passed]
     return found
 
 
-def probe(store: MirrorStore, table: str, query: str, ids: list[int]) -> set[int]:
+_PIECE = 8192
+
+
+def ids_json(ids: list[int]) -> str:
+    """The ids as a JSON array for SQLite's ``json_each``, written a piece at a time.
+
+    Each piece is one call that holds the GIL: 8,192 ids take about half a millisecond, where
+    260,000 at once took 21 ms (the UI's loop waited as long).
+    """
+    if len(ids) <= _PIECE:
+        return json.dumps(ids)
+    pieces = [json.dumps(ids[n : n + _PIECE])[1:-1] for n in range(0, len(ids), _PIECE)]
+    return "[" + ",".join(pieces) + "]"
+
+
+def probe(
+    store: MirrorStore,
+    table: str,
+    query: str,
+    ids: list[int],
+    matches: Callable[[str], bool] | None = None,
+) -> set[int]:
     """Those of ``ids`` whose value ``query`` matches in ``table``'s index, asked of them alone.
 
-    Their values are indexed into ``temp.<table>_probe`` (this connection's, with the same
-    tokenizer: the same words) and the same question is asked there.
+    With ``matches`` (the question's words, all ASCII), an ASCII value is checked in Python
+    (tokenized as ``unicode61`` tokenizes ASCII: the same answer, about 1 µs a row); the other
+    values are indexed into ``temp.<table>_probe`` (this connection's, with the same tokenizer:
+    the same words) and the same question is asked there (about 12 µs a row).
     """
     column, scratch = TEXT_TABLES[table], f"{table}_probe"
+    if matches is not None:
+        values = f"SELECT id, {column} FROM logs WHERE id IN (SELECT value FROM json_each(?))"  # noqa: S608 - fixed names
+        return checked(store, table, query, store.query(values, [ids_json(ids)]), matches)
     store.query(f"INSERT INTO temp.{scratch} ({scratch}) VALUES ('delete-all')")  # noqa: S608 - fixed names
     store.query(
         f"INSERT INTO temp.{scratch} (rowid, {column}) SELECT id, {column} FROM logs "  # noqa: S608 - fixed names
         "WHERE id IN (SELECT value FROM json_each(?))",
-        [json.dumps(ids)],
+        [ids_json(ids)],
     )
     sql = f"SELECT rowid FROM temp.{scratch} WHERE {scratch} MATCH ?"  # noqa: S608 - fixed names
     return {r[0] for r in store.query(sql, [query])}
+
+
+def checked(
+    store: MirrorStore,
+    table: str,
+    query: str,
+    rows: list[tuple[Any, ...]],
+    matches: Callable[[str], bool],
+) -> set[int]:
+    """Those of ``rows`` (id, value) whose value matches: in Python if ASCII, else probed."""
+    found: set[int] = set()
+    other = []
+    for row_id, value in rows:
+        if value is None:
+            continue
+        if not value.isascii():
+            other.append(row_id)
+        elif matches(value):
+            found.add(row_id)
+    return found | probe(store, table, query, other) if other else found
+
+
+def matcher(typed: list[str]) -> Callable[[str], bool] | None:
+    """Whether every typed word begins a word of an ASCII value; None: a word is not ASCII.
+
+    ``unicode61`` makes of ASCII text runs of letters and digits, lower-cased (as
+    :func:`.text_index.words`): a word begins one where no letter or digit comes before it.
+    """
+    if not typed or not all(w.isascii() for w in typed):
+        return None
+    # the word, then a look back at what comes before it: the word leads, so the regex engine
+    # seeks it as a literal (a look-behind first is tried at every character: 15 times slower)
+    patterns = [re.compile(f"{re.escape(w)}(?<![0-9a-z]{re.escape(w)})") for w in typed]
+
+    def matches(value: str) -> bool:
+        lowered = value.lower()
+        return all(p.search(lowered) for p in patterns)
+
+    return matches
 
 
 def match_ids(
@@ -172,6 +295,25 @@ def match_ids(
     if smallest.huge:  # every index is probed only: the rows drive, walked in id order
         return _walk(store, where, args, texts, cap)
     rest = [index for index in texts if index is not smallest]
+    part = cut(where, args) if where else None
+    held = None if part is None else hold(store, part, int(COVER * smallest.size))
+    if part is not None and held is not None:  # its rows among those an index says meet some
+        if held * FEW < smallest.size:  # few: they drive, each checked by every index
+            ids = [r[0] for r in store.query("SELECT id FROM temp.logs_held ORDER BY id")]
+            for start in range(0, len(ids), _CHUNK):
+                found += keep(store, part.rest, part.rest_args, texts, ids[start : start + _CHUNK])
+                if len(found) >= limit:
+                    break
+            return found[:limit]
+        last = -(2**63)
+        while len(found) < limit:
+            ids = smallest.held_after(last, _CHUNK)
+            if not ids:
+                break
+            last = ids[-1]
+            # the rows' other filters first: a look-up each, where a question reads the value
+            found += keep(store, [], [], rest, keep(store, part.rest, part.rest_args, [], ids))
+        return found[:limit]
     last = -(2**63)
     while len(found) < limit:
         # alone, an index is read in one go; with others, in chunks each checked by them
@@ -188,21 +330,29 @@ def _walk(
 ) -> list[int]:
     """:func:`match_ids` when every index is huge: the rows walked in id order and probed.
 
-    The other filters' rows are read a chunk at a time; a first chunk with few matches reads
+    The other filters' rows are read a chunk at a time, with the first question's values when
+    they can be checked in Python (not read again by id); a first chunk with few matches reads
     the sets instead (the walk would be long).
     """
+    lead = texts[0]
+    column = f", {TEXT_TABLES[lead.table]}" if lead.matches is not None else ""
     sql = (
-        "SELECT id FROM logs WHERE id > ?"  # noqa: S608 - fixed fragments
+        f"SELECT id{column} FROM logs WHERE id > ?"  # noqa: S608 - fixed fragments
         + "".join(f" AND {c}" for c in where)
         + " ORDER BY id LIMIT ?"
     )
     found: list[int] = []
     last, first = -(2**63), True
     while len(found) <= cap:
-        ids = [r[0] for r in store.query(sql, [last, *args, _CHUNK])]
-        if not ids:
+        rows = store.query(sql, [last, *args, _CHUNK])
+        if not rows:
             break
-        kept = keep(store, [], [], texts, ids)
+        ids = [r[0] for r in rows]
+        if lead.matches is not None:
+            has = checked(store, lead.table, lead.query, rows, lead.matches)
+            kept = keep(store, [], [], texts[1:], [i for i in ids if i in has])
+        else:
+            kept = keep(store, [], [], texts, ids)
         if first and len(ids) == _CHUNK and len(kept) < _DENSE * len(ids):
             for index in texts:
                 index.read_all()
@@ -221,23 +371,25 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
         asked.append(("logs_names", local.patient))
     found = []
     for table, text in asked:
-        parts = []
+        parts, typed = [], []
         docs: int | None = _UNKNOWN
         for word in words(text):
             terms = expand(store, table, word)
             if isinstance(terms, int) and terms > HUGE:  # a question of its own, probed only
-                found.append(Index(store, table, f'"{word}"*', None, huge=True))
+                found.append(Index(store, table, f'"{word}"*', None, [word], huge=True))
             elif isinstance(terms, int):  # too many terms: FTS5's prefix query
                 parts.append(f'"{word}"*')
+                typed.append(word)
                 docs = None
             elif not terms:
                 return None
             else:
                 parts.append("(" + " OR ".join(f'"{t}"' for t, _ in terms) + ")")
+                typed.append(word)
                 if docs is not None:  # a row has every word: at most the rarest's rows
                     docs = min(docs, sum(n for _, n in terms))
         if parts:  # the words together ("a AND b" has what has both)
-            found.append(Index(store, table, " AND ".join(parts), docs))
+            found.append(Index(store, table, " AND ".join(parts), docs, typed))
     return found
 
 
