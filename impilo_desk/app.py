@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui import events, logs, readings, secret, test_events, webhooks
+from impilo_desk.ui.kit.outlined_style import OutlinedStyle
 from impilo_desk.ui.kit.palette import follow_palette, light_and_dark
 from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
 from impilo_desk.ui.kit.tasks import TaskOwner
@@ -163,6 +164,7 @@ def run(options: Options) -> int:
     imported and built right after its first paint, so that start-up feels immediate.
     """
     app = QApplication(sys.argv[:1])
+    app.setStyle(OutlinedStyle(app.style().name()))  # check boxes that show on dark, too
     app.setApplicationName("Impilo Desk")
     app.setOrganizationName("Impilo Desk")
     import qasync

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from impilo_desk.app import add_display_options
+from impilo_desk.ui.kit.outlined_style import OutlinedStyle
 from impilo_desk.ui.kit.palette import contrast, is_dark
 from tests.ui.contrast_support import over
 from tests.ui.fakes import FakeApi, FakeStore
@@ -74,3 +75,43 @@ def test_the_tick_follows_a_desktop_theme_that_turns_dark_and_placeholders_read(
     qapp.setPalette(desktop_dark_palette())  # the desktop's theme turned dark meanwhile
     qtbot.waitUntil(lambda: is_dark(window), timeout=5_000)
     assert action.isChecked()
+
+
+def outline_contrast(widget: QWidget) -> float:
+    """The most a pixel of the indicator (the first 20 px of the widget) stands out."""
+    image = widget.grab().toImage()
+    window = widget.palette().color(QPalette.ColorRole.Window)
+    return max(
+        contrast(image.pixelColor(x, y), window)
+        for x in range(min(20, image.width()))
+        for y in range(image.height())
+    )
+
+
+def test_check_boxes_and_radio_buttons_show_on_both_palettes(
+    qtbot: Any,
+    qapp: Any,
+    make_desk: Any,
+    light: None,  # noqa: F811 - the fixture
+) -> None:
+    desk = make_desk(api=FakeApi(), store=FakeStore())
+    window = desk.window
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    _switch, action = add_display_options(qapp, desk.desk)
+    assert action is not None
+    style = OutlinedStyle(qapp.style().name())  # as the app's run() sets it
+    style.setParent(window)  # it outlives the widgets that use it
+    logs = desk.logs.view
+    window.tabs.setCurrentWidget(logs)
+    shown = [logs.auto_box, logs.filters.created_from.check]  # unticked: just the outline
+    for widget in shown:
+        widget.setStyle(style)
+        qtbot.waitUntil(widget.isVisible, timeout=5_000)
+    for dark in (False, True):
+        if dark:
+            assert switch_palette(qtbot, action, window)
+        for widget in shown:
+            # found in the dark screenshots: an unticked box was invisible (1.1:1)
+            assert outline_contrast(widget) >= 3.0, (widget.accessibleName(), dark)
