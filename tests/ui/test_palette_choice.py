@@ -88,7 +88,7 @@ def outline_contrast(widget: QWidget) -> float:
     )
 
 
-def test_check_boxes_and_radio_buttons_show_on_both_palettes(
+def test_check_boxes_and_fields_show_their_outline_on_both_palettes(
     qtbot: Any,
     qapp: Any,
     make_desk: Any,
@@ -105,7 +105,9 @@ def test_check_boxes_and_radio_buttons_show_on_both_palettes(
     style.setParent(window)  # it outlives the widgets that use it
     logs = desk.logs.view
     window.tabs.setCurrentWidget(logs)
-    shown = [logs.auto_box, logs.filters.created_from.check]  # unticked: just the outline
+    bar = logs.filters
+    # unticked boxes and empty fields: the outline is all there is to see of them
+    shown = [logs.auto_box, bar.created_from.check, bar.status_edit, bar.retries_min, bar.type_box]
     for widget in shown:
         widget.setStyle(style)
         qtbot.waitUntil(widget.isVisible, timeout=5_000)
