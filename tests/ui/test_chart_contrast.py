@@ -101,9 +101,9 @@ def chart_problems(panel: HealthPanel) -> list[str]:
     return low
 
 
-def disc_colours(icon: QIcon) -> tuple[QColor, QColor]:
+def disc_colours(icon: QIcon, mode: QIcon.Mode) -> tuple[QColor, QColor]:
     """An icon's disc (its most common opaque colour) and the pixel that stands out most on it."""
-    image = icon.pixmap(16, 16).toImage()
+    image = icon.pixmap(16, 16, mode).toImage()
     opaque = [
         image.pixelColor(x, y)
         for x in range(image.width())
@@ -127,7 +127,11 @@ def icon_problems(where: str, icons: dict[str, QIcon | None], table: QWidget) ->
     low = []
     for phase, icon in icons.items():
         assert icon is not None, (where, phase)
-        disc, glyph = disc_colours(icon)
+        # on a selected row too (found under Xvfb: the style tinted it grey there)
+        selected = disc_colours(icon, QIcon.Mode.Selected)
+        disc, glyph = disc_colours(icon, QIcon.Mode.Normal)
+        if selected != (disc, glyph):
+            low.append(f"{where} {phase}: {selected[0].name()} on a selected row")
         for bg in backgrounds:
             if contrast(disc, bg) < NON_TEXT:
                 low.append(

@@ -40,4 +40,7 @@ def status_icon(glyph: str, kind: str, dark: bool, size: int = 16) -> QIcon:
         painter.setFont(font)
         painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
     painter.end()
-    return QIcon(pixmap)
+    icon = QIcon(pixmap)
+    # the same on a selected row: the style's tint of a selected icon turned the disc grey
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon

@@ -215,6 +215,7 @@ class HealthPanel(QWidget):
         self._timer.timeout.connect(self.redraw)
         self.redraws = 0
         self.times.listen(self._times_changed)
+        self.clear()  # no webhook yet: no empty chart with a meaningless axis (seen at start)
 
     @property
     def span_days(self) -> int:
