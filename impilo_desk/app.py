@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui import events, logs, readings, secret, test_events, webhooks
-from impilo_desk.ui.kit.palette import apply_palette
+from impilo_desk.ui.kit.outlined_style import OutlinedStyle
+from impilo_desk.ui.kit.palette import follow_palette, light_and_dark
 from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.kit.view_options import add_view_options
@@ -117,16 +118,31 @@ def add_display_options(
 ) -> tuple[Callable[[bool], None], QAction | None]:
     """Adds View › Times in UTC and View › Dark palette to the desk's window.
 
-    Dark palette switches ``app`` to the dark palette, and back to the palette it has now (the
-    platform's). Returns that switch (the dark screenshots use it) and the menu's action.
+    ``app`` keeps the platform's palette (its placeholders made readable). Dark palette is
+    ticked while the palette shown is dark: from the start on a dark desktop theme, and after
+    any switch. It switches between the platform's palette and the other one
+    (:func:`~impilo_desk.ui.kit.palette.light_and_dark`). Returns that switch (the dark
+    screenshots use it) and the menu's action.
     """
-    light = app.palette()
+    light, dark, platform_dark = light_and_dark(app.palette())
+    app.setPalette(dark if platform_dark else light)
 
-    def set_dark(dark: bool) -> None:
-        apply_palette(app, dark, light)
+    def set_dark(on: bool) -> None:
+        app.setPalette(dark if on else light)
 
-    _utc, dark_action = add_view_options(desk.window.view_menu, desk.times, set_dark)
-    return set_dark, dark_action
+    menu = desk.window.view_menu
+    _utc, action = add_view_options(menu, desk.times, set_dark, dark_now=platform_dark)
+    if action is not None:
+        follow_palette(desk.window, lambda shown_dark: _show_checked(action, shown_dark))
+    return set_dark, action
+
+
+def _show_checked(action: QAction, checked: bool) -> None:
+    """Ticks (or not) ``action`` without switching anything: it says what is shown."""
+    if action.isChecked() != checked:
+        action.blockSignals(True)
+        action.setChecked(checked)
+        action.blockSignals(False)
 
 
 @dataclass
@@ -148,6 +164,7 @@ def run(options: Options) -> int:
     imported and built right after its first paint, so that start-up feels immediate.
     """
     app = QApplication(sys.argv[:1])
+    app.setStyle(OutlinedStyle(app.style().name()))  # check boxes that show on dark, too
     app.setApplicationName("Impilo Desk")
     app.setOrganizationName("Impilo Desk")
     import qasync

@@ -34,6 +34,16 @@ def behind(widget: QWidget) -> QColor:
     return widget.palette().color(QPalette.ColorRole.Window)
 
 
+def over(colour: QColor, background: QColor) -> QColor:
+    """What a translucent ``colour`` shows as, drawn over ``background`` (alpha blending)."""
+    a = colour.alphaF()
+    return QColor.fromRgbF(
+        a * colour.redF() + (1 - a) * background.redF(),
+        a * colour.greenF() + (1 - a) * background.greenF(),
+        a * colour.blueF() + (1 - a) * background.blueF(),
+    )
+
+
 def _colour(value: Any) -> QColor | None:
     if isinstance(value, QBrush):
         return value.color() if value.style() != Qt.BrushStyle.NoBrush else None

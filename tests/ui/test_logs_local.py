@@ -335,3 +335,41 @@ def test_the_source_line_follows_the_range_and_the_sync(qtbot, local_tab):
         qtbot.waitUntil(running.done, timeout=5000)
     assert tab.source().startswith("Rows from the local copy, synced 20 s ago (")
     assert tab.ids() == tab.expected(LocalFilters())[:15]  # the rows held are still shown
+
+
+def test_the_copys_note_goes_with_its_cause_while_a_filter_is_invalid(qtbot, local_tab):
+    tab, bar, filters = local_tab, local_tab.view.local_filters, local_tab.view.filters
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        filters.created_from.set_value(tab.clock.now - timedelta(days=8))
+    assert bar.note.text() == REFUSAL
+    # an invalid filter: nothing loads, and the note's cause is still there
+    bar.webhook_edit.setText("abc")
+    qtbot.waitUntil(lambda: tab.view.banner.kind == "error", timeout=5000)
+    assert tab.view.banner.text.startswith("Webhook “abc” is not a webhook id")
+    assert bar.note.text() == REFUSAL
+    assert tab.controller.model.rowCount() == 0
+    # "Created from" unticked, as the note says: its cause is gone, so is the note (found under
+    # Xvfb: it stayed, even after Clear filters, which left the invalid webhook filter behind)
+    filters.created_from.check.setChecked(False)
+    qtbot.waitUntil(lambda: bar.note.text() == "", timeout=5000)
+    assert not bar.use_copy.isVisibleTo(tab.view)
+    assert tab.view.banner.kind == "error"  # the webhook filter is still invalid
+    assert tab.controller.model.rowCount() == 0
+    # Clear filters clears every filter, the local ones too: rows again, no note, no error
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        qtbot.mouseClick(filters.clear_button, Qt.MouseButton.LeftButton)
+    assert bar.webhook_edit.text() == ""
+    qtbot.waitUntil(lambda: tab.source() == "Rows from Impilo, just now", timeout=5000)
+    assert tab.view.banner.kind != "error"
+    assert bar.note.text() == ""
+    assert tab.controller.model.rowCount() == 15
+
+    # the same with an invalid API filter (retries 3 to 1) while "Created from" is unticked
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        filters.created_from.set_value(tab.clock.now - timedelta(days=8))
+    assert bar.note.text() == REFUSAL
+    filters.retries_max.setValue(1)
+    filters.retries_min.setValue(3)
+    qtbot.waitUntil(lambda: filters.problem.text() != "", timeout=5000)
+    filters.created_from.check.setChecked(False)
+    qtbot.waitUntil(lambda: bar.note.text() == "", timeout=5000)

@@ -251,11 +251,11 @@ def test_bad_input_gets_one_sentence_and_sends_nothing(qtbot, make_desk, tmp_pat
                 qtbot.keyClicks(dialog.url_edit, "ftp://files.example.org/in")
                 assert not dialog.send_button.isEnabled()
                 assert dialog.url_error.text() == (
-                    "“ftp://files.example.org/in” is not a URL a webhook can be sent to: it must "
+                    "⚠ “ftp://files.example.org/in” is not a URL a webhook can be sent to: it must "
                     "start with http:// or https:// and name a host."
                 )
                 dialog.url_edit.clear()
-                assert dialog.url_error.text().startswith("Enter the URL to send to")
+                assert dialog.url_error.text().startswith("⚠ Enter the URL to send to")
                 qtbot.keyClick(dialog, Qt.Key.Key_Escape)
                 qtbot.waitUntil(lambda: tab.bar.resend_action.isEnabled(), timeout=5000)
             finally:

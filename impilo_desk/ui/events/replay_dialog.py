@@ -9,12 +9,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from impilo_desk.ui.kit.fixed_lines import FixedLines
 from impilo_desk.ui.kit.redelivery_widgets import ProductionConfirmation, TargetUrl
 
 if TYPE_CHECKING:
@@ -50,12 +50,10 @@ class ReplayDialog(QDialog):
         self._events = tuple(events)
         self._plan: Plan | None = None
 
-        self.summary = QLabel("", self)
-        self.summary.setWordWrap(True)
+        self.summary = FixedLines(self, 3)  # a long URL in it moves nothing below
         self.summary.setAccessibleName("Replay preview")
-        self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)  # nothing jumps
-        target = TargetUrl(self, "Replay target URL")
-        self.url_edit, self.url_error = target.edit, target.error
+        self._target = TargetUrl(self, "Replay target URL")
+        self.url_edit, self.url_error = self._target.edit, self._target.error
         self._confirm = ProductionConfirmation(
             self, production_name, "This is a production profile."
         )
@@ -73,6 +71,8 @@ class ReplayDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         form = QFormLayout()
+        # the problem's room spans the field's width, whatever the style's default growth
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Send to:", self.url_edit)
         form.addRow("", self.url_error)
         layout = QVBoxLayout(self)
@@ -98,17 +98,17 @@ class ReplayDialog(QDialog):
             self._plan = plan_events(self._events, self.url_edit.text())
         except RedeliveryRefused as exc:
             self._plan = None
-            self.url_error.setText(str(exc))
-            self.summary.setText(
+            self._target.show_problem(str(exc))
+            self.summary.set_full_text(
                 f"{count:,} selected {noun}, as the relay received them. Nothing is sent "
                 "until the target is a usable URL."
             )
-            self.send_button.setText("Send")
+            self.send_button.setText(f"Send {count:,}")  # one width: the buttons stay put
             self.send_button.setEnabled(False)
             return
-        self.url_error.setText("")
+        self._target.show_problem("")
         url = self._plan.deliveries[0].target
-        self.summary.setText(
+        self.summary.set_full_text(
             f"{count:,} selected {noun} would be sent to {url}, each with the body the relay "
             "received, the webhook secret and the redelivery header."
         )

@@ -69,7 +69,10 @@ class EventsTab(TabPage):
             self, "&Replay to…", "events-replay", QKeySequence("Ctrl+Shift+R")
         )
         self.replay_bar = RunBar(self, "replay", kept_room=True)
-        self.pause_action = page_action(self, "&Pause", "events-pause", QKeySequence("Ctrl+P"))
+        # not Ctrl+P: that is Manage profiles, and the two together did nothing (ambiguous)
+        self.pause_action = page_action(
+            self, "&Pause", "events-pause", QKeySequence("Ctrl+Shift+P")
+        )
         self.pause_action.setCheckable(True)
 
         self.follow_box = QCheckBox("&Follow newest", self)

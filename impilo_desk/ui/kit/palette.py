@@ -1,9 +1,11 @@
 """The light (system) and dark palettes, and colours that read on either.
 
-The app uses the platform's palette by default; View › Dark palette (``--dark``, the dark
-screenshots) switches to :func:`dark_palette`. Widgets that paint their own colours (charts)
-ask :func:`is_dark`. Coloured text and boxes go through :func:`set_tone` and :func:`set_box`:
-they pick the colour for the palette in use and pick again when it changes.
+The app uses the platform's palette by default (made :func:`readable`: its placeholders too);
+View › Dark palette (``--dark``, the dark screenshots) switches to :func:`dark_palette`, and
+back. On a dark desktop theme the platform's palette is the dark one, and unticking it gives
+:func:`light_palette`. Widgets that paint their own colours (charts) ask :func:`is_dark`.
+Coloured text and boxes go through :func:`set_tone` and :func:`set_box`: they pick the colour
+for the palette in use and pick again when it changes.
 
 Colours are set in the widget's palette, not in a style sheet: a widget with a style sheet
 keeps the palette it was polished with, so it never sees the application's palette change.
@@ -15,7 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QFrame, QWidget
+from PySide6.QtWidgets import QFrame, QWidget
 
 _DARK: dict[QPalette.ColorRole, str] = {
     QPalette.ColorRole.Window: "#202124",
@@ -37,6 +39,29 @@ _DARK: dict[QPalette.ColorRole, str] = {
     QPalette.ColorRole.Light: "#4a4d52",
 }
 _DISABLED_TEXT = "#7f8489"  # still 4.5:1 on the dark window
+
+# The light palette, for a desktop whose own theme is dark (Fusion's light colours).
+_LIGHT: dict[QPalette.ColorRole, str] = {
+    QPalette.ColorRole.Window: "#efefef",
+    QPalette.ColorRole.WindowText: "#000000",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f7f7f7",
+    QPalette.ColorRole.Text: "#000000",
+    QPalette.ColorRole.Button: "#efefef",
+    QPalette.ColorRole.ButtonText: "#000000",
+    QPalette.ColorRole.BrightText: "#ffffff",
+    QPalette.ColorRole.Highlight: "#308cc6",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#ffffdc",
+    QPalette.ColorRole.ToolTipText: "#000000",
+    QPalette.ColorRole.PlaceholderText: "#5f6368",
+    QPalette.ColorRole.Link: "#0b57d0",
+    QPalette.ColorRole.Mid: "#b8b8b8",
+    QPalette.ColorRole.Dark: "#9f9f9f",
+    QPalette.ColorRole.Light: "#ffffff",
+}
+_LIGHT_DISABLED_TEXT = "#767676"  # 4.5:1 on white
+AA = 4.5  # WCAG AA, for text
 
 # Text colours that say how something is (always beside a word that says it too), each at
 # least 4.5:1 (WCAG AA) on the light and on the dark window: (light, dark).
@@ -104,14 +129,74 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def apply_palette(app: QApplication, dark: bool, light: QPalette) -> None:
-    """Switches ``app`` to the dark palette, or back to ``light`` (the one it started with)."""
-    app.setPalette(dark_palette() if dark else light)
+def light_palette() -> QPalette:
+    """A light palette (the one a dark desktop theme lacks), its text 4.5:1 on its backgrounds."""
+    palette = QPalette()
+    for role, colour in _LIGHT.items():
+        palette.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(_LIGHT_DISABLED_TEXT))
+    return palette
+
+
+def shown_colour(colour: QColor, over: QColor) -> QColor:
+    """The colour a translucent ``colour`` shows as when drawn over ``over``."""
+    alpha = colour.alphaF()
+    return QColor.fromRgbF(
+        *(
+            alpha * mine + (1 - alpha) * under
+            for mine, under in zip(
+                (colour.redF(), colour.greenF(), colour.blueF()),
+                (over.redF(), over.greenF(), over.blueF()),
+                strict=True,
+            )
+        )
+    )
+
+
+def readable(palette: QPalette) -> QPalette:
+    """``palette`` with placeholder text that reads (4.5:1) on its fields' background.
+
+    Qt's default placeholder is the text colour at half opacity: 3.9:1 on white, under AA.
+    """
+    fixed = QPalette(palette)
+    dark = palette_is_dark(palette)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        base = palette.color(group, QPalette.ColorRole.Base)
+        now = shown_colour(palette.color(group, QPalette.ColorRole.PlaceholderText), base)
+        if contrast(now, base) >= AA:
+            continue
+        for candidate in (QColor(status_colour("muted", dark)), palette.color(group, _TEXT)):
+            if contrast(candidate, base) >= AA:
+                fixed.setColor(group, QPalette.ColorRole.PlaceholderText, candidate)
+                break
+    return fixed
+
+
+def light_and_dark(platform: QPalette) -> tuple[QPalette, QPalette, bool]:
+    """The app's light and dark palettes, given the platform's, and whether that one is dark.
+
+    The platform's palette is one of the two (on a dark desktop theme, the dark one): the
+    other is :func:`light_palette` or :func:`dark_palette`. Both are :func:`readable`.
+    """
+    own = readable(platform)
+    if palette_is_dark(own):
+        return light_palette(), own, True
+    return own, readable(dark_palette()), False
+
+
+def palette_is_dark(palette: QPalette) -> bool:
+    """Whether ``palette``'s windows are dark."""
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def is_dark(widget: QWidget) -> bool:
     """Whether ``widget`` is drawn on a dark background."""
-    return widget.palette().window().color().lightness() < 128
+    return palette_is_dark(widget.palette())
 
 
 def set_tone(widget: QWidget, kind: str, *, bold: bool = False) -> None:
@@ -214,5 +299,6 @@ class _Tone(QObject):
         widget.setPalette(palette)
 
 
+_TEXT = QPalette.ColorRole.Text
 _DIRECT = Qt.FindChildOption.FindDirectChildrenOnly
 _OWN_PALETTE = Qt.WidgetAttribute.WA_SetPalette

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
 from impilo_desk.ui.kit.banners import keep_room
+from impilo_desk.ui.kit.fixed_lines import FixedLines
 from impilo_desk.ui.kit.palette import set_tone
 
 PLACEHOLDER_URL = "http://localhost:3000/webhook"
@@ -16,21 +17,31 @@ PLACEHOLDER_URL = "http://localhost:3000/webhook"
 class TargetUrl:
     """The URL a run sends to, and the sentence that says why it cannot be used.
 
+    Before anything was typed in the field, that sentence is a hint ("Enter the URL…") in
+    the palette's own colour: nothing is wrong yet. Once the field has held text, it is an
+    error: a warning sign and the error colour.
+
     Attributes:
         edit: The URL field.
-        error: The problem with it ("" when usable); it keeps room for two lines, so nothing
-            below moves under the pointer while the user types.
+        error: The problem with it ("" when usable); its height is kept for two lines, so
+            nothing below moves under the pointer while the user types.
     """
 
     def __init__(self, parent: QWidget, accessible_name: str) -> None:
         self.edit = QLineEdit(parent)
         self.edit.setPlaceholderText(PLACEHOLDER_URL)
         self.edit.setAccessibleName(accessible_name)
-        self.error = QLabel("", parent)
+        # two lines, fixed: a sentence that comes, wraps or goes changes no height in the dialog
+        self.error = FixedLines(parent, 2)
         self.error.setAccessibleName("Target URL problem")
-        set_tone(self.error, "error")
-        self.error.setWordWrap(True)
-        self.error.setMinimumHeight(parent.fontMetrics().lineSpacing() * 2)
+        self._typed = False
+
+    def show_problem(self, sentence: str) -> None:
+        """Says why the URL cannot be used ("": it can): a hint until text was typed."""
+        self._typed = self._typed or bool(self.edit.text())
+        wrong = bool(sentence) and self._typed
+        self.error.set_full_text(f"⚠ {sentence}" if wrong else sentence)
+        set_tone(self.error, "error" if wrong else "")
 
 
 class ProductionConfirmation:

@@ -11,9 +11,15 @@ from impilo_desk.services.time_display import TimeDisplay
 
 
 def add_view_options(
-    menu: QMenu, times: TimeDisplay, set_dark: Callable[[bool], None] | None = None
+    menu: QMenu,
+    times: TimeDisplay,
+    set_dark: Callable[[bool], None] | None = None,
+    *,
+    dark_now: bool = False,
 ) -> tuple[QAction, QAction | None]:
     """Adds "Times in UTC" (and, given ``set_dark``, "Dark palette") to ``menu``.
+
+    "Dark palette" starts ticked when ``dark_now`` (the palette shown is dark already).
 
     Returns:
         The two checkable actions (the second None without ``set_dark``).
@@ -31,6 +37,7 @@ def add_view_options(
         dark = QAction("&Dark palette", menu)
         dark.setObjectName("dark-palette")
         dark.setCheckable(True)
+        dark.setChecked(dark_now)  # before the switch is connected: nothing to switch yet
         dark.toggled.connect(set_dark)
         menu.addAction(dark)
     return utc, dark

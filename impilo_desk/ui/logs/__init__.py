@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from impilo_desk.ui.kit.palette import follow_palette
 from impilo_desk.ui.kit.tab import TabParts
 from impilo_desk.ui.logs.controller import LogsController
 from impilo_desk.ui.logs.model import LogsModel, state_icons
@@ -18,8 +19,8 @@ async def _time_scale_of(base_url: str) -> float:
 def build(parts: TabParts) -> LogsController:
     """The Logs tab: its table model (countdowns on ``parts.clock``), view and controller."""
     model = LogsModel(parts.clock, state_icons(), parts.window, parts.times)
-    controller = LogsController(
-        LogsTab(model, parts.clipboard), model, parts.idle, _time_scale_of, parts.window
-    )
+    view = LogsTab(model, parts.clipboard)
+    follow_palette(view, lambda dark: model.set_icons(state_icons(dark=dark)))  # discs: 4.5:1
+    controller = LogsController(view, model, parts.idle, _time_scale_of, parts.window)
     controller.redeliver = RedeliverController(controller, parts.clock, parent=controller)
     return controller

@@ -195,6 +195,8 @@ class LogsController(TabController[LogsTab]):
         """
         filters = self._read_filters()
         if filters is None or not self.local.read():
+            # the local copy's note follows "Created from" even now: its cause may be gone
+            self.local.show_note_for(self.view.filters.created_from.value())
             self._filters_invalid = True
             self._generation += 1  # a load in flight is not shown
             if self._load_task is not None and not self._load_task.done():

@@ -7,6 +7,7 @@ do when the copy cannot serve the range, and reloads when a sync changed what th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -138,6 +139,12 @@ class LocalRows:
         self._controller.view.show_source(self.source.text())
 
     # -- events ------------------------------------------------------------------------------
+
+    def show_note_for(self, start: datetime | None) -> None:
+        """Says the note for a "Created from" of ``start`` alone (other filters are invalid)."""
+        from impilo_desk.client import LogFilters
+
+        self._show_note(LogFilters(start=start))
 
     def _show_note(self, filters: LogFilters | None) -> None:
         note, offer = self.source.note(filters)

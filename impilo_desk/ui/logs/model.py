@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon
 
 from impilo_desk.services.time_display import TimeDisplay
+from impilo_desk.ui.kit.status_icons import status_icon
 from impilo_desk.ui.kit.table_model import NamedColumnsModel, TitledColumn
 
 if TYPE_CHECKING:  # the contract (pydantic) loads after the first paint
@@ -45,35 +46,18 @@ _STATE = int(LogColumn.STATE)
 _SERVED = frozenset((_DISPLAY, _ACCESSIBLE, _DECORATION, _TOOLTIP, _ALIGNMENT))
 _COLUMNS = len(LogColumn)
 
-# A glyph and a colour per phase: the shape tells the state without the colour.
+# A glyph and a status colour per phase: the shape tells the state without the colour.
 _GLYPHS: dict[str, tuple[str, str]] = {
-    "delivered": ("✓", "#2e7d32"),
-    "retrying": ("↻", "#b26a00"),
-    "failed": ("✕", "#c62828"),
-    "pending": ("…", "#455a64"),
+    "delivered": ("✓", "ok"),
+    "retrying": ("↻", "warning"),
+    "failed": ("✕", "error"),
+    "pending": ("…", "muted"),
 }
 
 
-def state_icons(size: int = 16) -> dict[str, QIcon]:
-    """One small icon per delivery phase (a distinct glyph on a coloured disc)."""
-    icons: dict[str, QIcon] = {}
-    for phase, (glyph, colour) in _GLYPHS.items():
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QColor(colour))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(0, 0, size, size)
-        painter.setPen(QColor("#ffffff"))
-        font = painter.font()
-        font.setBold(True)
-        font.setPixelSize(int(size * 0.75))
-        painter.setFont(font)
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
-        painter.end()
-        icons[phase] = QIcon(pixmap)
-    return icons
+def state_icons(size: int = 16, dark: bool = False) -> dict[str, QIcon]:
+    """One small icon per delivery phase: a distinct glyph on a disc, light palette or dark."""
+    return {phase: status_icon(glyph, kind, dark, size) for phase, (glyph, kind) in _GLYPHS.items()}
 
 
 def local_time(
@@ -164,6 +148,15 @@ class LogsModel(NamedColumnsModel):
         """Uses the server's (scaled) retry schedule for the state column."""
         self._schedule = tuple(schedule)
         self._refresh_states()
+
+    def set_icons(self, icons: Mapping[str, QIcon]) -> None:
+        """Shows ``icons`` (per delivery phase) from now on: the palette changed."""
+        self._icons = dict(icons)
+        self._refresh_states()
+
+    def icon_of(self, phase: str) -> QIcon | None:
+        """The icon shown beside a delivery state of ``phase`` (None: none)."""
+        return self._icons.get(phase)
 
     def tick(self) -> None:
         """Reads the clock again and updates the state column (countdowns)."""

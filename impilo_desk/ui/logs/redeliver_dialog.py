@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from impilo_desk.ui.kit.fixed_lines import FixedLines
 from impilo_desk.ui.kit.redelivery_widgets import ProductionConfirmation, TargetUrl
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ PlanFor = Callable[[str | None, bool], "Plan"]
 Raises ``RedeliveryRefused`` with a sentence when the target is not usable.
 """
 
+SUMMARY_LINES = 4
 LISTED_REASONS = 50  # the rest are counted, so a recovery of thousands stays readable
 
 
@@ -66,11 +67,10 @@ class PreviewDialog(QDialog):
         self._plan: Plan | None = None
         self._recover = recover
 
-        self.summary = QLabel("", self)
-        self.summary.setWordWrap(True)
+        # Four lines whatever it says, so nothing below moves under the pointer (a longer
+        # summary pushed the radio buttons down, a short error one pulled them up ~14 px).
+        self.summary = FixedLines(self, SUMMARY_LINES)
         self.summary.setAccessibleName("Redelivery preview")
-        # Room for three lines whatever it says, so nothing below moves under the pointer.
-        self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
         self.own_url = QRadioButton("Each row's own webhook URL", self)
         self.own_url.setAccessibleName("Send to each row's own webhook URL")
         self.other_url = QRadioButton("Another URL:", self)
@@ -79,8 +79,8 @@ class PreviewDialog(QDialog):
         group.addButton(self.own_url)
         group.addButton(self.other_url)
         self.own_url.setChecked(True)
-        target_url = TargetUrl(self, "Redelivery target URL")
-        self.url_edit, self.url_error = target_url.edit, target_url.error
+        self._target = TargetUrl(self, "Redelivery target URL")
+        self.url_edit, self.url_error = self._target.edit, self._target.error
         self.url_edit.setEnabled(False)
         self.retrying_box = QCheckBox("Also resend deliveries Impilo is still retrying", self)
         self.retrying_box.setAccessibleName("Include deliveries still retrying")
@@ -110,6 +110,8 @@ class PreviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         target = QFormLayout()
+        # the problem's room spans the field's width, whatever the style's default growth
+        target.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         other = QHBoxLayout()
         other.addWidget(self.other_url)
         other.addWidget(self.url_edit, 1)
@@ -155,12 +157,12 @@ class PreviewDialog(QDialog):
             plan = self._plan_for(self.target(), self.retrying_box.isChecked())
         except RedeliveryRefused as exc:
             self._plan = None
-            self.url_error.setText(str(exc))
-            self.summary.setText("Nothing is sent until the target is a usable URL.")
+            self._target.show_problem(str(exc))
+            self.summary.set_full_text("Nothing is sent until the target is a usable URL.")
             self.send_button.setEnabled(False)
             return
         self._plan = plan
-        self.url_error.setText("")
+        self._target.show_problem("")
         preview = plan.preview()
         self.relay_box.setVisible(preview.alternatives > 0)
         self.relay_box.setText(
@@ -179,7 +181,7 @@ class PreviewDialog(QDialog):
             )
         if self.relay_box.isChecked() and preview.alternatives:
             text += f" With the relay's copies, {sending} will be sent."
-        self.summary.setText(text)
+        self.summary.set_full_text(text)
         self.reasons.setVisible(bool(plan.unsendable))
         self.reasons.setPlainText(_reasons(plan))
         self.send_button.setText(f"Send {sending:,}")

@@ -66,6 +66,9 @@ class LogsTab(TabPage):
         self.banner = MessageBanner(self)
         self.filters = LogsFilterBar(self)
         self.local_filters = LocalFilterBar(self)
+        # "Clear filters" clears them all: a local filter left behind (an invalid one too)
+        # kept the rows refused and the copy's note on screen
+        self.filters.clear_button.clicked.connect(self.local_filters.clear)
 
         self.redact_box = QCheckBox("Redact patient details in exports", self)
         self.redact_box.setChecked(True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -33,20 +33,22 @@ from PySide6.QtWidgets import (
 
 from impilo_desk.services.delivery_health import FailureStatus, HourOutcomes
 from impilo_desk.services.time_display import TimeDisplay
+from impilo_desk.ui.kit.palette import follow_palette
+from impilo_desk.ui.webhooks import health_colours
+from impilo_desk.ui.webhooks.health_words import (
+    POINT_AT,
+    axis_offset,
+    hour_words,
+    manual_text,
+    span_words,
+    state_line,
+)
 
 if TYPE_CHECKING:
     from impilo_desk.services.delivery_health import WebhookHealth
     from impilo_desk.services.manual_resends import ManualResends
 
 REDRAW_MS = 34  # at most ~30 redraws a second
-# (name, colour): blue and green for the two successes, orange and red for the rest; the legend
-# names every series in the order they stack, so colour is never the only cue
-SERIES = (
-    ("Delivered first time", "#2c7fb8"),
-    ("Delivered after retries", "#7fcdbb"),
-    ("Retrying", "#fdae61"),
-    ("Failed for good", "#b2182b"),
-)
 
 NOTHING_SELECTED = "Select a webhook to see its deliveries per hour."
 MANUAL_APART = (
@@ -56,12 +58,15 @@ MANUAL_APART = (
 SIDE_WIDTH = 300
 
 
-def style_plot(plot: pg.PlotItem) -> None:
-    """Dark axes on the white background (as the Readings charts; no tab imports another)."""
+def style_plot(widget: pg.PlotWidget, dark: bool) -> None:
+    """The chart's background, and its axes, ticks and labels in a colour that reads on it."""
+    widget.setBackground(health_colours.background(dark))
+    colour = health_colours.text(dark)
+    plot = widget.getPlotItem()
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen("#333333"))
-        axis.setTextPen(pg.mkPen("#333333"))
+        axis.setPen(pg.mkPen(colour))
+        axis.setTextPen(pg.mkPen(colour))  # the axis's label too
 
 
 def adopt_menus(owner: QWidget, plot: pg.PlotItem) -> None:
@@ -116,32 +121,37 @@ class HealthPanel(QWidget):
         top.addWidget(self.week)
 
         self.axis = pg.DateAxisItem(utcOffset=axis_offset(self.times))
-        self.plot_widget = pg.PlotWidget(self, background="w", axisItems={"bottom": self.axis})
+        self.plot_widget = pg.PlotWidget(self, axisItems={"bottom": self.axis})
         self.plot_widget.setAccessibleName("Impilo's deliveries per hour")
         self.plot_widget.setMinimumHeight(160)
         self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         plot = self.plot_widget.getPlotItem()
-        style_plot(plot)
         adopt_menus(self, plot)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.setLabel("left", "deliveries")
         self.bars: list[pg.BarGraphItem] = []
+        self.keys: list[QLabel] = []  # the legend's entries, in the order the bars stack
         # the legend is a row of labels above the chart: inside it, it would hide the bars
         self.legend = QWidget(self)
         self.legend.setAccessibleName("Chart legend")
         legend = QHBoxLayout(self.legend)
         legend.setContentsMargins(0, 0, 0, 0)
-        for name, color in SERIES:
-            # no outline: an empty series would draw a thin line of its colour on every bar
-            bar = pg.BarGraphItem(x=[], height=[], width=1, brush=color, pen=pg.mkPen(None))
+        for name, _colours in health_colours.SERIES:
+            bar = pg.BarGraphItem(x=[], height=[], width=1)
             plot.addItem(bar)
             self.bars.append(bar)
-            key = QLabel(f'<span style="color: {color};">■</span> {name}', self.legend)
+            key = QLabel("", self.legend)
             key.setAccessibleName(name)
             legend.addWidget(key)
             legend.addSpacing(12)
+            self.keys.append(key)
         legend.addStretch(1)
+        # the hour under the pointer in words: the bars' colours are never the only way in
+        self.readout = QLabel(POINT_AT, self)
+        self.readout.setAccessibleName("The hour under the pointer")
+        plot.scene().sigMouseMoved.connect(self._pointed)
+        follow_palette(self, self._restyle)  # white on the dark palette was a glaring box
 
         self.summary = QLabel("", self)
         self.summary.setAccessibleName("Impilo's deliveries summary")
@@ -184,6 +194,7 @@ class HealthPanel(QWidget):
         chart.setSpacing(2)
         chart.addWidget(self.legend)
         chart.addWidget(self.plot_widget, 1)
+        chart.addWidget(self.readout)
         body = QHBoxLayout()
         body.addLayout(chart, 1)
         body.addWidget(self.side)
@@ -204,6 +215,7 @@ class HealthPanel(QWidget):
         self._timer.timeout.connect(self.redraw)
         self.redraws = 0
         self.times.listen(self._times_changed)
+        self.clear()  # no webhook yet: no empty chart with a meaningless axis (seen at start)
 
     @property
     def span_days(self) -> int:
@@ -238,13 +250,13 @@ class HealthPanel(QWidget):
             manual_known: Whether the session keeps a record of manual resends at all.
         """
         self._shown = _Shown(hook, now, self.span_days, failures, health, manual, manual_known)
-        for widget in (self.plot_widget, self.legend, self.side):
+        for widget in (self.plot_widget, self.legend, self.readout, self.side):
             widget.show()
         self.manual_note.setVisible(manual_known)  # nothing to keep apart without a record
         self._hours = hours
         totals = [sum(getattr(h, f) for h in hours) for f in _FIELDS]
         self.summary.setText(
-            f"Impilo, last {_span_words(self.span_days)}: {totals[0]:,} delivered first time, "
+            f"Impilo, last {span_words(self.span_days)}: {totals[0]:,} delivered first time, "
             f"{totals[1]:,} after retries, {totals[2]:,} retrying, {totals[3]:,} failed for good."
         )
         self._write_times()
@@ -254,7 +266,7 @@ class HealthPanel(QWidget):
         """Shows no webhook."""
         self._shown = None
         self.title.setText(text)
-        for widget in (self.plot_widget, self.legend, self.side):
+        for widget in (self.plot_widget, self.legend, self.readout, self.side):
             widget.hide()  # an empty chart would show a meaningless time axis
         self._hours = ()
         self.failures.setText("—")
@@ -274,10 +286,30 @@ class HealthPanel(QWidget):
         )
         lines = [f.describe(times, now) for f in shown.failures]
         self.failures.setText("\n".join(lines) if lines else "No failures in this period.")
-        span = _span_words(shown.span_days)
+        span = span_words(shown.span_days)
         self.manual_title.setText(f"Manual resends, last {span}")
         self.manual.setText(manual_text(shown.manual, shown.manual_known, times, now))
         self.state_line.setText(state_line(shown.health, shown.manual, shown.manual_known, span))
+
+    def _restyle(self, dark: bool) -> None:
+        """Colours the chart and its legend for the light or dark palette."""
+        style_plot(self.plot_widget, dark)
+        # outlined in the background: touching segments of a stack stay apart whatever their
+        # colours (an outline in the series' colour drew a line of an empty series on every bar)
+        outline = pg.mkPen(health_colours.background(dark), width=1)
+        colours = health_colours.series(dark)
+        for bar, key, colour, (name, _pair) in zip(
+            self.bars, self.keys, colours, health_colours.SERIES, strict=True
+        ):
+            bar.setOpts(brush=pg.mkBrush(colour), pen=outline)
+            key.setText(f'<span style="color: {colour};">■</span> {name}')
+
+    def _pointed(self, scene_pos: QPointF) -> None:
+        """The pointer moved over the chart: its hour's figures, in words."""
+        shown = self._shown
+        x = self.plot_widget.getPlotItem().getViewBox().mapSceneToView(scene_pos).x()
+        words = hour_words(self._hours, x, self.times, shown.now) if shown else POINT_AT
+        self.readout.setText(words)
 
     def _times_changed(self) -> None:
         self.axis.utcOffset = axis_offset(self.times)
@@ -331,45 +363,3 @@ def _bold(label: QLabel) -> QFont:
     font = label.font()
     font.setBold(True)
     return font
-
-
-def _span_words(days: int) -> str:
-    return "7 days" if days == 7 else "24 h"
-
-
-def axis_offset(times: TimeDisplay) -> float | None:
-    """The chart axis's offset for ``times``: seconds west of UTC (None: the system's zone)."""
-    if times.utc:
-        return 0.0
-    if times.local_zone is None:
-        return None
-    offset = datetime.now(times.local_zone).utcoffset()
-    return -offset.total_seconds() if offset is not None else 0.0
-
-
-def manual_text(
-    manual: ManualResends | None, known: bool, times: TimeDisplay, now: datetime
-) -> str:
-    """The manual resends beside the chart: counts, failure statuses, the latest."""
-    if not known:
-        return "This session keeps no record of manual resends."
-    if manual is None:
-        return "None in this period."
-    lines = [manual.describe()]
-    if manual.failures:
-        lines.append(f"Failed: {manual.failure_words()}")
-    answer = manual.latest_status if manual.latest_status is not None else manual.latest.value
-    lines.append(f"Latest: {times.moment(manual.latest_at, now)}, {answer}")
-    return "\n".join(lines)
-
-
-def state_line(
-    health: WebhookHealth | None, manual: ManualResends | None, known: bool, span: str
-) -> str:
-    """``Impilo's deliveries (24 h): failing · manual resends (24 h): 12 of 12 delivered``."""
-    impilo = f"Impilo's deliveries (24 h): {health.state.value if health else 'not known yet'}"
-    if not known:
-        return impilo
-    if manual is None:
-        return f"{impilo} · no manual resends in the last {span}"
-    return f"{impilo} · manual resends ({span}): {manual.delivered_of()}"
