@@ -117,29 +117,24 @@ def contrast(a: QColor, b: QColor) -> float:
 
 def dark_palette() -> QPalette:
     """A dark palette whose text keeps at least 4.5:1 contrast (WCAG AA) on its backgrounds."""
-    palette = QPalette()
-    for role, colour in _DARK.items():
-        palette.setColor(role, QColor(colour))
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.ButtonText,
-    ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(_DISABLED_TEXT))
-    return palette
+    return _palette(_DARK, _DISABLED_TEXT)
 
 
 def light_palette() -> QPalette:
     """A light palette (the one a dark desktop theme lacks), its text 4.5:1 on its backgrounds."""
+    return _palette(_LIGHT, _LIGHT_DISABLED_TEXT)
+
+
+def _palette(colours: dict[QPalette.ColorRole, str], disabled_text: str) -> QPalette:
     palette = QPalette()
-    for role, colour in _LIGHT.items():
+    for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
     for role in (
         QPalette.ColorRole.Text,
         QPalette.ColorRole.WindowText,
         QPalette.ColorRole.ButtonText,
     ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(_LIGHT_DISABLED_TEXT))
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled_text))
     return palette
 
 
