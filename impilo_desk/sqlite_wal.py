@@ -33,8 +33,9 @@ __all__ = ["MAX_LOG_BYTES", "WalCheckpointer"]
 MAX_LOG_BYTES = 64 * 1024 * 1024
 """The log is emptied once it holds more than this (about 8,000 desktop events, 8 s at 1,000/s)."""
 
-_READER_WAIT_MS = 100
-"""How long the emptying waits for readers of the log to finish (the writer waits meanwhile)."""
+_READER_WAIT_MS = 5
+"""How long the emptying waits for readers of the log to finish: the writer waits meanwhile, and
+a reader that holds on (a long replay) would cost it that much at every try."""
 
 _RETRY_S = 1.0
 """After readers kept the log, the next emptying is tried no sooner than this."""

@@ -231,7 +231,7 @@ _FIRST_BATCH = 256
 _MAX_BATCH = 65_536
 """The most rows of the sort index read and checked at a time (the growing batches stop
 growing here): the ids of a batch are not sorted (a sort of 262,144 held the GIL for 20 ms)
-and are written for SQLite a piece at a time (:func:`.text_search.ids_json`)."""
+and are written for SQLite a piece at a time (:func:`.probe.ids_json`)."""
 
 
 def _dense_ids(

@@ -7,9 +7,9 @@ index that begin with it (:func:`expand`), and the sets are intersected span by 
 
 A few rows checked against a set with many rows in their span are not looked up one by one in
 it (FTS5 reads its lists afresh for each question: 0.1-2 ms a row over a million rows): their
-values are read and checked in Python when they and the words are ASCII (:func:`matcher`, the
+values are read and checked in Python when they and the words are ASCII (:func:`.probe.matcher`, the
 tokenizer's own rule for ASCII), or else indexed alone, in a table of this connection's own with
-the same tokenizer, and the same question is asked there (:func:`probe`, about 12 µs a row).
+the same tokenizer, and the same question is asked there (:func:`.probe.probe`, about 12 µs a row).
 
 The other filters are checked on an index's rows by looking each row up, or, when an index of
 the log holds most of them (:mod:`.covered`), by intersecting with the ids that index gives.
@@ -21,12 +21,10 @@ it meanwhile). Everything here is synchronous: run it with ``asyncio.to_thread``
 from __future__ import annotations
 
 import bisect
-import json
-import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from impilo_desk.services.log_mirror.covered import cut, hold
+from impilo_desk.services.log_mirror.covered import Cut, cut, hold
+from impilo_desk.services.log_mirror.probe import checked, ids_json, matcher, probe
 from impilo_desk.services.log_mirror.terms import Terms
 from impilo_desk.services.log_mirror.text_index import TEXT_TABLES, words
 
@@ -194,88 +192,6 @@ def keep(
     return found
 
 
-_PIECE = 8192
-
-
-def ids_json(ids: list[int]) -> str:
-    """The ids as a JSON array for SQLite's ``json_each``, written a piece at a time.
-
-    Each piece is one call that holds the GIL: 8,192 ids take about half a millisecond, where
-    260,000 at once took 21 ms (the UI's loop waited as long).
-    """
-    if len(ids) <= _PIECE:
-        return json.dumps(ids)
-    pieces = [json.dumps(ids[n : n + _PIECE])[1:-1] for n in range(0, len(ids), _PIECE)]
-    return "[" + ",".join(pieces) + "]"
-
-
-def probe(
-    store: MirrorStore,
-    table: str,
-    query: str,
-    ids: list[int],
-    matches: Callable[[str], bool] | None = None,
-) -> set[int]:
-    """Those of ``ids`` whose value ``query`` matches in ``table``'s index, asked of them alone.
-
-    With ``matches`` (the question's words, all ASCII), an ASCII value is checked in Python
-    (tokenized as ``unicode61`` tokenizes ASCII: the same answer, about 1 µs a row); the other
-    values are indexed into ``temp.<table>_probe`` (this connection's, with the same tokenizer:
-    the same words) and the same question is asked there (about 12 µs a row).
-    """
-    column, scratch = TEXT_TABLES[table], f"{table}_probe"
-    if matches is not None:
-        values = f"SELECT id, {column} FROM logs WHERE id IN (SELECT value FROM json_each(?))"  # noqa: S608 - fixed names
-        return checked(store, table, query, store.query(values, [ids_json(ids)]), matches)
-    store.query(f"INSERT INTO temp.{scratch} ({scratch}) VALUES ('delete-all')")  # noqa: S608 - fixed names
-    store.query(
-        f"INSERT INTO temp.{scratch} (rowid, {column}) SELECT id, {column} FROM logs "  # noqa: S608 - fixed names
-        "WHERE id IN (SELECT value FROM json_each(?))",
-        [ids_json(ids)],
-    )
-    sql = f"SELECT rowid FROM temp.{scratch} WHERE {scratch} MATCH ?"  # noqa: S608 - fixed names
-    return {r[0] for r in store.query(sql, [query])}
-
-
-def checked(
-    store: MirrorStore,
-    table: str,
-    query: str,
-    rows: list[tuple[Any, ...]],
-    matches: Callable[[str], bool],
-) -> set[int]:
-    """Those of ``rows`` (id, value) whose value matches: in Python if ASCII, else probed."""
-    found: set[int] = set()
-    other = []
-    for row_id, value in rows:
-        if value is None:
-            continue
-        if not value.isascii():
-            other.append(row_id)
-        elif matches(value):
-            found.add(row_id)
-    return found | probe(store, table, query, other) if other else found
-
-
-def matcher(typed: list[str]) -> Callable[[str], bool] | None:
-    """Whether every typed word begins a word of an ASCII value; None: a word is not ASCII.
-
-    ``unicode61`` makes of ASCII text runs of letters and digits, lower-cased (as
-    :func:`.text_index.words`): a word begins one where no letter or digit comes before it.
-    """
-    if not typed or not all(w.isascii() for w in typed):
-        return None
-    # the word, then a look back at what comes before it: the word leads, so the regex engine
-    # seeks it as a literal (a look-behind first is tried at every character: 15 times slower)
-    patterns = [re.compile(f"{re.escape(w)}(?<![0-9a-z]{re.escape(w)})") for w in typed]
-
-    def matches(value: str) -> bool:
-        lowered = value.lower()
-        return all(p.search(lowered) for p in patterns)
-
-    return matches
-
-
 def match_ids(
     store: MirrorStore, where: list[str], args: list[Any], texts: list[Index], cap: int
 ) -> list[int]:
@@ -296,24 +212,13 @@ def match_ids(
         return _walk(store, where, args, texts, cap)
     rest = [index for index in texts if index is not smallest]
     part = cut(where, args) if where else None
-    held = None if part is None else hold(store, part, int(COVER * smallest.size))
-    if part is not None and held is not None:  # its rows among those an index says meet some
-        if held * FEW < smallest.size:  # few: they drive, each checked by every index
-            ids = [r[0] for r in store.query("SELECT id FROM temp.logs_held ORDER BY id")]
-            for start in range(0, len(ids), _CHUNK):
-                found += keep(store, part.rest, part.rest_args, texts, ids[start : start + _CHUNK])
-                if len(found) >= limit:
-                    break
-            return found[:limit]
-        last = -(2**63)
-        while len(found) < limit:
-            ids = smallest.held_after(last, _CHUNK)
-            if not ids:
-                break
-            last = ids[-1]
-            # the rows' other filters first: a look-up each, where a question reads the value
-            found += keep(store, [], [], rest, keep(store, part.rest, part.rest_args, [], ids))
-        return found[:limit]
+    if part is not None:
+        try:
+            held = hold(store, part, int(COVER * smallest.size))
+            if held is not None:  # its rows among those an index says meet some
+                return _among_held(store, part, held, smallest, texts, limit)
+        finally:  # the held ids (up to twice the word's rows) do not stay in memory
+            store.query("DELETE FROM temp.logs_held")
     last = -(2**63)
     while len(found) < limit:
         # alone, an index is read in one go; with others, in chunks each checked by them
@@ -322,6 +227,29 @@ def match_ids(
             break
         last = ids[-1]
         found += keep(store, [], [], rest, ids)
+    return found[:limit]
+
+
+def _among_held(
+    store: MirrorStore, part: Cut, held: int, smallest: Index, texts: list[Index], limit: int
+) -> list[int]:
+    found: list[int] = []
+    if held * FEW < smallest.size:  # few: they drive, each checked by every index
+        ids = [r[0] for r in store.query("SELECT id FROM temp.logs_held ORDER BY id")]
+        for start in range(0, len(ids), _CHUNK):
+            found += keep(store, part.rest, part.rest_args, texts, ids[start : start + _CHUNK])
+            if len(found) >= limit:
+                break
+        return found[:limit]
+    rest = [index for index in texts if index is not smallest]
+    last = -(2**63)
+    while len(found) < limit:
+        ids = smallest.held_after(last, _CHUNK)
+        if not ids:
+            break
+        last = ids[-1]
+        # the rows' other filters first: a look-up each, where a question reads the value
+        found += keep(store, [], [], rest, keep(store, part.rest, part.rest_args, [], ids))
     return found[:limit]
 
 

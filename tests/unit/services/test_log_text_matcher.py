@@ -11,8 +11,8 @@ import sqlite3
 
 import pytest
 
+from impilo_desk.services.log_mirror.probe import matcher
 from impilo_desk.services.log_mirror.text_index import TOKENIZE, match_words, words
-from impilo_desk.services.log_mirror.text_search import matcher
 
 VALUES = [
     '{"id":1,"type":"reading.weight","payload":{"value":120,"patient":{"firstName":"Amara"}}}',
