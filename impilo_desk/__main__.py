@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     saved profile (where the welcome dialog would otherwise wait for a person) and never touch
     the user's profiles or keyring.
     """
+    from impilo_desk.native_memory import limit_arenas
+
+    limit_arenas()  # before any worker thread: freed memory is shared, not kept per thread
     args = parse_args(argv)
     from impilo_desk.app import Options, run
 

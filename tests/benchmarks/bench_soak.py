@@ -26,12 +26,14 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from impilo_desk.feeds import relay_feed
+from impilo_desk.native_memory import limit_arenas
 from impilo_desk.services.event_store import EventStore
 from impilo_desk.services.reading_feed import EventHub
 from impilo_desk.session import RelayStatus
 from impilo_desk.ui.shell.main_window import MainWindow
 from impilo_desk.ui.shell.status_bar import RelayPhase
 from tests.benchmarks.bench_readings import RATE, _close, _readings_tab, loop  # noqa: F401
+from tests.fixtures.malloc_heaps import heap_count
 from tests.fixtures.processes import first_json_line, python_child
 from tests.fixtures.relay import RelayProcess
 
@@ -42,6 +44,9 @@ GROWTH_TARGET_MB = 20.0
 MIN_ASSERTED_MINUTES = 10.0
 CATCH_UP = 1.0  # a loaded machine's app may fall behind: it may take this share longer again
 PAGE = os.sysconf("SC_PAGE_SIZE")
+ARENAS_CAPPED = os.environ.get("SOAK_ARENAS", "capped") == "capped" and limit_arenas()
+"""As ``impilo-desk`` starts (``__main__``), before this process's worker threads start;
+``SOAK_ARENAS=free`` leaves glibc's default, to compare."""
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -120,7 +125,8 @@ def test_rss_stays_flat_under_a_long_live_load(qtbot: Any, loop: Any, tmp_path: 
         sampler.timeout.connect(sample)
         env = dict(os.environ, IMPILO_RELAY_SECRET=relay.secret)
         args = ("-m", "tests.benchmarks.paced_sender", relay.ingest_url, str(RATE), str(seconds))
-        print(f"\nsoak: {RATE} events/s for {MINUTES:g} min; warm-up {warm_up_s:.0f} s")
+        arenas = "at most 2 malloc arenas" if ARENAS_CAPPED else "glibc's default malloc arenas"
+        print(f"\nsoak: {RATE} events/s for {MINUTES:g} min; warm-up {warm_up_s:.0f} s; {arenas}")
         sample()
         sampler.start()
         try:
@@ -150,11 +156,14 @@ def test_rss_stays_flat_under_a_long_live_load(qtbot: Any, loop: Any, tmp_path: 
     growth = warm[-1][2] - warm[0][2]
     events = warm[-1][1] - warm[0][1]
     per_event = growth * 1e6 / events if events else 0.0
+    later = [s for s in samples if s[0] >= seconds / 2]  # the second half alone: the slope
     print(
         f"soak: {total} events in {samples[-1][0]:.0f} s (sender {tally}); app RSS "
         f"{samples[0][2]:.1f} MB at the start, {warm[0][2]:.1f} MB after warm-up, "
         f"{warm[-1][2]:.1f} MB at the end: {growth:+.1f} MB over {events} events "
-        f"({per_event:+.1f} bytes/event; target ≤ {GROWTH_TARGET_MB:.0f} MB); "
+        f"({per_event:+.1f} bytes/event; target ≤ {GROWTH_TARGET_MB:.0f} MB); second half "
+        f"{later[-1][2] - later[0][2]:+.1f} MB (min {min(s[2] for s in later):.1f}, max "
+        f"{max(s[2] for s in later):.1f}); {heap_count()} malloc arenas; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     if MINUTES >= MIN_ASSERTED_MINUTES:
