@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QLineEdit, QWidget
@@ -40,28 +41,37 @@ def placeholder_contrast(edit: QLineEdit) -> float:
     return contrast(shown_colour(palette.color(QPalette.ColorRole.PlaceholderText), base), base)
 
 
+@pytest.fixture
 def shown_desk(
-    qtbot: Any, qapp: Any, make_desk: Any, desktop: Callable[[], QPalette] | None = None
-) -> tuple[Any, QAction]:
-    """A desk on screen (1280 x 800) with the View menu the app gives it, and Dark palette."""
-    desk = make_desk(api=FakeApi(), store=FakeStore())
-    window = desk.window
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    _switch, action = add_display_options(qapp, desk.desk, desktop)
-    assert action is not None
-    return desk, action
-
-
-def test_on_a_dark_desktop_theme_dark_palette_is_ticked_and_unticking_it_gives_a_light_one(
     qtbot: Any,
     qapp: Any,
     make_desk: Any,
-    light: None,  # noqa: F811 - the fixture
+    light: None,  # noqa: F811 - the fixture: the next test starts on the platform's palette
+) -> Callable[..., tuple[Any, QAction]]:
+    """Makes a desk on screen (1280 x 800) with the View menu the app gives it.
+
+    ``shown_desk(desktop)`` returns the desk and View › Dark palette; ``desktop`` reads the
+    desktop theme's palette after a change (the app's own reading by default).
+    """
+
+    def make(desktop: Callable[[], QPalette] | None = None) -> tuple[Any, QAction]:
+        desk = make_desk(api=FakeApi(), store=FakeStore())
+        window = desk.window
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        _switch, action = add_display_options(qapp, desk.desk, desktop)
+        assert action is not None
+        return desk, action
+
+    return make
+
+
+def test_on_a_dark_desktop_theme_dark_palette_is_ticked_and_unticking_it_gives_a_light_one(
+    qtbot: Any, qapp: Any, shown_desk: Any
 ) -> None:
     qapp.setPalette(desktop_dark_palette())  # the desktop's theme is dark when the app starts
-    desk, action = shown_desk(qtbot, qapp, make_desk)
+    desk, action = shown_desk()
     window = desk.window
     assert is_dark(window)
     assert action.isChecked()  # it was unticked while the window was dark
@@ -80,12 +90,9 @@ def test_on_a_dark_desktop_theme_dark_palette_is_ticked_and_unticking_it_gives_a
 
 
 def test_the_tick_follows_a_desktop_theme_that_turns_dark_and_placeholders_read(
-    qtbot: Any,
-    qapp: Any,
-    make_desk: Any,
-    light: None,  # noqa: F811 - the fixture
+    qtbot: Any, qapp: Any, shown_desk: Any
 ) -> None:
-    desk, action = shown_desk(qtbot, qapp, make_desk)
+    desk, action = shown_desk()
     window = desk.window
     assert not is_dark(window)
     assert not action.isChecked()
@@ -110,12 +117,9 @@ def outline_contrast(widget: QWidget) -> float:
 
 
 def test_check_boxes_and_fields_show_their_outline_on_both_palettes(
-    qtbot: Any,
-    qapp: Any,
-    make_desk: Any,
-    light: None,  # noqa: F811 - the fixture
+    qtbot: Any, qapp: Any, shown_desk: Any
 ) -> None:
-    desk, action = shown_desk(qtbot, qapp, make_desk)
+    desk, action = shown_desk()
     window = desk.window
     style = OutlinedStyle(qapp.style().name())  # as the app's run() sets it
     style.setParent(window)  # it outlives the widgets that use it
@@ -168,14 +172,11 @@ def window_colour(window: QWidget) -> QColor:
 
 
 def test_the_app_follows_the_desktop_theme_turning_dark_and_light_again(
-    qtbot: Any,
-    qapp: Any,
-    make_desk: Any,
-    light: None,  # noqa: F811 - the fixture
+    qtbot: Any, qapp: Any, shown_desk: Any
 ) -> None:
     light_theme = QPalette(qapp.palette())  # the desktop's theme is light when the app starts
     desktop = Desktop(qapp, light_theme)
-    desk, action = shown_desk(qtbot, qapp, make_desk, desktop.palette)
+    desk, action = shown_desk(desktop.palette)
     window = desk.window
     window.status.set_api(ApiState.OK)
     window.banner.show_error("The Impilo API has not answered since 18:30:31 UTC.")
@@ -206,14 +207,11 @@ def test_the_app_follows_the_desktop_theme_turning_dark_and_light_again(
 
 
 def test_a_palette_the_user_picked_stays_through_desktop_theme_changes(
-    qtbot: Any,
-    qapp: Any,
-    make_desk: Any,
-    light: None,  # noqa: F811 - the fixture
+    qtbot: Any, qapp: Any, shown_desk: Any
 ) -> None:
     light_theme = QPalette(qapp.palette())
     desktop = Desktop(qapp, light_theme)
-    desk, action = shown_desk(qtbot, qapp, make_desk, desktop.palette)
+    desk, action = shown_desk(desktop.palette)
     window = desk.window
     started = window_colour(window)
     assert switch_palette(qtbot, action, window)  # the user picks Dark palette
