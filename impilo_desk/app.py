@@ -17,15 +17,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QClipboard
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QAction, QClipboard, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from impilo_desk.applog import AppPaths, SecretRedactor, setup_logging
 from impilo_desk.services.time_display import TimeDisplay
 from impilo_desk.ui import events, logs, readings, secret, test_events, webhooks
 from impilo_desk.ui.kit.outlined_style import OutlinedStyle
-from impilo_desk.ui.kit.palette import follow_palette, light_and_dark
+from impilo_desk.ui.kit.palette import follow_palette
+from impilo_desk.ui.kit.palette_choice import PaletteChoice
 from impilo_desk.ui.kit.tab import Tab, TabFactory, TabParts
 from impilo_desk.ui.kit.tasks import TaskOwner
 from impilo_desk.ui.kit.view_options import add_view_options
@@ -114,35 +115,30 @@ def build_desk(
 
 
 def add_display_options(
-    app: QApplication, desk: Desk
+    app: QApplication, desk: Desk, desktop: Callable[[], QPalette] | None = None
 ) -> tuple[Callable[[bool], None], QAction | None]:
     """Adds View › Times in UTC and View › Dark palette to the desk's window.
 
-    ``app`` keeps the platform's palette (its placeholders made readable). Dark palette is
-    ticked while the palette shown is dark: from the start on a dark desktop theme, and after
-    any switch. It switches between the platform's palette and the other one
-    (:func:`~impilo_desk.ui.kit.palette.light_and_dark`). Returns that switch (the dark
+    ``app`` shows the desktop theme's palette (its placeholders made readable) and follows the
+    theme when it changes (:class:`~impilo_desk.ui.kit.palette_choice.PaletteChoice`; ``desktop``
+    reads the theme's palette then, by default from Qt). Dark palette is ticked while the
+    palette shown is dark: from the start on a dark desktop theme, and after any switch. It
+    switches between the desktop's palette and the other one. Returns that switch (the dark
     screenshots use it) and the menu's action.
     """
-    light, dark, platform_dark = light_and_dark(app.palette())
-    app.setPalette(dark if platform_dark else light)
-
-    def set_dark(on: bool) -> None:
-        app.setPalette(dark if on else light)
-
+    choice = PaletteChoice(app, desk.window, desktop)
     menu = desk.window.view_menu
-    _utc, action = add_view_options(menu, desk.times, set_dark, dark_now=platform_dark)
+    _utc, action = add_view_options(menu, desk.times, choice.set_dark, dark_now=choice.dark)
     if action is not None:
         follow_palette(desk.window, lambda shown_dark: _show_checked(action, shown_dark))
-    return set_dark, action
+    return choice.set_dark, action
 
 
 def _show_checked(action: QAction, checked: bool) -> None:
     """Ticks (or not) ``action`` without switching anything: it says what is shown."""
     if action.isChecked() != checked:
-        action.blockSignals(True)
-        action.setChecked(checked)
-        action.blockSignals(False)
+        with QSignalBlocker(action):
+            action.setChecked(checked)
 
 
 @dataclass

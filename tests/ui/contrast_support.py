@@ -16,10 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTabWidget, QWidget
 
-from impilo_desk.ui.kit.palette import contrast
+from impilo_desk.ui.kit.palette import contrast, shown_colour
 
 AA = 4.5
 ROWS_CHECKED = 40  # a table's first rows: the colours are per state, not per row
+over = shown_colour  # what a translucent colour shows as over a background: the app's blending
 
 
 def behind(widget: QWidget) -> QColor:
@@ -32,16 +33,6 @@ def behind(widget: QWidget) -> QColor:
             return w.palette().color(w.backgroundRole())
         w = w.parentWidget()
     return widget.palette().color(QPalette.ColorRole.Window)
-
-
-def over(colour: QColor, background: QColor) -> QColor:
-    """What a translucent ``colour`` shows as, drawn over ``background`` (alpha blending)."""
-    a = colour.alphaF()
-    return QColor.fromRgbF(
-        a * colour.redF() + (1 - a) * background.redF(),
-        a * colour.greenF() + (1 - a) * background.greenF(),
-        a * colour.blueF() + (1 - a) * background.blueF(),
-    )
 
 
 def _colour(value: Any) -> QColor | None:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 
 from impilo_desk.ui.kit.tasks import TaskOwner
+from tests.ui.tasks_support import SlowCleanup
 
 
 def test_a_stop_that_meets_the_tasks_own_timeout_stops_it(qtbot, qasync_loop):
@@ -49,26 +50,15 @@ def test_a_timeout_of_a_task_nobody_stopped_still_just_times_out(qtbot, qasync_l
 
 def test_a_task_already_stopping_is_not_cancelled_twice(qtbot, qasync_loop):
     owner = TaskOwner(qasync_loop, name="session")
-    waiting, cleaning, flushed = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    cleaned: list[str] = []
-
-    async def stores_what_it_received() -> None:
-        try:
-            waiting.set()
-            await asyncio.Event().wait()
-        finally:
-            cleaning.set()
-            await flushed.wait()  # a relay feed's writer storing its last batch, say
-            cleaned.append("stored")
-
-    task = owner.spawn(stores_what_it_received(), name="relay-feed")
-    qtbot.waitUntil(waiting.is_set, timeout=5_000)
+    feed = SlowCleanup("stored")  # a relay feed's writer storing its last batch, say
+    task = owner.spawn(feed.run(), name="relay-feed")
+    qtbot.waitUntil(feed.waiting.is_set, timeout=5_000)
     task.cancel()  # e.g. the feed restarted for a new secret
-    qtbot.waitUntil(cleaning.is_set, timeout=5_000)
+    qtbot.waitUntil(feed.cleaning.is_set, timeout=5_000)
     assert owner.cancel_all(close=True) == 0  # then the profile switch: already stopping
-    flushed.set()
+    feed.flushed.set()
     qtbot.waitUntil(task.done, timeout=5_000)
-    assert cleaned == ["stored"]
+    assert feed.cleaned == ["stored"]
     assert task.cancelled()
 
 
@@ -76,24 +66,13 @@ def test_a_caller_cancelled_while_the_owner_closes_does_not_cancel_its_tasks_aga
     qtbot, qasync_loop
 ):
     owner = TaskOwner(qasync_loop, name="session")
-    waiting, cleaning, flushed = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    cleaned: list[str] = []
-
-    async def closes_its_client() -> None:
-        try:
-            waiting.set()
-            await asyncio.Event().wait()
-        finally:
-            cleaning.set()
-            await flushed.wait()  # closing the session's connections, one by one
-            cleaned.append("closed")
-
-    task = owner.spawn(closes_its_client(), name="session")
-    qtbot.waitUntil(waiting.is_set, timeout=5_000)
+    session = SlowCleanup("closed")  # closing the session's connections, one by one
+    task = owner.spawn(session.run(), name="session")
+    qtbot.waitUntil(session.waiting.is_set, timeout=5_000)
     switch = qasync_loop.create_task(owner.aclose())  # a profile switch ends the session...
-    qtbot.waitUntil(cleaning.is_set, timeout=5_000)
+    qtbot.waitUntil(session.cleaning.is_set, timeout=5_000)
     switch.cancel()  # ...and the window closes meanwhile
     qtbot.waitUntil(switch.done, timeout=5_000)
-    flushed.set()
+    session.flushed.set()
     qtbot.waitUntil(task.done, timeout=5_000)
-    assert cleaned == ["closed"]
+    assert session.cleaned == ["closed"]

@@ -3,7 +3,8 @@
 The app uses the platform's palette by default (made :func:`readable`: its placeholders too);
 View › Dark palette (``--dark``, the dark screenshots) switches to :func:`dark_palette`, and
 back. On a dark desktop theme the platform's palette is the dark one, and unticking it gives
-:func:`light_palette`. Widgets that paint their own colours (charts) ask :func:`is_dark`.
+:func:`light_palette`; :mod:`~impilo_desk.ui.kit.palette_choice` follows the desktop's theme
+when it changes. Widgets that paint their own colours (charts) ask :func:`is_dark`.
 Coloured text and boxes go through :func:`set_tone` and :func:`set_box`: they pick the colour
 for the palette in use and pick again when it changes.
 
@@ -180,7 +181,7 @@ def light_and_dark(platform: QPalette) -> tuple[QPalette, QPalette, bool]:
     """
     own = readable(platform)
     if palette_is_dark(own):
-        return light_palette(), own, True
+        return readable(light_palette()), own, True
     return own, readable(dark_palette()), False
 
 
@@ -225,36 +226,34 @@ def set_box(frame: QFrame, kind: str, *, border: bool = True) -> None:
 
 def follow_palette(widget: QWidget, restyle: Callable[[bool], None]) -> None:
     """Calls ``restyle(dark)`` now and whenever ``widget``'s palette changes (icons, brushes)."""
-    _Follow(widget, restyle)
+    _Follow(widget, lambda: restyle(is_dark(widget)))
     restyle(is_dark(widget))
 
 
 class _Follow(QObject):
-    """Calls back at each palette change of a widget (an event filter, and its child)."""
-
-    def __init__(self, widget: QWidget, restyle: Callable[[bool], None]) -> None:
-        super().__init__(widget)
-        self._widget, self._restyle = widget, restyle
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
-            self._restyle(is_dark(self._widget))
-        return False
-
-
-class _Tone(QObject):
-    """What one widget's colours say; re-colours it when its palette changes.
+    """Calls back at each palette change of a widget.
 
     An event filter on the widget, and its child, so it lives as long as the widget.
     """
 
-    def __init__(self, widget: QWidget) -> None:
+    def __init__(self, widget: QWidget, changed: Callable[[], None]) -> None:
         super().__init__(widget)
-        self._widget = widget
+        self._widget, self._changed = widget, changed
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
+            self._changed()
+        return False
+
+
+class _Tone(_Follow):
+    """What one widget's colours say; re-colours it when its palette changes."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget, self._apply)
         self._kind = ""
         self._box = False
-        widget.installEventFilter(self)
 
     @staticmethod
     def of(widget: QWidget) -> _Tone:
@@ -264,11 +263,6 @@ class _Tone(QObject):
     def show(self, kind: str, *, box: bool) -> None:
         self._kind, self._box = kind, box
         self._apply()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if watched is self._widget and event.type() == QEvent.Type.PaletteChange:
-            self._apply()  # its own setPalette's event finds the colours in place: no loop
-        return False
 
     def _apply(self) -> None:
         widget = self._widget
@@ -288,7 +282,7 @@ class _Tone(QObject):
             wanted[widget.foregroundRole()] = QColor(status_colour(self._kind, dark))
         palette = widget.palette()
         if all(palette.color(role) == colour for role, colour in wanted.items()):
-            return
+            return  # its own setPalette's event finds the colours in place: no loop
         for role, colour in wanted.items():
             palette.setColor(role, colour)
         widget.setPalette(palette)

@@ -131,18 +131,24 @@ class SessionController(QObject):
         return self._switching
 
     async def end_session(self) -> None:
-        """Cancels every task of the current session and waits until they have ended."""
+        """Cancels every task of the current session and waits until they have ended.
+
+        Cancelled while it waits for the session itself to close, it still waits for the
+        session's tasks before it ends.
+        """
         runner, self._runner = self._runner, None
         self._feed_generation += 1  # the old feed's last reports are ignored
         old_tasks = self.tasks
         profile = self.profile
         old_tasks.cancel_all(close=True)
-        if runner is not None and not runner.done():
-            runner.cancel()
-            # not gather: cancelled itself, it would cancel the runner again, and a second
-            # cancel cuts the closing of the session's client and stores short
-            await asyncio.wait([runner])
-        await old_tasks.aclose()
+        try:
+            if runner is not None and not runner.done():
+                runner.cancel()
+                # not gather: cancelled itself, it would cancel the runner again, and a second
+                # cancel cuts the closing of the session's client and stores short
+                await asyncio.wait([runner])
+        finally:  # a window closing during a switch cancels it here
+            await old_tasks.aclose()
         self.session = None
         if profile is not None:
             self.session_ended.emit(profile.id)
