@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
 from PySide6.QtGui import QClipboard, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -274,11 +274,10 @@ class LogsTab(TabPage):
             self.page_label.setText(
                 f"Page {page} of {pages}, total {total:,}" if pages else "No records"
             )
-        self.page_spin.blockSignals(True)
-        # Any page can be asked for: one past the end is answered in words, never clamped.
-        self.page_spin.setRange(1, MAX_PAGE)
-        self.page_spin.setValue(page)
-        self.page_spin.blockSignals(False)
+        with QSignalBlocker(self.page_spin):
+            # Any page can be asked for: one past the end is answered in words, never clamped.
+            self.page_spin.setRange(1, MAX_PAGE)
+            self.page_spin.setValue(page)
         self.first_button.setEnabled(page > 1)
         self.previous_button.setEnabled(page > 1)
         self.next_button.setEnabled(page < pages or capped)
