@@ -73,7 +73,11 @@ def local_time(
 
 
 def describe_state(state: DeliveryState, now: datetime, times: TimeDisplay | None = None) -> str:
-    """The state cell: "Delivered", "Retry 2 of 3 at 14:05:10 (in 4m 10s)", "Failed for good…"."""
+    """The state cell: "Delivered", "Retry 2 of 3 at 14:05:10 CET (in 4m 10s)", "Failed…".
+
+    A retry more than a few seconds past its due time "was due at 14:05:10 CET": the record was
+    read before, and whether the retry ran since only a refresh can tell (:func:`state_tip`).
+    """
     from impilo_desk.contract import MAX_RETRIES, DeliveryPhase
     from impilo_desk.contract.retry import format_duration
 
@@ -81,9 +85,28 @@ def describe_state(state: DeliveryState, now: datetime, times: TimeDisplay | Non
         return state.describe(now)
     due = state.next_retry_at
     at = local_time(due, times, now)
+    retry = f"Retry {state.next_retry} of {MAX_RETRIES}"
+    if state.past_due(now):
+        return f"{retry} was due at {at}"
     left = due - now
     when = "due now" if left <= timedelta(0) else f"in {format_duration(left)}"
-    return f"Retry {state.next_retry} of {MAX_RETRIES} at {at} ({when})"
+    return f"{retry} at {at} ({when})"
+
+
+def state_tip(state: DeliveryState, now: datetime) -> str:
+    """The state tooltip's line on the next retry: when it is due (UTC); past it, what to do."""
+    from impilo_desk.contract import MAX_RETRIES, format_timestamp
+
+    due = state.next_retry_at
+    if due is None:
+        return ""
+    if not state.past_due(now):
+        return f"Next retry due {format_timestamp(due)} (UTC)"
+    return (
+        f"Retry {state.next_retry} of {MAX_RETRIES} was due {format_timestamp(due)} (UTC) and "
+        "had not run when these rows were read. Refresh (F5) to see whether it has run since; "
+        "the line below the table says how old the rows are."
+    )
 
 
 class LogsModel(NamedColumnsModel):
@@ -122,6 +145,9 @@ class LogsModel(NamedColumnsModel):
         self._state_texts: list[str | None] = []
         self._texts: list[list[str] | None] = []
         self._manual: dict[int | None, tuple[str, str]] = {}  # log id -> (note, tooltip)
+        self._read_at = clock()  # when the rows were read (set_records)
+        self._first_due: datetime | None = None  # the earliest retry due after that
+        self._first_due_known = False
 
     # -- contents ---------------------------------------------------------------------------
 
@@ -132,7 +158,8 @@ class LogsModel(NamedColumnsModel):
         self._states = [None] * len(self._rows)
         self._state_texts = [None] * len(self._rows)
         self._texts = [None] * len(self._rows)
-        self._now = self._clock()
+        self._first_due_known = False
+        self._now = self._read_at = self._clock()
         self.endResetModel()
 
     def set_manual(self, notes: Mapping[int, tuple[str, str]]) -> None:
@@ -147,6 +174,7 @@ class LogsModel(NamedColumnsModel):
     def set_schedule(self, schedule: Sequence[timedelta]) -> None:
         """Uses the server's (scaled) retry schedule for the state column."""
         self._schedule = tuple(schedule)
+        self._first_due_known = False
         self._refresh_states()
 
     def set_icons(self, icons: Mapping[str, QIcon]) -> None:
@@ -162,6 +190,22 @@ class LogsModel(NamedColumnsModel):
         """Reads the clock again and updates the state column (countdowns)."""
         self._now = self._clock()
         self._refresh_states()
+
+    def came_due_since_read(self) -> bool:
+        """Whether a retry came due, a few seconds ago or more, after the rows were read.
+
+        A refresh may then show it made; a retry already overdue when read is not counted.
+        """
+        from impilo_desk.contract import RETRY_SCHEDULE, delivery_state
+        from impilo_desk.contract.retry import DUE_GRACE
+
+        if not self._first_due_known:  # once per page: when a retry is due does not move
+            read, schedule = self._read_at, self._schedule or RETRY_SCHEDULE
+            dues = (delivery_state(r, read, schedule).next_retry_at for r in self._rows)
+            self._first_due = min((d for d in dues if d is not None and d > read), default=None)
+            self._first_due_known = True
+        first = self._first_due
+        return first is not None and self._clock() - first > DUE_GRACE
 
     def clock(self) -> datetime:
         """The model's clock: the current time (aware UTC)."""
@@ -279,13 +323,15 @@ class LogsModel(NamedColumnsModel):
             return record.webhookUrl
         if column is LogColumn.STATE:
             state = self.state_at(row)
-            tips = []
-            if state.next_retry_at is not None:
-                tips.append(f"Next retry due {format_timestamp(state.next_retry_at)} (UTC)")
+            # the cell's text first: a narrow column cuts it
+            tips = [self.state_text(row)]
+            due = state_tip(state, self._current())
+            if due:
+                tips.append(due)
             manual = self._manual.get(record.id)
             if manual is not None:
                 tips.append(manual[1])
-            return "\n".join(tips) or None
+            return "\n".join(tips)
         return None
 
 
