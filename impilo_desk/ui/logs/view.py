@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.kit.banners import MessageBanner, keep_room
 from impilo_desk.ui.kit.focus import buttons_of, tab_order
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
+from impilo_desk.ui.logs.columns import MiddleElided, column_widths
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.local_filters import LocalFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
@@ -185,20 +185,13 @@ class LogsTab(TabPage):
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = table.horizontalHeader()
-        width = table.fontMetrics().horizontalAdvance
-        # The widest catalogue type as the table draws it (e.g. "reading.sleepMatDuration").
-        longest_type = max(EVENT_TYPES, key=width)
-        for column, sample in (
-            (LogColumn.CREATED, "2026-10-31 23:59:59 CEST  "),  # a date and a zone: not today
-            (LogColumn.WEBHOOK_ID, "Webhook "),
-            (LogColumn.TYPE, longest_type + "    "),
-            (LogColumn.STATUS, "no answer "),
-            (LogColumn.RETRIES, "Retries "),
-            (LogColumn.LAST_RETRY, "2026-10-31 23:59:59 CEST  "),
-            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s) · resent 23:59, 503        "),
-        ):
-            header.resizeSection(column, width(sample) + 12)
+        for column, width in column_widths(table).items():
+            header.resizeSection(column, width)
+        # The URL takes the room left (about 270 px at 1280 px), cut in the middle so the host
+        # and the path's end stay in view; its tooltip has it whole. The other columns were
+        # sized for their longest text, which left the URL about 95 px at 1280 (unreadable).
         header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
+        table.setItemDelegateForColumn(LogColumn.URL, MiddleElided(table))
         header.setMinimumSectionSize(40)
         # A click on a title sorts by it (the controller decides where: the local copy only).
         header.setSectionsClickable(True)
