@@ -257,7 +257,6 @@ def test_state_column_counts_down_from_the_injected_clock(qtbot, states):
     qtbot.waitUntil(
         lambda: logs_tab.model.index(1, LogColumn.STATE).data() == due_now, timeout=3000
     )
-    assert "refresh (F5)" not in logs_tab.view.source_label.text()
 
 
 def test_a_retry_past_due_is_not_said_to_be_due_now_for_ever(qtbot, states):
@@ -271,10 +270,8 @@ def test_a_retry_past_due_is_not_said_to_be_due_now_for_ever(qtbot, states):
     tip = cell.data(Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith(f"Retry 2 of 3 was due at {local}\n")  # the cell's text, whole
     assert "had not run when these rows were read. Refresh (F5)" in tip
-    # the tab says how old the rows are, and that a refresh may show more
-    line = logs_tab.view.source_label.text()
-    assert line.startswith("Rows from Impilo, loaded 26 s ago (")
-    assert line.endswith("; a retry came due since: refresh (F5) to see whether it ran")
+    # the tab says how old the rows are
+    assert logs_tab.view.source_label.text().startswith("Rows from Impilo, loaded 26 s ago (")
     clock.now += timedelta(minutes=30)  # still "was due", never "due now" again
     qtbot.waitUntil(lambda: "loaded 30 min" in logs_tab.view.source_label.text(), timeout=3000)
     assert cell.data() == f"Retry 2 of 3 was due at {local}"

@@ -34,7 +34,6 @@ SORT_OF_COLUMN = {
     LogColumn.LAST_RETRY: "last_retry",
     LogColumn.STATE: "state",
 }
-CAME_DUE = "; a retry came due since: refresh (F5) to see whether it ran"
 LOCAL_ONLY_TIP = "Not with the webhook, URL, patient or text filters: Impilo has none of them."
 
 
@@ -136,15 +135,8 @@ class LocalRows:
         self.show_source()
 
     def show_source(self) -> None:
-        """Writes the source line again (its "… s ago" moves on).
-
-        Once a retry shown came due after the rows were read, the line says so: a refresh
-        may show it made.
-        """
-        text = self.source.text()
-        if text and self._controller.model.came_due_since_read():
-            text += CAME_DUE
-        self._controller.view.show_source(text)
+        """Writes the source line again (its "… s ago" moves on)."""
+        self._controller.view.show_source(self.source.text())
 
     # -- events ------------------------------------------------------------------------------
 

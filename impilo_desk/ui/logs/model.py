@@ -145,9 +145,6 @@ class LogsModel(NamedColumnsModel):
         self._state_texts: list[str | None] = []
         self._texts: list[list[str] | None] = []
         self._manual: dict[int | None, tuple[str, str]] = {}  # log id -> (note, tooltip)
-        self._read_at = clock()  # when the rows were read (set_records)
-        self._first_due: datetime | None = None  # the earliest retry due after that
-        self._first_due_known = False
 
     # -- contents ---------------------------------------------------------------------------
 
@@ -158,8 +155,7 @@ class LogsModel(NamedColumnsModel):
         self._states = [None] * len(self._rows)
         self._state_texts = [None] * len(self._rows)
         self._texts = [None] * len(self._rows)
-        self._first_due_known = False
-        self._now = self._read_at = self._clock()
+        self._now = self._clock()
         self.endResetModel()
 
     def set_manual(self, notes: Mapping[int, tuple[str, str]]) -> None:
@@ -174,7 +170,6 @@ class LogsModel(NamedColumnsModel):
     def set_schedule(self, schedule: Sequence[timedelta]) -> None:
         """Uses the server's (scaled) retry schedule for the state column."""
         self._schedule = tuple(schedule)
-        self._first_due_known = False
         self._refresh_states()
 
     def set_icons(self, icons: Mapping[str, QIcon]) -> None:
@@ -190,22 +185,6 @@ class LogsModel(NamedColumnsModel):
         """Reads the clock again and updates the state column (countdowns)."""
         self._now = self._clock()
         self._refresh_states()
-
-    def came_due_since_read(self) -> bool:
-        """Whether a retry came due, a few seconds ago or more, after the rows were read.
-
-        A refresh may then show it made; a retry already overdue when read is not counted.
-        """
-        from impilo_desk.contract import RETRY_SCHEDULE, delivery_state
-        from impilo_desk.contract.retry import DUE_GRACE
-
-        if not self._first_due_known:  # once per page: when a retry is due does not move
-            read, schedule = self._read_at, self._schedule or RETRY_SCHEDULE
-            dues = (delivery_state(r, read, schedule).next_retry_at for r in self._rows)
-            self._first_due = min((d for d in dues if d is not None and d > read), default=None)
-            self._first_due_known = True
-        first = self._first_due
-        return first is not None and self._clock() - first > DUE_GRACE
 
     def clock(self) -> datetime:
         """The model's clock: the current time (aware UTC)."""
