@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
@@ -104,7 +105,11 @@ def test_at_1280_px_the_url_and_every_other_column_can_be_read(qtbot, wide_tab):
     cell = table.fontMetrics().horizontalAdvance
     demo_row = next(r for r in range(5) if model.record_at(r).webhookUrl == DEMO_URL)
     assert cell(DEMO_URL) <= _text_room(table, demo_row, LogColumn.URL)  # was ~95 px of 251
-    title = header.fontMetrics().horizontalAdvance
+    # a row selected, as when reading its payload: the titles as the header paints them then
+    wide_tab.view.select_row(demo_row)
+    font = QFont(header.font())
+    font.setBold(header.highlightSections())  # a selected column's title is bold
+    title = QFontMetrics(font).horizontalAdvance
     for column in LogColumn:
         assert title(column.title) <= _title_room(table, column), column.title
         if column is LogColumn.URL:

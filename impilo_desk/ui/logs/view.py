@@ -193,6 +193,9 @@ class LogsTab(TabPage):
         header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
         table.setItemDelegateForColumn(LogColumn.URL, MiddleElided(table))
         header.setMinimumSectionSize(40)
+        # Titles stay in their normal weight: a selected row made every title bold (all its
+        # columns are selected), which says nothing and cut "Webhook" and "Last status".
+        header.setHighlightSections(False)
         # A click on a title sorts by it (the controller decides where: the local copy only).
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
