@@ -9,12 +9,11 @@ Sized for their longest texts with room to spare, the others left the URL about 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
     QStyledItemDelegate,
-    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
 )
@@ -48,32 +47,33 @@ class MiddleElided(QStyledItemDelegate):
 def column_widths(table: QTableView) -> dict[LogColumn, int]:
     """The width of every column but the URL: its title and its longest common text, whole.
 
-    Only as much room as the style takes is added, so the URL keeps what is left.
+    Only as much room as the style takes is added, so the URL keeps what is left. The sorted
+    column's title needs room for the arrow too: :func:`sorted_width`.
     """
     cells = table.fontMetrics().horizontalAdvance
     header = table.horizontalHeader()
     titles = header.fontMetrics().horizontalAdvance
-    style = table.style()
-    metric = style.pixelMetric
+    metric = table.style().pixelMetric
     # Room as the style lays a cell out: a margin each side of the text and of the icon, and
     # the grid line the cell gives up.
     margin = 2 * (metric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
     margin += 1 if table.showGrid() else 0
     icon = metric(QStyle.PixelMetric.PM_SmallIconSize, None, table) + margin - 1
+    title_margin = 2 * metric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
     samples = {**_SAMPLES, LogColumn.TYPE: max(EVENT_TYPES, key=cells)}
-    title_room = _title_room(header)
     widths = {}
     for column, sample in samples.items():
         needed = cells(sample) + margin + (icon if column is LogColumn.STATE else 0)
-        widths[column] = max(needed, titles(column.title) + title_room)
+        widths[column] = max(needed, titles(column.title) + title_margin)
     return widths
 
 
-def _title_room(header: QHeaderView) -> int:
-    """What the style takes from a sorted column's title (margins, and the arrow if beside it)."""
-    option = QStyleOptionHeader()
-    option.initFrom(header)
-    option.rect = QRect(0, 0, 200, max(header.sizeHint().height(), header.fontMetrics().height()))
-    option.sortIndicator = QStyleOptionHeader.SortIndicator.SortDown
-    label = header.style().subElementRect(QStyle.SubElement.SE_HeaderLabel, option, header)
-    return option.rect.width() - label.width()
+def sorted_width(header: QHeaderView, column: LogColumn) -> int:
+    """The width ``column`` needs for its title beside the sort arrow, when it is sorted.
+
+    The style draws the arrow at the title's right, in half the header's height and two
+    margins, and cuts the title to what is left ("Last status" showed as ".ast statu").
+    """
+    margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    height = header.height() or header.sizeHint().height()
+    return header.fontMetrics().horizontalAdvance(column.title) + 4 * margin + height // 2

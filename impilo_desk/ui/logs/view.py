@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from impilo_desk.ui.kit.banners import MessageBanner, keep_room
 from impilo_desk.ui.kit.focus import buttons_of, tab_order
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
-from impilo_desk.ui.logs.columns import MiddleElided, column_widths
+from impilo_desk.ui.logs.columns import MiddleElided, column_widths, sorted_width
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.local_filters import LocalFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
@@ -185,7 +185,9 @@ class LogsTab(TabPage):
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = table.horizontalHeader()
-        for column, width in column_widths(table).items():
+        self._widths = column_widths(table)
+        self._widened: int | None = None  # the sorted column, widened for its arrow
+        for column, width in self._widths.items():
             header.resizeSection(column, width)
         # The URL takes the room left (about 270 px at 1280 px), cut in the middle so the host
         # and the path's end stay in view; its tooltip has it whole. The other columns were
@@ -199,8 +201,24 @@ class LogsTab(TabPage):
         # A click on a title sorts by it (the controller decides where: the local copy only).
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
+        header.sortIndicatorChanged.connect(self._fit_sorted_title)
         header.setSortIndicator(LogColumn.CREATED, Qt.SortOrder.DescendingOrder)
         return table
+
+    def _fit_sorted_title(self, section: int, _order: Qt.SortOrder) -> None:
+        """Widens the sorted column for its arrow if its title needs it (the URL gives way).
+
+        Only the column widened before goes back: widths the user dragged stay as they are.
+        """
+        header = self.table.horizontalHeader()
+        widened, self._widened = self._widened, None
+        if widened is not None and widened != section:
+            header.resizeSection(widened, self._widths[LogColumn(widened)])
+        if section in self._widths:
+            needed = sorted_width(header, LogColumn(section))
+            if header.sectionSize(section) < needed:
+                header.resizeSection(section, needed)
+                self._widened = section
 
     def _pager(self) -> QHBoxLayout:
         self.first_button = QPushButton("« First", self)
