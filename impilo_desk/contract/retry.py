@@ -22,6 +22,10 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
 )
 MAX_RETRIES = len(RETRY_SCHEDULE)
 MAX_ATTEMPTS = MAX_RETRIES + 1
+DUE_GRACE = timedelta(seconds=5)
+"""How long after its due time a retry reads "due now". Past that, a state read from a record
+says only that the retry *was* due: the record was read before, and the retry may have run
+since (without a refresh, "due now" stayed on screen for ever)."""
 
 
 def scaled_schedule(time_scale: float) -> tuple[timedelta, ...]:
@@ -78,8 +82,16 @@ class DeliveryState:
         if self.next_retry_at is None:
             return f"Retry {self.next_retry} of {MAX_RETRIES} scheduled"
         left = self.next_retry_at - utc(now)
-        when = "due now" if left <= timedelta(0) else f"in {format_duration(left)}"
-        return f"Retry {self.next_retry} of {MAX_RETRIES} {when}"
+        if left > timedelta(0):
+            return f"Retry {self.next_retry} of {MAX_RETRIES} in {format_duration(left)}"
+        if self.past_due(now):
+            return f"Retry {self.next_retry} of {MAX_RETRIES} was due {format_duration(-left)} ago"
+        return f"Retry {self.next_retry} of {MAX_RETRIES} due now"
+
+    def past_due(self, now: datetime) -> bool:
+        """Whether the next retry's due time is more than :data:`DUE_GRACE` before ``now``."""
+        due = self.next_retry_at
+        return due is not None and utc(now) - due > DUE_GRACE
 
 
 def format_duration(span: timedelta) -> str:

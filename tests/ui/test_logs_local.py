@@ -373,3 +373,28 @@ def test_the_copys_note_goes_with_its_cause_while_a_filter_is_invalid(qtbot, loc
     qtbot.waitUntil(lambda: filters.problem.text() != "", timeout=5000)
     filters.created_from.check.setChecked(False)
     qtbot.waitUntil(lambda: bar.note.text() == "", timeout=5000)
+
+
+def test_while_the_filters_are_invalid_the_source_line_names_no_source(qtbot, local_tab):
+    tab, bar, filters = local_tab, local_tab.view.local_filters, local_tab.view.filters
+    qtbot.keyClicks(bar.text_edit, "omron")
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        qtbot.keyClick(bar.text_edit, Qt.Key.Key_Return)
+    assert tab.source() == "Rows from the whole local copy (the last 7 days), just now"
+    # Retries "3 to 1": the error, no rows, and no line that says where rows came from (found
+    # after issue 20: "Rows from the whole local copy …" stayed beside the emptied table)
+    with qtbot.waitSignal(filters.changed, timeout=5000):
+        filters.retries_min.setValue(3)
+        filters.retries_max.setValue(1)
+    assert filters.problem.text() == "The minimum retry count is above the maximum."
+    assert tab.controller.model.rowCount() == 0
+    assert tab.source() == ""
+    assert tab.view.source_label.toolTip() == ""
+    tab.clock.now += timedelta(seconds=20)
+    with qtbot.waitSignal(tab.controller.countdown.timeout, timeout=3000):
+        pass  # the line is written again each second: still no source
+    assert tab.source() == ""
+    # fixed: rows again, and where they come from
+    with qtbot.waitSignal(tab.controller.loaded, timeout=10_000):
+        filters.retries_max.setValue(3)
+    assert tab.source().startswith("Rows from the whole local copy (the last 7 days), synced 20 s")

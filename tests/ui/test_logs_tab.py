@@ -252,10 +252,29 @@ def test_state_column_counts_down_from_the_injected_clock(qtbot, states):
     top, bottom = changed.args[0], changed.args[1]
     assert top.column() == bottom.column() == LogColumn.STATE
     assert logs_tab.model.index(1, LogColumn.STATE).data() == f"Retry 2 of 3 at {local} (in 5s)"
-    clock.now += timedelta(seconds=60)
+    clock.now += timedelta(seconds=5 + 5)  # due 5 s ago: a few seconds of "due now"
+    due_now = f"Retry 2 of 3 at {local} (due now)"
     qtbot.waitUntil(
-        lambda: "due now" in logs_tab.model.index(1, LogColumn.STATE).data(), timeout=3000
+        lambda: logs_tab.model.index(1, LogColumn.STATE).data() == due_now, timeout=3000
     )
+
+
+def test_a_retry_past_due_is_not_said_to_be_due_now_for_ever(qtbot, states):
+    """With auto-refresh off the row is as it was read: past due, the cell says only "was due"."""
+    logs_tab, clock = states
+    assert not logs_tab.view.auto_box.isChecked()
+    local = (T0 + timedelta(seconds=30)).astimezone().strftime("%H:%M:%S %Z")
+    clock.now = T0 + timedelta(seconds=30 + 6)  # retry 2 came due 6 s ago; rows read at T0+10 s
+    cell = logs_tab.model.index(1, LogColumn.STATE)
+    qtbot.waitUntil(lambda: cell.data() == f"Retry 2 of 3 was due at {local}", timeout=3000)
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(f"Retry 2 of 3 was due at {local}\n")  # the cell's text, whole
+    assert "had not run when these rows were read. Refresh (F5)" in tip
+    # the tab says how old the rows are
+    assert logs_tab.view.source_label.text().startswith("Rows from Impilo, loaded 26 s ago (")
+    clock.now += timedelta(minutes=30)  # still "was due", never "due now" again
+    qtbot.waitUntil(lambda: "loaded 30 min" in logs_tab.view.source_label.text(), timeout=3000)
+    assert cell.data() == f"Retry 2 of 3 was due at {local}"
 
 
 def test_non_json_payload_shows_as_text_and_copies(qtbot, states):

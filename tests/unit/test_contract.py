@@ -21,6 +21,7 @@ from impilo_desk.contract import (
     validate_values,
 )
 from impilo_desk.contract.readings import ReadingSource
+from impilo_desk.contract.retry import DUE_GRACE
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -113,7 +114,12 @@ def test_delivery_state_waits_15_then_30_then_60_minutes() -> None:
     third = delivery_state(_log(0, 2, r2), r2 + timedelta(minutes=61))
     assert (third.next_retry, third.next_retry_at) == (3, r2 + timedelta(minutes=60))
     assert third.overdue
-    assert third.describe(r2 + timedelta(minutes=61)) == "Retry 3 of 3 due now"
+    due = r2 + timedelta(minutes=60)
+    assert third.describe(due + timedelta(seconds=3)) == "Retry 3 of 3 due now"
+    assert not third.past_due(due + DUE_GRACE)
+    # past a few seconds the record, read before, may be out of date: only "was due"
+    assert third.past_due(due + DUE_GRACE + timedelta(seconds=1))
+    assert third.describe(r2 + timedelta(minutes=61)) == "Retry 3 of 3 was due 1m 00s ago"
 
 
 def test_delivery_state_fails_for_good_after_four_attempts() -> None:

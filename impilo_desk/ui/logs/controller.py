@@ -191,7 +191,8 @@ class LogsController(TabController[LogsTab]):
     def filters_changed(self) -> None:
         """The filter bar changed: back to page 1 with the new filters (or say what is wrong).
 
-        Invalid filters show no rows: rows of the previous filters would look filtered.
+        Invalid filters show no rows (rows of the previous filters would look filtered), and
+        the source line names no source.
         """
         filters = self._read_filters()
         if filters is None or not self.local.read():
@@ -203,6 +204,7 @@ class LogsController(TabController[LogsTab]):
                 self._load_task.cancel()
             self.model.set_records([])
             self.local.source.clear()
+            self.local.show_source()  # at once: the countdown's next tick was up to 1 s away
             self.total = self.pages = 0
             self.view.show_position(1, 0, 0)
             self.view.show_message("No rows are shown until the filters are valid.")

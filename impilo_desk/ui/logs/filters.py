@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -155,10 +155,9 @@ class LogsFilterBar(QWidget):
         """Offers ``types`` (the catalogue) in the type box, once."""
         if self.type_box.count() > 1:
             return
-        self.type_box.blockSignals(True)
-        for name in types:
-            self.type_box.addItem(name, name)
-        self.type_box.blockSignals(False)
+        with QSignalBlocker(self.type_box):
+            for name in types:
+                self.type_box.addItem(name, name)
 
     def _retries_box(self, name: str) -> QSpinBox:
         box = QSpinBox(self)

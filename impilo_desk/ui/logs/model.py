@@ -73,7 +73,11 @@ def local_time(
 
 
 def describe_state(state: DeliveryState, now: datetime, times: TimeDisplay | None = None) -> str:
-    """The state cell: "Delivered", "Retry 2 of 3 at 14:05:10 (in 4m 10s)", "Failed for good…"."""
+    """The state cell: "Delivered", "Retry 2 of 3 at 14:05:10 CET (in 4m 10s)", "Failed…".
+
+    A retry more than a few seconds past its due time "was due at 14:05:10 CET": the record was
+    read before, and whether the retry ran since only a refresh can tell (:func:`state_tip`).
+    """
     from impilo_desk.contract import MAX_RETRIES, DeliveryPhase
     from impilo_desk.contract.retry import format_duration
 
@@ -81,9 +85,28 @@ def describe_state(state: DeliveryState, now: datetime, times: TimeDisplay | Non
         return state.describe(now)
     due = state.next_retry_at
     at = local_time(due, times, now)
+    retry = f"Retry {state.next_retry} of {MAX_RETRIES}"
+    if state.past_due(now):
+        return f"{retry} was due at {at}"
     left = due - now
     when = "due now" if left <= timedelta(0) else f"in {format_duration(left)}"
-    return f"Retry {state.next_retry} of {MAX_RETRIES} at {at} ({when})"
+    return f"{retry} at {at} ({when})"
+
+
+def state_tip(state: DeliveryState, now: datetime) -> str:
+    """The state tooltip's line on the next retry: when it is due (UTC); past it, what to do."""
+    from impilo_desk.contract import MAX_RETRIES, format_timestamp
+
+    due = state.next_retry_at
+    if due is None:
+        return ""
+    if not state.past_due(now):
+        return f"Next retry due {format_timestamp(due)} (UTC)"
+    return (
+        f"Retry {state.next_retry} of {MAX_RETRIES} was due {format_timestamp(due)} (UTC) and "
+        "had not run when these rows were read. Refresh (F5) to see whether it has run since; "
+        "the line below the table says how old the rows are."
+    )
 
 
 class LogsModel(NamedColumnsModel):
@@ -279,13 +302,15 @@ class LogsModel(NamedColumnsModel):
             return record.webhookUrl
         if column is LogColumn.STATE:
             state = self.state_at(row)
-            tips = []
-            if state.next_retry_at is not None:
-                tips.append(f"Next retry due {format_timestamp(state.next_retry_at)} (UTC)")
+            # the cell's text first: a narrow column cuts it
+            tips = [self.state_text(row)]
+            due = state_tip(state, self._current())
+            if due:
+                tips.append(due)
             manual = self._manual.get(record.id)
             if manual is not None:
                 tips.append(manual[1])
-            return "\n".join(tips) or None
+            return "\n".join(tips)
         return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt
 from PySide6.QtGui import QClipboard, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from impilo_desk.contract import EVENT_TYPES
 from impilo_desk.ui.kit.banners import MessageBanner, keep_room
 from impilo_desk.ui.kit.focus import buttons_of, tab_order
 from impilo_desk.ui.kit.tab import TabPage, action_button, page_action
+from impilo_desk.ui.logs.columns import MiddleElided, column_widths, sorted_width
 from impilo_desk.ui.logs.filters import LogsFilterBar
 from impilo_desk.ui.logs.local_filters import LocalFilterBar
 from impilo_desk.ui.logs.model import LogColumn, LogsModel
@@ -185,26 +185,40 @@ class LogsTab(TabPage):
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = table.horizontalHeader()
-        width = table.fontMetrics().horizontalAdvance
-        # The widest catalogue type as the table draws it (e.g. "reading.sleepMatDuration").
-        longest_type = max(EVENT_TYPES, key=width)
-        for column, sample in (
-            (LogColumn.CREATED, "2026-10-31 23:59:59 CEST  "),  # a date and a zone: not today
-            (LogColumn.WEBHOOK_ID, "Webhook "),
-            (LogColumn.TYPE, longest_type + "    "),
-            (LogColumn.STATUS, "no answer "),
-            (LogColumn.RETRIES, "Retries "),
-            (LogColumn.LAST_RETRY, "2026-10-31 23:59:59 CEST  "),
-            (LogColumn.STATE, "Retry 3 of 3 at 23:59:59 (in 59m 59s) · resent 23:59, 503        "),
-        ):
-            header.resizeSection(column, width(sample) + 12)
+        self._widths = column_widths(table)
+        self._widened: int | None = None  # the sorted column, widened for its arrow
+        for column, width in self._widths.items():
+            header.resizeSection(column, width)
+        # The URL takes the room left (about 270 px at 1280 px), cut in the middle so the host
+        # and the path's end stay in view; its tooltip has it whole. The other columns were
+        # sized for their longest text, which left the URL about 95 px at 1280 (unreadable).
         header.setSectionResizeMode(LogColumn.URL, QHeaderView.ResizeMode.Stretch)
+        table.setItemDelegateForColumn(LogColumn.URL, MiddleElided(table))
         header.setMinimumSectionSize(40)
+        # Titles stay in their normal weight: a selected row made every title bold (all its
+        # columns are selected), which says nothing and cut "Webhook" and "Last status".
+        header.setHighlightSections(False)
         # A click on a title sorts by it (the controller decides where: the local copy only).
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
+        header.sortIndicatorChanged.connect(self._fit_sorted_title)
         header.setSortIndicator(LogColumn.CREATED, Qt.SortOrder.DescendingOrder)
         return table
+
+    def _fit_sorted_title(self, section: int, _order: Qt.SortOrder) -> None:
+        """Widens the sorted column for its arrow if its title needs it (the URL gives way).
+
+        Only the column widened before goes back: widths the user dragged stay as they are.
+        """
+        header = self.table.horizontalHeader()
+        widened, self._widened = self._widened, None
+        if widened is not None and widened != section:
+            header.resizeSection(widened, self._widths[LogColumn(widened)])
+        if section in self._widths:
+            needed = sorted_width(header, LogColumn(section))
+            if header.sectionSize(section) < needed:
+                header.resizeSection(section, needed)
+                self._widened = section
 
     def _pager(self) -> QHBoxLayout:
         self.first_button = QPushButton("« First", self)
@@ -274,11 +288,10 @@ class LogsTab(TabPage):
             self.page_label.setText(
                 f"Page {page} of {pages}, total {total:,}" if pages else "No records"
             )
-        self.page_spin.blockSignals(True)
-        # Any page can be asked for: one past the end is answered in words, never clamped.
-        self.page_spin.setRange(1, MAX_PAGE)
-        self.page_spin.setValue(page)
-        self.page_spin.blockSignals(False)
+        with QSignalBlocker(self.page_spin):
+            # Any page can be asked for: one past the end is answered in words, never clamped.
+            self.page_spin.setRange(1, MAX_PAGE)
+            self.page_spin.setValue(page)
         self.first_button.setEnabled(page > 1)
         self.previous_button.setEnabled(page > 1)
         self.next_button.setEnabled(page < pages or capped)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, Signal
 
 from impilo_desk.services.failure_sentence import describe_error
 from impilo_desk.ui.kit.tab_controller import TabController
@@ -189,9 +189,9 @@ class ReadingsController(TabController[ReadingsTab]):
     def select_patient(self, patient_id: int | None) -> None:
         """Shows ``patient_id``'s readings: stored ones at once, then the API's, then live."""
         if patient_id is not None and self.view.selected_patient() != patient_id:
-            self.view.patient_combo.blockSignals(True)
-            self.view.patient_combo.setCurrentIndex(self.view.patient_combo.findData(patient_id))
-            self.view.patient_combo.blockSignals(False)
+            combo = self.view.patient_combo
+            with QSignalBlocker(combo):  # the list follows; no second select_patient
+                combo.setCurrentIndex(combo.findData(patient_id))
         self._stop_patient()
         self.patient_id = patient_id
         self._live.clear()  # the previous patient's (this one's are in the store, loaded below)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QDateTime, QSignalBlocker, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -182,9 +182,8 @@ class ReadingsTab(TabPage):
         """Chooses the custom range ``[start, end)`` (as if typed into its two fields)."""
         self.range_combo.setCurrentIndex(self.range_combo.findData(CUSTOM))
         for edit, value in ((self.from_edit, start), (self.to_edit, end)):
-            edit.blockSignals(True)
-            edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(value.timestamp())))
-            edit.blockSignals(False)
+            with QSignalBlocker(edit):
+                edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(value.timestamp())))
         self._custom_edited()
 
     def time_window(self, now: datetime) -> Window:
@@ -224,15 +223,12 @@ class ReadingsTab(TabPage):
 
     def set_patients(self, patients: list[tuple[int, str]], selected: int | None) -> None:
         """Fills the patient list with ``(id, name)`` pairs without emitting a change."""
-        self.patient_combo.blockSignals(True)
-        try:
+        with QSignalBlocker(self.patient_combo):
             self.patient_combo.clear()
             for pid, name in patients:
                 self.patient_combo.addItem(name, pid)
             index = self.patient_combo.findData(selected) if selected is not None else -1
             self.patient_combo.setCurrentIndex(max(index, 0) if patients else -1)
-        finally:
-            self.patient_combo.blockSignals(False)
 
     def selected_patient(self) -> int | None:
         """The chosen patient's id."""
