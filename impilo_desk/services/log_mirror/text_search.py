@@ -24,6 +24,7 @@ import bisect
 from typing import TYPE_CHECKING, Any
 
 from impilo_desk.services.log_mirror.covered import Cut, cut, hold
+from impilo_desk.services.log_mirror.presence import word_keys
 from impilo_desk.services.log_mirror.probe import checked, ids_json, matcher, probe
 from impilo_desk.services.log_mirror.terms import Terms
 from impilo_desk.services.log_mirror.text_index import TEXT_TABLES, words
@@ -76,8 +77,11 @@ class Index:
         docs: int | None,
         typed: list[str],
         huge: bool = False,
+        keys: list[tuple[str, list[Any]]] | None = None,
     ) -> None:
         self.store, self.table, self.query = store, table, query
+        self.keys = keys or []
+        """Conditions a group of rows meets when it may hold every word (:mod:`.presence`)."""
         self.matches = matcher(typed)
         """Checks a value in Python (see :func:`probe`); None: its words are not all ASCII."""
         self.size = _UNKNOWN if docs is None else docs  # an estimate, for the plan
@@ -299,25 +303,29 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
         asked.append(("logs_names", local.patient))
     found = []
     for table, text in asked:
-        parts, typed = [], []
+        parts, typed, keys = [], [], []
         docs: int | None = _UNKNOWN
         for word in words(text):
             terms = expand(store, table, word)
+            known = None if isinstance(terms, int) else [t for t, _ in terms]
+            key = word_keys(known, word) if table == "logs_text" else None
             if isinstance(terms, int) and terms > HUGE:  # a question of its own, probed only
-                found.append(Index(store, table, f'"{word}"*', None, [word], huge=True))
-            elif isinstance(terms, int):  # too many terms: FTS5's prefix query
+                found.append(Index(store, table, f'"{word}"*', None, [word], huge=True,
+                                   keys=[key] if key else None))  # fmt: skip
+                continue
+            if isinstance(terms, int):  # too many terms: FTS5's prefix query
                 parts.append(f'"{word}"*')
-                typed.append(word)
                 docs = None
             elif not terms:
                 return None
             else:
                 parts.append("(" + " OR ".join(f'"{t}"' for t, _ in terms) + ")")
-                typed.append(word)
                 if docs is not None:  # a row has every word: at most the rarest's rows
                     docs = min(docs, sum(n for _, n in terms))
+            typed.append(word)
+            keys += [key] if key else []
         if parts:  # the words together ("a AND b" has what has both)
-            found.append(Index(store, table, " AND ".join(parts), docs, typed))
+            found.append(Index(store, table, " AND ".join(parts), docs, typed, keys=keys))
     return found
 
 
