@@ -20,7 +20,14 @@ import pytest
 
 from impilo_desk.client import LogFilters
 from impilo_desk.contract import WebhookLog
-from impilo_desk.services.log_mirror import MirrorStore, presence, probe, text_index, text_search
+from impilo_desk.services.log_mirror import (
+    MirrorStore,
+    capped,
+    presence,
+    probe,
+    text_index,
+    text_search,
+)
 from impilo_desk.services.log_mirror import search as plan
 from impilo_desk.services.log_mirror.search import LocalFilters, LogSort, search
 from impilo_desk.services.log_mirror.text_search import CHECK_COST
@@ -64,6 +71,18 @@ WAYS: dict[str, dict[str, Any]] = {
         "_CHUNK": 7,
     },
     "words of many terms probed, capped early": {"TERMS": 1, "HUGE": 2, "_DENSE": 0, "cap": 9},
+    "capped early: a name and a word counted in the payload index": {
+        "cap": 3,
+        "capped._LIKELY": 0,
+        "capped._FEW": 0,
+        "capped._CHUNK": 2,
+    },
+    "capped early: the payload index tried first, given up": {
+        "cap": 3,
+        "capped._LIKELY": 0,
+        "capped._FEW": 2,
+        "capped._CHUNK": 4,
+    },
 }
 
 
@@ -102,6 +121,7 @@ def _questions(held: list[WebhookLog], now: datetime) -> list[tuple[LogFilters, 
         LocalFilters(patient="13", text="120"),
         LocalFilters(patient="amara"),
         LocalFilters(patient="amara", text="bp7450"),
+        LocalFilters(patient="amara", text="not"),  # bodies not JSON have the name, no patient
         LocalFilters(patient="nwosu", text="503"),
         LocalFilters(patient="josé", text="value"),
         LocalFilters(patient="van wyk"),
@@ -157,6 +177,8 @@ def test_every_way_of_searching_gives_the_brute_force_rows(
             monkeypatch.setattr(text_search, "CHECK_COST", dict.fromkeys(CHECK_COST, value))
             value = dict.fromkeys(text_search.PROBE_COST, value)
         where = {"_MAX_BATCH": plan, "_PIECE": probe}.get(name, text_search)
+        if name.startswith("capped."):
+            where, name = capped, name.removeprefix("capped.")
         monkeypatch.setattr(where, name, value)
     now = NOW  # the same rows for every way
     store = MirrorStore(tmp_path / "m.sqlite3")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from impilo_desk.services.log_mirror import presence
+from impilo_desk.services.log_mirror.capped import enough
 from impilo_desk.services.log_mirror.store import _record, to_ms
 from impilo_desk.services.log_mirror.text_index import STATE_SQL
 from impilo_desk.services.log_mirror.text_search import Index, keep, match_ids, questions
@@ -200,11 +201,15 @@ def _search_text(
 
     The matches are found in row id order from the smallest set (an index's, by its terms'
     row counts, or the other filters'), checked against the rest span by span, up to one past
-    the cap. Up to the cap those are the matches, sorted for the page; past it, the sort
-    index is walked in growing batches, each batch checked the same way (leaving out groups
-    of a webhook, type or URL whose rows cannot hold a word: :mod:`.presence`).
+    the cap (a word and a name may tell sooner that they are past it: :mod:`.capped`). Up to
+    the cap those are the matches, sorted for the page; past it, the sort index is walked in
+    growing batches, each batch checked the same way (leaving out groups of a webhook, type
+    or URL whose rows cannot hold a word: :mod:`.presence`).
     """
-    ids = match_ids(store, where, args, texts, COUNT_CAP)
+    # past the cap any matches tell the count: maybe found sooner than the first ones
+    ids = enough(store, where, texts, COUNT_CAP + 1) or match_ids(
+        store, where, args, texts, COUNT_CAP
+    )
     counted = len(ids)
     capped = counted > COUNT_CAP
     offset = (max(1, page) - 1) * size

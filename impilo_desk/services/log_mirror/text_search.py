@@ -82,6 +82,9 @@ class Index:
         self.store, self.table, self.query = store, table, query
         self.keys = keys or []
         """Conditions a group of rows meets when it may hold every word (:mod:`.presence`)."""
+        self.typed = typed
+        self.leads: list[str] | None = None
+        """Of each word, its term with the most rows (None: a word's terms are not known)."""
         self.matches = matcher(typed)
         """Checks a value in Python (see :func:`probe`); None: its words are not all ASCII."""
         self.size = _UNKNOWN if docs is None else docs  # an estimate, for the plan
@@ -304,6 +307,7 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
     found = []
     for table, text in asked:
         parts, typed, keys = [], [], []
+        leads: list[str] | None = []
         docs: int | None = _UNKNOWN
         for word in words(text):
             terms = expand(store, table, word)
@@ -315,17 +319,19 @@ def questions(store: MirrorStore, local: LocalFilters) -> list[Index] | None:
                 continue
             if isinstance(terms, int):  # too many terms: FTS5's prefix query
                 parts.append(f'"{word}"*')
-                docs = None
+                docs, leads = None, None
             elif not terms:
                 return None
             else:
                 parts.append("(" + " OR ".join(f'"{t}"' for t, _ in terms) + ")")
+                leads = None if leads is None else [*leads, max(terms, key=lambda t: t[1])[0]]
                 if docs is not None:  # a row has every word: at most the rarest's rows
                     docs = min(docs, sum(n for _, n in terms))
             typed.append(word)
             keys += [key] if key else []
         if parts:  # the words together ("a AND b" has what has both)
             found.append(Index(store, table, " AND ".join(parts), docs, typed, keys=keys))
+            found[-1].leads = leads
     return found
 
 
