@@ -10,6 +10,9 @@ A word typed in a filter matches the words of the payload that *begin* with it,
 case-insensitively: "amara" finds "Amara" and "Amaranth", "503" finds "503", not "1503".
 :func:`words` is that rule in Python.
 
+The word beginnings of each webhook's, type's and URL's rows are kept beside them
+(:mod:`.presence`), written with the rows.
+
 A mirror made before this schema is indexed when it is first opened (:func:`ensure`).
 """
 
