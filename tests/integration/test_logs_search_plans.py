@@ -76,12 +76,14 @@ WAYS: dict[str, dict[str, Any]] = {
         "capped._LIKELY": 0,
         "capped._FEW": 0,
         "capped._CHUNK": 2,
+        "capped._MOST": 3,  # the name's rows in a chunk's span: a few read, or many
     },
     "capped early: the payload index tried first, given up": {
         "cap": 3,
         "capped._LIKELY": 0,
         "capped._FEW": 2,
         "capped._CHUNK": 4,
+        "capped._MOST": 4,
     },
 }
 

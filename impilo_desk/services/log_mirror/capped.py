@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from impilo_desk.services.log_mirror.store import MirrorStore
 
 _CHUNK = 2000
+_MOST = 8192  # ids in one Python call (it holds the GIL)
 _LIKELY = 2
 """Only tried when the sets' expected overlap (the name's rows, times the share of all rows
 the text has) is this many times the matches wanted."""
@@ -56,11 +57,18 @@ def enough(
     matches: list[int] = []
     last, first = -(2**63), True
     while len(matches) < wanted:
-        ids = [r[0] for r in store.query(sql, [query, last, _CHUNK])]
+        # most are matches: no more than are wanted (their name's span: about as many again)
+        chunk = min(_MOST // 2, max(_CHUNK, wanted - len(matches)))
+        ids = [r[0] for r in store.query(sql, [query, last, chunk])]
         if not ids:
             return None  # too few this way: the complete way counts them
-        kept = keep(store, [], [], names, ids)
-        if first and len(ids) == _CHUNK and len(kept) < _FEW * len(ids):
+        span = names[0].span(ids[0], ids[-1], _MOST)
+        if span is None:  # the name's rows there are many: checked in SQLite
+            kept = keep(store, [], [], names, ids)
+        else:  # as many as the ids, about: a set of them checks
+            has = set(span)
+            kept = [i for i in ids if i in has]
+        if first and len(ids) == chunk and len(kept) < _FEW * len(ids):
             return None
         matches += kept
         last, first = ids[-1], False
