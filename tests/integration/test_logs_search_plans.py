@@ -10,6 +10,8 @@ left out of the query) are asked too, with and without rows that have no URL.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,14 @@ import pytest
 
 from impilo_desk.client import LogFilters
 from impilo_desk.contract import WebhookLog
-from impilo_desk.services.log_mirror import MirrorStore, probe, text_search
+from impilo_desk.services.log_mirror import (
+    MirrorStore,
+    capped,
+    presence,
+    probe,
+    text_index,
+    text_search,
+)
 from impilo_desk.services.log_mirror import search as plan
 from impilo_desk.services.log_mirror.search import LocalFilters, LogSort, search
 from impilo_desk.services.log_mirror.text_search import CHECK_COST
@@ -62,6 +71,20 @@ WAYS: dict[str, dict[str, Any]] = {
         "_CHUNK": 7,
     },
     "words of many terms probed, capped early": {"TERMS": 1, "HUGE": 2, "_DENSE": 0, "cap": 9},
+    "capped early: a name and a word counted in the payload index": {
+        "cap": 3,
+        "capped._LIKELY": 0,
+        "capped._FEW": 0,
+        "capped._CHUNK": 2,
+        "capped._MOST": 3,  # the name's rows in a chunk's span: a few read, or many
+    },
+    "capped early: the payload index tried first, given up": {
+        "cap": 3,
+        "capped._LIKELY": 0,
+        "capped._FEW": 2,
+        "capped._CHUNK": 4,
+        "capped._MOST": 4,
+    },
 }
 
 
@@ -100,6 +123,7 @@ def _questions(held: list[WebhookLog], now: datetime) -> list[tuple[LogFilters, 
         LocalFilters(patient="13", text="120"),
         LocalFilters(patient="amara"),
         LocalFilters(patient="amara", text="bp7450"),
+        LocalFilters(patient="amara", text="not"),  # bodies not JSON have the name, no patient
         LocalFilters(patient="nwosu", text="503"),
         LocalFilters(patient="josé", text="value"),
         LocalFilters(patient="van wyk"),
@@ -118,9 +142,10 @@ _TRUTH: dict[str, list[int | None]] = {}  # the brute force is slow: its answers
 
 def _check(store: MirrorStore, held: list[WebhookLog], now: datetime, cap: int | None) -> int:
     checked = 0
-    sorts = [LogSort(), LogSort("status", False), LogSort("type"), LogSort("state", False)]
+    sorts = [LogSort(), LogSort("status", False), LogSort("type"), LogSort("state", False),
+             LogSort("webhook", False), LogSort("url")]  # fmt: skip
     for n, (filters, local) in enumerate(_questions(held, now)):
-        for sort in (sorts[0], sorts[1 + n % 3]):
+        for sort in (sorts[0], sorts[1 + n % 5]):
             key = repr((len(held), filters, local, sort))
             if key not in _TRUTH:
                 _TRUTH[key] = brute(held, filters, local, sort)
@@ -154,6 +179,8 @@ def test_every_way_of_searching_gives_the_brute_force_rows(
             monkeypatch.setattr(text_search, "CHECK_COST", dict.fromkeys(CHECK_COST, value))
             value = dict.fromkeys(text_search.PROBE_COST, value)
         where = {"_MAX_BATCH": plan, "_PIECE": probe}.get(name, text_search)
+        if name.startswith("capped."):
+            where, name = capped, name.removeprefix("capped.")
         monkeypatch.setattr(where, name, value)
     now = NOW  # the same rows for every way
     store = MirrorStore(tmp_path / "m.sqlite3")
@@ -217,3 +244,107 @@ def test_a_word_asked_before_finds_the_rows_written_since(tmp_path: Path) -> Non
     assert _ids(store, text="thand") == {1, 2, 3, 4}
     assert _ids(store, patient="thand") == {1, 2, 3, 4}
     store.close()
+
+
+_GROUPS_WORDS = ["reading", "read", "re", "r", "readingtimestamp", "josé", "zoë", "jos", "1",
+                 "12", "value 1", "created", "omron", "reading zoë", "ünïcode", "a", "w",
+                 "p"]  # fmt: skip
+
+
+def _grouped_logs(now: datetime) -> list[WebhookLog]:
+    """Rows whose webhooks, types and URLs hold different words: the patients' events no
+    "reading", one webhook's readings no "omron"; names in UTF-8 (not escaped); some rows
+    without a webhook, a type or a URL."""
+    names = [("José", "Zoë"), ("Amara", "Ünïcode"), ("Zoë", "Botha")]
+    logs = []
+    for n in range(1, 121):
+        hook = n % 5
+        kind = ["patient.created", "reading.weight", "reading.bloodPressure", "patient.updated",
+                "reading.weight"][hook]  # fmt: skip
+        first, last = names[n % 3]
+        person = {"id": n % 7, "firstName": first, "lastName": last}
+        if kind.startswith("patient."):
+            body: dict[str, Any] = {"id": n, "type": kind, "payload": person}
+        else:
+            device = "Omron BP7450" if hook != 4 else "Withings"
+            reading = {"readingTimestamp": n, "value": n % 13, "device": device, "patient": person}
+            body = {"id": n, "type": kind, "payload": reading}
+        logs.append(WebhookLog(
+            id=n, webhookId=None if n % 17 == 0 else hook,
+            webhookType=None if n % 19 == 0 else kind,
+            webhookUrl=None if n % 23 == 0 else f"https://h{hook}.example.org/in",
+            payload=None if n % 29 == 0 else json.dumps(body, ensure_ascii=False),
+            createTimestamp=now - timedelta(minutes=n), lastResponseStatus=200, retryAttempts=0,
+        ))  # fmt: skip
+    return logs
+
+
+def _check_groups(store: MirrorStore, held: list[WebhookLog]) -> int:
+    checked = 0
+    for word in _GROUPS_WORDS:
+        for column in presence.GROUPED:
+            for descending in (False, True):
+                sort, local = LogSort(column, descending), LocalFilters(text=word)
+                expected = brute(held, LogFilters(), local, sort)
+                found = search(store, None, local, sort, page=1, size=1000)
+                assert [r.id for r in found.rows] == expected, (word, sort)
+                paged: list[int | None] = []  # page by page: slices of the same order
+                for n in range(1, len(expected) // 9 + 2):
+                    paged += [r.id for r in search(store, None, local, sort, n, 9).rows]
+                assert paged == expected, (word, sort)
+                checked += len(expected)
+    return checked
+
+
+def test_a_sort_by_group_skips_only_groups_that_cannot_hold_the_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plan, "COUNT_CAP", 3)  # past it: the sort index is walked
+    monkeypatch.setattr(plan, "_FIRST_BATCH", 2)
+    store = MirrorStore(tmp_path / "m.sqlite3")
+    held = _grouped_logs(NOW)
+    for start in range(0, len(held), 40):  # written in pages, as a sync writes them
+        store.upsert(held[start : start + 40])
+    found = [(w, i.keys) for w in ("reading", "omron") for i in text_search.questions(
+        store, LocalFilters(text=w)) or []]  # fmt: skip
+    by_type = {w: presence.groups(store, "webhook_type", k, False) for w, k in found}
+    assert "patient.created" not in by_type["reading"]  # skipped: its rows lack the word
+    assert "reading.weight" in by_type["omron"]  # one of its webhooks has it
+    assert _check_groups(store, held) > 500
+    # a row changes webhook, type and payload: its new group holds its new words
+    moved = held[0].model_copy(update={
+        "webhookId": 3, "webhookType": "patient.updated", "webhookUrl": "https://h3.example.org/in",
+        "payload": '{"note":"reading Omron zoë"}',
+    })  # fmt: skip
+    store.upsert([moved])
+    assert _check_groups(store, [moved, *held[1:]]) > 500
+    store.close()
+
+
+def test_a_copy_of_the_previous_schema_gets_its_groups_on_first_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plan, "COUNT_CAP", 3)
+    path = tmp_path / "m.sqlite3"
+    store = MirrorStore(path)
+    held = _grouped_logs(NOW)
+    store.upsert(held)
+    store.close()
+    conn = sqlite3.connect(path)  # what version 3 had: no groups, the type index without retries
+    conn.executescript(
+        "DROP TABLE logs_presence; DROP INDEX logs_by_type; CREATE INDEX logs_by_type ON logs "
+        "(webhook_type, create_ms, webhook_id, last_status, retry_attempts);"
+        "PRAGMA user_version = 3;"
+    )
+    conn.close()
+    store = MirrorStore(path)
+    assert store.query("PRAGMA user_version") == [(text_index.SEARCH_VERSION,)]
+    columns = [r[2] for r in store.query("PRAGMA index_info(logs_by_type)")]
+    assert columns[-1] == "last_retry_ms"
+    assert _check_groups(store, held) > 500
+    store.close()
+
+
+def test_the_groups_index_payloads_as_the_text_index_does() -> None:
+    # the table's scratch index must make the terms the payload index makes
+    assert presence._TOKENIZE == text_index.TOKENIZE

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from impilo_desk.services.log_mirror import presence
+from impilo_desk.services.log_mirror.capped import enough
 from impilo_desk.services.log_mirror.store import _record, to_ms
 from impilo_desk.services.log_mirror.text_index import STATE_SQL
 from impilo_desk.services.log_mirror.text_search import Index, keep, match_ids, questions
@@ -199,10 +201,15 @@ def _search_text(
 
     The matches are found in row id order from the smallest set (an index's, by its terms'
     row counts, or the other filters'), checked against the rest span by span, up to one past
-    the cap. Up to the cap those are the matches, sorted for the page; past it, the sort
-    index is walked in growing batches, each batch checked the same way.
+    the cap (a word and a name may tell sooner that they are past it: :mod:`.capped`). Up to
+    the cap those are the matches, sorted for the page; past it, the sort index is walked in
+    growing batches, each batch checked the same way (leaving out groups of a webhook, type
+    or URL whose rows cannot hold a word: :mod:`.presence`).
     """
-    ids = match_ids(store, where, args, texts, COUNT_CAP)
+    # past the cap any matches tell the count: maybe found sooner than the first ones
+    ids = enough(store, where, texts, COUNT_CAP + 1) or match_ids(
+        store, where, args, texts, COUNT_CAP
+    )
     counted = len(ids)
     capped = counted > COUNT_CAP
     offset = (max(1, page) - 1) * size
@@ -242,21 +249,47 @@ def _dense_ids(
     sort: LogSort,
     wanted: int,
 ) -> list[int]:
-    """The first ``wanted`` matches in sort order, when matches are many (past the cap)."""
+    """The first ``wanted`` matches in sort order, when matches are many (past the cap).
+
+    Sorted by a column of :data:`.presence.GROUPED`, the groups of its values whose rows
+    cannot hold a word are not walked (:func:`.presence.groups`).
+    """
     _, _, order = _order(sort)
-    where_sql = " WHERE " + " AND ".join(where) if where else ""
-    walk = f"SELECT id FROM logs INDEXED BY {SORT_INDEX[sort.column]}{where_sql} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608, E501 - fixed fragments
     found: list[int] = []
-    read, batch = 0, _FIRST_BATCH
-    while len(found) < wanted:
-        rows = [r[0] for r in store.query(walk, [*args, batch, read])]
-        if not rows:
+    batch = _FIRST_BATCH
+    for group, group_args in _groups(store, texts, sort):
+        conditions = [group] if group else []
+        where_sql = " WHERE " + " AND ".join(conditions + where) if conditions or where else ""
+        walk = f"SELECT id FROM logs INDEXED BY {SORT_INDEX[sort.column]}{where_sql} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608, E501 - fixed fragments
+        read = 0
+        while len(found) < wanted:
+            rows = [r[0] for r in store.query(walk, [*group_args, *args, batch, read])]
+            if not rows:
+                break
+            read += len(rows)
+            kept = set(keep(store, [], [], texts, rows))
+            found.extend(i for i in rows if i in kept)
+            batch = min(4 * batch, _MAX_BATCH)
+        if len(found) >= wanted:
             break
-        read += len(rows)
-        kept = set(keep(store, [], [], texts, rows))
-        found.extend(i for i in rows if i in kept)
-        batch = min(4 * batch, _MAX_BATCH)
     return found[:wanted]
+
+
+def _groups(store: MirrorStore, texts: list[Index], sort: LogSort) -> list[tuple[str, list[Any]]]:
+    """The parts of the sort order to walk, in order: each a condition and its values.
+
+    One part (no condition) for every row, unless groups of the sort column's values can be
+    told to hold no match: then each group that may, and the rows without a value (those are
+    in no group of :mod:`.presence`: always walked; first ascending, last descending).
+    """
+    column = presence.GROUPED.get(sort.column)
+    keys = [key for index in texts for key in index.keys]
+    if column is None or not keys:
+        return [("", [])]
+    values = presence.groups(store, column, keys, sort.descending)
+    parts = [(f"{column} = ?", [value]) for value in values]
+    missing: tuple[str, list[Any]] = (f"{column} IS NULL", [])
+    return [*parts, missing] if sort.descending else [missing, *parts]
 
 
 def _conditions(

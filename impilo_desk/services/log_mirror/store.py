@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from impilo_desk.contract import MAX_RETRIES, WebhookLog
-from impilo_desk.services.log_mirror import text_index
+from impilo_desk.services.log_mirror import presence, text_index
 from impilo_desk.services.log_mirror.terms import TermsCache
 from impilo_desk.services.log_mirror.text_index import PATIENT_NAME_SQL, TEXT_TABLES
 
@@ -239,6 +239,7 @@ class MirrorStore:
                 before = text_index.indexed_values(conn, ids)
                 conn.executemany(_UPSERT, rows)
                 after = text_index.reindex(conn, ids, before)
+                presence.record(conn, sorted(after))  # the rows as written (a superset stays)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -265,7 +266,7 @@ class MirrorStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 text_index.unindex_all(conn)
-                for table in ("logs", "hourly", "meta"):
+                for table in ("logs", "hourly", "meta", "logs_presence"):
                     conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
                 conn.execute("INSERT OR REPLACE INTO source (id, url) VALUES (1, ?)", (url,))
                 conn.execute("COMMIT")

@@ -10,6 +10,9 @@ A word typed in a filter matches the words of the payload that *begin* with it,
 case-insensitively: "amara" finds "Amara" and "Amaranth", "503" finds "503", not "1503".
 :func:`words` is that rule in Python.
 
+The word beginnings of each webhook's, type's and URL's rows are kept beside them
+(:mod:`.presence`), written with the rows.
+
 A mirror made before this schema is indexed when it is first opened (:func:`ensure`).
 """
 
@@ -20,7 +23,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-SEARCH_VERSION = 3  # 2 kept the text indexes by triggers
+from impilo_desk.services.log_mirror import presence
+
+SEARCH_VERSION = 4  # 3: no ``logs_presence``, the type index without the last retry time;
+# 2 kept the text indexes by triggers
 TOKENIZE = "unicode61 remove_diacritics 0"
 _CHUNK = 500  # ids a statement (SQLite allows at least 999 parameters)
 _WORD = re.compile(r"[^\W_]+")  # unicode61's tokens: runs of letters and digits
@@ -42,7 +48,8 @@ event's payload itself, or a reading's ``patient``); NULL for a body that is not
 
 _FILTERED = "webhook_id, last_status, retry_attempts"  # in each sort index: checked in it
 SORT_INDEXES = {  # each sortable column, the create time (and id) as the tie-break
-    "logs_by_type": f"webhook_type, create_ms, {_FILTERED}",
+    # the type with every filter of the API: a filter of them all is met in it alone
+    "logs_by_type": f"webhook_type, create_ms, {_FILTERED}, last_retry_ms",
     "logs_by_url": f"webhook_url, create_ms, {_FILTERED}",
     "logs_by_status": "last_status, create_ms, webhook_id, retry_attempts",
     "logs_by_retries": "retry_attempts, create_ms, webhook_id, last_status",
@@ -85,28 +92,16 @@ def ensure(conn: sqlite3.Connection) -> None:
     if version >= SEARCH_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
-    if version == 2:  # the same indexes, kept by triggers: the store keeps them now
-        for statement in _TRIGGERS:
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
-        conn.execute("COMMIT")
-        return
     try:
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(logs)")}
-        if "patient_name" not in columns:
-            conn.execute("ALTER TABLE logs ADD COLUMN patient_name TEXT")
-            conn.execute(
-                "UPDATE logs SET patient_name = "  # noqa: S608 - a fixed expression
-                + PATIENT_NAME_SQL.format(p="payload")
-                + " WHERE payload IS NOT NULL"
-            )
-        for statement in _OLD:
-            conn.execute(statement)
-        for name, columns_sql in SORT_INDEXES.items():
-            conn.execute(f"CREATE INDEX {name} ON logs ({columns_sql})")
-        for statement in _statements(_FTS):
-            conn.execute(statement)
-        rebuild(conn)
+        if version in (2, 3):  # its text indexes stay (2 kept them by triggers: the store does)
+            for statement in _TRIGGERS:
+                conn.execute(statement)
+            conn.execute("DROP INDEX IF EXISTS logs_by_type")  # 3's had no last retry time
+            conn.execute(f"CREATE INDEX logs_by_type ON logs ({SORT_INDEXES['logs_by_type']})")
+            presence.create(conn)
+            presence.fill(conn)
+        else:
+            _make(conn)
         conn.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
@@ -114,6 +109,26 @@ def ensure(conn: sqlite3.Connection) -> None:
         raise
     if conn.execute("SELECT EXISTS (SELECT 1 FROM logs)").fetchone()[0]:
         conn.execute("ANALYZE")  # the planner's statistics (bounded by analysis_limit)
+
+
+def _make(conn: sqlite3.Connection) -> None:
+    """The whole search schema, on a new file or one older than version 2."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(logs)")}
+    if "patient_name" not in columns:
+        conn.execute("ALTER TABLE logs ADD COLUMN patient_name TEXT")
+        conn.execute(
+            "UPDATE logs SET patient_name = "  # noqa: S608 - a fixed expression
+            + PATIENT_NAME_SQL.format(p="payload")
+            + " WHERE payload IS NOT NULL"
+        )
+    for statement in _OLD:
+        conn.execute(statement)
+    for name, columns_sql in SORT_INDEXES.items():
+        conn.execute(f"CREATE INDEX {name} ON logs ({columns_sql})")
+    for statement in _statements(_FTS):
+        conn.execute(statement)
+    presence.create(conn)
+    rebuild(conn)
 
 
 def attach_terms(conn: sqlite3.Connection) -> None:
@@ -138,9 +153,10 @@ def attach_terms(conn: sqlite3.Connection) -> None:
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
-    """Indexes every row again (an old copy, or rows written without :func:`index_ids`)."""
+    """Indexes every row again (an old copy, or rows written around the store's writes)."""
     for table in TEXT_TABLES:
         conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")  # noqa: S608 - fixed
+    presence.fill(conn)
 
 
 def indexed_values(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
