@@ -60,10 +60,10 @@ class EventsFilterBar(QWidget):
         self.time_box = QComboBox(self)
         self.time_box.setAccessibleName("Time range")
         self.time_box.addItems(list(PRESETS))
-        now = now()
-        self.from_edit = QDateTimeEdit(now.addDays(-1), self)
+        made = now()
+        self.from_edit = QDateTimeEdit(made.addDays(-1), self)
         self.from_edit.setAccessibleName("Received from")
-        self.to_edit = QDateTimeEdit(now.addSecs(3600), self)
+        self.to_edit = QDateTimeEdit(made.addSecs(3600), self)
         self.to_edit.setAccessibleName("Received until")
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
