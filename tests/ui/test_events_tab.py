@@ -118,7 +118,7 @@ def test_search_by_payload_word_and_patient_name(
         bar.search_edit.setText("inflat*")
     qtbot.waitUntil(lambda: world.ids() == [cuff], timeout=WAIT_MS)
     label = world.tab.view.count_label
-    qtbot.waitUntil(lambda: label.text() == "1 matching events", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: label.text() == "1 matching event", timeout=WAIT_MS)
     bar.search_edit.clear()
     bar.patient_edit.setText("sip")
     qtbot.waitUntil(lambda: world.ids() == [sipho], timeout=WAIT_MS)
@@ -246,7 +246,10 @@ def test_combined_filters_equal_a_brute_force_filter_and_pruning_keeps_the_cap(
     assert expected  # the case is not empty
     qtbot.waitUntil(lambda: world.ids() == expected, timeout=WAIT_MS)
     qtbot.waitUntil(
-        lambda: world.tab.view.count_label.text() == f"{len(expected)} matching events",
+        lambda: (
+            world.tab.view.count_label.text()
+            == f"{len(expected)} matching event{'s' if len(expected) != 1 else ''}"
+        ),
         timeout=WAIT_MS,
     )
     # The cap: at most 100 events kept (the smallest setting) of 110.

@@ -77,3 +77,26 @@ def test_a_new_secret_says_what_to_do_on_the_relay_then_how_deliveries_fare(
         timeout=15_000,
     )
     assert "the secrets differ" in tab.view.relay_state.text()
+
+
+def test_the_secret_tab_says_how_deliveries_to_the_relay_fare_before_any_change(
+    qtbot, world: World, sandbox, relay
+):
+    with sandbox.client() as api:
+        api.post("/api/v3/webhook-secret", json={"secret": relay.secret}).raise_for_status()
+        api.post("/api/v3/webhook", json={"type": "reading.weight", "url": relay.ingest_url})
+        patient = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
+        patient_id = int(api.post("/api/v3/patient", json=patient).raise_for_status().json()["id"])
+    connect(qtbot, world, sandbox, relay)
+    tab = world.desk.secret
+    qtbot.waitUntil(lambda: tab.view.relay_state.text() != "—", timeout=10_000)
+    assert tab.view.relay_state.text() == "Impilo sent nothing to the relay in the last hour."
+    fire_weight(sandbox, patient_id)
+    label = world.desk.window.status.relay_label
+    qtbot.waitUntil(lambda: label.text().startswith("Relay: live"), timeout=15_000)
+    with qtbot.waitSignal(tab.loaded, timeout=10_000):
+        tab.view.refresh_action.trigger()  # it said "—" until a change of the secret (Xvfb)
+    succeed = re.compile(
+        r"^Impilo's deliveries to the relay succeed \(last at \d\d:\d\d:\d\d \S+\)\.$"
+    )
+    assert succeed.match(tab.view.relay_state.text()), tab.view.relay_state.text()

@@ -119,3 +119,14 @@ def test_the_secret_is_in_a_monospace_font_and_its_store_is_named_once(desk):
     view.show_state(True, True)
     line = f"{view.store_caption.text()} {view.keyring_state.text()}"
     assert line.count("memory (demo only)") == 1
+
+
+def test_an_emptied_field_does_not_say_there_is_no_secret(qtbot, desk, parts):
+    api, _store = parts
+    view = desk.secret.view
+    assert view.secret_edit.placeholderText() == "No secret yet: type one or generate one"
+    api.secret = "old-secret-0123456789abcdef"
+    with qtbot.waitSignal(desk.secret.loaded, timeout=5000):
+        view.refresh_action.trigger()
+    view.secret_edit.clear()  # the user empties the field to type another
+    assert view.secret_edit.placeholderText() == "Type a new secret or generate one"

@@ -138,3 +138,36 @@ def test_a_message_beside_a_field_moves_no_field_and_goes_when_fixed(qtbot, desk
     retype(qtbot, form.inputs["systolic"], "120")  # fixed: the message and the banner go
     assert not tab.banner.isVisible()
     assert tab.banner.geometry() == banner_room  # its room stays: nothing below moves up
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("1,000", "1000 or 1"), ("1.000", "1000 or 1")])
+def test_a_number_with_a_thousands_separator_is_refused_not_read_as_one(qtbot, desk, typed, meant):
+    tab = desk.test_events.view
+    tab.select_kind("weight")
+    form = tab.current_form()
+    retype(qtbot, form.inputs["weight"], typed)  # "1,000" lbs was fired as 1 lb (Xvfb)
+    with qtbot.waitSignal(desk.test_events.blocked, timeout=2_000):
+        tab.fire_action.trigger()
+    assert form.message("weight") == f"Weight: “{typed}” could be {meant}; type one."
+    assert tab.banner.text == form.message("weight")
+    assert "fire_test" not in desk.api.calls
+    retype(qtbot, form.inputs["weight"], "1000")
+    assert form.message("weight") == ""
+    assert tab.banner.text == ""  # the banner goes with its cause
+    assert form.values()["weight"] == 1000
+
+
+def test_typed_rates_make_the_ecg_strip_they_claim(qtbot, desk):
+    tab = desk.test_events.view
+    tab.select_kind("ecg")
+    form = tab.current_form()
+    assert form.values()["samples"] is None
+    retype(qtbot, form.inputs["heartRate"], "70")
+    assert form.values()["samples"] is None  # no sampling rate yet
+    retype(qtbot, form.inputs["samplingFrequency"], "250")  # an ECG was sent with no strip
+    values = form.values()
+    assert len(values["samples"]) == 2500
+    assert "2500 samples, 10 s" in form.inputs["samples"].text()
+    assert _beats(values["samples"], 250) == pytest.approx(70, abs=8)
+    form.set_values({})  # emptied: it says how a strip comes
+    assert "type both rates" in form.inputs["samples"].text()

@@ -200,3 +200,11 @@ def test_not_confirmed_types_say_what_that_means(qtbot):
     assert "Impilo may refuse the webhook or send a different payload" in dialog.description.text()
     documented = dialog.type_combo.findData("reading.bloodPressure")
     assert dialog.type_combo.itemData(documented, Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_no_local_copy_is_not_said_in_the_red_of_a_failed_sync(qtbot, desk):
+    view = desk.webhooks.view
+    view.show_sync_line("Local copy: sync failed (refused).", failed=True)  # the session before
+    start(qtbot, desk)  # a session with no local copy of the log (as while the demo restarts)
+    assert view.sync_label.text() == "No local copy of the delivery log for this profile."
+    assert not view.sync_label.font().bold()

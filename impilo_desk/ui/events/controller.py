@@ -205,6 +205,7 @@ class EventsController(TabController[EventsTab]):
         f = self.current_filter()
         if f.start is not None and f.end is not None and f.start >= f.end:
             self.view.filters.range_note.setText("“From” must be before “until”.")
+            self._refuse_filter()
             return
         self.view.filters.range_note.clear()
         if f.needs_index and not store.search_ready and not await self._build_index(store):
@@ -214,11 +215,14 @@ class EventsController(TabController[EventsTab]):
         try:
             rows, count = await asyncio.to_thread(store.page_and_count, f, PAGE)
         except SearchSyntaxError as exc:
-            self.view.banner.show_error(str(exc))
+            if gen == self._gen and alive(self.view):
+                self.view.banner.show_error(str(exc))
+                self._refuse_filter()
             return
         if gen != self._gen or not alive(self.view):
             return
         self.view.banner.clear()
+        self.view.export_all_action.setEnabled(True)
         if f.text.strip() and not await asyncio.to_thread(store.search_syntax_ok, f):
             self.view.banner.show_info(
                 f'“{f.text.strip()}” is not search syntax (words, "a phrase", prefix*, '
@@ -233,10 +237,27 @@ class EventsController(TabController[EventsTab]):
         self.loaded.emit(len(rows))
         self.counted.emit(count)
 
+    def _refuse_filter(self) -> None:
+        """Empties the table while a filter cannot be used (unreadable search, empty range).
+
+        Rows left from the filter before would look filtered by the one shown, new events
+        would join them, and Export all matches would export them (found under Xvfb).
+        """
+        self._gen += 1  # a page or live match of the filter before comes too late
+        self._filter = None
+        self._arrived.clear()
+        self._held_rows.clear()
+        self.view.held_label.clear()
+        self.model.reset([], more=False)
+        self.detail.clear()
+        self.count = 0
+        self.view.count_label.setText("No events shown: correct the filter above.")
+        self.view.export_all_action.setEnabled(False)
+
     def _show_count(self) -> None:
         f = self._filter
         filtered = f is not None and (f.events_only or f.start is not None)
-        what = "matching events" if filtered else "events"
+        what = ("matching event" if filtered else "event") + ("" if self.count == 1 else "s")
         text = f"{self.count:,} {what}"
         if self.count == 0:
             text += ": none match these filters" if filtered else ": none received yet"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt, Signal
@@ -9,6 +10,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from impilo_desk.contract import EVENT_TYPES
+from impilo_desk.ui.kit.palette import set_tone
 
 ALL_TYPES = "All types"
 CUSTOM = "Custom range…"
@@ -25,14 +27,28 @@ PRESETS: dict[str, timedelta | None] = {
 class EventsFilterBar(QWidget):
     """The filter widgets; it only shows them and says when one changed.
 
+    A custom range starts as the last day (to an hour ahead) counted from when it is chosen,
+    until the user sets it: counted from when the tab was made, it ended in the past once the
+    app had run an hour, and hid every new event.
+
     Signals:
         changed(): A filter changed (the controller reads them and reloads).
+
+    Args:
+        parent: Parent widget.
+        now: The local time now (tests give their own).
     """
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        now: Callable[[], QDateTime] = QDateTime.currentDateTime,
+    ) -> None:
         super().__init__(parent)
+        self._now = now
+        self._range_edited = False  # the user set a date: choosing Custom again keeps it
         self.type_box = QComboBox(self)
         self.type_box.setAccessibleName("Event type filter")
         self.type_box.addItem(ALL_TYPES)
@@ -44,10 +60,10 @@ class EventsFilterBar(QWidget):
         self.time_box = QComboBox(self)
         self.time_box.setAccessibleName("Time range")
         self.time_box.addItems(list(PRESETS))
-        now = QDateTime.currentDateTime()
-        self.from_edit = QDateTimeEdit(now.addDays(-1), self)
+        made = now()
+        self.from_edit = QDateTimeEdit(made.addDays(-1), self)
         self.from_edit.setAccessibleName("Received from")
-        self.to_edit = QDateTimeEdit(now.addSecs(3600), self)
+        self.to_edit = QDateTimeEdit(made.addSecs(3600), self)
         self.to_edit.setAccessibleName("Received until")
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
@@ -59,6 +75,7 @@ class EventsFilterBar(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.range_note = QLabel("", self)
         self.range_note.setAccessibleName("Time range problem")
+        set_tone(self.range_note, "error")
 
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -84,6 +101,8 @@ class EventsFilterBar(QWidget):
             clear.setContext(Qt.ShortcutContext.WidgetShortcut)
             clear.activated.connect(text_edit.clear)
         self.time_box.currentIndexChanged.connect(self._time_changed)
+        for edit in (self.from_edit, self.to_edit):
+            edit.dateTimeChanged.connect(self._range_set)
         for signal in (
             self.type_box.currentIndexChanged,
             self.from_edit.dateTimeChanged,
@@ -96,8 +115,20 @@ class EventsFilterBar(QWidget):
     def _emit_changed(self, *_: object) -> None:
         self.changed.emit()
 
+    def _range_set(self, *_: object) -> None:
+        self._range_edited = True
+
     def _time_changed(self, *_: object) -> None:
         custom = self.time_box.currentText() == CUSTOM
+        if custom and not self._range_edited:
+            now = self._now()
+            for edit, value in (
+                (self.from_edit, now.addDays(-1)),
+                (self.to_edit, now.addSecs(3600)),
+            ):
+                edit.blockSignals(True)  # not the user's choice: a later pick moves it again
+                edit.setDateTime(value)
+                edit.blockSignals(False)
         self.from_edit.setVisible(custom)
         self.to_edit.setVisible(custom)
         self.changed.emit()

@@ -195,7 +195,37 @@ class SecretController(TabController[SecretTab]):
         both = self._on_impilo is not None and self._in_keyring is not None
         self.view.show_match(self._on_impilo == self._in_keyring if both else None)
         self.view.set_secret(self._on_impilo or self._in_keyring or "")
+        if self._following is None or self._following.done():  # a change's follow says more
+            await self._show_relay_now()
         self.loaded.emit()
+
+    async def _show_relay_now(self) -> None:
+        """Says how Impilo's deliveries to the relay fare now ("—" told a new user nothing)."""
+        from impilo_desk.client.errors import ApiError
+        from impilo_desk.services.relay_deliveries import failing_words
+
+        session = self._session
+        probe = session.relay_deliveries if session is not None else None
+        if probe is None:
+            self.view.show_relay("Not checked: this profile has no relay URL.")
+            return
+        try:
+            found = await probe.check()
+        except ApiError:
+            self.view.show_relay("Not known now: the delivery log could not be read.")
+            return
+        if found.state == "ok":
+            at = (
+                f" (last at {self._times.moment(found.since, self._clock())})"
+                if found.since
+                else ""
+            )
+            self.view.show_relay(f"Impilo's deliveries to the relay succeed{at}.")
+        elif found.state == "none":
+            self.view.show_relay("Impilo sent nothing to the relay in the last hour.")
+        else:
+            words = failing_words(found, lambda at: self._times.moment(at, self._clock()))
+            self.view.show_relay(words.replace("to it fail", "to the relay fail") + ".", True)
 
     async def _save(self) -> None:
         from impilo_desk.services.secret_flow import PortalOnlyError, set_impilo_secret

@@ -210,6 +210,13 @@ class SecretTab(TabPage):
         ``not_shown``: the server does not show its secret, which is said instead of "unknown".
         """
         self._hidden = not_shown
+        # "No secret yet" in an emptied field was untrue while one existed (found under Xvfb)
+        exists = bool(on_impilo) or bool(in_keyring) or (on_impilo is None and not_shown)
+        self.secret_edit.setPlaceholderText(
+            "Type a new secret or generate one"
+            if exists
+            else "No secret yet: type one or generate one"
+        )
         impilo = _yes_no(on_impilo, "Impilo has a secret", "Impilo has none")
         if on_impilo is None and not_shown:
             impilo = "Impilo does not show the current secret"

@@ -157,10 +157,8 @@ class TestEventsController(TabController[TestEventsTab]):
         kind = self.view.current_kind()
         if self._api is None or form is None or kind is None or self._busy:
             return
-        from impilo_desk.contract import validate_values
-
         values = form.values()
-        errors = validate_values(form.info, values)
+        errors = form.check()
         form.show_errors(errors)
         patient_id = self.view.patient_id()
         if errors:
@@ -169,7 +167,7 @@ class TestEventsController(TabController[TestEventsTab]):
                 field.setFocus()
 
             def first_error() -> str | None:  # what is wrong now, as the form is edited
-                return next(iter(validate_values(form.info, form.values()).values()), None)
+                return next(iter(form.check().values()), None)
 
             # the banner follows the form and goes as soon as the form is right again
             self.view.banner.show_error_while(form.edited, first_error)

@@ -2,12 +2,14 @@
 
 Each field gets a typed input (text for numbers, a check box for yes/no, a list for choices, a
 summary for an ECG waveform), its unit and plausible range beside it, and a place for the
-message that says what is wrong with it. Checking is ``validate_values``'s job; the form only
-collects what was typed and shows the messages.
+message that says what is wrong with it. Checking is ``validate_values``'s job (the form adds
+only what it alone can tell: a typed number in doubt); the form collects what was typed and shows
+the messages.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
 INPUT_WIDTH = 110
 EXCLUSIVE = (("beforeMeal", "afterMeal"),)  # yes/no fields of which at most one may be yes
 WAVEFORM_FROM = ("heartRate", "samplingFrequency")  # an ECG strip is made from these
+NO_WAVEFORM = "none yet: type both rates, or use a preset or random values"
+# "1,000" or "1.000": a thousand with a separator, or one with three decimals? Either reading
+# would change a value without a word ("1,000" lbs was fired as 1 lb, found under Xvfb).
+GROUPED = re.compile(r"[+-]?(\d{1,3})[.,](\d{3})")
 
 
 class KindForm(QWidget):
@@ -97,7 +103,7 @@ class KindForm(QWidget):
             combo.activated.connect(lambda _i, n=f.name: self._changed(n))
             return combo
         if f.type == "samples":
-            summary = QLabel("none (use a preset or random values)", self)
+            summary = QLabel(NO_WAVEFORM, self)
             summary.setAccessibleName(name)
             return summary
         edit = QLineEdit(self)
@@ -125,7 +131,7 @@ class KindForm(QWidget):
 
     def _changed(self, name: str) -> None:
         self.show_error(name, "")
-        if name in WAVEFORM_FROM and self._samples is not None:
+        if name in WAVEFORM_FROM:  # typed rates make the strip, as a preset's do
             self._remake_waveform()
         self.edited.emit()
 
@@ -165,10 +171,28 @@ class KindForm(QWidget):
             elif isinstance(editor, QComboBox):
                 values[f.name] = editor.currentText() or None
             elif isinstance(editor, QLineEdit):
-                values[f.name] = parse_text(f, editor.text())
+                text = editor.text().strip()  # a grouped number stays text: it is refused
+                values[f.name] = text if GROUPED.fullmatch(text) else parse_text(f, text)
             else:
                 values[f.name] = self._samples
         return values
+
+    def check(self) -> dict[str, str]:
+        """What is wrong with each field (``validate_values``), a number in doubt said as such."""
+        from impilo_desk.contract import validate_values
+
+        errors = validate_values(self.info, self.values())
+        for f in self.info.fields:
+            editor = self.inputs[f.name]
+            text = editor.text().strip() if isinstance(editor, QLineEdit) else ""
+            grouped = GROUPED.fullmatch(text)
+            if grouped is not None:
+                whole, decimals = grouped.groups()
+                sign = "-" if text.startswith("-") else ""
+                decimal = f"{sign}{float(f'{whole}.{decimals}'):g}"
+                thousands = f"{sign}{whole}{decimals}"
+                errors[f.name] = f"{f.label}: “{text}” could be {thousands} or {decimal}; type one."
+        return {f.name: errors[f.name] for f in self.info.fields if f.name in errors}
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Fills the inputs from ``values`` (fields not in it are emptied) and clears messages."""
@@ -194,7 +218,7 @@ class KindForm(QWidget):
 
     def _samples_text(self, values: dict[str, Any]) -> str:
         if not self._samples:
-            return "none (use a preset or random values)"
+            return NO_WAVEFORM
         from impilo_desk.services.time_display import duration
 
         rate = values.get("samplingFrequency")

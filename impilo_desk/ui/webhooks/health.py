@@ -125,7 +125,10 @@ class HealthWatch(QObject):
         self._model.set_manual(None)
         self._view.health_panel.clear()
         if mirror is None:
-            self._view.sync_label.setText("No local copy of the delivery log for this profile.")
+            # not in the red of a failed sync before (it stayed red and bold while the demo
+            # restarted, found under Xvfb): nothing failed, there is no copy to sync
+            no_copy = "No local copy of the delivery log for this profile."
+            self._view.show_sync_line(no_copy, failed=False)
             self._view.stop_sync_action.setEnabled(False)
             self._view.sync_progress.hide()
             if attempts is None:
