@@ -27,16 +27,20 @@ def _writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _write_without_pause(conn: sqlite3.Connection, checkpointer: WalCheckpointer, wal: Path) -> int:
-    largest = 0
+def _write_without_pause(
+    conn: sqlite3.Connection, checkpointer: WalCheckpointer, wal: Path
+) -> tuple[int, int]:
+    """Commits without pause; returns the largest log seen and how often it was seen shrink."""
+    largest = shrunk = last = 0
     for i in range(COMMITS):
         with conn:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("INSERT INTO t (body) VALUES (?)", (ROW,))
         checkpointer.committed()
-        if i % 50 == 0:
-            largest = max(largest, wal.stat().st_size)
-    return largest
+        if i % 10 == 0:
+            size = wal.stat().st_size
+            largest, shrunk, last = max(largest, size), shrunk + (size < last), size
+    return largest, shrunk
 
 
 def test_the_log_of_a_store_written_without_pause_stays_bounded(tmp_path: Path) -> None:
@@ -46,12 +50,15 @@ def test_the_log_of_a_store_written_without_pause_stays_bounded(tmp_path: Path) 
         path, name="test-checkpoint", interval_s=0.0, max_log_bytes=256 * 1024
     )
     try:
-        largest = _write_without_pause(conn, checkpointer, tmp_path / "store.sqlite3-wal")
+        largest, shrunk = _write_without_pause(conn, checkpointer, tmp_path / "store.sqlite3-wal")
     finally:
         checkpointer.close()
-    never_emptied = COMMITS * 4096  # at least a page a commit: ~12 MB (PASSIVE alone: ~37 MB)
-    # Emptied past 256 KB; what the writer appends until a checkpoint sees the size comes on top.
-    assert largest < never_emptied / 3, f"the log reached {largest} bytes"
+    # A log that is never emptied only grows (PASSIVE alone: ~37 MB for these commits). Emptied
+    # past 256 KB, it shrinks again and again; how far it grows first depends on when the
+    # checkpoint thread gets a core (5.6 MB seen at load 8), so the bound is loose.
+    assert shrunk >= 3, f"the log shrank {shrunk} times (largest {largest} bytes)"
+    never_emptied = COMMITS * 4096  # at least a page a commit: ~12 MB
+    assert largest < never_emptied * 0.75, f"the log reached {largest} bytes"
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == COMMITS  # nothing lost
     conn.close()
 
