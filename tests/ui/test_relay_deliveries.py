@@ -32,12 +32,17 @@ def fire_weight(sandbox, patient_id: int) -> None:
         api.post("/api/v3/test/weight-webhook", json=body).raise_for_status()
 
 
-def test_failing_deliveries_to_the_relay_show_in_its_status(qtbot, world: World, sandbox, relay):
+def relay_webhook_and_patient(sandbox, relay, secret: str) -> int:
+    """The sandbox with ``secret``, a weight webhook to the relay and a patient (its id)."""
     with sandbox.client() as api:
-        api.post("/api/v3/webhook-secret", json={"secret": "not-the-relay-secret-0123456789"})
+        api.post("/api/v3/webhook-secret", json={"secret": secret}).raise_for_status()
         api.post("/api/v3/webhook", json={"type": "reading.weight", "url": relay.ingest_url})
         patient = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
-        patient_id = int(api.post("/api/v3/patient", json=patient).raise_for_status().json()["id"])
+        return int(api.post("/api/v3/patient", json=patient).raise_for_status().json()["id"])
+
+
+def test_failing_deliveries_to_the_relay_show_in_its_status(qtbot, world: World, sandbox, relay):
+    patient_id = relay_webhook_and_patient(sandbox, relay, "not-the-relay-secret-0123456789")
     connect(qtbot, world, sandbox, relay)
     label = world.desk.window.status.relay_label
     qtbot.waitUntil(lambda: "no deliveries from Impilo" in label.text(), timeout=10_000)
@@ -57,11 +62,7 @@ def test_failing_deliveries_to_the_relay_show_in_its_status(qtbot, world: World,
 def test_a_new_secret_says_what_to_do_on_the_relay_then_how_deliveries_fare(
     qtbot, world: World, sandbox, relay
 ):
-    with sandbox.client() as api:
-        api.post("/api/v3/webhook-secret", json={"secret": relay.secret}).raise_for_status()
-        api.post("/api/v3/webhook", json={"type": "reading.weight", "url": relay.ingest_url})
-        patient = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
-        patient_id = int(api.post("/api/v3/patient", json=patient).raise_for_status().json()["id"])
+    patient_id = relay_webhook_and_patient(sandbox, relay, relay.secret)
     connect(qtbot, world, sandbox, relay)
     tab = world.desk.secret
     qtbot.waitUntil(lambda: tab.view.impilo_state.text() != "unknown", timeout=10_000)
@@ -82,11 +83,7 @@ def test_a_new_secret_says_what_to_do_on_the_relay_then_how_deliveries_fare(
 def test_the_secret_tab_says_how_deliveries_to_the_relay_fare_before_any_change(
     qtbot, world: World, sandbox, relay
 ):
-    with sandbox.client() as api:
-        api.post("/api/v3/webhook-secret", json={"secret": relay.secret}).raise_for_status()
-        api.post("/api/v3/webhook", json={"type": "reading.weight", "url": relay.ingest_url})
-        patient = {"firstName": "Amara", "lastName": "Nwosu", "siteId": 1}
-        patient_id = int(api.post("/api/v3/patient", json=patient).raise_for_status().json()["id"])
+    patient_id = relay_webhook_and_patient(sandbox, relay, relay.secret)
     connect(qtbot, world, sandbox, relay)
     tab = world.desk.secret
     qtbot.waitUntil(lambda: tab.view.relay_state.text() != "—", timeout=10_000)
