@@ -41,11 +41,12 @@ def _log_once(exc: BaseException, sentence: str) -> None:
     if status is None and getattr(exc, "method", None) is None:
         _log.warning("shown: %s (%s)", sentence, type(exc).__name__)
         return
+    said = getattr(exc, "server_message", None)
     _log.warning(
-        "shown: %s %s -> %s, server said %r: %s",
+        "shown: %s %s -> %s%s: %s",
         getattr(exc, "method", None) or "?",
         getattr(exc, "path", None) or "?",
         status if status is not None else "no answer",
-        getattr(exc, "server_message", None),
+        "" if said is None else f", server said {said!r}",  # none when nothing answered
         sentence,
     )

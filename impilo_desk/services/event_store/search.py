@@ -39,13 +39,11 @@ def usable_expression(conn: sqlite3.Connection, f: EventFilter) -> str:
             continue
         try:
             conn.execute(_MATCH + " LIMIT 1", (candidate,)).fetchall()
-        except sqlite3.OperationalError as exc:
-            error = exc
+        except sqlite3.OperationalError:  # its words ("fts5: syntax error near …") are not shown
             continue
         return candidate
     raise SearchSyntaxError(
-        f"The search “{f.text.strip()}” cannot be read ({error}); "
-        'use words, "a phrase" or a prefix*.'
+        f'The search “{f.text.strip()}” cannot be read; use words, "a phrase" or a prefix*.'
     )
 
 
